@@ -1,0 +1,2 @@
+export * from './region-id.ts';
+export * from './country-region.ts';

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // electron-store must load our mocked electron, not the real (undownloadable) binary.
+    server: { deps: { inline: ['electron-store'] } },
+  },
+});
