@@ -1,5 +1,7 @@
+import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
+
 /** The data directory cannot be created or written (permissions, a file in the way, a read-only disk). */
-export class DataDirUnwritableError extends Error {
+export class DataDirUnwritableError extends ExpectedError {
   override readonly name = 'DataDirUnwritableError';
   readonly dataDir: string;
   readonly reason: string;

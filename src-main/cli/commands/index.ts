@@ -1,0 +1,4 @@
+// Every `opengateway-node` command, in the order --help lists them. Add a command: one file, one line here.
+import type { CliCommand } from '../cli-command.ts';
+
+export const COMMANDS: readonly CliCommand[] = [];
