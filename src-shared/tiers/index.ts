@@ -1,0 +1,5 @@
+export * from './resource-profile.ts';
+export * from './tier-spec.ts';
+export * from './nominal-size.ts';
+export * from './machine-sizes.ts';
+export * from './qualify.ts';
