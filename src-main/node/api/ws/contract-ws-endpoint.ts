@@ -1,0 +1,142 @@
+// The ipc contract over WebSocket, for `/api/ws` of the node's local API. The HTTP server checks the API
+// key and the Host header on the upgrade request, then hands the socket here; everything after that
+// (frame limits, strict decoding, input validation, notifications, backpressure) is this module's job.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  decodeClientFrame,
+  dispatchCall,
+  WS_MAX_CALLS_IN_FLIGHT,
+  WS_MAX_FRAME_BYTES,
+  WS_SUBPROTOCOL,
+  type ContractHandlers,
+  type NotificationSource,
+  type ServerFrame,
+} from '../../../../src-shared/ipc/index.ts';
+
+/** Close codes this endpoint uses (RFC 6455 §7.4.1). */
+export const WS_CLOSE = {
+  goingAway: 1001,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  tooBig: 1009,
+  tryAgainLater: 1013,
+} as const;
+
+export interface ContractWsEndpointInit {
+  readonly handlers: ContractHandlers<AbortSignal>;
+  readonly notifications: NotificationSource;
+  /** Bugs inside handlers, to be logged with context. */
+  readonly onInternalError?: (error: unknown, call: string) => void;
+  /** A client that lets this much pile up unread is dropped rather than growing memory without bound. */
+  readonly maxBufferedBytes?: number;
+}
+
+export interface ContractWsEndpoint {
+  /** For the HTTP server's `upgrade` event, after it has accepted the key and the Host header. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Serves the contract on an already accepted socket. */
+  attach(socket: WebSocket): void;
+  readonly connectionCount: number;
+  /** Closes every connection (1001) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export function createContractWsEndpoint(init: ContractWsEndpointInit): ContractWsEndpoint {
+  const maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  const sockets = new Set<WebSocket>();
+  const server = new WebSocketServer({
+    noServer: true,
+    maxPayload: WS_MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    // Echo our protocol only; the key protocol the client also offered is never sent back.
+    handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+  });
+
+  function attach(socket: WebSocket): void {
+    if (socket.protocol !== WS_SUBPROTOCOL) {
+      socket.close(WS_CLOSE.policyViolation, `expected subprotocol ${WS_SUBPROTOCOL}`);
+      return;
+    }
+    sockets.add(socket);
+    const lifetime = new AbortController();
+    let inFlight = 0;
+
+    const send = (frame: ServerFrame): void => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > maxBuffered) {
+        socket.close(WS_CLOSE.tryAgainLater, 'client is not reading');
+        return;
+      }
+      socket.send(JSON.stringify(frame));
+    };
+
+    const unsubscribe = init.notifications.subscribe((notification) =>
+      send({ t: 'notify', name: notification.name, payload: notification.payload }),
+    );
+
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        socket.close(WS_CLOSE.unsupportedData, 'text frames only');
+        return;
+      }
+      let frame;
+      try {
+        frame = decodeClientFrame(rawToString(data));
+      } catch {
+        // A client that breaks the framing is not ours (or is broken): drop it rather than guess.
+        socket.close(WS_CLOSE.invalidPayload, 'invalid frame');
+        return;
+      }
+      if (inFlight >= WS_MAX_CALLS_IN_FLIGHT) {
+        send({
+          t: 'result',
+          id: frame.id,
+          result: { ok: false, error: { kind: 'invalid-input', message: 'Too many calls at once.' } },
+        });
+        return;
+      }
+      inFlight += 1;
+      void dispatchCall(init.handlers, frame.name, frame.input, { signal: lifetime.signal }, init).then(
+        (result) => {
+          inFlight -= 1;
+          send({ t: 'result', id: frame.id, result });
+        },
+      );
+    });
+
+    socket.on('close', () => {
+      sockets.delete(socket);
+      unsubscribe();
+      lifetime.abort(new Error('the client disconnected'));
+    });
+    socket.on('error', () => {
+      // ws emits 'error' for oversized or malformed frames and then closes with the right code;
+      // the 'close' handler does the cleanup.
+    });
+  }
+
+  return {
+    handleUpgrade(request, socket, head) {
+      server.handleUpgrade(request, socket, head, (ws) => attach(ws));
+    },
+    attach,
+    get connectionCount() {
+      return sockets.size;
+    },
+    async close() {
+      for (const socket of sockets) socket.close(WS_CLOSE.goingAway, 'node is stopping');
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

@@ -1,0 +1,41 @@
+// The node's lifecycle as the UI sees it: a discriminated union (DESIGN.md §3), plus the onboarding steps.
+import { array, nullable, number, object, oneOf, string, taggedUnion, type Infer } from './schema.ts';
+
+const text = string({ max: 500 });
+const timestamp = number({ min: 0, max: 8.64e15, integer: true });
+
+export const ONBOARDING_STEP_IDS = [
+  'identity',
+  'profile',
+  'geo',
+  'qualify',
+  'join',
+  'engines',
+  'heartbeat',
+] as const;
+/** Why contributing is paused: the user asked, idle-only mode is waiting for the computer to be idle. */
+export const PAUSE_REASONS = ['user', 'waiting-for-idle'] as const;
+
+export const nodeStatusSchema = taggedUnion('status', {
+  starting: {},
+  onboarding: { step: oneOf(ONBOARDING_STEP_IDS) },
+  /** Contributing: joined its clusters and accepting work (`clusters` is how many). */
+  ready: { clusters: number({ min: 0, max: 64, integer: true }), since: timestamp },
+  paused: { reason: oneOf(PAUSE_REASONS), since: timestamp },
+  offline: { message: text, retryAt: nullable(timestamp) },
+  error: { message: text },
+});
+export type NodeStatus = Infer<typeof nodeStatusSchema>;
+export type NodeStatusName = NodeStatus['status'];
+
+export type OnboardingStepId = (typeof ONBOARDING_STEP_IDS)[number];
+
+export const onboardingStepSchema = object({
+  id: oneOf(ONBOARDING_STEP_IDS),
+  state: oneOf(['pending', 'running', 'done', 'failed', 'skipped']),
+  /** One line for a person: "Asia (3 peers saw your address)", "needs a network connection". */
+  detail: nullable(text),
+});
+export type OnboardingStep = Infer<typeof onboardingStepSchema>;
+
+export const onboardingSchema = array(onboardingStepSchema, { max: 16 });
