@@ -1,0 +1,147 @@
+// Canonical encoding of blocks. A block travels as CBOR [bodyBytes, sig]; bodyBytes is the CBOR array of
+// the body fields. Decoding is strict and re-encodes to compare, so one body has exactly one byte string and
+// one id.
+import { BLOCK_FORMAT_VERSION, type Block, type BlockBody, type BlockKind, type Output } from './block.ts';
+import { DOMAIN, domainHash, nobleSha256, type Hasher } from './hash.ts';
+import {
+  asArray,
+  asBytes,
+  asI64,
+  asU32,
+  asU64,
+  decodeCanonical,
+  encodeCanonical,
+  SchemaError,
+} from './strict-cbor.ts';
+
+/** Largest body accepted from anyone (16 outputs and a 1 KiB extra fit easily). */
+export const MAX_BODY_BYTES = 4096;
+/** Largest encoded block (body + signature + framing). */
+export const MAX_BLOCK_BYTES = MAX_BODY_BYTES + 128;
+export const MAX_OUTPUTS = 16;
+export const MAX_EXTRA_BYTES = 1024;
+
+function bodyToCbor(body: BlockBody): unknown[] {
+  return [
+    body.v,
+    body.net,
+    body.account,
+    body.seq,
+    body.prev,
+    body.kind,
+    body.ts,
+    body.requestId,
+    body.counterparty,
+    body.linkId,
+    body.linkIndex,
+    body.amount,
+    body.outputs.map((o) => [o.payee, o.amount, o.units]),
+    body.promptTokens,
+    body.completionTokens,
+    body.balanceAfter,
+    body.reservedAfter,
+    body.extra,
+  ];
+}
+
+function bodyFromCbor(value: unknown): BlockBody {
+  const f = asArray(value, 'body', 18);
+  const kind = asU32(f[5], 'kind');
+  if (kind > 4) throw new SchemaError('kind: unknown');
+  const outputs: Output[] = asArray(f[12], 'outputs', undefined, MAX_OUTPUTS).map((entry, i) => {
+    const o = asArray(entry, `outputs[${i}]`, 3);
+    return {
+      payee: asBytes(o[0], 'payee', 32),
+      amount: asI64(o[1], 'output amount'),
+      units: asU64(o[2], 'units'),
+    };
+  });
+  return {
+    v: asU32(f[0], 'v'),
+    net: asBytes(f[1], 'net', 32),
+    account: asBytes(f[2], 'account', 32),
+    seq: asU64(f[3], 'seq'),
+    prev: asBytes(f[4], 'prev', 32),
+    kind: kind as BlockKind,
+    ts: asU64(f[6], 'ts'),
+    requestId: asBytes(f[7], 'requestId', 32),
+    counterparty: asBytes(f[8], 'counterparty', 32),
+    linkId: asBytes(f[9], 'linkId', 32),
+    linkIndex: asU32(f[10], 'linkIndex'),
+    amount: asI64(f[11], 'amount'),
+    outputs,
+    promptTokens: asU32(f[13], 'promptTokens'),
+    completionTokens: asU32(f[14], 'completionTokens'),
+    balanceAfter: asI64(f[15], 'balanceAfter'),
+    reservedAfter: asI64(f[16], 'reservedAfter'),
+    extra: asBytes(f[17], 'extra', undefined, MAX_EXTRA_BYTES),
+  };
+}
+
+/** The canonical bytes of a body (what is hashed and signed). */
+export function encodeBody(body: BlockBody): Uint8Array {
+  return encodeCanonical(bodyToCbor(body));
+}
+
+/** The body, or null when the bytes are not its one canonical encoding. */
+export function decodeBody(bytes: Uint8Array): BlockBody | null {
+  const body = decodeCanonical(bytes, MAX_BODY_BYTES, bodyFromCbor, bodyToCbor);
+  if (body === null || body.v !== BLOCK_FORMAT_VERSION) return null;
+  return body;
+}
+
+/** A block's id: H("OG/v1/block\0" || bodyBytes). */
+export function blockIdOf(bodyBytes: Uint8Array, hasher: Hasher = nobleSha256): Uint8Array {
+  return domainHash(hasher, DOMAIN.block, bodyBytes);
+}
+
+/** Build a signed block. `sign` signs the 32-byte id with the account's key. */
+export function createBlock(
+  body: BlockBody,
+  sign: (message: Uint8Array) => Uint8Array,
+  hasher: Hasher = nobleSha256,
+): Block {
+  const bodyBytes = encodeBody(body);
+  const id = blockIdOf(bodyBytes, hasher);
+  return { body, bodyBytes, id, sig: sign(id) };
+}
+
+/** The wire form of a block: CBOR [bodyBytes, sig]. */
+export function encodeBlock(block: Pick<Block, 'bodyBytes' | 'sig'>): Uint8Array {
+  return encodeCanonical([block.bodyBytes, block.sig]);
+}
+
+/**
+ * Strictly decode a block from the wire and compute its id. Does not check the signature or any rule: that is
+ * validateBlock's job. Null on any malformation.
+ */
+export function decodeBlock(bytes: Uint8Array, hasher: Hasher = nobleSha256): Block | null {
+  const outer = decodeCanonical(
+    bytes,
+    MAX_BLOCK_BYTES,
+    (value) => {
+      const f = asArray(value, 'block', 2);
+      return {
+        bodyBytes: asBytes(f[0], 'bodyBytes', undefined, MAX_BODY_BYTES),
+        sig: asBytes(f[1], 'sig', 64),
+      };
+    },
+    (value) => [value.bodyBytes, value.sig],
+  );
+  if (outer === null) return null;
+  const body = decodeBody(outer.bodyBytes);
+  if (body === null) return null;
+  return { body, bodyBytes: outer.bodyBytes, id: blockIdOf(outer.bodyBytes, hasher), sig: outer.sig };
+}
+
+/** A block from its stored parts (body bytes and signature), strictly decoded; null if malformed. */
+export function blockFromParts(
+  bodyBytes: Uint8Array,
+  sig: Uint8Array,
+  hasher: Hasher = nobleSha256,
+): Block | null {
+  if (sig.length !== 64) return null;
+  const body = decodeBody(bodyBytes);
+  if (body === null) return null;
+  return { body, bodyBytes, id: blockIdOf(bodyBytes, hasher), sig };
+}

@@ -1,0 +1,78 @@
+// MachineBinding: the OPEN block's `extra` (ref/ledger-design.md §10). It carries the salted machine
+// fingerprint so that debt follows the machine across a reinstall, and optionally names the predecessor
+// account whose debt this account takes over (credit never moves this way).
+import { bytesEqual, compareBytes, toHex } from './bytes.ts';
+import { asArray, asBytes, asU64, decodeCanonical, encodeCanonical, SchemaError } from './strict-cbor.ts';
+
+export const MAX_FINGERPRINT_HASHES = 16;
+
+/** The debt an OPEN takes over: the predecessor's block at `seq` with id `head` fixes the amount. */
+export interface Inheritance {
+  readonly predecessor: Uint8Array;
+  readonly seq: bigint;
+  readonly head: Uint8Array;
+}
+
+export interface MachineBinding {
+  /** Salted SHA-256 hashes of the machine's hardware ids, sorted, distinct. */
+  readonly fingerprint: readonly Uint8Array[];
+  readonly inherits: Inheritance | null;
+}
+
+function toCbor(b: MachineBinding): unknown[] {
+  return [
+    b.fingerprint,
+    b.inherits ? b.inherits.predecessor : new Uint8Array(0),
+    b.inherits ? b.inherits.seq : 0n,
+    b.inherits ? b.inherits.head : new Uint8Array(0),
+  ];
+}
+
+function fromCbor(value: unknown): MachineBinding {
+  const f = asArray(value, 'binding', 4);
+  const fingerprint = asArray(f[0], 'fingerprint', undefined, MAX_FINGERPRINT_HASHES).map((h) =>
+    asBytes(h, 'fingerprint hash', 32),
+  );
+  for (let i = 1; i < fingerprint.length; i++) {
+    if (compareBytes(fingerprint[i - 1]!, fingerprint[i]!) >= 0)
+      throw new SchemaError('fingerprint: not sorted');
+  }
+  const predecessor = asBytes(f[1], 'predecessor', undefined, 32);
+  const seq = asU64(f[2], 'predecessor seq');
+  const head = asBytes(f[3], 'predecessor head', undefined, 32);
+  if (predecessor.length === 0) {
+    if (seq !== 0n || head.length !== 0) throw new SchemaError('inheritance: partial');
+    return { fingerprint, inherits: null };
+  }
+  if (predecessor.length !== 32 || head.length !== 32 || seq < 1n)
+    throw new SchemaError('inheritance: malformed');
+  return { fingerprint, inherits: { predecessor, seq, head } };
+}
+
+/** Canonical bytes (fingerprint sorted and deduplicated here). */
+export function encodeMachineBinding(binding: MachineBinding): Uint8Array {
+  const unique = new Map<string, Uint8Array>();
+  for (const hash of binding.fingerprint) unique.set(toHex(hash), hash);
+  const fingerprint = [...unique.values()].sort(compareBytes);
+  return encodeCanonical(toCbor({ ...binding, fingerprint }));
+}
+
+/** The binding, or null when the bytes are not its canonical encoding. */
+export function decodeMachineBinding(bytes: Uint8Array): MachineBinding | null {
+  return decodeCanonical(bytes, 1024, fromCbor, toCbor);
+}
+
+/**
+ * Same machine as far as fingerprints tell: at least min(`minShared`, |a|, |b|) shared hashes, and at least
+ * one. A fingerprint is a cost-raiser, not proof (ref/ledger-design.md §10).
+ */
+export function sameMachineBinding(
+  a: readonly Uint8Array[],
+  b: readonly Uint8Array[],
+  minShared: number,
+): boolean {
+  if (a.length === 0 || b.length === 0) return false;
+  let shared = 0;
+  for (const x of a) if (b.some((y) => bytesEqual(x, y))) shared++;
+  return shared >= Math.max(1, Math.min(minShared, a.length, b.length));
+}
