@@ -1,0 +1,280 @@
+// The p2p service: the node's libp2p instance (DESIGN.md §5). TCP + WebSockets, Noise, Yamux, identify, ping,
+// the private DHT, gossipsub with strict signing and scoring, AutoNAT, UPnP, circuit relay v2 (client always,
+// server on bootstrap/relay nodes) and DCUtR.
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { autoNAT } from '@libp2p/autonat';
+import { bootstrap } from '@libp2p/bootstrap';
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub';
+import { identify, identifyPush, type Identify } from '@libp2p/identify';
+import {
+  KEEP_ALIVE,
+  TypedEventEmitter,
+  type Ed25519PrivateKey,
+  type Libp2p,
+  type PeerId,
+} from '@libp2p/interface';
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
+import { ping, type Ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { uPnPNAT } from '@libp2p/upnp-nat';
+import { webSockets } from '@libp2p/websockets';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2pOptions } from 'libp2p';
+import { KAD_PROTOCOL } from '../../../src-shared/protocol/index.ts';
+import { InvalidMultiaddrError, ListenAddressInUseError } from './errors.ts';
+import { peerScoreParams } from './gossip-scoring.ts';
+import { ObservedAddressTally, type ObservedAddress } from './observed-address-tally.ts';
+
+/** The gossipsub instance as we use it: the public interface plus the mesh and score inspection it has. */
+export interface OgPubSub extends GossipSub {
+  getMeshPeers(topic: string): string[];
+  getScore(peerId: string): number;
+}
+
+export interface OgServices extends Record<string, unknown> {
+  pubsub: OgPubSub;
+  identify: Identify;
+  ping: Ping;
+}
+
+export type OgLibp2p = Libp2p<OgServices>;
+
+export interface P2pComponents {
+  /** The node's identity key: peer id = ledger account. */
+  readonly privateKey: Ed25519PrivateKey;
+}
+
+export interface P2pInit {
+  /** Listen multiaddrs; `/p2p-circuit` makes the node reachable through relays. */
+  readonly listen?: readonly string[];
+  /** Bootstrap multiaddrs, each with /p2p/<peer id>. */
+  readonly bootstrap?: readonly string[];
+  /** Run the circuit relay v2 server (bootstrap/relay nodes on public addresses). */
+  readonly relayServer?: boolean;
+  /**
+   * Loopback/LAN operation (tests, devnets): keep private addresses in the DHT, act as a DHT server, exempt
+   * 127.0.0.1 from the IP-colocation penalty, raise the per-IP connection rate limits.
+   */
+  readonly privateNetwork?: boolean;
+  /** Ask the LAN gateway for a port mapping. Off in tests: UPnP multicasts on the LAN. */
+  readonly upnp?: boolean;
+  /** Run AutoNAT and DCUtR. */
+  readonly natTraversal?: boolean;
+  readonly dht?: boolean;
+  /** Topics whose validator rejects must lower the sender's score. */
+  readonly scoredTopics?: readonly string[];
+  /** When set, gossipsub ignores subscriptions to any other topic (bounds what peers can make us track). */
+  readonly allowedTopics?: readonly string[];
+  /** gossipsub's mesh maintenance interval. */
+  readonly gossipHeartbeatMs?: number;
+  readonly maxConnections?: number;
+  /** Peer IPs exempt from gossipsub's colocation penalty (our relays, CGNAT gateways). */
+  readonly colocationWhitelist?: readonly string[];
+}
+
+export interface P2pEvents {
+  /** A peer told us the address it sees us at (identify). Feeds the geo service's vote. */
+  'observed-address': CustomEvent<ObservedAddress>;
+  'peer:connect': CustomEvent<PeerId>;
+  'peer:disconnect': CustomEvent<PeerId>;
+}
+
+type ServiceFactory = NonNullable<Libp2pOptions['services']>[string];
+
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws', '/p2p-circuit'] as const;
+/** Largest gossip message we accept at all; protocol codecs apply their own, smaller limits. */
+export const MAX_GOSSIP_DATA_BYTES = 64 * 1024;
+
+export class P2pService extends TypedEventEmitter<P2pEvents> {
+  readonly #components: P2pComponents;
+  readonly #init: P2pInit;
+  #node: OgLibp2p | null = null;
+  readonly #tally = new ObservedAddressTally((observation) =>
+    this.safeDispatchEvent('observed-address', { detail: observation }),
+  );
+
+  constructor(components: P2pComponents, init: P2pInit = {}) {
+    super();
+    this.#components = components;
+    this.#init = init;
+  }
+
+  async start(): Promise<void> {
+    if (this.#node !== null) return;
+    const init = this.#init;
+    const listen = [...(init.listen ?? DEFAULT_LISTEN)];
+    for (const address of listen) parseMultiaddr(address, 'listen');
+    const bootstrapList = [...(init.bootstrap ?? [])];
+    for (const address of bootstrapList) parseMultiaddr(address, 'bootstrap');
+    const privateNetwork = init.privateNetwork ?? false;
+    const colocationWhitelist = [
+      ...(init.colocationWhitelist ?? []),
+      ...(privateNetwork ? ['127.0.0.1', '::1'] : []),
+    ];
+
+    const services: NonNullable<Libp2pOptions['services']> = {
+      identify: identify(),
+      identifyPush: identifyPush(),
+      ping: ping(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        fastMsgIdFn: (message) =>
+          `${Buffer.from(message.from ?? []).toString('base64')}:${Buffer.from(message.seqno ?? []).toString('base64')}`,
+        heartbeatInterval: init.gossipHeartbeatMs ?? 1000,
+        maxInboundDataLength: MAX_GOSSIP_DATA_BYTES,
+        scoreParams: peerScoreParams(init.scoredTopics ?? [], colocationWhitelist),
+        // Peer exchange helps joiners find cluster members; only well-connected relays hand it out.
+        doPX: init.relayServer ?? false,
+        ...(init.allowedTopics ? { allowedTopics: [...init.allowedTopics] } : {}),
+      }),
+    };
+    if (init.dht ?? true) {
+      // kad-dht needs the ping service from the components; it is registered above, which the types cannot see.
+      services.dht = kadDHT({
+        protocol: KAD_PROTOCOL,
+        // A private address is useless to a peer across the internet, but it is all a devnet has.
+        peerInfoMapper: privateNetwork ? passthroughMapper : removePrivateAddressesMapper,
+        // Auto mode only becomes a server with a public address; relays and devnet nodes must serve.
+        ...(privateNetwork || init.relayServer ? { clientMode: false } : {}),
+      }) as unknown as ServiceFactory;
+    }
+    if (init.relayServer) {
+      // Default relay limits (128 KiB, 2 min) cut inference responses; our relays carry whole requests.
+      services.relay = circuitRelayServer({
+        reservations: { applyDefaultLimit: false, maxReservations: 512 },
+      });
+    }
+    if (init.natTraversal ?? true) {
+      services.autoNAT = autoNAT();
+      services.dcutr = dcutr();
+    }
+    if (init.upnp ?? false) services.upnp = uPnPNAT();
+
+    const busyServer = privateNetwork || (init.relayServer ?? false);
+    let node: OgLibp2p;
+    try {
+      node = (await createLibp2p({
+        privateKey: this.#components.privateKey,
+        addresses: { listen },
+        transports: [tcp(), webSockets(), circuitRelayTransport()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        peerDiscovery: bootstrapList.length > 0 ? [bootstrap({ list: bootstrapList, timeout: 0 })] : [],
+        connectionManager: {
+          maxConnections: init.maxConnections ?? 200,
+          // Defaults (5 per IP per second, 10 pending) throttle bootstrap servers and loopback networks.
+          inboundConnectionThreshold: busyServer ? 1000 : 5,
+          maxIncomingPendingConnections: busyServer ? 256 : 10,
+        },
+        services,
+      })) as unknown as OgLibp2p;
+    } catch (error) {
+      throw translateListenError(error, listen);
+    }
+    this.#node = node;
+    node.addEventListener('peer:identify', (event) => {
+      this.#tally.record(event.detail.peerId.toString(), event.detail.observedAddr);
+    });
+    const bootstrapPeers = new Set(
+      bootstrapList.flatMap((address) =>
+        parseMultiaddr(address, 'bootstrap')
+          .getComponents()
+          .filter((c) => c.name === 'p2p')
+          .map((c) => c.value),
+      ),
+    );
+    node.addEventListener('peer:connect', (event) => {
+      // Bootstrap peers are our way back into the network: libp2p redials KEEP_ALIVE peers when they drop.
+      if (bootstrapPeers.has(event.detail.toString())) {
+        node.peerStore.merge(event.detail, { tags: { [KEEP_ALIVE]: { value: 1 } } }).catch(() => {
+          // The node is stopping; nothing to keep alive.
+        });
+      }
+      this.safeDispatchEvent('peer:connect', { detail: event.detail });
+    });
+    node.addEventListener('peer:disconnect', (event) => {
+      this.#tally.forget(event.detail.toString());
+      this.safeDispatchEvent('peer:disconnect', { detail: event.detail });
+    });
+  }
+  async stop(): Promise<void> {
+    const node = this.#node;
+    this.#node = null;
+    this.#tally.clear();
+    if (node !== null) await node.stop();
+  }
+
+  get libp2p(): OgLibp2p {
+    if (this.#node === null) throw new Error('p2p service used before start()');
+    return this.#node;
+  }
+
+  get pubsub(): OgPubSub {
+    return this.libp2p.services.pubsub;
+  }
+
+  get peerId(): string {
+    return this.libp2p.peerId.toString();
+  }
+
+  get isStarted(): boolean {
+    return this.#node !== null;
+  }
+
+  /** Current observed-address counts (IP → peers reporting it). */
+  observedAddressCounts(): Map<string, number> {
+    return this.#tally.counts();
+  }
+
+  /** Forget observed addresses, e.g. after the network changed. */
+  resetObservedAddresses(): void {
+    this.#tally.clear();
+  }
+
+  listenAddresses(): string[] {
+    return this.#node === null ? [] : this.#node.getMultiaddrs().map((addr) => addr.toString());
+  }
+
+  connectionCount(): number {
+    return this.#node === null ? 0 : this.#node.getConnections().length;
+  }
+}
+
+export function parseMultiaddr(address: string, what: string): Multiaddr {
+  try {
+    return multiaddr(address);
+  } catch {
+    throw new InvalidMultiaddrError(address, what);
+  }
+}
+
+/** libp2p reports a busy port deep in an error chain; the user needs one line naming the address. */
+function translateListenError(error: unknown, listen: readonly string[]): unknown {
+  const text = describeChain(error);
+  if (!/EADDRINUSE/.test(text)) return error;
+  const port = /:(\d+)\b/.exec(text.slice(text.indexOf('EADDRINUSE')))?.[1];
+  const address =
+    listen.find((addr) => port !== undefined && addr.includes(`/tcp/${port}`)) ?? listen.join(', ');
+  return new ListenAddressInUseError(address);
+}
+
+function describeChain(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
+    if (current instanceof AggregateError) parts.push(...current.errors.map((inner) => describeChain(inner)));
+    if (current instanceof Error) {
+      parts.push(`${current.name}: ${current.message} ${(current as NodeJS.ErrnoException).code ?? ''}`);
+      current = current.cause;
+    } else {
+      parts.push(typeof current === 'string' ? current : 'non-error value');
+      break;
+    }
+  }
+  return parts.join(' | ');
+}

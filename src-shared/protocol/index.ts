@@ -1,0 +1,2 @@
+export * from './protocol-ids.ts';
+export * from './heartbeat.ts';
