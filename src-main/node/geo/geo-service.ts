@@ -139,7 +139,12 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
     if (!CACHED_SOURCES.has(decision.source)) return;
     const cached = this.#cache;
     // Peers report often; write only when the answer itself changed.
-    if (cached && cached.region === decision.region && cached.ip === decision.ip && cached.source === decision.source) {
+    if (
+      cached &&
+      cached.region === decision.region &&
+      cached.ip === decision.ip &&
+      cached.source === decision.source
+    ) {
       return;
     }
     this.#cache = decision;
