@@ -1,0 +1,27 @@
+// Named error conditions of the ledger service.
+import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
+
+/** The ledger file belongs to another network: never mix two networks' chains in one file. */
+export class LedgerNetworkMismatchError extends ExpectedError {
+  override readonly name = 'LedgerNetworkMismatchError';
+}
+
+/** The ledger file was written by a newer version of OpenGateway. */
+export class LedgerSchemaTooNewError extends ExpectedError {
+  override readonly name = 'LedgerSchemaTooNewError';
+}
+
+/** A request cannot start: the account has less than the minimum available. */
+export class InsufficientBalanceError extends ExpectedError {
+  override readonly name = 'InsufficientBalanceError';
+}
+
+/** The node refused to sign one of its own blocks because the ledger rules reject it. */
+export class OwnBlockRejectedError extends Error {
+  override readonly name = 'OwnBlockRejectedError';
+}
+
+/** The service was used before start() or after stop(). */
+export class LedgerNotStartedError extends Error {
+  override readonly name = 'LedgerNotStartedError';
+}

@@ -1,0 +1,451 @@
+// The ledger service (DESIGN.md §3): the SQLite store, the validated in-memory view, the node's own chain.
+// Transport-agnostic: it emits 'block:publish' for every own block once committed and 'fraud:proof' for every
+// new proof; the p2p layer gossips them and feeds received blocks back through receive().
+import { TypedEventEmitter } from 'main-event';
+import { BLOCK_KIND_NAMES, BlockKind, type Block, type BlockBody } from '../../../src-shared/ledger/block.ts';
+import { buildCredit, buildOpen } from '../../../src-shared/ledger/block-builders.ts';
+import { createBlock } from '../../../src-shared/ledger/block-codec.ts';
+import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
+import type { ChainState } from '../../../src-shared/ledger/chain-state.ts';
+import { admission } from '../../../src-shared/ledger/economy.ts';
+import type { SignatureVerifier } from '../../../src-shared/ledger/ed25519-strict.ts';
+import type { FraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
+import type { Hasher } from '../../../src-shared/ledger/hash.ts';
+import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
+import { LedgerView, type ReceiveResult } from '../../../src-shared/ledger/ledger-view.ts';
+import { reputationScore, type CounterpartyRecord } from '../../../src-shared/ledger/local-reputation.ts';
+import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
+import type { BlockVerdict } from '../../../src-shared/ledger/validation-result.ts';
+import { InsufficientBalanceError, LedgerNotStartedError, OwnBlockRejectedError } from './errors.ts';
+import { LedgerStore, type CachedHead } from './ledger-store.ts';
+import type { LedgerSigner } from './ledger-signer.ts';
+import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+
+export interface LedgerComponents {
+  readonly signer: LedgerSigner;
+  /** Salted hashes of this machine's hardware ids (identity's fingerprint), 32 bytes each. */
+  readonly fingerprint: readonly Uint8Array[];
+}
+
+/** Points inside an own append where the crash test kills the process. */
+export type AppendHookPoint = 'built' | 'signed' | 'inserted' | 'committed' | 'published';
+
+export interface LedgerInit {
+  readonly params: LedgerParams;
+  /** The SQLite file (locations.ledgerDb). */
+  readonly dbPath: string;
+  readonly now?: () => bigint;
+  readonly verify?: SignatureVerifier;
+  readonly hasher?: Hasher;
+  /** Called at each point of an own append (tests only). */
+  readonly appendHook?: (point: AppendHookPoint, block: Block | null) => void;
+}
+
+export interface LedgerEvents {
+  /** An own block is committed: gossip it. */
+  'block:publish': CustomEvent<Block>;
+  /** A new fraud proof: gossip it on the fraud topic. */
+  'fraud:proof': CustomEvent<FraudProof>;
+  /** Blocks became valid in this node's view. */
+  'ledger:changed': CustomEvent<readonly Block[]>;
+}
+
+/** What the status API and the CLI show about this node's account. */
+export interface AccountSummary {
+  readonly account: string;
+  readonly opened: boolean;
+  readonly seq: string;
+  readonly balance: string;
+  readonly reserved: string;
+  readonly available: string;
+  readonly earned: string;
+  readonly spent: string;
+  readonly revoked: boolean;
+  readonly refusal: string | null;
+}
+
+export interface HistoryEntry {
+  readonly seq: string;
+  readonly kind: string;
+  readonly ts: string;
+  readonly requestId: string | null;
+  readonly amount: string;
+  readonly balanceAfter: string;
+}
+
+export class LedgerService extends TypedEventEmitter<LedgerEvents> {
+  readonly #components: LedgerComponents;
+  readonly #init: LedgerInit;
+  readonly #now: () => bigint;
+  readonly #verify: SignatureVerifier;
+  readonly #hasher: Hasher;
+  #state: { store: LedgerStore; view: LedgerView; headsConsistent: boolean } | null = null;
+
+  constructor(components: LedgerComponents, init: LedgerInit) {
+    super();
+    this.#components = components;
+    this.#init = init;
+    this.#now = init.now ?? (() => BigInt(Date.now()));
+    this.#verify = init.verify ?? createNativeVerifier();
+    this.#hasher = init.hasher ?? nativeSha256;
+  }
+
+  /** Open the store, replay every stored block into a fresh view, check the heads cache, republish. */
+  start(): Promise<void> {
+    try {
+      this.#open();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #open(): void {
+    const store = LedgerStore.open(this.#init.dbPath, this.#init.params.networkId, this.#hasher);
+    try {
+      const view = new LedgerView({ params: this.#init.params, verify: this.#verify, hasher: this.#hasher });
+      const unpublished: Block[] = [];
+      for (const stored of store.validBlocks()) {
+        // Stored blocks were verified before they were written; replay checks every rule but the signature.
+        view.receive(stored.block, 2n ** 62n, { trusted: true });
+        if (stored.own && !stored.published) unpublished.push(stored.block);
+      }
+      for (const proof of store.fraudProofs()) view.addFraudProof(proof);
+      const recomputed = headsOf(view, view.accounts());
+      const cached = store.cachedHeads();
+      const headsConsistent = sameHeads(recomputed, cached);
+      if (!headsConsistent) store.replaceHeads(recomputed);
+      this.#state = { store, view, headsConsistent };
+      for (const block of unpublished) this.#publish(block);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.#state?.store.close();
+    this.#state = null;
+    return Promise.resolve();
+  }
+
+  get view(): LedgerView {
+    return this.#started().view;
+  }
+
+  get account(): Uint8Array {
+    return this.#components.signer.publicKey;
+  }
+
+  /** False when the heads cache found at start differed from the heads recomputed from blocks (it is then rewritten). */
+  get headsConsistentAtStart(): boolean {
+    return this.#started().headsConsistent;
+  }
+
+  /**
+   * Append an own block: build from the validated state, sign, check, insert and commit in one transaction,
+   * and only then apply and publish. The store, not memory, says which seq comes next.
+   */
+  appendOwn(build: (state: ChainState | undefined) => BlockBody): Block {
+    const { store, view } = this.#started();
+    const hook = this.#init.appendHook ?? (() => undefined);
+    const now = this.#now();
+    const block = store.transaction(() => {
+      const state = view.chain(this.account);
+      const stored = store.maxSeq(this.account);
+      if (stored !== BigInt(state?.ids.length ?? 0))
+        throw new OwnBlockRejectedError(`own chain in the store (seq ${stored}) is ahead of memory`);
+      const body = build(state);
+      hook('built', null);
+      const signed = createBlock(body, (m) => this.#components.signer.sign(m), this.#hasher);
+      hook('signed', signed);
+      const verdict = view.check(signed, now, { trusted: true });
+      if (verdict.status !== 'valid')
+        throw new OwnBlockRejectedError(`own ${BLOCK_KIND_NAMES[body.kind]} rejected: ${describe(verdict)}`);
+      store.insertValid(
+        [signed],
+        [
+          {
+            account: body.account,
+            seq: body.seq,
+            id: signed.id,
+            balance: body.balanceAfter,
+            reserved: body.reservedAfter,
+          },
+        ],
+        true,
+        Number(now),
+      );
+      hook('inserted', signed);
+      return signed;
+    });
+    hook('committed', block);
+    const result = view.receive(block, now, { trusted: true });
+    this.#persistUnlocked(result.applied.slice(1));
+    this.#publish(block);
+    hook('published', block);
+    this.safeDispatchEvent('ledger:changed', { detail: result.applied });
+    return block;
+  }
+
+  /** The OPEN of this node's account: genesis allocation, or the debt of a matching indebted account. */
+  ensureOpen(): Block | null {
+    const { view } = this.#started();
+    if (view.chain(this.account)) return null;
+    const params = this.#init.params;
+    const genesis = params.genesis.find((g) => bytesEqual(g.account, this.account))?.amount ?? 0n;
+    let inherits = null;
+    let amount = genesis;
+    if (genesis === 0n) {
+      const debts = view
+        .matchingAccounts(this.#components.fingerprint)
+        .filter((m) => m.balance < 0n && !bytesEqual(m.account, this.account))
+        .sort((a, b) => (a.balance < b.balance ? -1 : 1));
+      const worst = debts[0];
+      const head = worst ? view.head(worst.account) : null;
+      if (worst && head) {
+        inherits = { predecessor: worst.account, seq: head.seq, head: head.id };
+        amount = view.blockAt(worst.account, head.seq)!.body.balanceAfter;
+      }
+    }
+    return this.appendOwn(() =>
+      buildOpen(
+        params,
+        this.account,
+        this.#now(),
+        { fingerprint: this.#components.fingerprint, inherits },
+        amount,
+      ),
+    );
+  }
+
+  /** Validate blocks from peers; valid ones (and any they unlock) are stored in one transaction. */
+  receive(blocks: readonly Block[]): BlockVerdict[] {
+    const { store, view } = this.#started();
+    const now = this.#now();
+    const verdicts: BlockVerdict[] = [];
+    const applied: Block[] = [];
+    const proofs: FraudProof[] = [];
+    const forks: Block[] = [];
+    for (const block of blocks) {
+      const result: ReceiveResult = view.receive(block, now);
+      verdicts.push(result.verdict);
+      applied.push(...result.applied);
+      if (result.proof) {
+        proofs.push(result.proof);
+        forks.push(block);
+      }
+    }
+    if (applied.length > 0 || forks.length > 0) {
+      store.transaction(() => {
+        store.insertValid(
+          applied,
+          headsOf(
+            view,
+            applied.map((b) => b.body.account),
+          ),
+          false,
+          Number(now),
+        );
+        for (const fork of forks) store.insertFork(fork, Number(now));
+        for (const proof of proofs) store.insertProof(proof, Number(now));
+      });
+    }
+    for (const proof of proofs) this.safeDispatchEvent('fraud:proof', { detail: proof });
+    if (applied.length > 0) this.safeDispatchEvent('ledger:changed', { detail: applied });
+    return verdicts;
+  }
+
+  /** A fraud proof from a peer: 'new' ones are stored, revoke their offender, and are passed on. */
+  receiveFraudProof(proof: FraudProof): 'new' | 'known' | 'invalid' {
+    const { store, view } = this.#started();
+    const outcome = view.addFraudProof(proof);
+    if (outcome === 'new') {
+      store.insertProof(proof, Number(this.#now()));
+      this.safeDispatchEvent('fraud:proof', { detail: proof });
+    }
+    return outcome;
+  }
+
+  /** CREDIT every validated output that pays this account and is still unclaimed. */
+  claimCredits(): Block[] {
+    const { view } = this.#started();
+    this.ensureOpen();
+    const out: Block[] = [];
+    for (const claim of view.unclaimedFor(this.account)) {
+      out.push(this.appendOwn((state) => buildCredit(this.#init.params, state!, this.#now(), claim)));
+    }
+    return out;
+  }
+
+  /** Throw a user-facing error unless a request locking `maxCost` may start now. */
+  assertCanRequest(maxCost: bigint): void {
+    const { view } = this.#started();
+    const refusal = view.serviceRefusal(this.account);
+    const chain = view.chain(this.account);
+    if (!chain)
+      throw new InsufficientBalanceError(
+        `no tokens yet: a request needs ${formatTokens(this.#init.params.minAvailable)} tokens available; contribute compute to earn them`,
+      );
+    if (refusal) throw new InsufficientBalanceError(`requests refused: ${refusal}`);
+    const reason = admission(this.#init.params, chain.balance, chain.reserved, maxCost);
+    const available = formatTokens(chain.balance - chain.reserved);
+    if (reason === 'below-minimum')
+      throw new InsufficientBalanceError(
+        `balance below ${formatTokens(this.#init.params.minAvailable)} tokens: ${available} available; contribute compute to earn more`,
+      );
+    if (reason === 'below-floor')
+      throw new InsufficientBalanceError(
+        `this request could cost more than your ${available} available tokens allow`,
+      );
+    if (reason === 'above-maximum')
+      throw new InsufficientBalanceError(
+        `this request could cost more than the network's per-request maximum of ${formatTokens(this.#init.params.maxRequestCost)} tokens`,
+      );
+  }
+
+  /** Record how a request with a counterparty ended (local reputation). */
+  recordOutcome(counterparty: Uint8Array, outcome: { settled: bigint } | 'failed'): void {
+    this.#started().store.recordOutcome(counterparty, outcome);
+  }
+
+  /** Local reputation of every counterparty this node has dealt with. */
+  reputation(): Map<string, CounterpartyRecord & { score: number }> {
+    const { store, view } = this.#started();
+    const out = new Map<string, CounterpartyRecord & { score: number }>();
+    for (const o of store.outcomes()) {
+      const record = {
+        settledCount: o.settledCount,
+        settledAmount: o.settledAmount,
+        failedCount: o.failedCount,
+        revoked: view.isRevoked(o.account),
+      };
+      out.set(toHex(o.account), { ...record, score: reputationScore(record) });
+    }
+    for (const proof of view.fraudProofs()) {
+      const key = toHex(
+        proof.type === 'fork'
+          ? proof.a.body.account
+          : proof.type === 'underpay'
+            ? proof.settle.body.account
+            : proof.release.body.account,
+      );
+      if (!out.has(key))
+        out.set(key, { settledCount: 0, settledAmount: 0n, failedCount: 0, revoked: true, score: -1 });
+    }
+    return out;
+  }
+
+  summary(): AccountSummary {
+    const { view } = this.#started();
+    const chain = view.chain(this.account);
+    const balance = view.balanceOf(this.account);
+    const reserved = chain?.reserved ?? 0n;
+    return {
+      account: toHex(this.account),
+      opened: chain !== undefined,
+      seq: String(chain?.ids.length ?? 0),
+      balance: formatTokens(balance),
+      reserved: formatTokens(reserved),
+      available: formatTokens(balance - reserved),
+      earned: formatTokens(chain?.earned ?? 0n),
+      spent: formatTokens(chain?.spent ?? 0n),
+      revoked: view.isRevoked(this.account),
+      refusal: chain ? view.serviceRefusal(this.account) : null,
+    };
+  }
+
+  /** The newest `limit` blocks of this node's chain, newest first. */
+  history(limit = 50): HistoryEntry[] {
+    return historyOf(this.#started().view, this.account, limit);
+  }
+
+  #persistUnlocked(blocks: readonly Block[]): void {
+    if (blocks.length === 0) return;
+    const { store, view } = this.#started();
+    store.transaction(() =>
+      store.insertValid(
+        blocks,
+        headsOf(
+          view,
+          blocks.map((b) => b.body.account),
+        ),
+        false,
+        Number(this.#now()),
+      ),
+    );
+  }
+
+  #publish(block: Block): void {
+    this.safeDispatchEvent('block:publish', { detail: block });
+    this.#started().store.markPublished(block.id);
+  }
+
+  #started() {
+    if (!this.#state) throw new LedgerNotStartedError('ledger service used before start()');
+    return this.#state;
+  }
+}
+
+/** A chain's blocks newest first, as history entries. */
+export function historyOf(view: LedgerView, account: Uint8Array, limit: number): HistoryEntry[] {
+  const chain = view.chain(account);
+  if (!chain) return [];
+  const out: HistoryEntry[] = [];
+  for (let seq = BigInt(chain.ids.length); seq >= 1n && out.length < limit; seq--) {
+    const b = view.blockAt(account, seq)!.body;
+    out.push({
+      seq: String(b.seq),
+      kind: BLOCK_KIND_NAMES[b.kind],
+      ts: new Date(Number(b.ts)).toISOString(),
+      requestId: b.kind === BlockKind.OPEN ? null : toHex(b.requestId),
+      amount: formatTokens(b.amount),
+      balanceAfter: formatTokens(b.balanceAfter),
+    });
+  }
+  return out;
+}
+
+function headsOf(view: LedgerView, accounts: readonly Uint8Array[]): CachedHead[] {
+  const seen = new Map<string, CachedHead>();
+  for (const account of accounts) {
+    const chain = view.chain(account);
+    if (!chain) continue;
+    seen.set(toHex(account), {
+      account,
+      seq: BigInt(chain.ids.length),
+      id: chain.ids[chain.ids.length - 1]!,
+      balance: chain.balance,
+      reserved: chain.reserved,
+    });
+  }
+  return [...seen.values()];
+}
+
+function sameHeads(a: readonly CachedHead[], b: readonly CachedHead[]): boolean {
+  if (a.length !== b.length) return false;
+  const byAccount = new Map(b.map((h) => [toHex(h.account), h]));
+  return a.every((h) => {
+    const other = byAccount.get(toHex(h.account));
+    return (
+      other !== undefined &&
+      other.seq === h.seq &&
+      bytesEqual(other.id, h.id) &&
+      other.balance === h.balance &&
+      other.reserved === h.reserved
+    );
+  });
+}
+
+function describe(verdict: BlockVerdict): string {
+  switch (verdict.status) {
+    case 'invalid':
+      return verdict.reason;
+    case 'partial':
+      return 'a block it depends on is missing';
+    case 'fork':
+    case 'duplicate':
+    case 'valid':
+      return verdict.status;
+  }
+}
