@@ -96,7 +96,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       this.#open();
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

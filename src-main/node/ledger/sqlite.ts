@@ -8,7 +8,7 @@ let silenced = false;
 function silenceSqliteWarning(): void {
   if (silenced) return;
   silenced = true;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message;
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
     const isSqlite =
@@ -17,7 +17,7 @@ function silenceSqliteWarning(): void {
         (warning instanceof Error && warning.name === 'ExperimentalWarning'));
     if (isSqlite) return;
     (originalEmit as (...args: unknown[]) => void)(warning, ...rest);
-  });
+  };
 }
 
 silenceSqliteWarning();
