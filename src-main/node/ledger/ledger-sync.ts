@@ -1,0 +1,216 @@
+// Ledger sync over any transport (DESIGN.md §5): the gossip validator's verdict mapping, the server side of
+// /og/ledger-sync/1.0.0, and the client side that catches up from a peer (heads, then ranges, then whatever
+// waiting blocks still miss). Periodic anti-entropy with random peers runs on top of syncWith().
+import { decodeBlock, encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
+import type { Block } from '../../../src-shared/ledger/block.ts';
+import { bytesEqual } from '../../../src-shared/ledger/bytes.ts';
+import {
+  decodeFraudProof,
+  encodeFraudProof,
+  type FraudProof,
+} from '../../../src-shared/ledger/fraud-proof.ts';
+import type { Hasher } from '../../../src-shared/ledger/hash.ts';
+import { nobleSha256 } from '../../../src-shared/ledger/hash.ts';
+import type { LedgerView } from '../../../src-shared/ledger/ledger-view.ts';
+import {
+  gossipOutcome,
+  type BlockVerdict,
+  type GossipOutcome,
+} from '../../../src-shared/ledger/validation-result.ts';
+import {
+  decodeSyncRequest,
+  decodeSyncResponse,
+  encodeSyncRequest,
+  encodeSyncResponse,
+  MAX_HEADS,
+  MAX_RANGE_BLOCKS,
+  type SyncRequest,
+  type SyncResponse,
+  type WireHead,
+} from '../../../src-shared/ledger/sync/sync-messages.ts';
+
+/** What sync needs from the node: its view, and a way to accept blocks and proofs (persisting them). */
+export interface SyncTarget {
+  readonly view: LedgerView;
+  receive(blocks: readonly Block[]): BlockVerdict[];
+  receiveFraudProof(proof: FraudProof): 'new' | 'known' | 'invalid';
+}
+
+/** Request/response to one peer. Rejects on timeout, abort or an unreachable peer. */
+export interface SyncTransport {
+  request(peer: string, request: Uint8Array, options: { signal: AbortSignal }): Promise<Uint8Array>;
+}
+
+export interface SyncStats {
+  requests: number;
+  blocksReceived: number;
+  invalidFromPeer: number;
+}
+
+/** The server side: answer one request from the local view. Never throws on bad input. */
+export function answerSyncRequest(view: LedgerView, requestBytes: Uint8Array): Uint8Array {
+  const request = decodeSyncRequest(requestBytes);
+  if (request === null) return encodeSyncResponse({ type: 'error', message: 'malformed request' });
+  return encodeSyncResponse(answer(view, request));
+}
+
+function answer(view: LedgerView, request: SyncRequest): SyncResponse {
+  switch (request.type) {
+    case 'get-heads': {
+      const heads =
+        request.accounts.length === 0
+          ? view.heads()
+          : request.accounts.map((a) => view.head(a)).filter((h) => h !== null);
+      return { type: 'heads', heads: heads.slice(0, MAX_HEADS) };
+    }
+    case 'get-range': {
+      const blocks = view.range(request.account, request.fromSeq, request.toSeq, MAX_RANGE_BLOCKS);
+      return { type: 'blocks', blocks: blocks.map((b) => encodeBlock(b)) };
+    }
+    case 'get-fraud':
+      return { type: 'fraud', proofs: view.fraudProofs().slice(0, 256).map(encodeFraudProof) };
+  }
+}
+
+export interface LedgerSyncInit {
+  readonly hasher?: Hasher;
+  /** Per-request timeout (ms). */
+  readonly requestTimeoutMs?: number;
+  /** How many rounds one syncWith may take to resolve cross-chain dependencies. */
+  readonly maxRounds?: number;
+}
+
+/** The client side of ledger sync for one node. */
+export class LedgerSync {
+  readonly #target: SyncTarget;
+  readonly #transport: SyncTransport;
+  readonly #hasher: Hasher;
+  readonly #timeoutMs: number;
+  readonly #maxRounds: number;
+  readonly stats: SyncStats = { requests: 0, blocksReceived: 0, invalidFromPeer: 0 };
+
+  constructor(components: { target: SyncTarget; transport: SyncTransport }, init: LedgerSyncInit = {}) {
+    this.#target = components.target;
+    this.#transport = components.transport;
+    this.#hasher = init.hasher ?? nobleSha256;
+    this.#timeoutMs = init.requestTimeoutMs ?? 10_000;
+    this.#maxRounds = init.maxRounds ?? 8;
+  }
+
+  /** Gossip validator: decode strictly, validate, and say accept / reject / ignore. Partial blocks trigger a pull. */
+  onGossipBlock(
+    bytes: Uint8Array,
+    from: string | null,
+  ): { outcome: GossipOutcome; pull: Promise<void> | null } {
+    const block = decodeBlock(bytes, this.#hasher);
+    if (block === null) return { outcome: 'reject', pull: null };
+    const [verdict] = this.#target.receive([block]);
+    const outcome = gossipOutcome(verdict!);
+    const pull =
+      verdict!.status === 'partial' && from !== null
+        ? this.pullMissing(from, { signal: AbortSignal.timeout(this.#timeoutMs * 4) }).catch(() => undefined)
+        : null;
+    return { outcome, pull };
+  }
+
+  /** A fraud proof from the fraud topic: reject what does not verify. */
+  onGossipFraudProof(bytes: Uint8Array): GossipOutcome {
+    const proof = decodeFraudProof(bytes, this.#hasher);
+    if (proof === null) return 'reject';
+    const result = this.#target.receiveFraudProof(proof);
+    return result === 'invalid' ? 'reject' : result === 'new' ? 'accept' : 'ignore';
+  }
+
+  async #ask(peer: string, request: SyncRequest, signal: AbortSignal): Promise<SyncResponse> {
+    signal.throwIfAborted();
+    this.stats.requests++;
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const bytes = await this.#transport.request(peer, encodeSyncRequest(request), {
+      signal: AbortSignal.any([signal, timeout]),
+    });
+    const response = decodeSyncResponse(bytes);
+    if (response === null) throw new Error(`malformed sync response from ${peer}`);
+    return response;
+  }
+
+  async #pullRange(
+    peer: string,
+    account: Uint8Array,
+    fromSeq: bigint,
+    toSeq: bigint,
+    signal: AbortSignal,
+  ): Promise<{ progressed: boolean; blocked: boolean }> {
+    let from = fromSeq;
+    let progressed = false;
+    while (from <= toSeq) {
+      const response = await this.#ask(peer, { type: 'get-range', account, fromSeq: from, toSeq }, signal);
+      if (response.type !== 'blocks' || response.blocks.length === 0) return { progressed, blocked: false };
+      const blocks: Block[] = [];
+      for (const bytes of response.blocks) {
+        const block = decodeBlock(bytes, this.#hasher);
+        if (block === null || !bytesEqual(block.body.account, account)) {
+          this.stats.invalidFromPeer++;
+          return { progressed, blocked: false };
+        }
+        blocks.push(block);
+      }
+      this.stats.blocksReceived += blocks.length;
+      const verdicts = this.#target.receive(blocks);
+      if (verdicts.some((v) => v.status === 'valid')) progressed = true;
+      if (verdicts.some((v) => v.status === 'invalid')) {
+        this.stats.invalidFromPeer++;
+        return { progressed, blocked: false };
+      }
+      // A block waiting for another chain: stop this chain for now, the other chain's pull will unlock it.
+      if (verdicts.some((v) => v.status === 'partial')) return { progressed, blocked: true };
+      from = blocks[blocks.length - 1]!.body.seq + 1n;
+    }
+    return { progressed, blocked: false };
+  }
+
+  /** Pull whatever the waiting blocks miss (predecessors, linked SETTLEs, inherited heads). */
+  async pullMissing(peer: string, options: { signal: AbortSignal }): Promise<void> {
+    for (const missing of this.#target.view.missing().slice(0, 64)) {
+      const head = this.#target.view.head(missing.account);
+      const from = missing.seq ?? (head ? head.seq + 1n : 1n);
+      const start = head && head.seq < from ? head.seq + 1n : from;
+      await this.#pullRange(peer, missing.account, start, missing.seq ?? 2n ** 63n, options.signal);
+    }
+  }
+
+  /** Catch up with one peer: fraud proofs, heads, ranges, then what waiting blocks still need. */
+  async syncWith(peer: string, options: { signal: AbortSignal }): Promise<void> {
+    const fraud = await this.#ask(peer, { type: 'get-fraud' }, options.signal);
+    if (fraud.type === 'fraud') {
+      for (const bytes of fraud.proofs) {
+        const proof = decodeFraudProof(bytes, this.#hasher);
+        if (proof === null || this.#target.receiveFraudProof(proof) === 'invalid')
+          this.stats.invalidFromPeer++;
+      }
+    }
+    const response = await this.#ask(peer, { type: 'get-heads', accounts: [] }, options.signal);
+    if (response.type !== 'heads') return;
+    let todo: readonly WireHead[] = response.heads;
+    for (let round = 0; round < this.#maxRounds && todo.length > 0; round++) {
+      const next: WireHead[] = [];
+      let progressed = false;
+      for (const theirs of todo) {
+        const ours = this.#target.view.head(theirs.account);
+        const ourSeq = ours?.seq ?? 0n;
+        if (theirs.seq > ourSeq) {
+          const result = await this.#pullRange(peer, theirs.account, ourSeq + 1n, theirs.seq, options.signal);
+          progressed ||= result.progressed;
+          const now = this.#target.view.head(theirs.account)?.seq ?? 0n;
+          if (now < theirs.seq && (result.blocked || result.progressed)) next.push(theirs);
+        } else {
+          const mine = this.#target.view.blockAt(theirs.account, theirs.seq);
+          // Same seq, another id: fetch theirs; receiving it yields the fork proof.
+          if (mine && !bytesEqual(mine.id, theirs.id))
+            await this.#pullRange(peer, theirs.account, theirs.seq, theirs.seq, options.signal);
+        }
+      }
+      await this.pullMissing(peer, options);
+      todo = progressed ? next : [];
+    }
+  }
+}
