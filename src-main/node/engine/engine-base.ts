@@ -56,6 +56,7 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
   #state: EngineState = { status: 'stopped' };
   #run: { readonly abort: AbortController; readonly done: Promise<void> } | null = null;
   #backoff: RestartBackoff | null = null;
+  #process: ManagedProcess | null = null;
 
   constructor(init: EngineBaseInit) {
     super();
@@ -71,6 +72,11 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
 
   get recentLog(): readonly string[] {
     return this.#log.lines();
+  }
+
+  /** The engine process this engine started (also its process group id), while it runs. */
+  get pid(): number | null {
+    return this.#process?.running ? (this.#process.pid ?? null) : null;
   }
 
   start(): Promise<void> {
@@ -165,6 +171,7 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
     body: (life: AbortSignal, process: ManagedProcess) => Promise<RunOutcome>,
   ): Promise<RunOutcome> {
     const process = new ManagedProcess({ ...command, onLine: (line) => this.#record(line, true) });
+    this.#process = process;
     this.note(`started ${command.command} ${command.args.join(' ')} (pid ${process.pid ?? 'none'})`);
     const life = new AbortController();
     const onStop = () => life.abort(signal.reason);
@@ -188,6 +195,7 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
       } else {
         this.note(`${this.engineName} ${describeExit(await process.exited)}`);
       }
+      if (this.#process === process) this.#process = null;
     }
   }
 

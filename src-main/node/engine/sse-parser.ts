@@ -98,7 +98,7 @@ export class SseParser {
       throw new EngineProtocolError(`the engine sent an event larger than ${this.#maxEventChars} characters`);
     }
     this.#data.push(value);
-    this.#highWaterMark = Math.max(this.#highWaterMark, this.#dataChars + line.length);
+    this.#highWaterMark = Math.max(this.#highWaterMark, this.#dataChars);
     return null;
   }
 }
