@@ -10,6 +10,8 @@ export interface ObservedAddress {
   readonly peerId: string;
   /** The IP only (no port: ports are per connection and NATs rewrite them). */
   readonly ip: string;
+  /** The reporter's own IP as we see it (lets the vote count one reporter per network); null over relays. */
+  readonly reporterIp: string | null;
 }
 
 export class ObservedAddressTally {
@@ -21,7 +23,7 @@ export class ObservedAddressTally {
   }
 
   /** Record the address `peerId` observed; ignores anything that is not an IP address. */
-  record(peerId: string, observedAddr: Multiaddr | undefined): void {
+  record(peerId: string, observedAddr: Multiaddr | undefined, reporterAddr?: Multiaddr): void {
     if (observedAddr === undefined) return;
     const ip = ipOf(observedAddr);
     if (ip === null) return;
@@ -32,7 +34,8 @@ export class ObservedAddressTally {
       const oldest = this.#byPeer.keys().next().value;
       if (oldest !== undefined) this.#byPeer.delete(oldest);
     }
-    this.#onObservation({ peerId, ip });
+    const relayed = reporterAddr?.toString().includes('/p2p-circuit') ?? true;
+    this.#onObservation({ peerId, ip, reporterIp: relayed || !reporterAddr ? null : ipOf(reporterAddr) });
   }
 
   forget(peerId: string): void {

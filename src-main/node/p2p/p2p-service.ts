@@ -73,6 +73,8 @@ export interface P2pInit {
   readonly maxConnections?: number;
   /** Peer IPs exempt from gossipsub's colocation penalty (our relays, CGNAT gateways). */
   readonly colocationWhitelist?: readonly string[];
+  /** First retry delay while no bootstrap node is connected; doubles up to a minute. */
+  readonly bootstrapRetryMs?: number;
 }
 
 export interface P2pEvents {
@@ -92,6 +94,7 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   readonly #components: P2pComponents;
   readonly #init: P2pInit;
   #node: OgLibp2p | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
   readonly #tally = new ObservedAddressTally((observation) =>
     this.safeDispatchEvent('observed-address', { detail: observation }),
   );
@@ -178,14 +181,18 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     }
     this.#node = node;
     node.addEventListener('peer:identify', (event) => {
-      this.#tally.record(event.detail.peerId.toString(), event.detail.observedAddr);
+      this.#tally.record(
+        event.detail.peerId.toString(),
+        event.detail.observedAddr,
+        event.detail.connection.remoteAddr,
+      );
     });
     const bootstrapPeers = new Set(
       bootstrapList.flatMap((address) =>
         parseMultiaddr(address, 'bootstrap')
           .getComponents()
           .filter((c) => c.name === 'p2p')
-          .map((c) => c.value),
+          .flatMap((c) => (c.value === undefined ? [] : [c.value])),
       ),
     );
     node.addEventListener('peer:connect', (event) => {
@@ -201,10 +208,39 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       this.#tally.forget(event.detail.toString());
       this.safeDispatchEvent('peer:disconnect', { detail: event.detail });
     });
+    if (bootstrapList.length > 0) this.#keepBootstrapped(node, bootstrapList, bootstrapPeers);
+  }
+
+  /**
+   * The bootstrap module dials once, at start. A node that starts before its bootstrap nodes (or loses them
+   * all) would stay alone forever, so while none is connected we redial them with a growing delay.
+   */
+  #keepBootstrapped(node: OgLibp2p, addresses: readonly string[], peers: ReadonlySet<string>): void {
+    const initial = this.#init.bootstrapRetryMs ?? 2000;
+    let delay = initial;
+    const check = async (): Promise<void> => {
+      if (this.#node !== node) return;
+      const connected = node.getPeers().some((peer) => peers.has(peer.toString()));
+      if (connected) {
+        delay = initial;
+      } else {
+        await Promise.allSettled(
+          addresses.map((address) => node.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) })),
+        );
+        delay = Math.min(delay * 2, 60_000);
+      }
+      if (this.#node !== node) return;
+      this.#retryTimer = setTimeout(() => void check(), delay);
+      this.#retryTimer.unref();
+    };
+    this.#retryTimer = setTimeout(() => void check(), delay);
+    this.#retryTimer.unref();
   }
   async stop(): Promise<void> {
     const node = this.#node;
     this.#node = null;
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     this.#tally.clear();
     if (node !== null) await node.stop();
   }

@@ -1,3 +1,6 @@
+import { createServer } from 'node:net';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenAddressInUseError } from '../../../../src-main/node/p2p/errors.ts';
 import type { ObservedAddress } from '../../../../src-main/node/p2p/observed-address-tally.ts';
@@ -49,4 +52,23 @@ describe('p2p service', () => {
       nodes[0]!.libp2p.getPeers().some((peer) => peer.toString() === nodes[1]!.peerId),
     );
   });
+
+  it('keeps redialling its bootstrap node until it comes up', async () => {
+    const key = await generateKeyPair('Ed25519');
+    const port = await freePort();
+    const address = `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(key).toString()}`;
+    const early = await start({ bootstrap: [address], bootstrapRetryMs: 100 });
+    await start({ listen: [`/ip4/127.0.0.1/tcp/${port}`], relayServer: true }, key);
+    await waitFor('the early node reaches the late bootstrap node', () =>
+      early.libp2p.getPeers().some((peer) => peer.equals(peerIdFromPrivateKey(key))),
+    );
+  });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,97 @@
+// `opengateway-node start`: the headless node in the foreground until SIGINT/SIGTERM (systemd-friendly).
+import { readFileSync } from 'node:fs';
+import { REGION_IDS, parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
+import { defaultDataDir } from '../../node/locations.ts';
+import { OpenGatewayNode } from '../../node/node.ts';
+import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
+
+const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config FILE] [--listen ADDR]...
+                             [--bootstrap ADDR]... [--region REGION] [--relay] [--api-port PORT]
+
+Runs the node in the foreground: onboarding (identity, resources, peers, region, tiers), joins the
+clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (leave announced, exit 0).
+
+  --data-dir DIR          the node's data folder (default: ${defaultDataDir()})
+  --network-config FILE   a signed network config; stored in the data folder for later starts
+  --listen ADDR           a listen multiaddr, e.g. /ip4/0.0.0.0/tcp/4001 (repeat; default: random ports)
+  --bootstrap ADDR        an extra bootstrap node, /ip4/…/tcp/…/p2p/<peer id> (repeat)
+  --region REGION         use this region whatever the evidence says (${REGION_IDS.join(', ')})
+  --relay                 serve as a relay and bootstrap node (public servers)
+  --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
+  --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
+  --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)`;
+
+export const startCommand: CliCommand = {
+  name: 'start',
+  summary: 'run the node in the foreground until Ctrl-C / SIGTERM',
+  usage: USAGE,
+  async run(args, io, signal) {
+    const { values } = parseCommandArgs(args, {
+      'data-dir': { type: 'string' },
+      'network-config': { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      bootstrap: { type: 'string', multiple: true },
+      region: { type: 'string' },
+      relay: { type: 'boolean' },
+      'api-port': { type: 'string' },
+      'serve-tier': { type: 'string', multiple: true },
+      'heartbeat-ms': { type: 'string' },
+    });
+    let region: RegionId | null = null;
+    if (values.region !== undefined) {
+      region = parseRegionId(values.region);
+      if (region === null)
+        throw new UsageError(`unknown region "${values.region}" (one of: ${REGION_IDS.join(', ')})`);
+    }
+    const apiPort = values['api-port'] === undefined ? 0 : intIn(values['api-port'], '--api-port', 1, 65535);
+    const heartbeatMs =
+      values['heartbeat-ms'] === undefined
+        ? undefined
+        : intIn(values['heartbeat-ms'], '--heartbeat-ms', 50, 600_000);
+
+    const node = new OpenGatewayNode({
+      dataDir: values['data-dir'] ?? defaultDataDir(io.env),
+      ...(values['network-config'] !== undefined ? { networkConfigPath: values['network-config'] } : {}),
+      ...(values.listen ? { listen: values.listen } : {}),
+      bootstrap: values.bootstrap ?? [],
+      region,
+      relay: values.relay ?? false,
+      apiPort,
+      serveTiers: values['serve-tier'] ?? [],
+      ...(heartbeatMs !== undefined ? { heartbeatIntervalMs: heartbeatMs } : {}),
+      version: appVersion(),
+      log: (line) => io.stdout(line),
+    });
+    node.addEventListener('status', (event) => {
+      const status = event.detail;
+      if (status.status === 'onboarding') io.stdout(`onboarding: ${status.step}`);
+      else if (status.status === 'ready') io.stdout(`ready: contributing to ${status.clusters} cluster(s)`);
+      else io.stdout(`status: ${status.status}`);
+    });
+    // A signal during start-up aborts it; start() then stops what had started.
+    await node.start({ signal });
+    if (!signal.aborted) {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+    await node.stop();
+    return 0;
+  },
+};
+
+function intIn(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw new UsageError(`${flag} needs a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version.slice(0, 32) : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,80 @@
+// `opengateway-node status`: asks a running node for its state over the local API.
+import { readApiEndpoint } from '../../node/api/api-endpoint-file.ts';
+import { readApiKey } from '../../node/api/api-key.ts';
+import { NodeNotRunningError } from '../../node/api/errors.ts';
+import { defaultDataDir, locationsFor } from '../../node/locations.ts';
+import type { NodeStatusReport } from '../../node/node.ts';
+import { parseCommandArgs, type CliCommand } from '../cli-command.ts';
+
+const USAGE = `Usage: opengateway-node status [--data-dir DIR] [--json]
+
+Shows a running node's state: peer id, region and how it was decided, listen addresses, clusters
+joined and their members (up/paused/down), connection count.
+
+  --data-dir DIR   the node's data folder (default: ${defaultDataDir()})
+  --json           print the API's JSON (GET /api/status) instead of text`;
+
+/** A status answer is a few KB; anything much larger is not our node talking. */
+const MAX_STATUS_BYTES = 4 * 1024 * 1024;
+
+export const statusCommand: CliCommand = {
+  name: 'status',
+  summary: "show a running node's peer id, region, clusters and members",
+  usage: USAGE,
+  async run(args, io, signal) {
+    const { values } = parseCommandArgs(args, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
+    const locations = locationsFor(values['data-dir'] ?? defaultDataDir(io.env));
+    const endpoint = await readApiEndpoint(locations.apiEndpoint);
+    const key = await readApiKey(locations.apiKey);
+    if (endpoint === null || key === null) throw new NodeNotRunningError(locations.dataDir, 'no api.json');
+    let response: Response;
+    try {
+      response = await fetch(`${endpoint.url}/api/status`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
+      });
+    } catch {
+      throw new NodeNotRunningError(locations.dataDir, `nothing answers at ${endpoint.url}`);
+    }
+    const text = await response.text();
+    if (text.length > MAX_STATUS_BYTES || !response.ok)
+      throw new NodeNotRunningError(
+        locations.dataDir,
+        `the API at ${endpoint.url} answered ${response.status}`,
+      );
+    if (values.json) {
+      io.stdout(text);
+      return 0;
+    }
+    io.stdout(formatStatus(JSON.parse(text) as NodeStatusReport));
+    return 0;
+  },
+};
+
+function formatStatus(report: NodeStatusReport): string {
+  const state = report.state;
+  const region = report.region;
+  const lines = [
+    `Node ${report.peerId ?? '(unknown)'} on network ${report.networkId ?? '(none)'}`,
+    `  state        ${state.status}${state.status === 'onboarding' ? ` (${state.step})` : ''}`,
+    `  region       ${region?.region ?? 'unknown'}${region ? ` (${region.source}: ${region.detail})` : ''}`,
+    `  connections  ${report.connections}`,
+    `  listening    ${report.listenAddresses.join('\n               ') || '(none)'}`,
+    '',
+    'Clusters',
+  ];
+  if (report.clusters.length === 0) lines.push('  (none joined)');
+  for (const cluster of report.clusters) {
+    const up = cluster.members.filter((m) => m.status === 'up').length;
+    lines.push(
+      `  ${cluster.key}${cluster.serving ? ' (serving)' : ' (watching)'}: ${up} up of ${cluster.members.length}`,
+    );
+    for (const member of cluster.members) {
+      const reason = member.downReason ? `, ${member.downReason}` : '';
+      lines.push(
+        `    ${member.status.padEnd(6)} ${member.peerId}${member.self ? ' (this node)' : ''}${reason}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

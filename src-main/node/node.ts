@@ -1,0 +1,449 @@
+// The composition root (DESIGN.md §3–§4): builds the node's services, runs onboarding
+// (identity → profile → p2p → geo → qualify → join → heartbeat → ready), stops them in reverse order, and
+// reports one status union. A failed start stops whatever already started.
+import { TypedEventEmitter } from '@libp2p/interface';
+import { writeFileAtomic } from './storage/atomic-write.ts';
+import { ensureDataDir } from './storage/data-dir.ts';
+import { ExpectedError } from '../../src-shared/errors/expected-error.ts';
+import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
+import { allBootstrapAddresses } from '../../src-shared/network-config/index.ts';
+import { CONFIG_TOPIC, FRAUD_TOPIC, ledgerTopic, membersTopic } from '../../src-shared/protocol/index.ts';
+import { REGION_IDS, type RegionDecision, type RegionId } from '../../src-shared/regions/index.ts';
+import type { TierQualification } from '../../src-shared/tiers/index.ts';
+import { ApiServer, type ApiRoute, type ApiUpgradeHandler } from './api/api-server.ts';
+import { readApiEndpoint, removeApiEndpoint, writeApiEndpoint } from './api/api-endpoint-file.ts';
+import { loadOrCreateApiKey } from './api/api-key.ts';
+import { GeoService, type GeoInit } from './geo/geo-service.ts';
+import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
+import { locationsFor, type Locations } from './locations.ts';
+import { MembershipService, type ClusterSnapshot } from './membership/membership-service.ts';
+import type { MemberChange } from './membership/membership-view.ts';
+import { NetworkConfigMissingError } from './network-config/errors.ts';
+import { loadNetworkConfigFile } from './network-config/load-network-config.ts';
+import { serializeSignedNetworkConfig } from './network-config/sign-network-config.ts';
+import { P2pService, parseMultiaddr } from './p2p/p2p-service.ts';
+import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
+
+/** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
+export type NodeStatus =
+  | { readonly status: 'starting' }
+  | { readonly status: 'onboarding'; readonly step: OnboardingStepId }
+  | { readonly status: 'ready'; readonly clusters: number; readonly since: number }
+  | { readonly status: 'paused'; readonly reason: 'user' | 'waiting-for-idle'; readonly since: number }
+  | { readonly status: 'offline'; readonly message: string; readonly retryAt: number | null }
+  | { readonly status: 'error'; readonly message: string };
+
+export type OnboardingStepId = 'identity' | 'profile' | 'geo' | 'qualify' | 'join' | 'engines' | 'heartbeat';
+
+/** What `GET /api/status` returns and `opengateway-node status` prints. */
+export interface NodeStatusReport {
+  readonly version: string;
+  readonly peerId: string | null;
+  readonly networkId: string | null;
+  readonly state: NodeStatus;
+  readonly region: RegionDecision | null;
+  readonly listenAddresses: readonly string[];
+  readonly connections: number;
+  readonly tiers: readonly TierQualification[];
+  readonly clusters: readonly ClusterSnapshot[];
+  readonly rejectedHeartbeats: number;
+}
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  /** A signed config to use (and store in the data dir); the stored copy otherwise. */
+  readonly networkConfigPath?: string;
+  readonly listen?: readonly string[];
+  /** Extra bootstrap addresses beyond the network config's. */
+  readonly bootstrap?: readonly string[];
+  /** The user's region choice; wins over every evidence. */
+  readonly region?: RegionId | null;
+  /** Run the relay server and act as a well-connected bootstrap node. */
+  readonly relay?: boolean;
+  /** Serve these tiers whatever the profile says (devnets and tests, with the engine double). */
+  readonly serveTiers?: readonly string[];
+  /** Local API port; 0 picks a free one. */
+  readonly apiPort?: number;
+  /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
+  readonly privateNetwork?: boolean;
+  readonly heartbeatIntervalMs?: number;
+  readonly missedHeartbeats?: number;
+  /** How long onboarding waits for a first bootstrap connection before going on alone. */
+  readonly bootstrapWaitMs?: number;
+  readonly version?: string;
+  readonly log?: (line: string) => void;
+  /** Injected in tests. */
+  readonly identity?: IdentityInit;
+  readonly profile?: ProfileInit;
+  readonly geo?: Omit<GeoInit, 'override'>;
+  /** Hands `/api/ws` upgrades to the WebSocket contract endpoint. */
+  readonly wsUpgrade?: ApiUpgradeHandler;
+}
+
+export interface NodeEvents {
+  status: CustomEvent<NodeStatus>;
+  'member-change': CustomEvent<MemberChange>;
+}
+
+/** Another node process already serves this data directory. */
+export class NodeAlreadyRunningError extends ExpectedError {
+  override readonly name = 'NodeAlreadyRunningError';
+  constructor(dataDir: string, pid: number) {
+    super(
+      `a node is already running for data directory ${dataDir} (pid ${pid}); stop it first or use --data-dir`,
+    );
+  }
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
+  readonly locations: Locations;
+  readonly #options: NodeOptions;
+  readonly #log: (line: string) => void;
+  readonly #started: Stoppable[] = [];
+  #status: NodeStatus = { status: 'starting' };
+  #config: NetworkConfig | null = null;
+  #identity: IdentityService | null = null;
+  #p2p: P2pService | null = null;
+  #geo: GeoService | null = null;
+  #membership: MembershipService | null = null;
+  #api: ApiServer | null = null;
+  #tiers: TierQualification[] = [];
+  #stopping = false;
+
+  constructor(options: NodeOptions) {
+    super();
+    this.#options = options;
+    this.locations = locationsFor(options.dataDir);
+    this.#log = options.log ?? (() => {});
+  }
+
+  get status(): NodeStatus {
+    return this.#status;
+  }
+
+  get networkConfig(): NetworkConfig | null {
+    return this.#config;
+  }
+
+  get p2p(): P2pService | null {
+    return this.#p2p;
+  }
+
+  get membership(): MembershipService | null {
+    return this.#membership;
+  }
+
+  get api(): ApiServer | null {
+    return this.#api;
+  }
+
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    try {
+      await this.#start(options.signal);
+    } catch (error) {
+      this.#setStatus({ status: 'error', message: error instanceof Error ? error.message : String(error) });
+      await this.#stopStarted();
+      throw error;
+    }
+  }
+
+  async #start(signal: AbortSignal | undefined): Promise<void> {
+    const options = this.#options;
+    const locations = this.locations;
+    await ensureDataDir(locations.dataDir);
+    await this.#refuseSecondNode();
+
+    this.#step('identity');
+    this.#config = await this.#loadConfig();
+    const identity = new IdentityService(
+      { locations },
+      { fingerprintSalt: this.#config.fingerprintSalt, ...options.identity },
+    );
+    await identity.start();
+    this.#identity = identity;
+    this.#started.push(identity);
+    this.#log(`identity: peer id ${identity.peerId.toString()}${identity.created ? ' (new)' : ''}`);
+    this.#log(`network: ${this.#config.networkId} (revision ${this.#config.revision})`);
+
+    const apiKey = await loadOrCreateApiKey(locations.apiKey);
+    const api = new ApiServer(
+      {
+        apiKey,
+        routes: this.#routes(),
+        ...(options.wsUpgrade ? { upgrade: options.wsUpgrade } : {}),
+        onInternalError: (error, route) => this.#log(`api: ${route} failed: ${String(error)}`),
+      },
+      { port: options.apiPort ?? 0 },
+    );
+    await api.start();
+    this.#api = api;
+    this.#started.push({
+      stop: async () => {
+        await api.stop();
+        await removeApiEndpoint(locations.apiEndpoint);
+      },
+    });
+    await writeApiEndpoint(locations.apiEndpoint, { url: api.url, pid: process.pid });
+    this.#log(`api: ${api.url} (key in ${locations.apiKey})`);
+    signal?.throwIfAborted();
+
+    this.#step('profile');
+    const profile = new ProfileService({ locations }, options.profile);
+    await profile.start({ signal });
+    this.#started.push(profile);
+
+    const bootstrap = [...new Set([...allBootstrapAddresses(this.#config), ...(options.bootstrap ?? [])])];
+    const listen = options.listen;
+    const privateNetwork =
+      options.privateNetwork ??
+      [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
+    const topics = this.#knownTopics(this.#config);
+    const p2p = new P2pService(
+      { privateKey: identity.privateKey },
+      {
+        ...(listen ? { listen } : {}),
+        bootstrap: bootstrap.filter((address) => !this.#isSelf(address, identity.peerId.toString())),
+        relayServer: options.relay ?? false,
+        privateNetwork,
+        upnp: !privateNetwork,
+        scoredTopics: topics,
+        allowedTopics: topics,
+      },
+    );
+    this.#step('geo');
+    await p2p.start();
+    this.#p2p = p2p;
+    this.#started.push(p2p);
+    this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
+
+    const geo = new GeoService({ locations }, { ...options.geo, override: options.region ?? null });
+    await geo.start();
+    this.#geo = geo;
+    this.#started.push(geo);
+    p2p.addEventListener('observed-address', (event) => {
+      const { peerId, ip, reporterIp } = event.detail;
+      geo.recordObservedAddress(peerId, ip, reporterIp ?? undefined).catch((error: unknown) => {
+        this.#log(`geo: could not record an observed address: ${String(error)}`);
+      });
+    });
+    await this.#waitForBootstrap(p2p, bootstrap.length, signal);
+    const decision = geo.decision;
+    this.#log(`geo: region ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
+
+    this.#step('qualify');
+    this.#tiers = profile.qualify(this.#config.tiers);
+    for (const tier of this.#tiers) {
+      this.#log(
+        `qualify: ${tier.tier} ${tier.qualified ? 'qualified' : `not qualified: ${tier.reasons.join('; ')}`}`,
+      );
+    }
+
+    this.#step('join');
+    const membership = new MembershipService(
+      { libp2p: p2p.libp2p },
+      {
+        version: options.version ?? '0.0.0',
+        ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+        ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
+      },
+    );
+    await membership.start();
+    this.#membership = membership;
+    this.#started.push(membership);
+    membership.addEventListener('member-change', (event) => {
+      const change = event.detail;
+      const reason = change.reason ? ` (${change.reason})` : '';
+      this.#log(
+        `membership: ${change.cluster.region}/${change.cluster.tier} ${change.peerId} ${change.from ?? 'new'} → ${change.to}${reason}`,
+      );
+      this.safeDispatchEvent('member-change', { detail: change });
+    });
+    membership.addEventListener('heartbeat-rejected', (event) => {
+      this.#log(
+        `membership: rejected a heartbeat from ${event.detail.propagationSource}: ${event.detail.reason}`,
+      );
+    });
+    geo.addEventListener('region:changed', (event) => {
+      void this.#onRegionChanged(event.detail);
+    });
+    await this.#join(decision.region, signal);
+  }
+
+  /** Pause contributing: members see "paused" at once; requesting keeps working. */
+  async pause(reason: 'user' | 'waiting-for-idle' = 'user'): Promise<void> {
+    await this.#membership?.pause();
+    this.#setStatus({ status: 'paused', reason, since: Date.now() });
+  }
+
+  async resume(): Promise<void> {
+    await this.#membership?.resume();
+    this.#setReady();
+  }
+
+  /** Leave the clusters (announced), close connections, stop every service in reverse order. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#log('stopping: leaving clusters and closing connections');
+    await this.#stopStarted();
+    this.#log('stopped');
+  }
+
+  report(): NodeStatusReport {
+    const p2p = this.#p2p?.isStarted ? this.#p2p : null;
+    return {
+      version: this.#options.version ?? '0.0.0',
+      peerId: this.#identity ? this.#identity.peerId.toString() : null,
+      networkId: this.#config?.networkId ?? null,
+      state: this.#status,
+      region: this.#geo ? this.#geo.decision : null,
+      listenAddresses: p2p ? p2p.listenAddresses() : [],
+      connections: p2p ? p2p.connectionCount() : 0,
+      tiers: this.#tiers,
+      clusters: this.#membership?.snapshot() ?? [],
+      rejectedHeartbeats: this.#membership?.rejectedCount ?? 0,
+    };
+  }
+
+  async #join(region: RegionId | null, signal: AbortSignal | undefined): Promise<void> {
+    const membership = this.#membership;
+    const config = this.#config;
+    if (membership === null || config === null) return;
+    if (region === null) {
+      await membership.leave();
+      this.#setStatus({
+        status: 'offline',
+        message: 'the region is unknown: set one in settings (or --region)',
+        retryAt: null,
+      });
+      return;
+    }
+    const known = new Set(config.tiers.map((tier) => tier.id));
+    const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
+    const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
+    await membership.join({ region, serve, watch: [...known] }, { signal });
+    this.#log(
+      `join: ${region} serving ${serve.length > 0 ? serve.join(', ') : 'no tier'}; watching ${[...known].join(', ')}`,
+    );
+    this.#step('heartbeat');
+    if (this.#status.status !== 'paused') this.#setReady();
+  }
+
+  async #onRegionChanged(decision: RegionDecision): Promise<void> {
+    const current = this.#membership?.plan?.region ?? null;
+    this.#log(`geo: region now ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
+    if (decision.region === current || this.#stopping) return;
+    try {
+      await this.#join(decision.region, undefined);
+    } catch (error) {
+      this.#log(`join: re-joining after the region changed failed: ${String(error)}`);
+    }
+  }
+
+  #setReady(): void {
+    const serving = this.#membership?.plan?.serve.length ?? 0;
+    this.#setStatus({ status: 'ready', clusters: serving, since: Date.now() });
+  }
+
+  #step(step: OnboardingStepId): void {
+    this.#setStatus({ status: 'onboarding', step });
+  }
+
+  #setStatus(status: NodeStatus): void {
+    this.#status = status;
+    this.safeDispatchEvent('status', { detail: status });
+  }
+
+  async #stopStarted(): Promise<void> {
+    while (this.#started.length > 0) {
+      const service = this.#started.pop()!;
+      try {
+        await service.stop();
+      } catch (error) {
+        this.#log(`stop: a service failed to stop cleanly: ${String(error)}`);
+      }
+    }
+  }
+
+  async #loadConfig(): Promise<NetworkConfig> {
+    const given = this.#options.networkConfigPath;
+    if (given !== undefined) {
+      const loaded = await loadNetworkConfigFile(given);
+      // Keep a verified copy: later starts (and the desktop app) use it without the flag.
+      await writeFileAtomic(this.locations.networkConfig, serializeSignedNetworkConfig(loaded.signed), 0o644);
+      return loaded.config;
+    }
+    try {
+      return (await loadNetworkConfigFile(this.locations.networkConfig)).config;
+    } catch (error) {
+      if (error instanceof ExpectedError && /no such file/.test(error.message))
+        throw new NetworkConfigMissingError(this.locations.networkConfig);
+      throw error;
+    }
+  }
+
+  async #refuseSecondNode(): Promise<void> {
+    const endpoint = await readApiEndpoint(this.locations.apiEndpoint);
+    if (endpoint === null || endpoint.pid === process.pid) return;
+    try {
+      process.kill(endpoint.pid, 0);
+    } catch {
+      return; // A stale file from a crashed node.
+    }
+    throw new NodeAlreadyRunningError(this.locations.dataDir, endpoint.pid);
+  }
+
+  async #waitForBootstrap(
+    p2p: P2pService,
+    bootstrapCount: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (bootstrapCount === 0) return;
+    const deadline = Date.now() + (this.#options.bootstrapWaitMs ?? 5000);
+    while (p2p.connectionCount() === 0 && Date.now() < deadline) {
+      signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (p2p.connectionCount() === 0) this.#log('p2p: no bootstrap node answered yet; going on alone');
+    else this.#log(`p2p: connected to ${p2p.connectionCount()} peer(s)`);
+  }
+
+  #knownTopics(config: NetworkConfig): string[] {
+    return [
+      ...REGION_IDS.flatMap((region) => config.tiers.map((tier) => membersTopic({ region, tier: tier.id }))),
+      ...REGION_IDS.map((region) => ledgerTopic(region)),
+      FRAUD_TOPIC,
+      CONFIG_TOPIC,
+    ];
+  }
+
+  #isSelf(address: string, peerId: string): boolean {
+    return parseMultiaddr(address, 'bootstrap')
+      .getComponents()
+      .some((component) => component.name === 'p2p' && component.value === peerId);
+  }
+
+  #routes(): Map<string, ApiRoute> {
+    return new Map<string, ApiRoute>([['GET /api/status', () => ({ status: 200, body: this.report() })]]);
+  }
+}
+
+/** Loopback and RFC 1918 addresses: a devnet or a LAN, where private addresses are all there is. */
+export function isPrivateAddress(address: string): boolean {
+  try {
+    return parseMultiaddr(address, 'network')
+      .getComponents()
+      .some(
+        (component) =>
+          (component.name === 'ip4' &&
+            /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(component.value ?? '')) ||
+          (component.name === 'ip6' && component.value === '::1'),
+      );
+  } catch {
+    return false;
+  }
+}
