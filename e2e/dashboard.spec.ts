@@ -1,7 +1,183 @@
-import { expect, test } from '@playwright/test';
+// The built dashboard in Chromium against the e2e contract FIXTURE (e2e/fixture), over the real /api/ws
+// transport. The devnet-backed version of these checks comes with `npm run devnet` (DESIGN.md §11).
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import {
+  createInMemoryNode,
+  FIXTURE_REPLY,
+  type InMemoryNode,
+  type InMemoryNodeOptions,
+} from './fixture/in-memory-node.ts';
+import { startFixtureServer, type FixtureServer } from './fixture/fixture-server.ts';
 
-test('the dashboard loads and says when no node is connected', async ({ page }) => {
+const KEY = 'e2e-fixture-key';
+let node: InMemoryNode;
+let server: FixtureServer;
+
+async function startNode(options: InMemoryNodeOptions = {}): Promise<void> {
+  node = createInMemoryNode({ chunkDelayMs: 15, ...options });
+  server = await startFixtureServer({ handlers: node.handlers, notifications: node.hub, apiKey: KEY });
+}
+
+async function openDashboard(page: Page): Promise<void> {
+  await page.goto(`/#key=${KEY}&ws=${encodeURIComponent(server.wsUrl)}`);
+  await expect(page.getByTestId('node-status')).not.toHaveText(/Connecting/);
+}
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+test.afterEach(async () => {
+  node?.stop();
+  await server?.close();
+});
+
+test('without a key the dashboard asks for one and says it is not connected', async ({ page }, testInfo) => {
+  await startNode();
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'OpenGateway' })).toBeVisible();
   await expect(page.getByRole('status')).toContainText('Not connected');
+  await expect(page.getByLabel('API key')).toBeVisible();
+  await screenshot(page, testInfo, 'key-prompt');
+});
+
+test('Overview shows the status, region and how it was found, every tier with reasons, and clusters', async ({
+  page,
+}, testInfo) => {
+  await startNode();
+  await openDashboard(page);
+  await expect(page).toHaveURL(/\/$/); // the key left the address bar
+  await expect(page.getByTestId('node-status')).toHaveText('Contributing');
+  await expect(page.getByTestId('region')).toHaveText('Asia');
+  await expect(
+    page.getByText('Other computers on the network saw your internet address there.'),
+  ).toBeVisible();
+  await expect(page.getByTestId('tier-model-c')).toContainText('This computer qualifies');
+  await expect(page.getByTestId('tier-model-d')).toContainText('needs 48 GB GPU memory, has 24 GB');
+  await expect(page.getByTestId('cluster-asia/model-a')).toContainText('Joined');
+  await expect(page.getByTestId('cluster-asia/model-a')).toContainText('4 (3 ready)');
+  await expect(page.getByRole('list', { name: 'Setup steps' }).getByRole('listitem')).toHaveCount(7);
+  await screenshot(page, testInfo, 'overview');
+
+  await page.getByLabel('Change region').selectOption('europe');
+  await page.getByRole('button', { name: 'Save region' }).click();
+  await expect(page.getByTestId('region')).toHaveText('Europe');
+  await expect(page.getByText('You chose it.')).toBeVisible();
+  await expect(page.getByTestId('cluster-europe/model-a')).toBeVisible();
+  expect(node.state.region.region).toBe('europe');
+});
+
+test('a chat message streams a reply and the balance shown drops by its cost', async ({ page }, testInfo) => {
+  await startNode();
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Chat' }).click();
+  await expect(page.getByLabel('Model')).toHaveValue('model-a-simulated');
+  await expect(page.getByRole('option', { name: /Model D/ })).toBeDisabled();
+  await expect(page.getByText('No computer in Asia serves Model D right now.')).toBeVisible();
+
+  const before = node.state.balance.available;
+  await expect(page.getByTestId('header-balance')).toHaveText(`${before.toLocaleString('en-US')} tokens`);
+  await page.getByLabel('Your message').fill('What is OpenGateway?');
+  await expect(page.getByTestId('cost-estimate')).toContainText('This message costs about');
+
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('streaming-reply')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Conversation' })).toContainText(FIXTURE_REPLY);
+  await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+
+  const after = node.state.balance.available;
+  expect(after).toBeLessThan(before);
+  await expect(page.getByText(`Cost: ${(before - after).toLocaleString('en-US')} tokens`)).toBeVisible();
+  await expect(page.getByTestId('header-balance')).toHaveText(`${after.toLocaleString('en-US')} tokens`);
+  await screenshot(page, testInfo, 'chat');
+});
+
+test('Stop ends a streaming reply and keeps what arrived', async ({ page }) => {
+  await startNode({ chunkDelayMs: 200 });
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Chat' }).click();
+  await page.getByLabel('Your message').fill('Tell me a long story');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('streaming-reply')).toContainText('This reply');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByRole('alert')).toContainText('You stopped this reply.');
+  await expect(page.getByTestId('streaming-reply')).toHaveCount(0);
+});
+
+test('chat explains a low balance before sending', async ({ page }, testInfo) => {
+  await startNode({ balance: 640 });
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Chat' }).click();
+  await page.getByLabel('Your message').fill('Hello');
+  await expect(page.getByRole('alert')).toContainText('Chatting needs at least 1,000 available');
+  await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
+  await screenshot(page, testInfo, 'chat-low-balance');
+});
+
+test('chat shows the queue position while every worker is busy', async ({ page }) => {
+  await startNode({ queuePosition: 2, queueStepMs: 1000 });
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Chat' }).click();
+  await page.getByLabel('Your message').fill('Hello');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByText('You are number 2 in line.')).toBeVisible();
+  await expect(page.getByText('You are number 1 in line.')).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Conversation' })).toContainText(FIXTURE_REPLY);
+});
+
+test('Pause shows paused and the node leaves its clusters; Resume rejoins', async ({ page }, testInfo) => {
+  await startNode();
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Pause contributing' }).click();
+  await expect(page.getByTestId('node-status')).toHaveText('Paused');
+  await expect(page.getByTestId('cluster-asia/model-a')).toContainText('Left (paused)');
+  expect(node.state.status.status).toBe('paused');
+  expect(node.state.clusters.every((cluster) => cluster.membership === 'left')).toBe(true);
+  await screenshot(page, testInfo, 'overview-paused');
+
+  await page.getByRole('button', { name: 'Resume contributing' }).click();
+  await expect(page.getByTestId('node-status')).toHaveText('Contributing');
+  await expect(page.getByTestId('cluster-asia/model-a')).toContainText('Joined');
+});
+
+test('Earnings shows the balance, earned and spent, a chart and recent requests', async ({
+  page,
+}, testInfo) => {
+  await startNode();
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Earnings' }).click();
+  await expect(page.getByTestId('balance')).toHaveText('25,000 tokens');
+  await expect(page.getByText('31,200 tokens')).toBeVisible();
+  await expect(page.getByRole('img', { name: /Balance from/ })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Recent requests' })).toContainText('Answered a request');
+  await screenshot(page, testInfo, 'earnings');
+});
+
+test('Settings shows the controls, the local API, the data folder and the DB-IP credit', async ({
+  page,
+}, testInfo) => {
+  await startNode();
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByTestId('api-url')).toHaveText('http://127.0.0.1:4174/v1');
+  await expect(page.getByTestId('data-folder')).toHaveText('/tmp/opengateway-fixture');
+  await expect(page.getByText('IP geolocation by DB-IP (https://db-ip.com), CC BY 4.0')).toBeVisible();
+  await expect(page.getByText('Start OpenGateway when I log in')).toHaveCount(0); // headless: no such thing
+  await expect(page.getByTestId('update-state')).toContainText('updated by its operator');
+
+  await page.getByLabel('Only when I am not using this computer').check();
+  await expect(page.getByLabel('Start after this many minutes without use')).toBeEnabled();
+  await page.getByLabel('Requests answered at the same time').fill('4');
+  await expect.poll(() => node.state.settings).toMatchObject({ idleOnly: true, maxConcurrentRequests: 4 });
+  await screenshot(page, testInfo, 'settings');
+});
+
+test('says so when the node goes away, instead of showing stale numbers as live', async ({ page }) => {
+  await startNode();
+  await openDashboard(page);
+  await server.close();
+  await expect(page.getByRole('status')).toContainText('Not connected to your OpenGateway node');
 });

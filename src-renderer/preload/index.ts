@@ -1,4 +1,6 @@
-// The sandboxed preload: it will expose the ipc contract's `api` object through contextBridge, nothing else.
-import { contextBridge } from 'electron';
+// The sandboxed preload: exposes the ipc contract's transport as `window.api`, and nothing else.
+import { contextBridge, ipcRenderer } from 'electron';
+import { PRELOAD_API_KEY } from '../../src-shared/ipc/index.ts';
+import { createPreloadApi } from './preload-api.ts';
 
-contextBridge.exposeInMainWorld('opengateway', Object.freeze({ version: 1 }));
+contextBridge.exposeInMainWorld(PRELOAD_API_KEY, createPreloadApi(ipcRenderer));

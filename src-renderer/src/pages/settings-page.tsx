@@ -1,0 +1,190 @@
+import { useState } from 'react';
+import { SETTINGS_LIMITS } from '../../../src-shared/ipc/index.ts';
+import { formatPercent } from '../format.ts';
+import { updateLabel } from '../labels.ts';
+import { selectCanPauseOrResume, selectIsPaused } from '../store/selectors.ts';
+import { useApp } from '../store/use-app.ts';
+
+function ContributionSettings() {
+  const settings = useApp((state) => state.settings);
+  const update = useApp((state) => state.updateSettings);
+  const paused = useApp(selectIsPaused);
+  const canToggle = useApp(selectCanPauseOrResume);
+  const pause = useApp((state) => state.pause);
+  const resume = useApp((state) => state.resume);
+  if (!settings) return <p className="empty">Settings are not loaded yet.</p>;
+  const { idleMinutes, gpuMemoryShare, maxConcurrentRequests } = SETTINGS_LIMITS;
+  return (
+    <section className="card" aria-labelledby="contributing-heading">
+      <h3 id="contributing-heading">Contributing</h3>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={paused}
+          disabled={!canToggle}
+          onChange={() => void (paused ? resume() : pause())}
+        />
+        Pause contributing
+      </label>
+      <p className="hint">While paused, your computer does no work for others. Chat keeps working.</p>
+
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={settings.idleOnly}
+          onChange={(event) => void update({ idleOnly: event.target.checked })}
+        />
+        Only when I am not using this computer
+      </label>
+      <label>
+        Start after this many minutes without use
+        <input
+          type="number"
+          min={idleMinutes.min}
+          max={idleMinutes.max}
+          value={settings.idleMinutes}
+          disabled={!settings.idleOnly}
+          onChange={(event) => {
+            const value = Number(event.target.value);
+            if (Number.isInteger(value) && value >= idleMinutes.min && value <= idleMinutes.max)
+              void update({ idleMinutes: value });
+          }}
+        />
+      </label>
+
+      <label>
+        Graphics memory OpenGateway may use: <strong>{formatPercent(settings.gpuMemoryShare)}</strong>
+        <input
+          type="range"
+          min={gpuMemoryShare.min * 100}
+          max={gpuMemoryShare.max * 100}
+          step={5}
+          value={Math.round(settings.gpuMemoryShare * 100)}
+          onChange={(event) => void update({ gpuMemoryShare: Number(event.target.value) / 100 })}
+        />
+      </label>
+      <p className="hint">
+        Lower it if games or other apps need your graphics card. Bigger models may then not fit.
+      </p>
+
+      <label>
+        Requests answered at the same time
+        <input
+          type="number"
+          min={maxConcurrentRequests.min}
+          max={maxConcurrentRequests.max}
+          value={settings.maxConcurrentRequests}
+          onChange={(event) => {
+            const value = Number(event.target.value);
+            if (
+              Number.isInteger(value) &&
+              value >= maxConcurrentRequests.min &&
+              value <= maxConcurrentRequests.max
+            )
+              void update({ maxConcurrentRequests: value });
+          }}
+        />
+      </label>
+
+      {settings.startAtLogin !== null && (
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.startAtLogin}
+            onChange={(event) => void update({ startAtLogin: event.target.checked })}
+          />
+          Start OpenGateway when I log in
+        </label>
+      )}
+    </section>
+  );
+}
+
+function LocalApiCard() {
+  const appInfo = useApp((state) => state.appInfo);
+  const [shown, setShown] = useState(false);
+  const api = appInfo?.localApi ?? null;
+  return (
+    <section className="card" aria-labelledby="api-heading">
+      <h3 id="api-heading">Use OpenGateway from other apps</h3>
+      <p className="hint">
+        Apps that work with OpenAI can use this computer’s OpenGateway instead: set their “base URL” and “API
+        key” to these. They spend your tokens.
+      </p>
+      {api ? (
+        <dl className="facts">
+          <dt>Base URL</dt>
+          <dd>
+            <code data-testid="api-url">{api.url}</code>
+          </dd>
+          <dt>API key</dt>
+          <dd>
+            <code>{shown ? api.key : '••••••••••••'}</code>{' '}
+            <button type="button" className="link" onClick={() => setShown(!shown)}>
+              {shown ? 'Hide' : 'Show'}
+            </button>{' '}
+            <button
+              type="button"
+              className="link"
+              onClick={() => void navigator.clipboard?.writeText(api.key)}
+            >
+              Copy
+            </button>
+          </dd>
+        </dl>
+      ) : (
+        <p className="empty">The local API is not running.</p>
+      )}
+    </section>
+  );
+}
+
+function AboutCard() {
+  const appInfo = useApp((state) => state.appInfo);
+  const update = useApp((state) => state.update);
+  const install = useApp((state) => state.installUpdate);
+  return (
+    <section className="card" aria-labelledby="about-heading">
+      <h3 id="about-heading">About</h3>
+      <dl className="facts">
+        <dt>Version</dt>
+        <dd>{appInfo?.version ?? '…'}</dd>
+        <dt>Network</dt>
+        <dd>{appInfo?.network ?? 'not joined yet'}</dd>
+        <dt>Data folder</dt>
+        <dd>
+          <code data-testid="data-folder">{appInfo?.dataDir ?? '…'}</code>
+        </dd>
+        <dt>Updates</dt>
+        <dd data-testid="update-state">
+          {updateLabel(update)}{' '}
+          {update?.state === 'downloaded' && (
+            <button type="button" className="primary" onClick={() => void install()}>
+              Restart and update
+            </button>
+          )}
+        </dd>
+      </dl>
+      <p className="credit">
+        IP geolocation by DB-IP (
+        <a href="https://db-ip.com" target="_blank" rel="noreferrer">
+          https://db-ip.com
+        </a>
+        ), CC BY 4.0
+      </p>
+    </section>
+  );
+}
+
+export function SettingsPage() {
+  return (
+    <div className="page">
+      <h2>Settings</h2>
+      <div className="grid">
+        <ContributionSettings />
+        <LocalApiCard />
+        <AboutCard />
+      </div>
+    </div>
+  );
+}

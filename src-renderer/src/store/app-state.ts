@@ -1,0 +1,104 @@
+// The shape of the renderer's one store, built from slices (zustand's slices pattern).
+import type {
+  AppInfo,
+  Balance,
+  ChatEstimate,
+  ChatFailure,
+  ChatMessage,
+  ChatModel,
+  ClusterView,
+  Earnings,
+  NodeStatus,
+  OnboardingStep,
+  RegionId,
+  RegionInfo,
+  Resources,
+  Settings,
+  SettingsPatch,
+  UpdateState,
+} from './contract-types.ts';
+
+export type ConnectionView =
+  | { readonly state: 'connecting' }
+  | { readonly state: 'connected' }
+  | { readonly state: 'disconnected'; readonly reason: string; readonly attempts: number }
+  | { readonly state: 'needs-key' }
+  | { readonly state: 'no-node'; readonly reason: string };
+
+export interface ConnectionSlice {
+  readonly connection: ConnectionView;
+  /** The last call that failed, in words for a person; cleared by the next success or by dismissing it. */
+  readonly notice: string | null;
+  readonly dismissNotice: () => void;
+}
+
+export interface NodeSlice {
+  readonly status: NodeStatus | null;
+  readonly onboarding: readonly OnboardingStep[];
+  readonly resources: Resources | null;
+  readonly region: RegionInfo | null;
+  readonly clusters: readonly ClusterView[];
+  /** A pause/resume/region change is on its way: the buttons wait for it. */
+  readonly busy: boolean;
+  readonly pause: () => Promise<void>;
+  readonly resume: () => Promise<void>;
+  readonly setRegion: (region: RegionId | null) => Promise<void>;
+}
+
+export interface EarningsSlice {
+  readonly balance: Balance | null;
+  readonly earnings: Earnings | null;
+}
+
+export type ChatTurn = ChatMessage & { readonly cost?: number };
+
+export type ActiveChat = {
+  readonly requestId: string;
+  readonly text: string;
+  readonly phase: 'sending' | 'queued' | 'streaming';
+  readonly queuePosition: number | null;
+};
+
+export interface ChatNotice {
+  readonly reason: ChatFailure | 'error';
+  readonly message: string;
+}
+
+export interface ChatSlice {
+  readonly models: readonly ChatModel[];
+  readonly selectedModel: string | null;
+  readonly conversation: readonly ChatTurn[];
+  readonly draft: string;
+  readonly maxTokens: number;
+  readonly estimate: ChatEstimate | null;
+  readonly active: ActiveChat | null;
+  readonly chatNotice: ChatNotice | null;
+  readonly selectModel: (id: string) => void;
+  readonly setDraft: (text: string) => void;
+  readonly refreshEstimate: () => Promise<void>;
+  readonly send: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+  readonly clearConversation: () => void;
+}
+
+export interface SettingsSlice {
+  readonly settings: Settings | null;
+  readonly appInfo: AppInfo | null;
+  readonly update: UpdateState | null;
+  readonly updateSettings: (patch: SettingsPatch) => Promise<void>;
+  readonly installUpdate: () => Promise<void>;
+}
+
+export type PageId = 'overview' | 'earnings' | 'chat' | 'settings';
+
+export interface NavigationSlice {
+  readonly page: PageId;
+  readonly goTo: (page: PageId) => void;
+}
+
+export type AppState = ConnectionSlice &
+  NodeSlice &
+  EarningsSlice &
+  ChatSlice &
+  SettingsSlice &
+  NavigationSlice;

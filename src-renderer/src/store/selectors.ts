@@ -1,0 +1,31 @@
+// Derived values the pages share. Selectors return primitives or store-owned objects, so they are cheap.
+import type { AppState } from './app-state.ts';
+
+export const selectIsPaused = (state: AppState): boolean => state.status?.status === 'paused';
+
+export const selectCanPauseOrResume = (state: AppState): boolean =>
+  state.connection.state === 'connected' &&
+  !state.busy &&
+  (state.status?.status === 'ready' ||
+    state.status?.status === 'paused' ||
+    state.status?.status === 'onboarding');
+
+/** Chatting needs `minimumToRequest` available (DESIGN.md §8); null when it is allowed. */
+export const selectLowBalanceMessage = (state: AppState): string | null => {
+  const balance = state.balance;
+  if (!balance || balance.available >= balance.minimumToRequest) return null;
+  return `Your balance is ${balance.available.toLocaleString('en-US')} tokens. Chatting needs at least ${balance.minimumToRequest.toLocaleString('en-US')} available. Leave OpenGateway contributing to earn more.`;
+};
+
+export const selectSelectedModel = (state: AppState) =>
+  state.models.find((model) => model.id === state.selectedModel) ?? null;
+
+export const selectCanSend = (state: AppState): boolean =>
+  state.connection.state === 'connected' &&
+  state.active === null &&
+  state.draft.trim() !== '' &&
+  selectSelectedModel(state)?.available === true &&
+  selectLowBalanceMessage(state) === null;
+
+export const selectJoinedClusterCount = (state: AppState): number =>
+  state.clusters.filter((cluster) => cluster.membership === 'joined').length;
