@@ -5,10 +5,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
+  apiKeyFromProtocols,
   decodeClientFrame,
   dispatchCall,
   WS_MAX_CALLS_IN_FLIGHT,
   WS_MAX_FRAME_BYTES,
+  WS_PATH,
   WS_SUBPROTOCOL,
   type ContractHandlers,
   type NotificationSource,
@@ -34,7 +36,11 @@ export interface ContractWsEndpointInit {
   readonly maxBufferedBytes?: number;
 }
 
+/** Fits api-server.ts's ApiUpgradeHandler, so the node passes the endpoint as its `wsUpgrade`. */
 export interface ContractWsEndpoint {
+  readonly path: typeof WS_PATH;
+  /** The API key offered as the `key.<apiKey>` subprotocol (browsers cannot set headers on a WebSocket). */
+  keyFromRequest(request: IncomingMessage): string | null;
   /** For the HTTP server's `upgrade` event, after it has accepted the key and the Host header. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Serves the contract on an already accepted socket. */
@@ -121,6 +127,8 @@ export function createContractWsEndpoint(init: ContractWsEndpointInit): Contract
   }
 
   return {
+    path: WS_PATH,
+    keyFromRequest: (request) => apiKeyFromProtocols(request.headers['sec-websocket-protocol']),
     handleUpgrade(request, socket, head) {
       server.handleUpgrade(request, socket, head, (ws) => attach(ws));
     },

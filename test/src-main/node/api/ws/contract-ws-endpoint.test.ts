@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -78,7 +79,7 @@ describe('the contract over /api/ws', () => {
     client.subscribe((notification) => {
       if (notification.name === 'status') statuses.push(notification.payload.status);
     });
-    await expect(client.call('pause')).resolves.toMatchObject({ status: 'paused', reason: 'user' });
+    await expect(client.call('pause', {})).resolves.toMatchObject({ status: 'paused', reason: 'user' });
     await expect(client.call('getClusters')).resolves.toEqual(
       expect.arrayContaining([expect.objectContaining({ membership: 'left' })]),
     );
@@ -197,5 +198,20 @@ describe('the contract over /api/ws', () => {
     await expect.poll(() => server.endpoint.connectionCount).toBe(0);
     // Publishing with nobody listening must not throw.
     node.hub.publish('status', { status: 'error', message: 'test' });
+  });
+});
+
+describe('the endpoint as the API server upgrade handler', () => {
+  it('serves its path and reads the key from the offered subprotocols only', async () => {
+    await setup();
+    const endpoint = server.endpoint;
+    expect(endpoint.path).toBe('/api/ws');
+    const request = (protocols?: string) =>
+      ({
+        headers: protocols === undefined ? {} : { 'sec-websocket-protocol': protocols },
+      }) as IncomingMessage;
+    expect(endpoint.keyFromRequest(request(`opengateway.v1, key.${KEY}`))).toBe(KEY);
+    expect(endpoint.keyFromRequest(request(`key.${KEY}`))).toBeNull();
+    expect(endpoint.keyFromRequest(request())).toBeNull();
   });
 });
