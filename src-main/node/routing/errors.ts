@@ -1,0 +1,39 @@
+import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
+
+/** No live member of the cluster: nobody in the region serves this tier right now. */
+export class NoLiveMemberError extends ExpectedError {
+  override readonly name = 'NoLiveMemberError';
+}
+
+/** The tier or model the request names is not one this network serves. */
+export class UnknownModelError extends ExpectedError {
+  override readonly name = 'UnknownModelError';
+}
+
+/** Every member is busy and the waiting line is full. */
+export class QueueFullError extends ExpectedError {
+  override readonly name = 'QueueFullError';
+}
+
+/** The request waited in line for a free worker longer than allowed. */
+export class QueueTimeoutError extends ExpectedError {
+  override readonly name = 'QueueTimeoutError';
+}
+
+/** Every member we tried failed before sending a token. */
+export class NoWorkerAnsweredError extends ExpectedError {
+  override readonly name = 'NoWorkerAnsweredError';
+}
+
+/**
+ * The worker failed after the first tokens: the caller keeps what arrived (it was already yielded) and shows
+ * this error after it. Retrying elsewhere would repeat and bill the same text.
+ */
+export class PartialResponseError extends ExpectedError {
+  override readonly name = 'PartialResponseError';
+}
+
+/** A peer broke the infer protocol (bad frame, wrong order, silence past a deadline). */
+export class InferProtocolError extends Error {
+  override readonly name = 'InferProtocolError';
+}

@@ -1,0 +1,320 @@
+// The requester side of /og/infer/1.0.0: pick a member of `<own region>/<tier>`, stream its reply, retry
+// another member when one fails before the first token, wait in line when all are busy. Phase 1 never leaves
+// the node's region.
+import { randomUUID } from 'node:crypto';
+import type { PeerId, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { REGION_LABELS } from '../../../src-shared/regions/index.ts';
+import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+import {
+  INFER_WIRE_VERSION,
+  MAX_RESPONSE_FRAME_BYTES,
+  decodeWorkerFrame,
+  encodeRequesterFrame,
+  type RequesterFrame,
+  type WorkerFrame,
+} from '../../../src-shared/protocol/infer-frames.ts';
+import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
+import type { ClusterDirectory } from './cluster-directory.ts';
+import {
+  InferProtocolError,
+  NoLiveMemberError,
+  NoWorkerAnsweredError,
+  PartialResponseError,
+} from './errors.ts';
+import type { InferWorker } from './infer-worker.ts';
+import { FrameChannel } from './frame-channel.ts';
+import { WaitingLine } from './waiting-line.ts';
+import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
+
+export interface ProtocolDialer {
+  dialProtocol(
+    peer: PeerId,
+    protocol: string,
+    options?: { signal?: AbortSignal; runOnLimitedConnection?: boolean },
+  ): Promise<Stream>;
+}
+
+export interface InferRequesterComponents {
+  readonly dialer: ProtocolDialer;
+  readonly directory: ClusterDirectory;
+  /** This node's peer id and worker, so a request can be served locally when this node is the best member. */
+  readonly self?: { readonly peerId: string; readonly worker: InferWorker };
+}
+
+export interface InferRequesterInit {
+  /** How long a member has to admit or refuse. */
+  readonly admitTimeoutMs?: number;
+  /** The longest silence between two frames of a reply. */
+  readonly idleTimeoutMs?: number;
+  /** Members tried before giving up on one request. */
+  readonly maxAttempts?: number;
+  readonly queue?: { maxWaiting?: number; timeoutMs?: number; retryMs?: number };
+  /** How long a member that said "busy" is treated as full (until its next heartbeat, roughly). */
+  readonly busyHoldMs?: number;
+  /** Human names of tiers for messages ("Model C"). */
+  readonly tierLabel?: (tier: string) => string;
+}
+
+export interface RouteOptions {
+  readonly signal?: AbortSignal;
+  /** Called with 1, 2, … while the request waits for a free member, and 0 once it is served. */
+  readonly onQueuePosition?: (position: number) => void;
+  /** Called each time a member admits the request (more than once after a retry). */
+  readonly onRouted?: (peerId: string) => void;
+}
+
+const RESPONSE_CODEC = {
+  maxInBytes: MAX_RESPONSE_FRAME_BYTES,
+  decode: decodeWorkerFrame,
+  encode: encodeRequesterFrame,
+};
+
+type Attempt =
+  | { readonly kind: 'admitted'; readonly chunks: AsyncGenerator<ChatChunk> }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'unavailable'; readonly why: string };
+
+export class InferRequester {
+  readonly #components: InferRequesterComponents;
+  readonly #admitTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #busyHoldMs: number;
+  readonly #tierLabel: (tier: string) => string;
+  readonly #line: WaitingLine;
+  readonly #rtt = new Map<string, number>();
+  readonly #busyUntil = new Map<string, number>();
+
+  constructor(components: InferRequesterComponents, init: InferRequesterInit = {}) {
+    this.#components = components;
+    this.#admitTimeoutMs = init.admitTimeoutMs ?? 10_000;
+    this.#idleTimeoutMs = init.idleTimeoutMs ?? 120_000;
+    this.#maxAttempts = init.maxAttempts ?? 4;
+    this.#busyHoldMs = init.busyHoldMs ?? 1_000;
+    this.#tierLabel = init.tierLabel ?? ((tier) => tier);
+    this.#line = new WaitingLine({
+      maxWaiting: init.queue?.maxWaiting ?? 256,
+      timeoutMs: init.queue?.timeoutMs ?? 120_000,
+      retryMs: init.queue?.retryMs ?? 250,
+    });
+  }
+
+  /** Requests waiting for a free member now. */
+  get waiting(): number {
+    return this.#line.length;
+  }
+
+  /** A member may have a free slot now (a heartbeat arrived, a request finished): the head of the line retries. */
+  notifyCapacity(): void {
+    this.#line.notify();
+  }
+
+  /** Streams the reply: deltas in order, then one usage chunk. Throws the routing errors of errors.ts. */
+  async *chat(tier: string, request: ChatRequest, options: RouteOptions = {}): AsyncGenerator<ChatChunk> {
+    const { signal } = options;
+    const id = randomUUID();
+    const failed = new Map<string, string>();
+    let place: ReturnType<WaitingLine['join']> | null = null;
+    try {
+      for (;;) {
+        signal?.throwIfAborted();
+        const choice = this.#choose(tier, failed);
+        if (choice === 'none-left') {
+          const reasons = [...failed.values()].slice(0, 3).join('; ');
+          throw new NoWorkerAnsweredError(
+            `no ${this.#describe(tier)} node could take the request (${reasons})`,
+          );
+        }
+        if (choice === null) {
+          place ??= this.#line.join((position) => options.onQueuePosition?.(position), this.#describe(tier));
+          await place.turn(signal);
+          continue;
+        }
+        const attempt = await this.#attempt(choice.peerId, id, tier, request, signal);
+        if (attempt.kind === 'busy') {
+          this.#busyUntil.set(choice.peerId, Date.now() + this.#busyHoldMs);
+          continue;
+        }
+        if (attempt.kind === 'unavailable') {
+          failed.set(choice.peerId, attempt.why);
+          if (failed.size >= this.#maxAttempts) {
+            throw new NoWorkerAnsweredError(
+              `${failed.size} ${this.#describe(tier)} nodes failed: ${attempt.why}`,
+            );
+          }
+          continue;
+        }
+        if (place) {
+          place.leave();
+          place = null;
+          options.onQueuePosition?.(0);
+        }
+        options.onRouted?.(choice.peerId);
+        let started = false;
+        try {
+          for await (const chunk of attempt.chunks) {
+            started = true;
+            yield chunk;
+          }
+          return;
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          if (started) throw new PartialResponseError(`the reply was cut off: ${messageOf(error)}`);
+          // Nothing reached the user yet: another member can answer transparently.
+          failed.set(choice.peerId, messageOf(error));
+          if (failed.size >= this.#maxAttempts) {
+            throw new NoWorkerAnsweredError(
+              `${failed.size} ${this.#describe(tier)} nodes failed: ${messageOf(error)}`,
+            );
+          }
+        } finally {
+          this.#line.notify();
+        }
+      }
+    } finally {
+      place?.leave();
+    }
+  }
+
+  #describe(tier: string): string {
+    const region = this.#components.directory.region();
+    return `${region ? REGION_LABELS[region] : 'unknown-region'} ${this.#tierLabel(tier)}`;
+  }
+
+  /** A member to try; null when all are busy (wait); 'none-left' when every live member failed. */
+  #choose(tier: string, failed: Map<string, string>): WorkerCandidate | null | 'none-left' {
+    const region = this.#components.directory.region();
+    if (!region)
+      throw new NoLiveMemberError('this node does not know its region yet, so it cannot route requests');
+    const live = this.#components.directory.members(tier).filter((member) => member.status !== 'down');
+    if (live.length === 0) {
+      throw new NoLiveMemberError(
+        `no node in ${REGION_LABELS[region]} serves ${this.#tierLabel(tier)} right now`,
+      );
+    }
+    const now = Date.now();
+    const usable = live.filter(
+      (member) => member.status === 'up' && member.engineReady && !failed.has(member.peerId),
+    );
+    if (usable.length === 0) {
+      if (live.every((member) => failed.has(member.peerId))) return 'none-left';
+      if (live.every((member) => member.status === 'paused' || failed.has(member.peerId))) {
+        throw new NoLiveMemberError(`every ${this.#describe(tier)} node has paused contributing right now`);
+      }
+      return null;
+    }
+    return pickWorker(
+      usable.map((member) => ({
+        peerId: member.peerId,
+        capacity: member.capacity,
+        load: (this.#busyUntil.get(member.peerId) ?? 0) > now ? member.capacity : member.load,
+        rttMs: this.#rtt.get(member.peerId) ?? null,
+      })),
+    );
+  }
+
+  async #attempt(
+    peerId: string,
+    id: string,
+    tier: string,
+    request: ChatRequest,
+    signal?: AbortSignal,
+  ): Promise<Attempt> {
+    const self = this.#components.self;
+    if (self && self.peerId === peerId) {
+      const admission = self.worker.admit(tier);
+      if (!admission.ok)
+        return admission.reason === 'busy'
+          ? { kind: 'busy' }
+          : { kind: 'unavailable', why: admission.message };
+      return {
+        kind: 'admitted',
+        chunks: self.worker.runLocal(admission, request, signal ?? new AbortController().signal),
+      };
+    }
+    const started = performance.now();
+    let channel: FrameChannel<WorkerFrame, RequesterFrame>;
+    try {
+      const stream = await this.#components.dialer.dialProtocol(peerIdFromString(peerId), INFER_PROTOCOL, {
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(this.#admitTimeoutMs)])
+          : AbortSignal.timeout(this.#admitTimeoutMs),
+        runOnLimitedConnection: true,
+      });
+      channel = new FrameChannel(stream, RESPONSE_CODEC);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      return { kind: 'unavailable', why: `could not reach it (${messageOf(error)})` };
+    }
+    try {
+      // Read right after writing: a worker that answers and closes at once must not hang us (EOF race).
+      const reply = channel.read(this.#admitTimeoutMs, signal);
+      await channel.write({ t: 'request', v: INFER_WIRE_VERSION, id, tier, request }, signal);
+      const first = await reply;
+      this.#recordRtt(peerId, performance.now() - started);
+      if (first.t === 'admitted') return { kind: 'admitted', chunks: this.#stream(channel, signal) };
+      await channel.close();
+      if (first.t === 'refused')
+        return first.reason === 'busy' ? { kind: 'busy' } : { kind: 'unavailable', why: first.message };
+      return { kind: 'unavailable', why: `it answered ${first.t} before admitting` };
+    } catch (error) {
+      channel.abort('request failed');
+      if (signal?.aborted) throw signal.reason;
+      return { kind: 'unavailable', why: messageOf(error) };
+    }
+  }
+
+  async *#stream(
+    channel: FrameChannel<WorkerFrame, RequesterFrame>,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ChatChunk> {
+    let finished = false;
+    const onAbort = () => {
+      // Tell the worker, so its engine stops and its slot frees; then drop the stream.
+      void channel
+        .write({ t: 'cancel' }, AbortSignal.timeout(1_000))
+        .finally(() => channel.abort('cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const frame = await channel.read(this.#idleTimeoutMs, signal);
+        switch (frame.t) {
+          case 'deltas':
+            for (const delta of frame.deltas) yield delta;
+            break;
+          case 'end':
+            finished = true;
+            yield {
+              type: 'usage',
+              usage: frame.usage,
+              finishReason: frame.finishReason,
+              ...(frame.servedBy ? { servedBy: frame.servedBy } : {}),
+            };
+            await channel.close();
+            return;
+          case 'error':
+            finished = true;
+            throw new InferProtocolError(`the worker stopped: ${frame.message}`);
+          case 'admitted':
+          case 'refused':
+            throw new InferProtocolError(`unexpected ${frame.t} frame`);
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      // Left early (the caller stopped iterating) or failed: make sure the worker stops too.
+      if (!finished && !signal?.aborted) onAbort();
+    }
+  }
+
+  #recordRtt(peerId: string, ms: number): void {
+    const previous = this.#rtt.get(peerId);
+    this.#rtt.set(peerId, previous === undefined ? ms : previous * 0.8 + ms * 0.2);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,288 @@
+// The worker side of /og/infer/1.0.0: admit or refuse with a typed reason, run the request on this node's
+// engine for the tier, stream the reply with backpressure, and stop the engine when the requester goes away.
+import type { Stream } from '@libp2p/interface';
+import { TypedEventEmitter } from 'main-event';
+import type { ChatChunk, ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+import {
+  MAX_REQUEST_FRAME_BYTES,
+  decodeRequesterFrame,
+  encodeWorkerFrame,
+  type RefusalReason,
+  type RequesterFrame,
+  type WorkerFrame,
+} from '../../../src-shared/protocol/infer-frames.ts';
+import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
+import type { Engine } from '../engine/engine.ts';
+import { DeltaBatcher, deltaSizeBound } from './delta-batcher.ts';
+import { FrameChannel } from './frame-channel.ts';
+
+/** The engines this node runs, one per tier it serves. */
+export interface WorkerEngines {
+  engineFor(tier: string): Engine | undefined;
+}
+
+/** What the worker needs of libp2p. */
+export interface ProtocolHost {
+  handle(
+    protocol: string,
+    handler: (stream: Stream) => void | Promise<void>,
+    options?: { maxInboundStreams?: number; runOnLimitedConnection?: boolean },
+  ): Promise<void>;
+  unhandle(protocol: string): Promise<void>;
+}
+
+export interface InferWorkerComponents {
+  readonly host: ProtocolHost;
+  readonly engines: WorkerEngines;
+}
+
+export interface InferWorkerInit {
+  /** Concurrent requests per tier (the member's advertised capacity). */
+  readonly capacityPerTier?: number;
+  /** How long a requester has to send its request after opening the stream. */
+  readonly requestTimeoutMs?: number;
+  /** The longest a single generation may run. */
+  readonly maxGenerationMs?: number;
+  readonly maxInboundStreams?: number;
+}
+
+/** A refusal or an admission, and its slot. */
+export type Admission =
+  | { readonly ok: true; readonly engine: Engine; readonly model: string; readonly release: () => void }
+  | { readonly ok: false; readonly reason: RefusalReason; readonly message: string };
+
+export interface WorkerRequestEvent {
+  readonly id: string;
+  readonly tier: string;
+  readonly outcome: 'completed' | 'cancelled' | 'failed' | 'refused';
+  readonly completionTokens: number;
+}
+
+export interface InferWorkerEvents {
+  /** In-flight requests of a tier changed (heartbeats report it). */
+  load: CustomEvent<{ tier: string; load: number }>;
+  request: CustomEvent<WorkerRequestEvent>;
+}
+
+const REQUESTER_CODEC = {
+  maxInBytes: MAX_REQUEST_FRAME_BYTES,
+  decode: decodeRequesterFrame,
+  encode: encodeWorkerFrame,
+};
+
+const MAX_BATCH_BYTES = 64 * 1024;
+
+export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
+  readonly #components: InferWorkerComponents;
+  readonly #capacity: number;
+  readonly #requestTimeoutMs: number;
+  readonly #maxGenerationMs: number;
+  readonly #maxInboundStreams: number;
+  readonly #load = new Map<string, number>();
+  readonly #inFlight = new Set<AbortController>();
+  #paused = false;
+  #started = false;
+
+  constructor(components: InferWorkerComponents, init: InferWorkerInit = {}) {
+    super();
+    this.#components = components;
+    this.#capacity = init.capacityPerTier ?? 2;
+    this.#requestTimeoutMs = init.requestTimeoutMs ?? 10_000;
+    this.#maxGenerationMs = init.maxGenerationMs ?? 30 * 60_000;
+    this.#maxInboundStreams = init.maxInboundStreams ?? 256;
+  }
+
+  async start(): Promise<void> {
+    await this.#components.host.handle(INFER_PROTOCOL, (stream) => this.#serve(stream), {
+      maxInboundStreams: this.#maxInboundStreams,
+      runOnLimitedConnection: true,
+    });
+    this.#started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#started) await this.#components.host.unhandle(INFER_PROTOCOL);
+    this.#started = false;
+    for (const controller of this.#inFlight) controller.abort(new Error('the node is shutting down'));
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  load(tier: string): number {
+    return this.#load.get(tier) ?? 0;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Paused workers refuse new requests; requests in flight finish. */
+  setPaused(paused: boolean): void {
+    this.#paused = paused;
+  }
+
+  /** Take a slot for `tier`, or say why not. */
+  admit(tier: string): Admission {
+    if (this.#paused) return { ok: false, reason: 'paused', message: 'this node has paused contributing' };
+    const engine = this.#components.engines.engineFor(tier);
+    if (!engine) return { ok: false, reason: 'unknown-tier', message: `this node does not serve ${tier}` };
+    const state = engine.state;
+    if (state.status !== 'ready' || state.models.length === 0) {
+      return { ok: false, reason: 'not-ready', message: `the ${tier} engine is ${state.status}` };
+    }
+    const load = this.load(tier);
+    if (load >= this.#capacity)
+      return { ok: false, reason: 'busy', message: `all ${this.#capacity} slots are busy` };
+    this.#setLoad(tier, load + 1);
+    let released = false;
+    return {
+      ok: true,
+      engine,
+      model: state.models[0] ?? '',
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#setLoad(tier, this.load(tier) - 1);
+      },
+    };
+  }
+
+  /**
+   * Run an admitted request on this node's own engine: the path a requester uses when it picked itself.
+   * Yields the engine's chunks; releases the slot when done.
+   */
+  async *runLocal(
+    admission: Extract<Admission, { ok: true }>,
+    request: ChatRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<ChatChunk> {
+    const controller = this.#track(signal);
+    try {
+      yield* admission.engine.chat(request, { signal: controller.signal });
+    } finally {
+      this.#inFlight.delete(controller);
+      admission.release();
+    }
+  }
+
+  #track(parent?: AbortSignal): AbortController {
+    const controller = new AbortController();
+    if (parent) {
+      if (parent.aborted) controller.abort(parent.reason);
+      else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+    }
+    this.#inFlight.add(controller);
+    return controller;
+  }
+
+  #setLoad(tier: string, load: number): void {
+    this.#load.set(tier, Math.max(0, load));
+    this.safeDispatchEvent('load', { detail: { tier, load: Math.max(0, load) } });
+  }
+
+  async #serve(stream: Stream): Promise<void> {
+    const channel = new FrameChannel<RequesterFrame, WorkerFrame>(stream, REQUESTER_CODEC);
+    let frame: RequesterFrame;
+    try {
+      frame = await channel.read(this.#requestTimeoutMs);
+    } catch (error) {
+      channel.abort(error instanceof Error ? error.message : 'bad request frame');
+      return;
+    }
+    if (frame.t !== 'request') {
+      channel.abort('the first frame must be a request');
+      return;
+    }
+    const admission = this.admit(frame.tier);
+    if (!admission.ok) {
+      await this.#finish(channel, { t: 'refused', reason: admission.reason, message: admission.message });
+      this.#report(frame, 'refused', 0);
+      return;
+    }
+    const controller = this.#track();
+    const timer = setTimeout(
+      () => controller.abort(new Error('generation time limit')),
+      this.#maxGenerationMs,
+    );
+    // The requester either sends `cancel` or goes away; both stop the engine. Reading starts at once (EOF race).
+    channel.read(this.#maxGenerationMs + 60_000).then(
+      () => controller.abort(new Error('cancelled by the requester')),
+      () => controller.abort(new Error('the requester went away')),
+    );
+    let completionTokens = 0;
+    try {
+      await channel.write({ t: 'admitted', model: admission.model });
+      const batcher = new DeltaBatcher((deltas) => channel.write({ t: 'deltas', deltas }), {
+        maxBatchBytes: MAX_BATCH_BYTES,
+        highWaterBytes: 4 * MAX_BATCH_BYTES,
+      });
+      let ended = false;
+      for await (const chunk of admission.engine.chat(frame.request, { signal: controller.signal })) {
+        if (chunk.type === 'delta') {
+          for (const piece of splitOversized(chunk)) await batcher.push(piece);
+          continue;
+        }
+        await batcher.drain();
+        completionTokens = chunk.usage.completionTokens;
+        await channel.write({
+          t: 'end',
+          usage: chunk.usage,
+          finishReason: chunk.finishReason,
+          ...(chunk.servedBy ? { servedBy: chunk.servedBy } : {}),
+        });
+        ended = true;
+      }
+      if (!ended) throw new Error('the engine ended the stream without usage');
+      await channel.close();
+      this.#report(frame, 'completed', completionTokens);
+    } catch (error) {
+      const cancelled = controller.signal.aborted;
+      const message = cancelled ? reasonText(controller.signal.reason) : reasonText(error);
+      await this.#finish(channel, { t: 'error', code: cancelled ? 'cancelled' : 'engine-failed', message });
+      this.#report(frame, cancelled ? 'cancelled' : 'failed', completionTokens);
+    } finally {
+      clearTimeout(timer);
+      this.#inFlight.delete(controller);
+      admission.release();
+    }
+  }
+
+  /** Best effort: the requester may already be gone. */
+  async #finish(channel: FrameChannel<RequesterFrame, WorkerFrame>, frame: WorkerFrame): Promise<void> {
+    try {
+      await channel.write(frame, AbortSignal.timeout(2_000));
+      await channel.close();
+    } catch {
+      channel.abort('could not deliver the final frame');
+    }
+  }
+
+  #report(
+    frame: Extract<RequesterFrame, { t: 'request' }>,
+    outcome: WorkerRequestEvent['outcome'],
+    tokens: number,
+  ) {
+    this.safeDispatchEvent('request', {
+      detail: { id: frame.id, tier: frame.tier, outcome, completionTokens: tokens },
+    });
+  }
+}
+
+/** An engine may hand us one enormous delta; no frame may exceed the wire limit. */
+function splitOversized(delta: ChatDeltaChunk): ChatDeltaChunk[] {
+  if (deltaSizeBound(delta) <= MAX_BATCH_BYTES || delta.toolCalls || delta.reasoningContent) return [delta];
+  const content = delta.content ?? '';
+  const step = Math.floor(MAX_BATCH_BYTES / 3) - 32;
+  const pieces: ChatDeltaChunk[] = [];
+  for (let start = 0; start < content.length; start += step) {
+    pieces.push({ type: 'delta', content: content.slice(start, start + step) });
+  }
+  return pieces;
+}
+
+function reasonText(reason: unknown): string {
+  const text = reason instanceof Error ? reason.message : String(reason);
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}

@@ -1,0 +1,34 @@
+// Which member gets a request: the power of two choices (pick two at random, keep the better) spreads load
+// almost as well as asking everyone, without herding every requester onto the one member that looked idle.
+
+/** What the requester knows of one member. */
+export interface WorkerCandidate {
+  readonly peerId: string;
+  readonly capacity: number;
+  readonly load: number;
+  /** Smoothed time to admission in ms, when we have served through it before. */
+  readonly rttMs: number | null;
+}
+
+/** Lower is better: the busy share of its slots, plus a little for distance (100 ms ≈ one busy slot in ten). */
+export function candidateCost(candidate: WorkerCandidate): number {
+  const busy = candidate.capacity > 0 ? candidate.load / candidate.capacity : 1;
+  return busy + (candidate.rttMs ?? 50) / 1000;
+}
+
+/** A member with a free slot, by two random choices; null when none has one. */
+export function pickWorker(
+  candidates: readonly WorkerCandidate[],
+  random: () => number = Math.random,
+): WorkerCandidate | null {
+  const free = candidates.filter((candidate) => candidate.load < candidate.capacity);
+  if (free.length === 0) return null;
+  if (free.length === 1) return free[0] ?? null;
+  const first = Math.floor(random() * free.length);
+  let second = Math.floor(random() * (free.length - 1));
+  if (second >= first) second += 1;
+  const a = free[first];
+  const b = free[second];
+  if (!a || !b) return a ?? b ?? null;
+  return candidateCost(b) < candidateCost(a) ? b : a;
+}
