@@ -6,7 +6,7 @@ import type { Ed25519PrivateKey } from '@libp2p/interface';
 /** The account key as the ledger uses it. */
 export interface LedgerSigner {
   readonly publicKey: Uint8Array;
-  sign(message: Uint8Array): Uint8Array;
+  readonly sign: (message: Uint8Array) => Uint8Array;
 }
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

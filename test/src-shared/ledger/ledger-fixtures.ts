@@ -24,7 +24,7 @@ import { compareBytes } from '../../../src-shared/ledger/bytes.ts';
 export interface TestAccount {
   readonly secret: Uint8Array;
   readonly pk: Uint8Array;
-  sign(message: Uint8Array): Uint8Array;
+  readonly sign: (message: Uint8Array) => Uint8Array;
 }
 
 /** A deterministic account from a small number. */
