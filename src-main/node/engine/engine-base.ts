@@ -162,6 +162,36 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
   }
 
   /**
+   * Serves through an engine someone else runs: repeats `runOnce` until stopped; when the engine stops
+   * answering, waits for it to come back (it is not ours to restart), and fails only on a start error.
+   */
+  protected async superviseExternal(
+    signal: AbortSignal,
+    waitingDetail: string,
+    runOnce: (signal: AbortSignal) => Promise<RunOutcome>,
+  ): Promise<void> {
+    while (!signal.aborted) {
+      let outcome: RunOutcome;
+      try {
+        outcome = await runOnce(signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        outcome =
+          error instanceof EngineStartError
+            ? { kind: 'failed', reason: error.message }
+            : { kind: 'crashed', why: errorMessage(error) };
+      }
+      if (outcome.kind === 'stopped') return;
+      if (outcome.kind === 'failed') {
+        this.fail(outcome.reason);
+        return;
+      }
+      this.note(`${this.engineName} ${outcome.why}; waiting for it to come back`);
+      this.setState({ status: 'starting', detail: waitingDetail });
+    }
+  }
+
+  /**
    * Starts `command` for one run and calls `body` with a signal that aborts when the process exits or the
    * engine stops. However `body` ends, the process is stopped (SIGTERM, grace, SIGKILL of its group).
    */

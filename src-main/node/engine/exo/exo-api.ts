@@ -1,8 +1,8 @@
 // A typed client for the EXO HTTP API endpoints the supervisor uses (ref/exo-integration.md §2.1).
 import { HttpJsonClient, type HttpJsonInit } from '../http-json.ts';
+import { decodeModelList } from '../model-list.ts';
 import {
   decodeInstance,
-  decodeModelIds,
   decodeNodeId,
   decodePreviews,
   decodeState,
@@ -73,6 +73,6 @@ export class ExoApi {
 
   /** Every model card EXO knows (downloaded or not). */
   async models(signal?: AbortSignal): Promise<string[]> {
-    return decodeModelIds(await this.#http.request('/models', { signal }));
+    return decodeModelList(await this.#http.request('/models', { signal }), 'EXO');
   }
 }

@@ -167,10 +167,9 @@ export class ExoEngine extends EngineBase {
     );
     await this.superviseRestarts(signal, (runSignal) =>
       this.withProcess({ command: installation.path, args, cwd: exoHome, env }, runSignal, (life) =>
-        this.#serve(life, this.#init.startupTimeoutMs ?? 180_000),
+        this.#serve(life, this.#init.startupTimeoutMs ?? 180_000).finally(() => (this.#serving = null)),
       ),
     );
-    this.#serving = null;
   }
 
   /** Is an EXO API already answering (rewrite), an old exo (`/healthcheck`), or nothing? */
@@ -231,29 +230,11 @@ export class ExoEngine extends EngineBase {
     this.#attached = true;
     this.note(`using the EXO API at ${this.apiUrl} (not started by OpenGateway)`);
     try {
-      while (!signal.aborted) {
-        let outcome: RunOutcome;
-        try {
-          outcome = await this.#serve(signal, Number.POSITIVE_INFINITY);
-        } catch (error) {
-          if (signal.aborted) return;
-          outcome =
-            error instanceof EngineStartError
-              ? { kind: 'failed', reason: error.message }
-              : { kind: 'crashed', why: errorMessage(error) };
-        }
-        if (outcome.kind === 'failed') {
-          this.fail(outcome.reason);
-          return;
-        }
-        if (outcome.kind === 'stopped') return;
-        // Not ours to restart: wait for whoever runs it (the EXO app restarts its own).
-        this.#serving = null;
-        this.note(`the EXO at ${this.apiUrl} ${outcome.why}; waiting for it to come back`);
-        this.setState({ status: 'starting', detail: `waiting for EXO at ${this.apiUrl}` });
-      }
+      // The EXO app restarts its own EXO: wait for it rather than fail.
+      await this.superviseExternal(signal, `waiting for EXO at ${this.apiUrl}`, (runSignal) =>
+        this.#serve(runSignal, Number.POSITIVE_INFINITY).finally(() => (this.#serving = null)),
+      );
     } finally {
-      this.#serving = null;
       await this.#releasePlacement();
     }
   }

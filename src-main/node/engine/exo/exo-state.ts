@@ -191,16 +191,6 @@ export function decodeNodeId(value: unknown): string {
   return value;
 }
 
-/** `GET /models`: the model cards EXO knows (not only loaded ones). */
-export function decodeModelIds(value: unknown): string[] {
-  const body = record(value, 'models response');
-  if (!Array.isArray(body.data)) throw malformed('a model list without data');
-  return body.data.flatMap((raw: unknown) => {
-    const id = raw !== null && typeof raw === 'object' ? (raw as Json).id : undefined;
-    return typeof id === 'string' ? [id] : [];
-  });
-}
-
 function tagged(value: unknown, what: string): [string, Json] {
   const outer = record(value, what);
   const keys = Object.keys(outer);

@@ -1,0 +1,19 @@
+// The factory the node's composition root calls: one engine per joined cluster, from its config.
+import type { Engine } from './engine.ts';
+import { ExoEngine, type ExoEngineInit } from './exo/exo-engine.ts';
+import { OpenAiEngine, type OpenAiEngineInit } from './openai/openai-engine.ts';
+
+/** How a cluster's engine is configured: EXO (the default) or an OpenAI-compatible server. */
+export type EngineConfig =
+  ({ readonly kind: 'exo' } & ExoEngineInit) | ({ readonly kind: 'openai' } & OpenAiEngineInit);
+
+export function createEngine(config: EngineConfig): ExoEngine | OpenAiEngine {
+  switch (config.kind) {
+    case 'exo':
+      return new ExoEngine(config);
+    case 'openai':
+      return new OpenAiEngine(config);
+  }
+}
+
+export type { Engine };
