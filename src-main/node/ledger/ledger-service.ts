@@ -27,8 +27,9 @@ export interface LedgerComponents {
   readonly fingerprint: readonly Uint8Array[];
 }
 
-/** Points inside an own append where the crash test kills the process. */
-export type AppendHookPoint = 'built' | 'signed' | 'inserted' | 'committed' | 'published';
+/** Points inside an own append or a receive where the crash test kills the process. */
+export type LedgerHookPoint =
+  'built' | 'signed' | 'inserted' | 'committed' | 'published' | 'receive-applied' | 'receive-inserted';
 
 export interface LedgerInit {
   readonly params: LedgerParams;
@@ -37,8 +38,8 @@ export interface LedgerInit {
   readonly now?: () => bigint;
   readonly verify?: SignatureVerifier;
   readonly hasher?: Hasher;
-  /** Called at each point of an own append (tests only). */
-  readonly appendHook?: (point: AppendHookPoint, block: Block | null) => void;
+  /** Called at each point of an own append or receive (crash tests only). */
+  readonly testHook?: (point: LedgerHookPoint) => void;
 }
 
 export interface LedgerEvents {
@@ -148,7 +149,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
    */
   appendOwn(build: (state: ChainState | undefined) => BlockBody): Block {
     const { store, view } = this.#started();
-    const hook = this.#init.appendHook ?? (() => undefined);
+    const hook = this.#init.testHook ?? (() => undefined);
     const now = this.#now();
     const block = store.transaction(() => {
       const state = view.chain(this.account);
@@ -156,9 +157,9 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       if (stored !== BigInt(state?.ids.length ?? 0))
         throw new OwnBlockRejectedError(`own chain in the store (seq ${stored}) is ahead of memory`);
       const body = build(state);
-      hook('built', null);
+      hook('built');
       const signed = createBlock(body, (m) => this.#components.signer.sign(m), this.#hasher);
-      hook('signed', signed);
+      hook('signed');
       const verdict = view.check(signed, now, { trusted: true });
       if (verdict.status !== 'valid')
         throw new OwnBlockRejectedError(`own ${BLOCK_KIND_NAMES[body.kind]} rejected: ${describe(verdict)}`);
@@ -176,14 +177,14 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         true,
         Number(now),
       );
-      hook('inserted', signed);
+      hook('inserted');
       return signed;
     });
-    hook('committed', block);
+    hook('committed');
     const result = view.receive(block, now, { trusted: true });
     this.#persistUnlocked(result.applied.slice(1));
     this.#publish(block);
-    hook('published', block);
+    hook('published');
     this.safeDispatchEvent('ledger:changed', { detail: result.applied });
     return block;
   }
@@ -236,6 +237,8 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         forks.push(block);
       }
     }
+    const hook = this.#init.testHook ?? (() => undefined);
+    hook('receive-applied');
     if (applied.length > 0 || forks.length > 0) {
       store.transaction(() => {
         store.insertValid(
@@ -249,6 +252,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         );
         for (const fork of forks) store.insertFork(fork, Number(now));
         for (const proof of proofs) store.insertProof(proof, Number(now));
+        hook('receive-inserted');
       });
     }
     for (const proof of proofs) this.safeDispatchEvent('fraud:proof', { detail: proof });
