@@ -17,10 +17,10 @@ export interface ApiRequest {
   readonly signal: AbortSignal;
 }
 
-export interface ApiResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
+/** A JSON reply, or a server-sent event stream (each item one `data:` payload, already serialised). */
+export type ApiResponse =
+  | { readonly status: number; readonly body: unknown }
+  | { readonly status: number; readonly eventStream: AsyncIterable<string> };
 
 export type ApiRoute = (request: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
@@ -157,7 +157,9 @@ export class ApiServer {
         body,
         signal: controller.signal,
       });
-      send(res, result.status, result.body);
+      if ('eventStream' in result)
+        await sendEventStream(res, result.status, result.eventStream, controller.signal);
+      else send(res, result.status, result.body);
     } catch (failure) {
       this.#components.onInternalError?.(failure, routeName);
       send(res, 500, error('internal error', 'api_error'));
@@ -207,6 +209,37 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array
 /** OpenAI's error shape, so OpenAI clients show our messages. */
 function error(message: string, type: string): { error: { message: string; type: string } } {
   return { error: { message, type } };
+}
+
+/** Streams server-sent events with backpressure; stops (and ends the source) when the client goes away. */
+async function sendEventStream(
+  res: ServerResponse,
+  status: number,
+  events: AsyncIterable<string>,
+  signal: AbortSignal,
+): Promise<void> {
+  res.writeHead(status, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    connection: 'keep-alive',
+  });
+  res.flushHeaders();
+  for await (const data of events) {
+    if (signal.aborted || res.destroyed) break;
+    if (!res.write(`data: ${data}\n\n`)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -31,7 +31,7 @@ export interface ProtocolDialer {
   dialProtocol(
     peer: PeerId,
     protocol: string,
-    options?: { signal?: AbortSignal; runOnLimitedConnection?: boolean },
+    options?: { signal?: AbortSignal; runOnLimitedConnection?: boolean; maxOutboundStreams?: number },
   ): Promise<Stream>;
 }
 
@@ -85,6 +85,8 @@ export class InferRequester {
   readonly #line: WaitingLine;
   readonly #rtt = new Map<string, number>();
   readonly #busyUntil = new Map<string, number>();
+  /** Attempts not yet admitted or refused, per member: heartbeats cannot know of them yet. */
+  readonly #pending = new Map<string, number>();
 
   constructor(components: InferRequesterComponents, init: InferRequesterInit = {}) {
     this.#components = components;
@@ -131,7 +133,13 @@ export class InferRequester {
           await place.turn(signal);
           continue;
         }
-        const attempt = await this.#attempt(choice.peerId, id, tier, request, signal);
+        this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 0) + 1);
+        let attempt: Attempt;
+        try {
+          attempt = await this.#attempt(choice.peerId, id, tier, request, signal);
+        } finally {
+          this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 1) - 1);
+        }
         if (attempt.kind === 'busy') {
           this.#busyUntil.set(choice.peerId, Date.now() + this.#busyHoldMs);
           continue;
@@ -208,7 +216,10 @@ export class InferRequester {
       usable.map((member) => ({
         peerId: member.peerId,
         capacity: member.capacity,
-        load: (this.#busyUntil.get(member.peerId) ?? 0) > now ? member.capacity : member.load,
+        load:
+          (this.#busyUntil.get(member.peerId) ?? 0) > now
+            ? member.capacity
+            : member.load + (this.#pending.get(member.peerId) ?? 0),
         rttMs: this.#rtt.get(member.peerId) ?? null,
       })),
     );
@@ -241,6 +252,8 @@ export class InferRequester {
           ? AbortSignal.any([signal, AbortSignal.timeout(this.#admitTimeoutMs)])
           : AbortSignal.timeout(this.#admitTimeoutMs),
         runOnLimitedConnection: true,
+        // Admission keeps streams per member near its capacity; this is only a ceiling against runaway use.
+        maxOutboundStreams: 1024,
       });
       channel = new FrameChannel(stream, RESPONSE_CODEC);
     } catch (error) {

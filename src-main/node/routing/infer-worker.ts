@@ -26,7 +26,7 @@ export interface ProtocolHost {
   handle(
     protocol: string,
     handler: (stream: Stream) => void | Promise<void>,
-    options?: { maxInboundStreams?: number; runOnLimitedConnection?: boolean },
+    options?: { maxInboundStreams?: number; maxOutboundStreams?: number; runOnLimitedConnection?: boolean },
   ): Promise<void>;
   unhandle(protocol: string): Promise<void>;
 }
@@ -89,12 +89,14 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.#capacity = init.capacityPerTier ?? 2;
     this.#requestTimeoutMs = init.requestTimeoutMs ?? 10_000;
     this.#maxGenerationMs = init.maxGenerationMs ?? 30 * 60_000;
-    this.#maxInboundStreams = init.maxInboundStreams ?? 256;
+    this.#maxInboundStreams = init.maxInboundStreams ?? 1024;
   }
 
   async start(): Promise<void> {
     await this.#components.host.handle(INFER_PROTOCOL, (stream) => this.#serve(stream), {
       maxInboundStreams: this.#maxInboundStreams,
+      // libp2p applies a handler's outbound limit to this node's own requests too (default 64 per connection).
+      maxOutboundStreams: this.#maxInboundStreams,
       runOnLimitedConnection: true,
     });
     this.#started = true;
