@@ -1,33 +1,35 @@
-// The Electron shell's entry point. It never holds node logic: it starts the node and shows its state.
+// The Electron entry point. It only gathers Electron, paths and the node launcher and hands them to
+// runDesktopApp; everything testable lives there.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow } from 'electron';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as electron from 'electron';
+import electronUpdater from 'electron-updater';
+import { defaultDataDir } from '../node/locations.ts';
+import { runDesktopApp } from './desktop-app.ts';
+import { launchNode } from './launch-node.ts';
+import { createPreferencesStore } from './settings/preferences-store.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const { app } = electron;
 
-function createWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    show: false,
-    webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
-  });
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.once('ready-to-show', () => window.show());
-  void window.loadFile(join(here, '../renderer/index.html'));
-  return window;
-}
+// electron-vite's dev server sets this; packaged builds load the bundled file.
+const rendererUrl =
+  process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
+const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(here, '../../assets');
 
-if (!app.requestSingleInstanceLock()) {
+const log = (line: string): void => console.log(`[opengateway] ${line}`);
+
+void runDesktopApp({
+  electron,
+  // Reading autoUpdater constructs the platform updater, so only do it where it can work.
+  autoUpdater: app.isPackaged ? electronUpdater.autoUpdater : null,
+  launchNode,
+  preferences: createPreferencesStore(),
+  paths: { preload: join(here, '../preload/index.cjs'), rendererUrl, assetsDir },
+  dataDir: defaultDataDir(),
+  argv: process.argv,
+  log,
+}).catch((error: unknown) => {
+  log(`failed to start: ${String(error)}`);
   app.quit();
-} else {
-  void app.whenReady().then(() => {
-    createWindow();
-  });
-}
+});

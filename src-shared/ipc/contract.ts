@@ -19,7 +19,7 @@ import {
   engineLogsSchema,
 } from './clusters.ts';
 import { balanceSchema, earningsInputSchema, earningsSchema } from './earnings.ts';
-import { nodeStatusSchema, onboardingSchema } from './node-status.ts';
+import { nodeStatusSchema, onboardingSchema, pauseInputSchema } from './node-status.ts';
 import { regionInfoSchema, setRegionInputSchema } from './region.ts';
 import { resourcesSchema } from './resources.ts';
 import { none, type Infer, type Schema } from './schema.ts';
@@ -58,7 +58,7 @@ export const IPC_CALLS = {
   getSettings: call(none, settingsSchema),
   updateSettings: call(settingsPatchSchema, settingsSchema),
   /** Stop contributing (leave clusters, stop engines); chatting keeps working. */
-  pause: call(none, nodeStatusSchema),
+  pause: call(pauseInputSchema, nodeStatusSchema),
   resume: call(none, nodeStatusSchema),
   getAppInfo: call(none, appInfoSchema),
   getUpdateState: call(none, updateStateSchema),

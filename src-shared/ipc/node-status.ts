@@ -1,5 +1,15 @@
 // The node's lifecycle as the UI sees it: a discriminated union (DESIGN.md §3), plus the onboarding steps.
-import { array, nullable, number, object, oneOf, string, taggedUnion, type Infer } from './schema.ts';
+import {
+  array,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  taggedUnion,
+  type Infer,
+} from './schema.ts';
 
 const text = string({ max: 500 });
 const timestamp = number({ min: 0, max: 8.64e15, integer: true });
@@ -15,6 +25,7 @@ export const ONBOARDING_STEP_IDS = [
 ] as const;
 /** Why contributing is paused: the user asked, idle-only mode is waiting for the computer to be idle. */
 export const PAUSE_REASONS = ['user', 'waiting-for-idle'] as const;
+export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 export const nodeStatusSchema = taggedUnion('status', {
   starting: {},
@@ -39,3 +50,6 @@ export const onboardingStepSchema = object({
 export type OnboardingStep = Infer<typeof onboardingStepSchema>;
 
 export const onboardingSchema = array(onboardingStepSchema, { max: 16 });
+
+/** `pause` from a UI is the user's; the desktop shell pauses with `waiting-for-idle` in idle-only mode. */
+export const pauseInputSchema = object({ reason: optional(oneOf(PAUSE_REASONS)) });

@@ -1,0 +1,236 @@
+// The desktop shell's composition root: single instance, the node, the window, the tray, IPC, updates,
+// idle-only mode and start at login. Takes Electron as a parameter, so tests run it against a mock.
+import type {
+  App,
+  BrowserWindow,
+  BrowserWindowConstructorOptions,
+  IpcMain,
+  Menu,
+  NativeImage,
+  PowerMonitor,
+  Shell,
+  Tray,
+} from 'electron';
+import { join } from 'node:path';
+import type { ContractHandlers } from '../../src-shared/ipc/index.ts';
+import { startIdleMonitor, type IdleMonitor } from './contribution/idle-monitor.ts';
+import { ContributionController } from './contribution/contribution-controller.ts';
+import { createDesktopHandlers, nodeSettingsOf } from './desktop-handlers.ts';
+import { createDesktopNotifications } from './desktop-notifications.ts';
+import { createFailedNodeHandle } from './failed-node.ts';
+import { forwardNotifications } from './ipc/forward-notifications.ts';
+import { registerContractIpc } from './ipc/register-contract-ipc.ts';
+import { createSenderCheck } from './ipc/sender-check.ts';
+import type { LaunchNode, NodeHandle } from './node-handle.ts';
+import type { PreferencesStore } from './settings/preferences-store.ts';
+import { TrayController } from './tray/tray-controller.ts';
+import { UpdateController, type AutoUpdaterLike } from './updater/update-controller.ts';
+import { hardenSession, MainWindowController, type HardenableSession } from './window/main-window.ts';
+
+/** The parts of the `electron` module the shell uses. */
+export interface DesktopElectron {
+  readonly app: Pick<
+    App,
+    | 'requestSingleInstanceLock'
+    | 'quit'
+    | 'on'
+    | 'whenReady'
+    | 'getVersion'
+    | 'isPackaged'
+    | 'setLoginItemSettings'
+    | 'getLoginItemSettings'
+  >;
+  readonly BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
+  readonly Tray: new (image: NativeImage) => Tray;
+  readonly Menu: Pick<typeof Menu, 'buildFromTemplate'>;
+  readonly nativeImage: { createFromPath(path: string): NativeImage };
+  readonly ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
+  readonly powerMonitor: Pick<PowerMonitor, 'getSystemIdleTime' | 'on'>;
+  readonly shell: Pick<Shell, 'openExternal'>;
+  readonly session: { readonly defaultSession: HardenableSession };
+}
+
+export interface DesktopAppInit {
+  readonly electron: DesktopElectron;
+  readonly autoUpdater: AutoUpdaterLike | null;
+  readonly launchNode: LaunchNode;
+  readonly preferences: PreferencesStore;
+  readonly paths: { readonly preload: string; readonly rendererUrl: string; readonly assetsDir: string };
+  readonly dataDir: string;
+  readonly argv: readonly string[];
+  readonly log: (line: string) => void;
+  readonly firstUpdateCheckDelayMs?: number;
+  readonly idlePollMs?: number;
+}
+
+export interface DesktopApp {
+  readonly window: MainWindowController;
+  readonly tray: TrayController;
+  readonly updates: UpdateController;
+  readonly contribution: ContributionController;
+  readonly handlers: ContractHandlers<AbortSignal>;
+  readonly node: NodeHandle;
+  /** Stops everything (idempotent); the app quits afterwards. */
+  shutdown(): Promise<void>;
+}
+
+/** Passed by the login item, so a start at login stays in the tray. */
+export const HIDDEN_FLAG = '--hidden';
+
+/** Returns null when another instance already runs (that one is shown instead). */
+export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | null> {
+  const { electron, log } = init;
+  const { app } = electron;
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  await app.whenReady();
+  hardenSession(electron.session.defaultSession);
+
+  const lifetime = new AbortController();
+  const version = app.getVersion();
+  const preferences = init.preferences.read();
+
+  let node: NodeHandle;
+  try {
+    node = await init.launchNode({ dataDir: init.dataDir, version, log });
+  } catch (error) {
+    log(`node failed to launch: ${String(error)}`);
+    node = createFailedNodeHandle(
+      error instanceof Error ? error.message : String(error),
+      init.dataDir,
+      version,
+    );
+  }
+
+  const notifications = createDesktopNotifications(node.notifications);
+  const window = new MainWindowController({
+    createWindow: (options) => new electron.BrowserWindow(options),
+    preloadPath: init.paths.preload,
+    rendererUrl: init.paths.rendererUrl,
+    devTools: !app.isPackaged,
+    openExternal: (url) => void electron.shell.openExternal(url),
+  });
+  app.on('second-instance', () => window.show());
+
+  const updates = new UpdateController({
+    autoUpdater: init.autoUpdater,
+    enabled: app.isPackaged,
+    publish: (state) => notifications.publish('update', state),
+    firstCheckDelayMs: init.firstUpdateCheckDelayMs,
+  });
+  const contribution = new ContributionController(
+    node,
+    { userPaused: preferences.userPaused, idleOnly: preferences.settings.idleOnly },
+    lifetime.signal,
+  );
+  const reportFailure = (what: string) => (error: unknown) => log(`${what} failed: ${String(error)}`);
+
+  let idle: IdleMonitor | null = null;
+  const startIdle = (): void => {
+    idle = startIdleMonitor({
+      source: electron.powerMonitor,
+      thresholdMinutes: () => init.preferences.read().settings.idleMinutes,
+      onChange: (systemIdle) =>
+        void contribution.setSystemIdle(systemIdle).catch(reportFailure('idle change')),
+      pollMs: init.idlePollMs,
+    });
+  };
+  // The screen locking is as good a sign of absence as any.
+  electron.powerMonitor.on('lock-screen', () => idle?.check());
+  electron.powerMonitor.on('unlock-screen', () => idle?.check());
+
+  const handlers = createDesktopHandlers({
+    node,
+    preferences: init.preferences,
+    contribution,
+    updates,
+    notifications,
+    version,
+    setStartAtLogin: (open) => app.setLoginItemSettings({ openAtLogin: open, args: [HIDDEN_FLAG] }),
+    onIdleSettingsChanged: () => idle?.check(),
+  });
+
+  const unregister = registerContractIpc({
+    ipcMain: electron.ipcMain,
+    handlers,
+    isTrustedSender: createSenderCheck({
+      trustedWebContentsIds: () => window.trustedWebContentsIds(),
+      rendererUrl: init.paths.rendererUrl,
+    }),
+    signal: lifetime.signal,
+    onInternalError: (error, call) => log(`ipc ${call} failed: ${String(error)}`),
+    onRefused: (call, url) => log(`ipc ${call} refused for ${url}`),
+  });
+  const unforward = forwardNotifications(notifications, () => window.webContents());
+
+  let quitting = false;
+  const tray = new TrayController(
+    {
+      createTray: (image) => new electron.Tray(image),
+      buildMenu: (template) => electron.Menu.buildFromTemplate(template),
+      iconFor: (state) =>
+        electron.nativeImage.createFromPath(join(init.paths.assetsDir, `tray-${state}.png`)),
+    },
+    {
+      pause: () => void handlers.pause({}, { signal: lifetime.signal }).catch(reportFailure('pause')),
+      resume: () => void handlers.resume(null, { signal: lifetime.signal }).catch(reportFailure('resume')),
+      open: () => window.show(),
+      quit: () => app.quit(),
+    },
+  );
+  const untrack = notifications.subscribe((notification) => {
+    if (notification.name === 'status') tray.setStatus(notification.payload);
+    if (notification.name === 'balance') tray.setBalance(notification.payload);
+  });
+
+  let stopped: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    stopped ??= (async () => {
+      window.allowClose();
+      idle?.stop();
+      updates.stop();
+      untrack();
+      unforward();
+      unregister();
+      lifetime.abort(new Error('OpenGateway is quitting'));
+      await node.stop().catch(reportFailure('stopping the node'));
+      tray.destroy();
+    })();
+    return stopped;
+  };
+  app.on('before-quit', (event) => {
+    window.allowClose();
+    if (quitting) return;
+    // Stop the node (leave clusters, stop engines) before the process goes away.
+    event.preventDefault();
+    quitting = true;
+    void shutdown().then(() => app.quit());
+  });
+  // The app lives in the tray: closing the window must not quit it.
+  app.on('window-all-closed', () => {});
+
+  const startedHidden = init.argv.includes(HIDDEN_FLAG) || app.getLoginItemSettings().wasOpenedAtLogin;
+  if (!startedHidden) window.show();
+
+  try {
+    await node.start();
+    await node.handlers.updateSettings(nodeSettingsOf(preferences.settings), { signal: lifetime.signal });
+    tray.setStatus(await node.handlers.getStatus(null, { signal: lifetime.signal }));
+    tray.setBalance(await node.handlers.getBalance(null, { signal: lifetime.signal }));
+    startIdle();
+    await contribution.apply();
+  } catch (error) {
+    log(`node start failed: ${String(error)}`);
+    tray.setStatus({
+      status: 'error',
+      message: error instanceof Error ? error.message.slice(0, 400) : 'unknown',
+    });
+  }
+  // Idle-only mode may be switched on later from the settings, so the monitor always runs.
+  if (!idle) startIdle();
+  updates.start();
+
+  return { window, tray, updates, contribution, handlers, node, shutdown };
+}

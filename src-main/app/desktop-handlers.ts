@@ -1,0 +1,78 @@
+// The contract as the desktop window sees it: the node's handlers, with the calls the shell owns
+// (pause/resume through idle-only mode, settings in electron-store, start at login, updates, app info).
+import type {
+  ContractHandlers,
+  NotificationHub,
+  Settings,
+  SettingsPatch,
+} from '../../src-shared/ipc/index.ts';
+import type { ContributionController } from './contribution/contribution-controller.ts';
+import type { NodeHandle } from './node-handle.ts';
+import type { DesktopPreferences, PreferencesStore } from './settings/preferences-store.ts';
+import type { UpdateController } from './updater/update-controller.ts';
+
+export interface DesktopHandlersInit {
+  readonly node: NodeHandle;
+  readonly preferences: PreferencesStore;
+  readonly contribution: ContributionController;
+  readonly updates: UpdateController;
+  readonly notifications: NotificationHub;
+  readonly setStartAtLogin: (open: boolean) => void;
+  /** Re-reads idle time after idle-only settings change. */
+  readonly onIdleSettingsChanged: () => void;
+  readonly version: string;
+}
+
+/** The caps the node enforces itself (everything but start-at-login). */
+export function nodeSettingsOf(settings: Settings): SettingsPatch {
+  const { startAtLogin: _desktopOnly, ...caps } = settings;
+  return caps;
+}
+
+export function createDesktopHandlers(init: DesktopHandlersInit): ContractHandlers<AbortSignal> {
+  const { node, preferences, contribution } = init;
+  const save = (next: DesktopPreferences): void => {
+    preferences.write(next);
+    init.notifications.publish('settings', next.settings);
+  };
+  return {
+    ...node.handlers,
+    async pause(input) {
+      // Only the user pauses through the UI; idle-only pauses come from the idle monitor.
+      if (input.reason === 'waiting-for-idle') return contribution.apply();
+      save({ ...preferences.read(), userPaused: true });
+      return contribution.setUserPaused(true);
+    },
+    async resume() {
+      save({ ...preferences.read(), userPaused: false });
+      return contribution.setUserPaused(false);
+    },
+    getSettings: () => Promise.resolve(preferences.read().settings),
+    async updateSettings(patch, context) {
+      const current = preferences.read();
+      const settings = {
+        ...current.settings,
+        ...patch,
+        startAtLogin: patch.startAtLogin ?? current.settings.startAtLogin,
+      };
+      await node.handlers.updateSettings(nodeSettingsOf(settings), context);
+      if (patch.startAtLogin !== undefined && patch.startAtLogin !== current.settings.startAtLogin)
+        init.setStartAtLogin(patch.startAtLogin);
+      save({ ...current, settings });
+      if (patch.idleOnly !== undefined || patch.idleMinutes !== undefined) {
+        init.onIdleSettingsChanged();
+        await contribution.setIdleOnly(settings.idleOnly);
+      }
+      return settings;
+    },
+    async getAppInfo(input, context) {
+      const info = await node.handlers.getAppInfo(input, context);
+      return { ...info, shell: 'desktop', version: init.version };
+    },
+    getUpdateState: () => Promise.resolve(init.updates.state),
+    installUpdate() {
+      init.updates.installNow();
+      return Promise.resolve(null);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// The node handle the shell shows when the node could not be started: the window and tray still work and
+// say what went wrong, instead of the app dying silently in the tray.
+import { ExpectedError } from '../../src-shared/errors/expected-error.ts';
+import { createNotificationHub, DEFAULT_SETTINGS, type Settings } from '../../src-shared/ipc/index.ts';
+import type { NodeHandle } from './node-handle.ts';
+
+class NodeNotRunningError extends ExpectedError {
+  override readonly name = 'NodeNotRunningError';
+}
+
+export function createFailedNodeHandle(message: string, dataDir: string, version: string): NodeHandle {
+  let settings: Settings = DEFAULT_SETTINGS;
+  const notRunning = (): never => {
+    throw new NodeNotRunningError(`OpenGateway’s node is not running: ${message}`);
+  };
+  return {
+    notifications: createNotificationHub(),
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    handlers: {
+      getStatus: () => Promise.resolve({ status: 'error', message }),
+      getOnboarding: () => Promise.resolve([]),
+      getResources: () => Promise.resolve({ profile: null, tiers: [] }),
+      getRegion: () => Promise.resolve({ region: null, source: 'unknown', country: null, detail: null }),
+      setRegion: () => Promise.resolve(notRunning()),
+      getClusters: () => Promise.resolve([]),
+      getClusterMembers: () => Promise.resolve([]),
+      getEngineLogs: () => Promise.resolve({ lines: [] }),
+      getBalance: () =>
+        Promise.resolve({ available: 0, reserved: 0, earned: 0, spent: 0, minimumToRequest: 1000 }),
+      getEarnings: () => Promise.resolve({ series: [], recent: [] }),
+      getChatModels: () => Promise.resolve([]),
+      estimateChat: () => Promise.resolve(notRunning()),
+      sendChat: () => Promise.resolve(notRunning()),
+      cancelChat: () => Promise.resolve({ cancelled: false }),
+      getSettings: () => Promise.resolve(settings),
+      updateSettings: (patch) => {
+        settings = { ...settings, ...patch };
+        return Promise.resolve(settings);
+      },
+      pause: () => Promise.resolve(notRunning()),
+      resume: () => Promise.resolve(notRunning()),
+      getAppInfo: () =>
+        Promise.resolve({ version, shell: 'desktop', dataDir, localApi: null, network: null }),
+      getUpdateState: () => Promise.resolve({ state: 'idle' }),
+      installUpdate: () => Promise.resolve(null),
+    },
+  };
+}

@@ -1,0 +1,125 @@
+// Auto-update through electron-updater (DESIGN.md §10): check a while after start and then every few
+// hours, download in the background, install on quit. Every event becomes an UpdateState for the UI.
+import type { UpdateState } from '../../../src-shared/ipc/index.ts';
+
+/** The part of electron-updater's AppUpdater this controller uses (mocked in tests). */
+export interface AutoUpdaterLike {
+  autoDownload: boolean;
+  autoInstallOnAppQuit: boolean;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  checkForUpdates(): Promise<unknown>;
+  quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
+}
+
+export interface UpdateControllerInit {
+  readonly autoUpdater: AutoUpdaterLike | null;
+  /** Development builds and unpackaged runs never update themselves. */
+  readonly enabled: boolean;
+  readonly publish: (state: UpdateState) => void;
+  /** Wait before the first check, so startup stays quick and the network is up. */
+  readonly firstCheckDelayMs?: number;
+  readonly checkIntervalMs?: number;
+  readonly now?: () => number;
+  readonly setTimeout?: (callback: () => void, ms: number) => unknown;
+  readonly clearTimeout?: (handle: unknown) => void;
+}
+
+function versionOf(info: unknown): string {
+  const version = (info as { version?: unknown } | null)?.version;
+  return typeof version === 'string' ? version.slice(0, 50) : 'unknown';
+}
+
+function messageOf(error: unknown): string {
+  return (
+    (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 300) ?? 'unknown error'
+  );
+}
+
+export class UpdateController {
+  readonly #init: UpdateControllerInit;
+  #state: UpdateState;
+  #timer: unknown = null;
+  #latestVersion = 'unknown';
+
+  constructor(init: UpdateControllerInit) {
+    this.#init = init;
+    this.#state =
+      init.enabled && init.autoUpdater
+        ? { state: 'idle' }
+        : {
+            state: 'unsupported',
+            reason:
+              'This copy of OpenGateway was not installed from a release, so it does not update itself.',
+          };
+    const updater = init.autoUpdater;
+    if (!init.enabled || !updater) return;
+    updater.autoDownload = true;
+    updater.autoInstallOnAppQuit = true;
+    updater.on('checking-for-update', () => this.#set({ state: 'checking' }));
+    updater.on('update-not-available', () => this.#set({ state: 'up-to-date', checkedAt: this.#now() }));
+    updater.on('update-available', (info) => {
+      this.#latestVersion = versionOf(info);
+      this.#set({ state: 'available', version: this.#latestVersion });
+    });
+    updater.on('download-progress', (progress) => {
+      const percent = (progress as { percent?: unknown } | null)?.percent;
+      this.#set({
+        state: 'downloading',
+        version: this.#latestVersion,
+        percent:
+          typeof percent === 'number' && Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0,
+      });
+    });
+    updater.on('update-downloaded', (info) => this.#set({ state: 'downloaded', version: versionOf(info) }));
+    updater.on('error', (error) => this.#set({ state: 'error', message: messageOf(error) }));
+  }
+
+  get state(): UpdateState {
+    return this.#state;
+  }
+
+  start(): void {
+    if (!this.#init.enabled || !this.#init.autoUpdater) return;
+    this.#schedule(this.#init.firstCheckDelayMs ?? 60_000);
+  }
+
+  stop(): void {
+    if (this.#timer !== null)
+      (this.#init.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Quits and installs a downloaded update now; otherwise it installs on the next quit anyway. */
+  installNow(): boolean {
+    if (this.#state.state !== 'downloaded' || !this.#init.autoUpdater) return false;
+    this.#init.autoUpdater.quitAndInstall(false, true);
+    return true;
+  }
+
+  #schedule(delay: number): void {
+    const later = this.#init.setTimeout ?? ((callback, ms) => setTimeout(callback, ms));
+    this.#timer = later(() => {
+      void this.#check();
+      this.#schedule(this.#init.checkIntervalMs ?? 6 * 3_600_000);
+    }, delay);
+  }
+
+  async #check(): Promise<void> {
+    // Once downloaded there is nothing more to do until the user quits.
+    if (this.#state.state === 'downloaded' || this.#state.state === 'downloading') return;
+    try {
+      await this.#init.autoUpdater?.checkForUpdates();
+    } catch (error) {
+      this.#set({ state: 'error', message: messageOf(error) });
+    }
+  }
+
+  #set(state: UpdateState): void {
+    this.#state = state;
+    this.#init.publish(state);
+  }
+
+  #now(): number {
+    return (this.#init.now ?? Date.now)();
+  }
+}

@@ -1,0 +1,256 @@
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runDesktopApp, type DesktopApp } from '../../../src-main/app/desktop-app.ts';
+import type { NodeHandle } from '../../../src-main/app/node-handle.ts';
+import {
+  createPreferencesStore,
+  type PreferencesStore,
+} from '../../../src-main/app/settings/preferences-store.ts';
+import { callChannel, NOTIFY_CHANNEL, type CallName } from '../../../src-shared/ipc/index.ts';
+import { createInMemoryNode, type InMemoryNode } from '../../../e2e/fixture/in-memory-node.ts';
+import * as electron from './electron-mock.ts';
+
+vi.mock('electron', () => import('./electron-mock.ts'));
+
+const RENDERER = 'file:///app/out/renderer/index.html';
+
+class FakeAutoUpdater extends EventEmitter {
+  autoDownload = false;
+  autoInstallOnAppQuit = false;
+  checkForUpdates = vi.fn(() => Promise.resolve(null));
+  quitAndInstall = vi.fn();
+}
+
+let dir: string;
+let node: InMemoryNode;
+let handle: NodeHandle;
+let startNode: ReturnType<typeof vi.fn<() => Promise<void>>>;
+let stopNode: ReturnType<typeof vi.fn<() => Promise<void>>>;
+let preferences: PreferencesStore;
+let updater: FakeAutoUpdater;
+let running: DesktopApp | null;
+
+async function launch(options: { argv?: string[]; launchFails?: boolean } = {}): Promise<DesktopApp> {
+  const app = await runDesktopApp({
+    electron: electron as never,
+    autoUpdater: updater,
+    launchNode: () =>
+      options.launchFails ? Promise.reject(new Error('port 4000 in use')) : Promise.resolve(handle),
+    preferences,
+    paths: { preload: '/app/out/preload/index.cjs', rendererUrl: RENDERER, assetsDir: '/app/assets' },
+    dataDir: dir,
+    argv: options.argv ?? [],
+    log: () => {},
+    firstUpdateCheckDelayMs: 3_600_000,
+    idlePollMs: 3_600_000,
+  });
+  if (!app) throw new Error('expected the app to start');
+  running = app;
+  return app;
+}
+
+function window(): electron.BrowserWindow {
+  return electron.BrowserWindow.instances.at(-1) as electron.BrowserWindow;
+}
+
+function tray(): electron.Tray {
+  return electron.Tray.instances.at(-1) as electron.Tray;
+}
+
+/** Calls the contract like the renderer does: through ipcMain, from our window's top frame. */
+function invoke(name: CallName, input: unknown = null): Promise<unknown> {
+  const handler = electron.ipcMain.handlers.get(callChannel(name));
+  if (!handler) throw new Error(`${name} is not registered`);
+  return handler(
+    { sender: { id: window().webContents.id }, senderFrame: { url: RENDERER, parent: null } },
+    input,
+  ) as Promise<unknown>;
+}
+
+function sentNotifications(name: string): unknown[] {
+  return window()
+    .webContents.sent.filter((entry) => entry.channel === NOTIFY_CHANNEL)
+    .map((entry) => entry.message as { name: string; payload: unknown })
+    .filter((message) => message.name === name)
+    .map((message) => message.payload);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'og-desktop-'));
+  node = createInMemoryNode();
+  startNode = vi.fn(() => Promise.resolve());
+  stopNode = vi.fn(() => Promise.resolve());
+  handle = { handlers: node.handlers, notifications: node.hub, start: startNode, stop: stopNode };
+  preferences = createPreferencesStore({ cwd: dir });
+  updater = new FakeAutoUpdater();
+  electron.app.removeAllListeners();
+  electron.powerMonitor.removeAllListeners();
+  electron.ipcMain.handlers.clear();
+  electron.app.isPackaged = false;
+  electron.app.singleInstance = true;
+  electron.app.quit.mockClear();
+  electron.powerMonitor.idleSeconds = 0;
+  running = null;
+});
+
+afterEach(async () => {
+  await running?.shutdown();
+  node.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the desktop app', () => {
+  it('quits at once when another instance is running', async () => {
+    electron.app.singleInstance = false;
+    const result = await runDesktopApp({
+      electron: electron as never,
+      autoUpdater: null,
+      launchNode: () => Promise.resolve(handle),
+      preferences,
+      paths: { preload: '/p', rendererUrl: RENDERER, assetsDir: '/a' },
+      dataDir: dir,
+      argv: [],
+      log: () => {},
+    });
+    expect(result).toBeNull();
+    expect(electron.app.quit).toHaveBeenCalled();
+    expect(startNode).not.toHaveBeenCalled();
+  });
+
+  it('starts the node, registers every call, shows the window and a tray that matches the node', async () => {
+    await launch();
+    expect(startNode).toHaveBeenCalledOnce();
+    expect(electron.ipcMain.handlers.size).toBe(Object.keys(node.handlers).length);
+    expect(window().visible).toBe(true);
+    expect(window().loadedUrl).toBe(RENDERER);
+    expect(tray().image).toEqual({ path: '/app/assets/tray-contributing.png' });
+    expect(
+      tray()
+        .menu?.items.map((item) => item.label)
+        .slice(0, 2),
+    ).toEqual(['Contributing (3 clusters)', 'Balance: 25,000 tokens']);
+  });
+
+  it('stays in the tray when started at login', async () => {
+    const windowsBefore = electron.BrowserWindow.instances.length;
+    await launch({ argv: ['--hidden'] });
+    expect(electron.BrowserWindow.instances.length).toBe(windowsBefore);
+    tray()
+      .menu?.items.find((item) => item.id === 'open')
+      ?.click?.();
+    expect(window().visible).toBe(true);
+  });
+
+  it('pause in the tray reaches the node, is remembered, and the window and tray show it', async () => {
+    await launch();
+    tray()
+      .menu?.items.find((item) => item.id === 'toggle')
+      ?.click?.();
+    await expect.poll(() => node.state.status.status).toBe('paused');
+    expect(node.state.status).toMatchObject({ reason: 'user' });
+    expect(node.state.clusters.every((cluster) => cluster.membership === 'left')).toBe(true);
+    expect(preferences.read().userPaused).toBe(true);
+    expect(sentNotifications('status')).toContainEqual(expect.objectContaining({ status: 'paused' }));
+    expect(tray().image).toEqual({ path: '/app/assets/tray-paused.png' });
+
+    await invoke('resume');
+    expect(node.state.status.status).toBe('ready');
+    expect(preferences.read().userPaused).toBe(false);
+    expect(tray().menu?.items.find((item) => item.id === 'toggle')?.label).toBe('Pause contributing');
+  });
+
+  it('stays paused across a restart when the user paused', async () => {
+    await launch();
+    await invoke('pause', {});
+    await running?.shutdown();
+    node = createInMemoryNode();
+    handle = { ...handle, handlers: node.handlers, notifications: node.hub };
+    electron.app.removeAllListeners();
+    electron.ipcMain.handlers.clear();
+    await launch();
+    expect(node.state.status).toMatchObject({ status: 'paused', reason: 'user' });
+  });
+
+  it('idle-only mode waits for the computer to be idle, then contributes', async () => {
+    await launch();
+    await expect(invoke('updateSettings', { idleOnly: true, idleMinutes: 5 })).resolves.toMatchObject({
+      ok: true,
+    });
+    expect(node.state.status).toMatchObject({ status: 'paused', reason: 'waiting-for-idle' });
+    expect(node.state.settings).toMatchObject({ idleOnly: true, idleMinutes: 5 });
+
+    electron.powerMonitor.idleSeconds = 300;
+    electron.powerMonitor.emit('lock-screen');
+    await expect.poll(() => node.state.status.status).toBe('ready');
+
+    electron.powerMonitor.idleSeconds = 2;
+    electron.powerMonitor.emit('unlock-screen');
+    await expect.poll(() => node.state.status.status).toBe('paused');
+  });
+
+  it('keeps settings in electron-store, sets start at login, and rejects invalid values', async () => {
+    await launch();
+    await expect(
+      invoke('updateSettings', { startAtLogin: true, maxConcurrentRequests: 4 }),
+    ).resolves.toMatchObject({
+      ok: true,
+      output: { startAtLogin: true, maxConcurrentRequests: 4 },
+    });
+    expect(electron.app.setLoginItemSettings).toHaveBeenCalledWith({ openAtLogin: true, args: ['--hidden'] });
+    expect(preferences.read().settings).toMatchObject({ startAtLogin: true, maxConcurrentRequests: 4 });
+    expect(node.state.settings.maxConcurrentRequests).toBe(4);
+    expect(sentNotifications('settings').at(-1)).toMatchObject({ startAtLogin: true });
+    await expect(invoke('updateSettings', { maxConcurrentRequests: 1000 })).resolves.toMatchObject({
+      ok: false,
+      error: { kind: 'invalid-input' },
+    });
+    await expect(invoke('getAppInfo')).resolves.toMatchObject({
+      output: { shell: 'desktop', version: '0.1.0-test' },
+    });
+  });
+
+  it('passes updater events to the window and installs on request', async () => {
+    electron.app.isPackaged = true;
+    await launch();
+    updater.emit('update-available', { version: '0.2.0' });
+    updater.emit('update-downloaded', { version: '0.2.0' });
+    expect(sentNotifications('update')).toEqual([
+      { state: 'available', version: '0.2.0' },
+      { state: 'downloaded', version: '0.2.0' },
+    ]);
+    await expect(invoke('getUpdateState')).resolves.toEqual({
+      ok: true,
+      output: { state: 'downloaded', version: '0.2.0' },
+    });
+    await invoke('installUpdate');
+    expect(updater.quitAndInstall).toHaveBeenCalledOnce();
+  });
+
+  it('hides the window on close and stops the node before quitting', async () => {
+    const app = await launch();
+    window().userCloses();
+    expect(window().visible).toBe(false);
+    expect(window().destroyed).toBe(false);
+
+    electron.app.quit();
+    await expect.poll(() => electron.app.quit.mock.calls.length).toBe(2);
+    expect(stopNode).toHaveBeenCalledOnce();
+    expect(tray().destroyed).toBe(true);
+    expect(electron.ipcMain.handlers.size).toBe(0);
+    await app.shutdown(); // idempotent
+    expect(stopNode).toHaveBeenCalledOnce();
+  });
+
+  it('shows what went wrong when the node cannot start', async () => {
+    await launch({ launchFails: true });
+    expect(tray().image).toEqual({ path: '/app/assets/tray-error.png' });
+    await expect(invoke('getStatus')).resolves.toEqual({
+      ok: true,
+      output: { status: 'error', message: 'port 4000 in use' },
+    });
+    await expect(invoke('pause', {})).resolves.toMatchObject({ ok: false, error: { kind: 'expected' } });
+  });
+});

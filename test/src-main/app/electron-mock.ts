@@ -1,0 +1,219 @@
+// DOUBLE of the `electron` module (no Electron binary can be installed here): just enough behaviour to
+// run the desktop shell in vitest, recording what the shell does to windows, the tray and IPC.
+import { EventEmitter } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+
+type Listener = (...args: unknown[]) => unknown;
+
+class FakeApp extends EventEmitter {
+  isPackaged = false;
+  singleInstance = true;
+  loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] };
+  readonly userData = mkdtempSync(join(tmpdir(), 'og-electron-mock-'));
+  readonly quit = vi.fn(() => {
+    const event = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
+    this.emit('before-quit', event);
+    if (!event.defaultPrevented) this.emit('will-quit');
+  });
+  requestSingleInstanceLock(): boolean {
+    return this.singleInstance;
+  }
+  whenReady(): Promise<void> {
+    return Promise.resolve();
+  }
+  getName(): string {
+    return 'OpenGateway';
+  }
+  getVersion(): string {
+    return '0.1.0-test';
+  }
+  getPath(_name: string): string {
+    return this.userData;
+  }
+  getAppPath(): string {
+    return process.cwd();
+  }
+  setLoginItemSettings = vi.fn((settings: { openAtLogin: boolean; args?: string[] }) => {
+    this.loginItem = { ...this.loginItem, openAtLogin: settings.openAtLogin, args: settings.args ?? [] };
+  });
+  getLoginItemSettings() {
+    return this.loginItem;
+  }
+}
+
+let nextWebContentsId = 1;
+
+export class FakeWebContents extends EventEmitter {
+  readonly id = nextWebContentsId++;
+  readonly sent: { channel: string; message: unknown }[] = [];
+  windowOpenHandler: ((details: { url: string }) => { action: string }) | null = null;
+  destroyed = false;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: string }): void {
+    this.windowOpenHandler = handler;
+  }
+  send(channel: string, message: unknown): void {
+    this.sent.push({ channel, message });
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  /** Emits like Electron: returns whether a listener called preventDefault. */
+  emitPreventable(event: string, ...args: unknown[]): boolean {
+    let prevented = false;
+    this.emit(event, { preventDefault: () => (prevented = true) }, ...args);
+    return prevented;
+  }
+}
+
+export class BrowserWindow extends EventEmitter {
+  static readonly instances: BrowserWindow[] = [];
+  readonly webContents = new FakeWebContents();
+  readonly options: Record<string, unknown>;
+  visible = false;
+  destroyed = false;
+  loadedUrl: string | null = null;
+  constructor(options: Record<string, unknown>) {
+    super();
+    this.options = options;
+    BrowserWindow.instances.push(this);
+  }
+  loadURL(url: string): Promise<void> {
+    this.loadedUrl = url;
+    return Promise.resolve();
+  }
+  show(): void {
+    this.visible = true;
+  }
+  hide(): void {
+    this.visible = false;
+  }
+  focus(): void {}
+  restore(): void {}
+  isMinimized(): boolean {
+    return false;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  /** What clicking the window's close button does. */
+  userCloses(): void {
+    let prevented = false;
+    this.emit('close', { preventDefault: () => (prevented = true) });
+    if (!prevented) {
+      this.destroyed = true;
+      this.emit('closed');
+    }
+  }
+}
+
+export class Tray extends EventEmitter {
+  static readonly instances: Tray[] = [];
+  image: unknown;
+  tooltip = '';
+  menu: { items: MenuItemOptions[] } | null = null;
+  destroyed = false;
+  constructor(image: unknown) {
+    super();
+    this.image = image;
+    Tray.instances.push(this);
+  }
+  setImage(image: unknown): void {
+    this.image = image;
+  }
+  setToolTip(tooltip: string): void {
+    this.tooltip = tooltip;
+  }
+  setContextMenu(menu: { items: MenuItemOptions[] }): void {
+    this.menu = menu;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+export interface MenuItemOptions {
+  id?: string;
+  label?: string;
+  type?: string;
+  enabled?: boolean;
+  click?: () => void;
+}
+
+export const Menu = {
+  buildFromTemplate: (items: MenuItemOptions[]) => ({ items }),
+};
+
+export const nativeImage = {
+  createFromPath: (path: string) => ({ path }),
+};
+
+class FakeIpcMain {
+  readonly handlers = new Map<string, Listener>();
+  /** electron-store registers a listener for renderer-side stores. */
+  readonly on = vi.fn();
+  handle(channel: string, listener: Listener): void {
+    if (this.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, listener);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+}
+
+class FakePowerMonitor extends EventEmitter {
+  idleSeconds = 0;
+  getSystemIdleTime(): number {
+    return this.idleSeconds;
+  }
+}
+
+class FakeSession {
+  permissionRequestHandler: Listener | null = null;
+  permissionCheckHandler: Listener | null = null;
+  headersListener: Listener | null = null;
+  readonly webRequest = {
+    onHeadersReceived: (listener: Listener) => {
+      this.headersListener = listener;
+    },
+  };
+  setPermissionRequestHandler(handler: Listener): void {
+    this.permissionRequestHandler = handler;
+  }
+  setPermissionCheckHandler(handler: Listener): void {
+    this.permissionCheckHandler = handler;
+  }
+}
+
+export const app = new FakeApp();
+export const ipcMain = new FakeIpcMain();
+export const powerMonitor = new FakePowerMonitor();
+export const session = { defaultSession: new FakeSession() };
+export const shell = { openExternal: vi.fn(() => Promise.resolve()) };
+export const contextBridge = { exposeInMainWorld: vi.fn() };
+export const ipcRenderer = { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn() };
+
+/** electron-store does `import electron from 'electron'`. */
+const electron = {
+  app,
+  ipcMain,
+  powerMonitor,
+  session,
+  shell,
+  BrowserWindow,
+  Tray,
+  Menu,
+  nativeImage,
+  contextBridge,
+  ipcRenderer,
+};
+// eslint-disable-next-line no-restricted-syntax -- mirrors electron's own default export
+export default electron;
