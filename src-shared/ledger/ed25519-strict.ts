@@ -59,6 +59,27 @@ const SMALL_ORDER_ENCODINGS: ReadonlySet<string> = (() => {
   return out;
 })();
 
+// L in little-endian bytes, for a byte-wise S < L (a bigint conversion per signature costs more than the check).
+const L_BYTES = (() => {
+  const out = new Uint8Array(32);
+  let v = L;
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+})();
+
+/** S (bytes 32..63 of the signature, little-endian) < L. */
+function scalarBelowOrder(signature: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const s = signature[32 + i]!;
+    const l = L_BYTES[i]!;
+    if (s !== l) return s < l;
+  }
+  return false;
+}
+
 /** True when 32 bytes encode a y coordinate ≥ p (a second encoding of a field element). */
 function nonCanonicalY(bytes: Uint8Array): boolean {
   if (((bytes[31] ?? 0) & 0x7f) !== 0x7f) return false;
@@ -69,7 +90,7 @@ function nonCanonicalY(bytes: Uint8Array): boolean {
 /** The ledger's input rule: sizes, S < L, canonical A and R, A not of small order. */
 export function precheckEd25519(signature: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
-  if (littleEndian(signature.subarray(32)) >= L) return false;
+  if (!scalarBelowOrder(signature)) return false;
   if (nonCanonicalY(publicKey) || nonCanonicalY(signature.subarray(0, 32))) return false;
   return !SMALL_ORDER_ENCODINGS.has(toHex(publicKey));
 }

@@ -59,8 +59,15 @@ export function encodeMachineBinding(binding: MachineBinding): Uint8Array {
 
 /** The binding, or null when the bytes are not its canonical encoding. */
 export function decodeMachineBinding(bytes: Uint8Array): MachineBinding | null {
-  return decodeCanonical(bytes, 1024, fromCbor, toCbor);
+  const cached = decoded.get(bytes);
+  if (cached !== undefined) return cached;
+  const binding = decodeCanonical(bytes, 1024, fromCbor, toCbor);
+  decoded.set(bytes, binding);
+  return binding;
 }
+
+// Validation reads an OPEN's binding several times; the bytes of one block never change.
+const decoded = new WeakMap<Uint8Array, MachineBinding | null>();
 
 /**
  * Same machine as far as fingerprints tell: at least min(`minShared`, |a|, |b|) shared hashes, and at least

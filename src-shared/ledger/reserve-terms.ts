@@ -77,5 +77,12 @@ export function encodeReserveTerms(terms: ReserveTerms): Uint8Array {
 
 /** The terms, or null when the bytes are not a canonical encoding of valid terms. */
 export function decodeReserveTerms(bytes: Uint8Array): ReserveTerms | null {
-  return decodeCanonical(bytes, 1024, fromCbor, toCbor);
+  // Validation decodes a RESERVE's terms several times; the bytes of one block never change.
+  const cached = decoded.get(bytes);
+  if (cached !== undefined) return cached;
+  const terms = decodeCanonical(bytes, 1024, fromCbor, toCbor);
+  decoded.set(bytes, terms);
+  return terms;
 }
+
+const decoded = new WeakMap<Uint8Array, ReserveTerms | null>();

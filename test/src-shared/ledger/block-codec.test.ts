@@ -60,6 +60,31 @@ describe('block codec', () => {
     for (const variant of variants) expect(decodeBody(variant)).toBeNull();
   });
 
+  it('refuses second encodings of the envelope [bodyBytes, sig]', () => {
+    const { settle } = sampleSettle();
+    const wire = encodeBlock(settle);
+    const body = settle.bodyBytes;
+    expect(body.length).toBeGreaterThan(255);
+    const header = wire.subarray(1, 4); // 0x59 + 16-bit length: the minimal header for this body
+    expect(header[0]).toBe(0x59);
+    const sig = settle.sig;
+    const variants = [
+      concatBytes(
+        Uint8Array.of(0x82, 0x5a, 0, 0, body.length >> 8, body.length & 0xff),
+        body,
+        Uint8Array.of(0x58, 0x40),
+        sig,
+      ), // 32-bit length
+      concatBytes(Uint8Array.of(0x82), header, body, Uint8Array.of(0x59, 0x00, 0x40), sig), // non-minimal sig header
+      concatBytes(wire, Uint8Array.of(0)), // trailing byte
+      concatBytes(Uint8Array.of(0x9f), header, body, Uint8Array.of(0x58, 0x40), sig, Uint8Array.of(0xff)), // indefinite array
+      concatBytes(Uint8Array.of(0x83), header, body, Uint8Array.of(0x58, 0x40), sig, Uint8Array.of(0)), // three items
+      wire.subarray(0, wire.length - 1), // truncated
+    ];
+    for (const variant of variants) expect(decodeBlock(variant)).toBeNull();
+    expect(decodeBlock(wire)).not.toBeNull();
+  });
+
   it('refuses a body with a field added or removed', () => {
     const { settle } = sampleSettle();
     const ok = encodeBody(settle.body);

@@ -1,0 +1,225 @@
+// Ledger throughput: full block validation against a bare OpenSSL verify loop over the same blocks (the
+// baseline), committed own-chain appends, and a fresh node catching up 100,000 blocks over loopback TCP
+// against verifying those blocks alone.
+// Usage: npm run bench:ledger [-- --blocks 100000 --appends 2000]
+// Last line: one JSON object.
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { Block } from '../src-shared/ledger/block.ts';
+import {
+  buildCredit,
+  buildOpen,
+  buildReserve,
+  buildSettle,
+  reserveTermsFor,
+} from '../src-shared/ledger/block-builders.ts';
+import { createBlock, decodeBlock, encodeBlock } from '../src-shared/ledger/block-codec.ts';
+import { toHex } from '../src-shared/ledger/bytes.ts';
+import {
+  DEFAULT_LEDGER_PARAMS,
+  MICRO_PER_TOKEN,
+  type LedgerParams,
+} from '../src-shared/ledger/ledger-params.ts';
+import { LedgerView } from '../src-shared/ledger/ledger-view.ts';
+import { LedgerService } from '../src-main/node/ledger/ledger-service.ts';
+import { signerFromSeed, type LedgerSigner } from '../src-main/node/ledger/ledger-signer.ts';
+import { LedgerSync } from '../src-main/node/ledger/ledger-sync.ts';
+import { connectLedgerSync, serveLedgerSync } from '../src-main/node/ledger/sync-socket.ts';
+import { createNativeVerifier, nativeSha256 } from '../src-main/node/ledger/native-crypto.ts';
+
+const { values } = parseArgs({
+  options: { blocks: { type: 'string', default: '100000' }, appends: { type: 'string', default: '2000' } },
+});
+const TOTAL = Number(values.blocks);
+const APPENDS = Number(values.appends);
+const T0 = BigInt(Date.now());
+
+function signer(n: number): LedgerSigner {
+  const seed = new Uint8Array(32);
+  seed[0] = 0x5b;
+  seed[1] = n & 0xff;
+  seed[2] = n >> 8;
+  return signerFromSeed(seed, ed25519.getPublicKey(seed));
+}
+
+// 100 payers with genesis tokens, 100 workers that only earn: each request is RESERVE + SETTLE + CREDIT.
+const payers = Array.from({ length: 100 }, (_, i) => signer(i));
+const workers = Array.from({ length: 100 }, (_, i) => signer(1000 + i));
+const params: LedgerParams = {
+  ...DEFAULT_LEDGER_PARAMS,
+  networkId: new Uint8Array(32).fill(0x11),
+  genesis: payers.map((p) => ({ account: p.publicKey, amount: 10_000_000n * MICRO_PER_TOKEN })),
+  prices: { 'model-a': { pricePerUnit: 1_000n, promptWeight: 1n, completionWeight: 2n } },
+  maxClockSkewMs: 10n ** 12n,
+};
+const verify = createNativeVerifier();
+
+function generate(count: number): Block[] {
+  const view = new LedgerView({ params, verify, hasher: nativeSha256 });
+  const order: Block[] = [];
+  const add = (who: LedgerSigner, body: Parameters<typeof createBlock>[0]) => {
+    const block = createBlock(body, (m) => who.sign(m), nativeSha256);
+    const result = view.receive(block, T0, { trusted: true });
+    if (result.verdict.status !== 'valid')
+      throw new Error(`generator made an invalid block: ${JSON.stringify(result.verdict)}`);
+    order.push(block);
+    return block;
+  };
+  for (const p of [...payers, ...workers]) {
+    const genesis = params.genesis.find((g) => toHex(g.account) === toHex(p.publicKey))?.amount ?? 0n;
+    add(
+      p,
+      buildOpen(
+        params,
+        p.publicKey,
+        T0,
+        { fingerprint: [ed25519.getPublicKey(new Uint8Array(32).fill(order.length & 0xff))], inherits: null },
+        genesis,
+      ),
+    );
+  }
+  for (let i = 0; order.length < count; i++) {
+    const payer = payers[i % payers.length]!;
+    const worker = workers[(i * 7) % workers.length]!;
+    const requestId = nativeSha256(new Uint8Array([i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, 1]));
+    const terms = reserveTermsFor(
+      params,
+      'model-a',
+      requestId,
+      [{ pk: worker.publicKey, weight: 1n }],
+      500,
+      500,
+      T0,
+    );
+    add(
+      payer,
+      buildReserve(params, view.chain(payer.publicKey)!, T0, {
+        requestId,
+        worker: worker.publicKey,
+        maxPromptTokens: 500,
+        maxCompletionTokens: 500,
+        terms,
+      }),
+    );
+    const state = view.chain(payer.publicKey)!;
+    const settle = add(
+      payer,
+      buildSettle(params, state, T0, state.open.get(toHex(requestId))!, requestId, requestId, 200, 300),
+    );
+    add(
+      worker,
+      buildCredit(params, view.chain(worker.publicKey)!, T0, {
+        settleId: settle.id,
+        index: 0,
+        payer: payer.publicKey,
+        requestId,
+        amount: -settle.body.amount,
+      }),
+    );
+  }
+  return order.slice(0, count);
+}
+
+console.log(
+  `ledger bench: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}, ${new Date().toISOString()}`,
+);
+let started = performance.now();
+const blocks = generate(TOTAL);
+console.log(`generated ${blocks.length} blocks in ${(performance.now() - started).toFixed(0)} ms`);
+const wires = blocks.map((b) => encodeBlock(b));
+
+// Baseline: a bare loop of OpenSSL Ed25519 verify (cached key objects) over the same blocks.
+started = performance.now();
+let ok = 0;
+for (const block of blocks) if (verify(block.sig, block.id, block.body.account)) ok++;
+const nativeMs = performance.now() - started;
+if (ok !== blocks.length) throw new Error('baseline verify failed');
+
+// Full validation: decode from the wire, every rule, apply to a fresh view (single core, no I/O).
+started = performance.now();
+const fresh = new LedgerView({ params, verify, hasher: nativeSha256 });
+for (const wire of wires) {
+  const block = decodeBlock(wire, nativeSha256)!;
+  if (fresh.receive(block, T0).verdict.status !== 'valid') throw new Error('validation failed');
+}
+const verifyMs = performance.now() - started;
+
+// Own-chain appends, each committed (synchronous=FULL) before the next.
+const dir = mkdtempSync(join(tmpdir(), 'og-ledger-bench-'));
+let appendMs = 0;
+let syncMs = 0;
+try {
+  const me = payers[0]!;
+  const appender = new LedgerService(
+    { signer: me, fingerprint: [] },
+    { params, dbPath: join(dir, 'append.sqlite'), now: () => T0 },
+  );
+  await appender.start();
+  appender.ensureOpen();
+  started = performance.now();
+  for (let i = 0; i < APPENDS / 2; i++) {
+    const requestId = nativeSha256(new Uint8Array([i & 0xff, i >> 8, 2]));
+    const terms = reserveTermsFor(
+      params,
+      'model-a',
+      requestId,
+      [{ pk: workers[0]!.publicKey, weight: 1n }],
+      10,
+      10,
+      T0,
+    );
+    appender.appendOwn((s) =>
+      buildReserve(params, s!, T0, {
+        requestId,
+        worker: workers[0]!.publicKey,
+        maxPromptTokens: 10,
+        maxCompletionTokens: 10,
+        terms,
+      }),
+    );
+    appender.appendOwn((s) =>
+      buildSettle(params, s!, T0, s!.open.get(toHex(requestId))!, requestId, requestId, 5, 5),
+    );
+  }
+  appendMs = performance.now() - started;
+  await appender.stop();
+
+  // A fresh node (SQLite store, OpenSSL verifier) catches up all blocks over loopback TCP.
+  const source = fresh;
+  const { server, port } = await serveLedgerSync(source);
+  const node = new LedgerService(
+    { signer: signer(5000), fingerprint: [] },
+    { params, dbPath: join(dir, 'sync.sqlite'), now: () => T0 },
+  );
+  await node.start();
+  const transport = await connectLedgerSync(port);
+  const sync = new LedgerSync({ target: node, transport }, { hasher: nativeSha256 });
+  started = performance.now();
+  await sync.syncWith('source', { signal: new AbortController().signal });
+  syncMs = performance.now() - started;
+  const caughtUp = node.view.heads().reduce((n, h) => n + Number(h.seq), 0);
+  if (caughtUp !== blocks.length) throw new Error(`sync caught up ${caughtUp} of ${blocks.length} blocks`);
+  transport.close();
+  server.close();
+  await node.stop();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const result = {
+  blocks: blocks.length,
+  verifyPerSec: Math.round((blocks.length / verifyMs) * 1000),
+  nativeVerifyPerSec: Math.round((blocks.length / nativeMs) * 1000),
+  verifyVsNative: Number((nativeMs / verifyMs).toFixed(3)),
+  appendPerSec: Math.round((APPENDS / appendMs) * 1000),
+  sync100kMs: Math.round(syncMs * (100_000 / blocks.length)),
+  verify100kMs: Math.round(verifyMs * (100_000 / blocks.length)),
+  syncVsVerify: Number((syncMs / verifyMs).toFixed(3)),
+  syncTransport:
+    'loopback TCP, 4-byte length-prefixed frames (src-main/node/ledger/sync-socket.ts), fresh node with SQLite store',
+};
+console.log(JSON.stringify(result));
