@@ -150,8 +150,8 @@ const verifyMs = performance.now() - started;
 
 // Own-chain appends, each committed (synchronous=FULL) before the next.
 const dir = mkdtempSync(join(tmpdir(), 'og-ledger-bench-'));
-let appendMs = 0;
-let syncMs = 0;
+let appendMs: number;
+let syncMs: number;
 try {
   const me = payers[0]!;
   const appender = new LedgerService(
