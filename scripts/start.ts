@@ -32,6 +32,8 @@ if (!electron.ok || !hasDisplay()) {
   const why = electron.ok ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)' : electron.why;
   console.log(`The desktop app cannot start here: ${why}.`);
   console.log('Run the headless node instead:');
+  console.log('  npx opengateway-node start          # the node in the foreground (Ctrl+C stops it)');
+  console.log('  npx opengateway-node status         # what it is doing, and its local API address');
   console.log('  npx opengateway-node profile        # what this machine can contribute, and its region');
   console.log('  npx opengateway-node --help         # every command');
   process.exit(0);
