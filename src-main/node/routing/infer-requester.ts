@@ -31,7 +31,12 @@ export interface ProtocolDialer {
   dialProtocol(
     peer: PeerId,
     protocol: string,
-    options?: { signal?: AbortSignal; runOnLimitedConnection?: boolean; maxOutboundStreams?: number },
+    options?: {
+      signal?: AbortSignal;
+      runOnLimitedConnection?: boolean;
+      maxOutboundStreams?: number;
+      negotiateFully?: boolean;
+    },
   ): Promise<Stream>;
 }
 
@@ -254,6 +259,8 @@ export class InferRequester {
         runOnLimitedConnection: true,
         // Admission keeps streams per member near its capacity; this is only a ceiling against runaway use.
         maxOutboundStreams: 1024,
+        // Optimistic protocol selection: the request goes out with the protocol proposal, saving a round trip.
+        negotiateFully: false,
       });
       channel = new FrameChannel(stream, RESPONSE_CODEC);
     } catch (error) {

@@ -214,14 +214,22 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       () => controller.abort(new Error('the requester went away')),
     );
     let completionTokens = 0;
+    let generation: AsyncIterator<ChatChunk> | null = null;
     try {
+      // Start the engine before telling the requester: the engine's request overlaps the admitted frame.
+      generation = admission.engine
+        .chat(frame.request, { signal: controller.signal })
+        [Symbol.asyncIterator]();
+      const firstChunk = generation.next();
+      firstChunk.catch(() => {}); // observed below; a failure must not go unhandled while we write
       await channel.write({ t: 'admitted', model: admission.model });
       const batcher = new DeltaBatcher((deltas) => channel.write({ t: 'deltas', deltas }), {
         maxBatchBytes: MAX_BATCH_BYTES,
         highWaterBytes: 4 * MAX_BATCH_BYTES,
       });
       let ended = false;
-      for await (const chunk of admission.engine.chat(frame.request, { signal: controller.signal })) {
+      for (let next = await firstChunk; !next.done; next = await generation.next()) {
+        const chunk = next.value;
         if (chunk.type === 'delta') {
           for (const piece of splitOversized(chunk)) await batcher.push(piece);
           continue;
@@ -240,6 +248,8 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       await channel.close();
       this.#report(frame, 'completed', completionTokens);
     } catch (error) {
+      // Stop the engine's generation whatever failed (the requester's stream, the engine itself).
+      void generation?.return?.(undefined).catch(() => {});
       const cancelled = controller.signal.aborted;
       const message = cancelled ? reasonText(controller.signal.reason) : reasonText(error);
       await this.#finish(channel, { t: 'error', code: cancelled ? 'cancelled' : 'engine-failed', message });

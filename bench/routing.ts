@@ -1,0 +1,189 @@
+// Routing overhead: a request routed requester node → worker node → engine double, against the same engine
+// double called directly through the engine client, in one process run (both nodes are real libp2p nodes on
+// 127.0.0.1; the double is a real child process). Alternating order, same prompt and length.
+// Usage: npm run bench:routing -- [--tokens 2000] [--runs 6] [--ttft-runs 40] [--concurrent 200]
+// Last line: one JSON object with ttftOverheadMs (median, routed − direct), ratioTokensPerSec (routed / direct)
+// and the p99 latency of `--concurrent` simultaneous streams, routed and direct.
+import { spawn } from 'node:child_process';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { waitForEngineState } from '../src-main/node/engine/engine.ts';
+import { ExoEngine } from '../src-main/node/engine/exo/exo-engine.ts';
+import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
+import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
+import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
+import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
+
+const { values } = parseArgs({
+  options: {
+    tokens: { type: 'string', default: '2000' },
+    runs: { type: 'string', default: '6' },
+    'ttft-runs': { type: 'string', default: '40' },
+    concurrent: { type: 'string', default: '200' },
+  },
+});
+const TOKENS = Number(values.tokens);
+const RUNS = Number(values.runs);
+const TTFT_RUNS = Number(values['ttft-runs']);
+const CONCURRENT = Number(values.concurrent);
+const MODEL = 'mlx-community/Llama-3.2-1B-Instruct-4bit';
+const prompt = (maxTokens: number): ChatRequest => ({
+  messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
+  max_tokens: maxTokens,
+});
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const percentile = (xs: readonly number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+interface Run {
+  readonly tokens: number;
+  readonly ttftMs: number;
+  readonly totalMs: number;
+}
+
+async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
+  const started = performance.now();
+  let tokens = 0;
+  let ttftMs = 0;
+  let usage = -1;
+  for await (const chunk of stream) {
+    if (chunk.type === 'delta') {
+      if (tokens === 0) ttftMs = performance.now() - started;
+      tokens += 1;
+    } else usage = chunk.usage.completionTokens;
+  }
+  if (usage !== tokens) throw new Error(`usage says ${usage} tokens, ${tokens} arrived`);
+  return { tokens, ttftMs, totalMs: performance.now() - started };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function node(): Promise<P2pService> {
+  const p2p = new P2pService(
+    { privateKey: await generateKeyPair('Ed25519') },
+    { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
+  );
+  await p2p.start();
+  return p2p;
+}
+
+const port = await freePort();
+const double = spawn(
+  process.execPath,
+  [
+    '--disable-warning=ExperimentalWarning',
+    join(import.meta.dirname, '..', 'test', 'exo-double', 'exo-double.ts'),
+    '--api-port',
+    String(port),
+    '--double-preplace',
+    MODEL,
+    '--double-token-rate',
+    '0',
+    '--double-load-step-ms',
+    '5',
+  ],
+  { stdio: 'ignore' },
+);
+const engine = new ExoEngine({ modelId: MODEL, apiPort: port, attach: 'only', pollIntervalMs: 50 });
+const [requesterNode, workerNode] = await Promise.all([node(), node()]);
+const worker = new InferWorker(
+  { host: workerNode.libp2p, engines: { engineFor: () => engine } },
+  { capacityPerTier: CONCURRENT + 8 },
+);
+try {
+  await engine.start();
+  await waitForEngineState(engine, (state) => state.status === 'ready', {
+    signal: AbortSignal.timeout(30_000),
+  });
+  await worker.start();
+  await requesterNode.libp2p.dial(multiaddr(workerNode.listenAddresses()[0]));
+  const requester = new InferRequester({
+    dialer: requesterNode.libp2p,
+    directory: {
+      region: () => 'asia',
+      members: () => [
+        {
+          peerId: workerNode.peerId,
+          status: 'up',
+          engineReady: true,
+          capacity: worker.capacity,
+          load: worker.load('model-a'),
+        },
+      ],
+    },
+  });
+  const direct = (maxTokens: number) => measure(engine.chat(prompt(maxTokens)));
+  const routed = (maxTokens: number) => measure(requester.chat('model-a', prompt(maxTokens)));
+
+  // Warm both paths (JIT, connections) before measuring.
+  for (let i = 0; i < 5; i += 1) {
+    await direct(64);
+    await routed(64);
+  }
+  const ttft = { direct: [] as number[], routed: [] as number[] };
+  for (let run = 0; run < TTFT_RUNS; run += 1) {
+    const order = run % 2 === 0 ? (['direct', 'routed'] as const) : (['routed', 'direct'] as const);
+    for (const which of order) ttft[which].push((await (which === 'direct' ? direct(8) : routed(8))).ttftMs);
+  }
+  const rate = { direct: [] as number[], routed: [] as number[] };
+  for (let run = 0; run < RUNS; run += 1) {
+    const order = run % 2 === 0 ? (['direct', 'routed'] as const) : (['routed', 'direct'] as const);
+    for (const which of order) {
+      const result = await (which === 'direct' ? direct(TOKENS) : routed(TOKENS));
+      rate[which].push((result.tokens / result.totalMs) * 1000);
+      console.log(
+        `run ${run + 1} ${which.padEnd(6)} ${result.tokens} tokens in ${result.totalMs.toFixed(0)} ms`,
+      );
+    }
+  }
+  const concurrent = async (path: (n: number) => Promise<Run>) => {
+    const runs = await Promise.all(Array.from({ length: CONCURRENT }, () => path(32)));
+    const totals = runs.map((run) => run.totalMs);
+    return { p50Ms: Number(median(totals).toFixed(1)), p99Ms: Number(percentile(totals, 99).toFixed(1)) };
+  };
+  const concurrentDirect = await concurrent(direct);
+  const concurrentRouted = await concurrent(routed);
+  const directTtft = median(ttft.direct);
+  const routedTtft = median(ttft.routed);
+  console.log(
+    JSON.stringify({
+      bench: 'routing',
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      tokens: TOKENS,
+      runs: RUNS,
+      ttftRuns: TTFT_RUNS,
+      direct: { ttftMs: Number(directTtft.toFixed(2)), tokensPerSec: Math.round(median(rate.direct)) },
+      routed: { ttftMs: Number(routedTtft.toFixed(2)), tokensPerSec: Math.round(median(rate.routed)) },
+      ttftOverheadMs: Number((routedTtft - directTtft).toFixed(2)),
+      ratioTokensPerSec: Number((median(rate.routed) / median(rate.direct)).toFixed(3)),
+      concurrentStreams: CONCURRENT,
+      concurrentDirect,
+      concurrentRouted,
+      p99LatencyMs: concurrentRouted.p99Ms,
+    }),
+  );
+} finally {
+  await worker.stop();
+  await engine.stop();
+  await Promise.all([requesterNode.stop(), workerNode.stop()]);
+  double.kill('SIGKILL');
+}
