@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatRequest, ChatServingShare } from '../../../../src-shared/protocol/chat.ts';
 import type { ChatOptions, ChatStream } from '../engine.ts';
 import { EngineBase, errorMessage, type EngineBaseInit, type RunOutcome } from '../engine-base.ts';
-import { EngineNotReadyError, EngineRequestError, EngineStartError } from '../errors.ts';
+import { EngineNotReadyError } from '../errors.ts';
 import { openHttpChatStream } from '../http-chat-stream.ts';
 import { DEFAULT_EXO_API_PORT, ExoApi } from './exo-api.ts';
 import {
@@ -18,15 +18,9 @@ import {
   type ExoGeneration,
   type ExoLaunchSettings,
 } from './exo-generation.ts';
-import {
-  choosePreview,
-  findModelInstance,
-  instanceReadiness,
-  placementRefusal,
-  servingShares,
-  type ExoPlacementPreference,
-} from './exo-placement.ts';
-import type { ExoInstanceView, ExoStateView } from './exo-state.ts';
+import { servingShares, type ExoPlacementPreference } from './exo-placement.ts';
+import type { ExoInstanceView } from './exo-state.ts';
+import { ExoInstanceKeeper } from './exo-instance-keeper.ts';
 import { exoInstallHint, findExo, readExoHelp, type ExoSource } from './find-exo.ts';
 
 export interface ExoEngineInit
@@ -78,9 +72,6 @@ export interface ExoInstallation {
   readonly generation: ExoGeneration;
 }
 
-/** Placement attempts when EXO keeps dropping the instance (a member node leaving, runner retries). */
-const MAX_PLACEMENTS = 3;
-
 export class ExoEngine extends EngineBase {
   readonly kind = 'exo' as const;
   protected readonly engineName = 'EXO';
@@ -88,14 +79,18 @@ export class ExoEngine extends EngineBase {
   readonly #api: ExoApi;
   #installation: ExoInstallation | null = null;
   #attached = false;
+  readonly #keeper: ExoInstanceKeeper;
   #serving: ExoInstanceView | null = null;
-  #placedByUs: string | null = null;
 
   constructor(init: ExoEngineInit) {
     super(init);
     this.#init = init;
     const url = `http://${init.host ?? '127.0.0.1'}:${init.apiPort ?? DEFAULT_EXO_API_PORT}`;
     this.#api = new ExoApi(url, init.fetch ? { fetch: init.fetch } : {});
+    this.#keeper = new ExoInstanceKeeper(this.#api, init, {
+      setState: (state) => this.setState(state),
+      note: (text) => this.note(text),
+    });
   }
 
   get apiUrl(): string {
@@ -243,9 +238,10 @@ export class ExoEngine extends EngineBase {
   async #serve(signal: AbortSignal, startupTimeoutMs: number): Promise<RunOutcome> {
     let nodeId = await this.#waitForApi(signal, startupTimeoutMs);
     for (;;) {
-      const instance = await this.#bringUp(nodeId, signal);
+      const instance = await this.#keeper.bringUp(nodeId, signal);
+      this.#serving = instance;
       this.markHealthy();
-      const end = await this.#monitor(nodeId, instance.instanceId, signal);
+      const end = await this.#keeper.watch(nodeId, instance.instanceId, signal);
       if (end.kind === 'unresponsive') return { kind: 'crashed', why: end.why };
       this.#serving = null;
       this.note(`${end.why}; placing the model again`);
@@ -273,148 +269,6 @@ export class ExoEngine extends EngineBase {
     }
   }
 
-  /** Finds or places the model's instance and waits until every runner is ready. */
-  async #bringUp(nodeId: string, signal: AbortSignal): Promise<ExoInstanceView> {
-    for (let placements = 0; ;) {
-      const state = await this.#api.state(signal);
-      let instance = findModelInstance(state, this.#init.modelId, nodeId);
-      if (instance) {
-        this.note(`using EXO instance ${instance.instanceId} of ${this.#init.modelId}`);
-      } else {
-        if (placements >= MAX_PLACEMENTS) {
-          throw new EngineStartError(
-            `EXO dropped the ${this.#init.modelId} instance ${placements} times while loading it`,
-          );
-        }
-        placements += 1;
-        instance = await this.#place(nodeId, state, signal);
-      }
-      if (await this.#awaitRunners(instance.instanceId, signal)) {
-        this.#serving = instance;
-        this.setState({ status: 'ready', models: [this.#init.modelId] });
-        this.note(
-          `${this.#init.modelId} is ready on ${Object.keys(instance.nodeToRunner).length} EXO node(s)`,
-        );
-        return instance;
-      }
-      this.note(`EXO instance ${instance.instanceId} disappeared while loading`);
-    }
-  }
-
-  async #place(nodeId: string, before: ExoStateView, signal: AbortSignal): Promise<ExoInstanceView> {
-    const modelId = this.#init.modelId;
-    this.setState({ status: 'loading', phase: 'placing', progress: 0 });
-    let previews;
-    try {
-      previews = await this.#api.previews(modelId, signal);
-    } catch (error) {
-      if (error instanceof EngineRequestError && error.httpStatus !== null && error.httpStatus < 500) {
-        throw new EngineStartError(`EXO cannot place ${modelId}: ${error.message}`);
-      }
-      throw error;
-    }
-    const chosen = choosePreview(previews, nodeId, this.#init.placement);
-    if (!chosen?.instance)
-      throw new EngineStartError(`EXO cannot place ${modelId}: ${placementRefusal(previews)}`);
-    const nodes = Object.keys(chosen.instance.view.nodeToRunner).length;
-    this.note(`placing ${modelId} (${chosen.sharding}, ${chosen.instanceMeta}) on ${nodes} EXO node(s)`);
-    try {
-      await this.#api.createInstance(chosen.instance.raw, signal);
-    } catch (error) {
-      if (error instanceof EngineRequestError && error.httpStatus !== null && error.httpStatus < 500) {
-        throw new EngineStartError(`EXO refused to place ${modelId}: ${error.message}`);
-      }
-      throw error;
-    }
-    // EXO acknowledges every placement and fails later, only in its log: confirm the instance in /state.
-    const timeoutMs = this.#init.placementTimeoutMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const state = await this.#api.state(signal);
-      const created =
-        state.instances.get(chosen.instance.view.instanceId) ??
-        [...state.instances.values()].find(
-          (i) => i.modelId === modelId && !before.instances.has(i.instanceId),
-        );
-      if (created) {
-        this.#placedByUs = created.instanceId;
-        return created;
-      }
-      if (Date.now() > deadline) {
-        throw new EngineStartError(
-          `EXO accepted the placement of ${modelId} but did not create it within ${Math.round(timeoutMs / 1000)} s ` +
-            '(EXO reports placement failures only in its log)',
-        );
-      }
-      await sleep(this.#init.pollIntervalMs ?? 1_000, undefined, { signal });
-    }
-  }
-
-  /** True once every runner is ready; false if the instance vanished. Throws on a failed runner. */
-  async #awaitRunners(instanceId: string, signal: AbortSignal): Promise<boolean> {
-    for (;;) {
-      const readiness = instanceReadiness(await this.#api.state(signal), instanceId);
-      switch (readiness.status) {
-        case 'ready':
-          return true;
-        case 'gone':
-          return false;
-        case 'failed':
-          throw new EngineStartError(
-            `an EXO runner failed to load ${this.#init.modelId}: ${readiness.message}`,
-          );
-        case 'loading':
-          this.setState({ status: 'loading', phase: readiness.phase, progress: readiness.progress });
-      }
-      await sleep(this.#init.pollIntervalMs ?? 1_000, undefined, { signal });
-    }
-  }
-
-  /** Watches a ready engine until the API stops answering or the instance goes away. */
-  async #monitor(
-    nodeId: string,
-    instanceId: string,
-    signal: AbortSignal,
-  ): Promise<{ kind: 'unresponsive' | 'instance-lost'; why: string }> {
-    const threshold = this.#init.livenessFailures ?? 3;
-    const checkEveryMs = this.#init.instanceCheckIntervalMs ?? 6_000;
-    let failures = 0;
-    let lastCheck = Date.now();
-    for (;;) {
-      await sleep(this.#init.livenessIntervalMs ?? 2_000, undefined, { signal });
-      try {
-        const current = await this.#api.nodeId({ signal, timeoutMs: this.#init.livenessTimeoutMs ?? 5_000 });
-        failures = 0;
-        if (current !== nodeId)
-          return { kind: 'instance-lost', why: `EXO restarted (node ${nodeId} is now ${current})` };
-      } catch (error) {
-        if (signal.aborted) throw error;
-        failures += 1;
-        this.note(`EXO did not answer /node_id (${failures} of ${threshold}): ${errorMessage(error)}`);
-        if (failures >= threshold) {
-          return {
-            kind: 'unresponsive',
-            why: `stopped answering (/node_id failed ${threshold} times in a row)`,
-          };
-        }
-        continue;
-      }
-      if (Date.now() - lastCheck < checkEveryMs) continue;
-      lastCheck = Date.now();
-      const readiness = instanceReadiness(await this.#api.state(signal), instanceId);
-      if (readiness.status === 'gone')
-        return { kind: 'instance-lost', why: `EXO instance ${instanceId} went away` };
-      if (readiness.status === 'failed') {
-        throw new EngineStartError(`an EXO runner of ${this.#init.modelId} failed: ${readiness.message}`);
-      }
-      this.setState(
-        readiness.status === 'ready'
-          ? { status: 'ready', models: [this.#init.modelId] }
-          : { status: 'loading', phase: readiness.phase, progress: readiness.progress },
-      );
-    }
-  }
-
   /** The EXO nodes that served a completion: its task's instance if still in /state, else ours. */
   async #servedBy(commandId: string, fallback: ExoInstanceView): Promise<ChatServingShare[]> {
     try {
@@ -431,8 +285,8 @@ export class ExoEngine extends EngineBase {
 
   /** On stop, an attached engine removes the instance it placed, freeing the memory in someone else's EXO. */
   async #releasePlacement(): Promise<void> {
-    const instanceId = this.#placedByUs;
-    this.#placedByUs = null;
+    const instanceId = this.#keeper.placedByUs;
+    this.#keeper.placedByUs = null;
     if (instanceId === null) return;
     try {
       await this.#api.deleteInstance(instanceId, AbortSignal.timeout(5_000));

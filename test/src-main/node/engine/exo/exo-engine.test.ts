@@ -143,6 +143,9 @@ describe('ExoEngine supervising a spawned EXO', () => {
     ).toBe(true);
     expect(failed.lastLogLines.every((line) => !line.includes('\x1b'))).toBe(true);
     expect(engine.pid).toBeNull();
+    // Backoff doubled between the restarts.
+    const restarts = engine.recentLog.flatMap((line) => /restart \d in (\d+) ms/.exec(line)?.[1] ?? []);
+    expect(restarts).toEqual(['100', '200']);
   });
 
   it('kills a hung EXO and its runners after the grace period, leaving no process behind', async () => {
@@ -235,7 +238,7 @@ describe('ExoEngine supervising a spawned EXO', () => {
   });
 
   it('cancels a generation through /v1/cancel when the caller cancels', async () => {
-    const engine = await engineFor({ double: { tokenRate: 50 } });
+    const engine = await engineFor({ double: { tokenRate: 20 } });
     await engine.start();
     await waitForStatus(engine, 'ready');
     const stream = engine.chat({ messages: PROMPT, max_tokens: 1_000 });
@@ -257,7 +260,7 @@ describe('ExoEngine supervising a spawned EXO', () => {
   });
 
   it('cancels a generation when the caller aborts its signal or leaves the loop', async () => {
-    const engine = await engineFor({ double: { tokenRate: 50 } });
+    const engine = await engineFor({ double: { tokenRate: 20 } });
     await engine.start();
     await waitForStatus(engine, 'ready');
     const controller = new AbortController();
