@@ -1,6 +1,7 @@
 // Every `opengateway-node` command, in the order --help lists them. Add a command: one file, one line here.
 import type { CliCommand } from '../cli-command.ts';
 import { engineCommand } from './engine.ts';
+import { ledgerCommand } from './ledger.ts';
 import { networkCommand } from './network.ts';
 import { profileCommand } from './profile.ts';
 import { startCommand } from './start.ts';
@@ -12,4 +13,5 @@ export const COMMANDS: readonly CliCommand[] = [
   profileCommand,
   networkCommand,
   engineCommand,
+  ledgerCommand,
 ];

@@ -1,6 +1,6 @@
 // The ledger's SQLite file (ref/ledger-design.md §9): WAL, synchronous=FULL, numbered migrations. Blocks are
 // the only truth; `heads` is a cache written in the same transaction and recomputed at every start.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Block } from '../../../src-shared/ledger/block.ts';
 import { blockFromParts } from '../../../src-shared/ledger/block-codec.ts';
@@ -13,7 +13,7 @@ import {
 } from '../../../src-shared/ledger/fraud-proof.ts';
 import type { Hasher } from '../../../src-shared/ledger/hash.ts';
 import { LedgerNetworkMismatchError, LedgerSchemaTooNewError } from './errors.ts';
-import { migrate } from './ledger-migrations.ts';
+import { LEDGER_MIGRATIONS, migrate } from './ledger-migrations.ts';
 import { DatabaseSync, type DatabaseSyncType } from './sqlite.ts';
 
 /** A chain head as cached in the database. */
@@ -69,6 +69,41 @@ export class LedgerStore {
       throw error;
     }
     return new LedgerStore(db, hasher);
+  }
+
+  /**
+   * Open an existing ledger file read-only (the CLI, while a node may be running: WAL lets both read). Null
+   * when there is no file yet. The network id comes from the file.
+   */
+  static openReadOnly(path: string, hasher: Hasher): { store: LedgerStore; networkId: Uint8Array } | null {
+    if (!existsSync(path)) return null;
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      db.exec('PRAGMA busy_timeout = 5000');
+      const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+      if (version > LEDGER_MIGRATIONS.length)
+        throw new LedgerSchemaTooNewError(
+          `the ledger at ${path} has schema ${version}, newer than this version of OpenGateway understands; update OpenGateway`,
+        );
+      if (version < 1) return null;
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'network'").get() as
+        { value: Uint8Array } | undefined;
+      if (row === undefined) return null;
+      return { store: new LedgerStore(db, hasher), networkId: new Uint8Array(row.value) };
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** The stored valid blocks of one account, by seq. */
+  chainOf(account: Uint8Array): Block[] {
+    const rows = this.#db
+      .prepare("SELECT body, sig FROM blocks WHERE account = ? AND status = 'valid' ORDER BY seq")
+      .all(account) as { body: Uint8Array; sig: Uint8Array }[];
+    return rows
+      .map((row) => blockFromParts(new Uint8Array(row.body), new Uint8Array(row.sig), this.#hasher))
+      .filter((b): b is Block => b !== null);
   }
 
   close(): void {
