@@ -61,6 +61,12 @@ test('Overview shows the status, region and how it was found, every tier with re
   await expect(page.getByRole('list', { name: 'Setup steps' }).getByRole('listitem')).toHaveCount(7);
   await screenshot(page, testInfo, 'overview');
 
+  await page.getByTestId('cluster-asia/model-a').getByRole('button', { name: 'Details' }).click();
+  await expect(page.getByRole('list', { name: 'Cluster members' }).getByRole('listitem')).toHaveCount(4);
+  await expect(page.getByRole('list', { name: 'Cluster members' })).toContainText('This computer');
+  await expect(page.getByText('fixture engine: ready')).toBeVisible();
+  await page.getByRole('button', { name: 'Close details' }).click();
+
   await page.getByLabel('Change region').selectOption('europe');
   await page.getByRole('button', { name: 'Save region' }).click();
   await expect(page.getByTestId('region')).toHaveText('Europe');

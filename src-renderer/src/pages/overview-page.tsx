@@ -147,8 +147,38 @@ function TiersCard() {
   );
 }
 
+function ClusterDetailsPanel() {
+  const details = useApp((state) => state.clusterDetails);
+  const close = useApp((state) => state.showClusterDetails);
+  if (!details) return null;
+  return (
+    <div className="details" aria-label={`Details of ${details.clusterId}`} role="region">
+      <h4>Computers in {details.clusterId}</h4>
+      <ul aria-label="Cluster members">
+        {details.members.map((member) => (
+          <li key={member.peer}>
+            {member.self ? 'This computer' : member.peer} · {member.state} · {Math.round(member.load * 100)}%
+            busy
+            {member.rttMs !== null && ` · ${Math.round(member.rttMs)} ms away`}
+          </li>
+        ))}
+      </ul>
+      <h4>Engine log</h4>
+      {details.engineLog.length === 0 ? (
+        <p className="empty">Nothing logged.</p>
+      ) : (
+        <pre className="log">{details.engineLog.join('\n')}</pre>
+      )}
+      <button type="button" onClick={() => void close(null)}>
+        Close details
+      </button>
+    </div>
+  );
+}
+
 function ClustersCard() {
   const clusters = useApp((state) => state.clusters);
+  const showDetails = useApp((state) => state.showClusterDetails);
   return (
     <section aria-labelledby="clusters-heading" className="card wide">
       <h3 id="clusters-heading">Clusters</h3>
@@ -163,6 +193,9 @@ function ClustersCard() {
               <th scope="col">You</th>
               <th scope="col">Computers</th>
               <th scope="col">Your engine</th>
+              <th scope="col">
+                <span className="visually-hidden">Details</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -182,11 +215,17 @@ function ClustersCard() {
                   {cluster.members} ({cluster.readyMembers} ready)
                 </td>
                 <td>{engineLabel(cluster.engine)}</td>
+                <td>
+                  <button type="button" className="link" onClick={() => void showDetails(cluster.id)}>
+                    Details
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      <ClusterDetailsPanel />
     </section>
   );
 }

@@ -6,6 +6,7 @@ import type {
   ChatFailure,
   ChatMessage,
   ChatModel,
+  ClusterMember,
   ClusterView,
   Earnings,
   NodeStatus,
@@ -38,11 +39,20 @@ export interface NodeSlice {
   readonly resources: Resources | null;
   readonly region: RegionInfo | null;
   readonly clusters: readonly ClusterView[];
+  /** The cluster whose members and engine log are open, if any. */
+  readonly clusterDetails: ClusterDetails | null;
   /** A pause/resume/region change is on its way: the buttons wait for it. */
   readonly busy: boolean;
   readonly pause: () => Promise<void>;
   readonly resume: () => Promise<void>;
   readonly setRegion: (region: RegionId | null) => Promise<void>;
+  readonly showClusterDetails: (clusterId: string | null) => Promise<void>;
+}
+
+export interface ClusterDetails {
+  readonly clusterId: string;
+  readonly members: readonly ClusterMember[];
+  readonly engineLog: readonly string[];
 }
 
 export interface EarningsSlice {

@@ -7,6 +7,7 @@ export type {
   ChatFailure,
   ChatMessage,
   ChatModel,
+  ClusterMember,
   ClusterView,
   ContractClient,
   Earnings,

@@ -49,6 +49,17 @@ function nodeSlice(set: Set, client: ContractClient): NodeSlice {
     pause: () => withBusy(async () => set({ status: await client.call('pause', {}) })),
     resume: () => withBusy(async () => set({ status: await client.call('resume') })),
     setRegion: (region) => withBusy(async () => set({ region: await client.call('setRegion', { region }) })),
+    clusterDetails: null,
+    showClusterDetails: (clusterId) =>
+      clusterId === null
+        ? Promise.resolve(set({ clusterDetails: null }))
+        : attempt(set, async () => {
+            const [members, log] = await Promise.all([
+              client.call('getClusterMembers', { clusterId }),
+              client.call('getEngineLogs', { clusterId, lines: 50 }),
+            ]);
+            set({ clusterDetails: { clusterId, members, engineLog: log.lines } });
+          }),
   };
 }
 
