@@ -1,7 +1,9 @@
 // Derived values the pages share. Selectors return primitives or store-owned objects, so they are cheap.
 import type { AppState } from './app-state.ts';
 
-export const selectIsPaused = (state: AppState): boolean => state.status?.status === 'paused';
+/** Paused by the user (an idle-only wait is not a pause the user can undo with Resume). */
+export const selectIsPaused = (state: AppState): boolean =>
+  state.status?.status === 'paused' && state.status.reason === 'user';
 
 export const selectCanPauseOrResume = (state: AppState): boolean =>
   state.connection.state === 'connected' &&
