@@ -1,0 +1,185 @@
+// The ledger on libp2p: blocks gossiped on `/og/1/<region>/ledger` with validators (invalid → reject,
+// missing predecessor → ignore and pull from the sender), fraud proofs on `/og/1/fraud`, and
+// `/og/ledger-sync/1.0.0` for heads and ranges (one request and one response frame per stream), plus periodic
+// anti-entropy with a random connected peer.
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId, Stream } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { lpStream } from '@libp2p/utils';
+import { TypedEventEmitter } from 'main-event';
+import { encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
+import type { Block } from '../../../src-shared/ledger/block.ts';
+import { encodeFraudProof, type FraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
+import { MAX_SYNC_FRAME_BYTES } from '../../../src-shared/ledger/sync/sync-messages.ts';
+import type { GossipOutcome } from '../../../src-shared/ledger/validation-result.ts';
+import { FRAUD_TOPIC, LEDGER_SYNC_PROTOCOL, ledgerTopic } from '../../../src-shared/protocol/index.ts';
+import type { RegionId } from '../../../src-shared/regions/index.ts';
+import type { OgLibp2p } from '../p2p/p2p-service.ts';
+import type { LedgerService } from './ledger-service.ts';
+import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
+import { nativeSha256 } from './native-crypto.ts';
+
+export interface LedgerNetworkComponents {
+  readonly libp2p: OgLibp2p;
+  readonly ledger: LedgerService;
+}
+
+export interface LedgerNetworkInit {
+  readonly region: RegionId;
+  /** Anti-entropy with a random connected peer every this many ms (0: never). */
+  readonly antiEntropyMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly maxInboundStreams?: number;
+}
+
+export interface LedgerNetworkEvents {
+  /** One anti-entropy or pull round with a peer failed (logged by the node; the next round retries). */
+  'sync:error': CustomEvent<{ peer: string; error: Error }>;
+}
+
+const OUTCOME: Record<GossipOutcome, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore,
+};
+
+export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
+  readonly #libp2p: OgLibp2p;
+  readonly #ledger: LedgerService;
+  readonly #topic: string;
+  readonly #antiEntropyMs: number;
+  readonly #timeoutMs: number;
+  readonly #maxInboundStreams: number;
+  readonly sync: LedgerSync;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #controller = new AbortController();
+  readonly #onPublish = (event: CustomEvent<Block>): void =>
+    void this.#publish(this.#topic, encodeBlock(event.detail));
+  readonly #onProof = (event: CustomEvent<FraudProof>): void =>
+    void this.#publish(FRAUD_TOPIC, encodeFraudProof(event.detail));
+
+  constructor(components: LedgerNetworkComponents, init: LedgerNetworkInit) {
+    super();
+    this.#libp2p = components.libp2p;
+    this.#ledger = components.ledger;
+    this.#topic = ledgerTopic(init.region);
+    this.#antiEntropyMs = init.antiEntropyMs ?? 30_000;
+    this.#timeoutMs = init.requestTimeoutMs ?? 10_000;
+    this.#maxInboundStreams = init.maxInboundStreams ?? 64;
+    this.sync = new LedgerSync(
+      {
+        target: this.#ledger,
+        transport: { request: (peer, bytes, options) => this.#request(peer, bytes, options.signal) },
+      },
+      { hasher: nativeSha256, requestTimeoutMs: this.#timeoutMs },
+    );
+  }
+
+  async start(): Promise<void> {
+    this.#controller = new AbortController();
+    const pubsub = this.#libp2p.services.pubsub;
+    pubsub.topicValidators.set(this.#topic, (from: PeerId, message) => {
+      const { outcome, pull } = this.sync.onGossipBlock(message.data, from.toString());
+      void pull;
+      return OUTCOME[outcome];
+    });
+    pubsub.topicValidators.set(
+      FRAUD_TOPIC,
+      (_from, message) => OUTCOME[this.sync.onGossipFraudProof(message.data)],
+    );
+    pubsub.subscribe(this.#topic);
+    pubsub.subscribe(FRAUD_TOPIC);
+    await this.#libp2p.handle(LEDGER_SYNC_PROTOCOL, (stream) => this.#serve(stream), {
+      maxInboundStreams: this.#maxInboundStreams,
+      maxOutboundStreams: this.#maxInboundStreams,
+      runOnLimitedConnection: true,
+    });
+    this.#ledger.addEventListener('block:publish', this.#onPublish);
+    this.#ledger.addEventListener('fraud:proof', this.#onProof);
+    if (this.#antiEntropyMs > 0) {
+      this.#timer = setInterval(() => void this.antiEntropyRound(), this.#antiEntropyMs);
+      this.#timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort(new Error('ledger network stopping'));
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    this.#ledger.removeEventListener('block:publish', this.#onPublish);
+    this.#ledger.removeEventListener('fraud:proof', this.#onProof);
+    const pubsub = this.#libp2p.services.pubsub;
+    pubsub.unsubscribe(this.#topic);
+    pubsub.unsubscribe(FRAUD_TOPIC);
+    pubsub.topicValidators.delete(this.#topic);
+    pubsub.topicValidators.delete(FRAUD_TOPIC);
+    await this.#libp2p.unhandle(LEDGER_SYNC_PROTOCOL);
+  }
+
+  /** Catch up with one peer now (a new node does this with a few peers before it opens its account). */
+  async syncWith(peer: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#controller.signal])
+      : this.#controller.signal;
+    await this.sync.syncWith(peer, { signal });
+  }
+
+  /** One anti-entropy round with a random connected peer. */
+  async antiEntropyRound(): Promise<void> {
+    const peers = this.#libp2p.getPeers();
+    if (peers.length === 0) return;
+    const peer = peers[Math.floor(Math.random() * peers.length)]!.toString();
+    try {
+      await this.syncWith(peer);
+    } catch (error) {
+      this.safeDispatchEvent('sync:error', {
+        detail: { peer, error: error instanceof Error ? error : new Error(String(error)) },
+      });
+    }
+  }
+
+  async #publish(topic: string, data: Uint8Array): Promise<void> {
+    try {
+      await this.#libp2p.services.pubsub.publish(topic, data);
+    } catch {
+      // No subscribed peer yet: anti-entropy delivers the block later.
+    }
+  }
+
+  async #request(peer: string, request: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
+    const stream = await this.#libp2p.dialProtocol(peerIdFromString(peer), LEDGER_SYNC_PROTOCOL, {
+      signal,
+      runOnLimitedConnection: true,
+    });
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES });
+    try {
+      await lp.write(request, { signal });
+      const response = await lp.read({ signal });
+      return response.subarray();
+    } finally {
+      await closeStream(stream);
+    }
+  }
+
+  async #serve(stream: Stream): Promise<void> {
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES });
+    try {
+      const request = await lp.read({ signal: AbortSignal.timeout(this.#timeoutMs) });
+      await lp.write(answerSyncRequest(this.#ledger.view, request.subarray()), {
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch {
+      stream.abort(new Error('ledger sync request failed'));
+      return;
+    }
+    await closeStream(stream);
+  }
+}
+
+async function closeStream(stream: Stream): Promise<void> {
+  try {
+    await stream.close({ signal: AbortSignal.timeout(2_000) });
+  } catch {
+    stream.abort(new Error('close timed out'));
+  }
+}
