@@ -1,7 +1,6 @@
 // DOUBLE of the `electron` module (no Electron binary can be installed here): just enough behaviour to
 // run the desktop shell in vitest, recording what the shell does to windows, the tray and IPC.
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
@@ -12,7 +11,8 @@ class FakeApp extends EventEmitter {
   isPackaged = false;
   singleInstance = true;
   loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] };
-  readonly userData = mkdtempSync(join(tmpdir(), 'og-electron-mock-'));
+  /** Never written to: the tests give electron-store its own temporary folder. */
+  readonly userData = join(tmpdir(), 'og-electron-mock-user-data');
   readonly quit = vi.fn(() => {
     const event = {
       defaultPrevented: false,
