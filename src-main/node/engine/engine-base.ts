@@ -54,7 +54,7 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
   readonly #log: LogRing;
   readonly #output: LogRing;
   #state: EngineState = { status: 'stopped' };
-  #run: { readonly abort: AbortController; readonly done: Promise<void> } | null = null;
+  #run: { readonly abort: AbortController; readonly done: Promise<void>; finished: boolean } | null = null;
   #backoff: RestartBackoff | null = null;
   #process: ManagedProcess | null = null;
 
@@ -79,19 +79,32 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
     return this.#process?.running ? (this.#process.pid ?? null) : null;
   }
 
-  start(): Promise<void> {
-    if (this.#run) return Promise.resolve();
+  /** Starts supervising; after `failed` or `absent`, starting again tries afresh. */
+  async start(): Promise<void> {
+    if (this.#run && !this.#run.finished) {
+      const status = this.#state.status;
+      // A run that has failed may still be tidying up (its process, its records): let it finish first.
+      if (status !== 'failed' && status !== 'absent') return;
+      await this.#run.done;
+    }
     const abort = new AbortController();
     this.setState({ status: 'starting' });
-    const done = this.supervise(abort.signal).catch((error: unknown) => {
-      if (abort.signal.aborted) return;
-      this.note(
-        `supervisor error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      this.fail(`the ${this.engineName} supervisor stopped unexpectedly: ${errorMessage(error)}`);
-    });
-    this.#run = { abort, done };
-    return Promise.resolve();
+    const run = {
+      abort,
+      finished: false,
+      done: this.supervise(abort.signal)
+        .catch((error: unknown) => {
+          if (abort.signal.aborted) return;
+          this.note(
+            `supervisor error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+          this.fail(`the ${this.engineName} supervisor stopped unexpectedly: ${errorMessage(error)}`);
+        })
+        .finally(() => {
+          run.finished = true;
+        }),
+    };
+    this.#run = run;
   }
 
   async stop(): Promise<void> {

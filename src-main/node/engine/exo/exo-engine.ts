@@ -22,6 +22,7 @@ import { servingShares, type ExoPlacementPreference } from './exo-placement.ts';
 import type { ExoInstanceView } from './exo-state.ts';
 import { ExoInstanceKeeper } from './exo-instance-keeper.ts';
 import { exoInstallHint, findExo, readExoHelp, type ExoSource } from './find-exo.ts';
+import { forgetSupervisedExo, recordSupervisedExo, stopStaleExo } from './stale-exo.ts';
 
 export interface ExoEngineInit
   extends EngineBaseInit, Partial<Omit<ExoLaunchSettings, 'exoHome' | 'apiPort'>> {
@@ -133,6 +134,12 @@ export class ExoEngine extends EngineBase {
   }
 
   protected async supervise(signal: AbortSignal): Promise<void> {
+    const exoHome = this.#init.exoHome;
+    // First, so that an EXO we started before a crash of this node is not mistaken for someone else's.
+    if (exoHome !== undefined) {
+      const stale = await stopStaleExo(exoHome, this.stopGraceMs);
+      if (stale !== null) this.note(`stopped EXO (pid ${stale}) left running by an earlier run of this node`);
+    }
     const mode = this.#init.attach ?? 'auto';
     if (mode !== 'never') {
       const probe = await this.#probe(signal);
@@ -149,7 +156,6 @@ export class ExoEngine extends EngineBase {
     }
     const installation = await this.#findInstallation(signal);
     if (!installation || signal.aborted) return;
-    const exoHome = this.#init.exoHome;
     if (exoHome === undefined) {
       this.fail('no EXO home directory is configured for this cluster, so EXO cannot be started');
       return;
@@ -161,10 +167,20 @@ export class ExoEngine extends EngineBase {
       this.#init.baseEnv ?? process.env,
     );
     await this.superviseRestarts(signal, (runSignal) =>
-      this.withProcess({ command: installation.path, args, cwd: exoHome, env }, runSignal, (life) =>
-        this.#serve(life, this.#init.startupTimeoutMs ?? 180_000).finally(() => (this.#serving = null)),
+      this.withProcess(
+        { command: installation.path, args, cwd: exoHome, env },
+        runSignal,
+        async (life, process) => {
+          if (process.pid !== undefined) await recordSupervisedExo(exoHome, process.pid);
+          try {
+            return await this.#serve(life, this.#init.startupTimeoutMs ?? 180_000);
+          } finally {
+            this.#serving = null;
+          }
+        },
       ),
     );
+    await forgetSupervisedExo(exoHome);
   }
 
   /** Is an EXO API already answering (rewrite), an old exo (`/healthcheck`), or nothing? */

@@ -304,6 +304,14 @@ describe('ExoEngine supervising a spawned EXO', () => {
 });
 
 describe('ExoEngine when EXO cannot serve the model', () => {
+  it('tries afresh when started again after failing', async () => {
+    const engine = await engineFor({ double: { refusePlacement: true, faultStarts: '1' } });
+    await engine.start();
+    await waitForStatus(engine, 'failed');
+    await engine.start();
+    await waitForStatus(engine, 'ready');
+  });
+
   it('fails with EXO’s reason when no placement fits', async () => {
     const engine = await engineFor({ double: { refusePlacement: true } });
     await engine.start();
