@@ -146,7 +146,9 @@ function splitEnvelope(bytes: Uint8Array): { bodyBytes: Uint8Array; sig: Uint8Ar
  * validateBlock's job. Null on any malformation.
  */
 export function decodeBlock(bytes: Uint8Array, hasher: Hasher = nobleSha256): Block | null {
-  const outer = splitEnvelope(bytes);
+  if (bytes.length > MAX_BLOCK_BYTES) return null;
+  // A private copy: the block is kept, the caller's buffer may be reused.
+  const outer = splitEnvelope(new Uint8Array(bytes));
   if (outer === null) return null;
   const body = decodeBody(outer.bodyBytes);
   if (body === null) return null;

@@ -117,6 +117,8 @@ export class LedgerView {
   receive(block: Block, nowMs: bigint, options: ReceiveOptions = {}): ReceiveResult {
     const verdict = this.#judge(block, nowMs, options);
     if (verdict.status === 'fork') {
+      // One proof per offender is enough; more conflicting bodies would only cost memory.
+      if (this.isRevoked(block.body.account)) return { verdict, applied: [], proof: null };
       const existing = this.blockAt(block.body.account, block.body.seq)!;
       const proof = forkProof(existing, block);
       this.#forkBlocks.set(toHex(block.id), block);

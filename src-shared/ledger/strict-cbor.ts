@@ -18,7 +18,9 @@ const DECODE_OPTIONS = {
 
 /** Canonical (RFC 8949 deterministic) encoding of a value built from arrays, byte strings, strings and integers. */
 export function encodeCanonical(value: unknown): Uint8Array {
-  return encode(value, rfc8949EncodeOptions);
+  // cborg hands out Node Buffers in Node, whose slice() is a view, not a copy: return a plain Uint8Array so
+  // no caller can alias another object's bytes by "copying" them.
+  return new Uint8Array(encode(value, rfc8949EncodeOptions));
 }
 
 /** The decoded value, or null when the bytes are not strict, well-formed CBOR. */
@@ -102,6 +104,9 @@ export function decodeCanonical<T>(
   write: (value: T) => unknown,
 ): T | null {
   if (bytes.length === 0 || bytes.length > maxBytes) return null;
+  // Decoded byte strings are views into the input: decode a private copy, so a transport that reuses its
+  // buffer can never change a stored object.
+  bytes = new Uint8Array(bytes);
   const raw = decodeStrict(bytes);
   if (raw === null) return null;
   let parsed: T;

@@ -20,7 +20,10 @@ export function signerFromSeed(seed: Uint8Array, publicKey: Uint8Array): LedgerS
     format: 'der',
     type: 'pkcs8',
   });
-  return { publicKey: publicKey.slice(), sign: (message) => new Uint8Array(sign(null, message, key)) };
+  return {
+    publicKey: Uint8Array.from(publicKey),
+    sign: (message) => new Uint8Array(sign(null, message, key)),
+  };
 }
 
 /** The node's identity key (libp2p keeps seed ‖ public key in `raw`) as a ledger signer. */
