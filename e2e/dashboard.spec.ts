@@ -187,3 +187,18 @@ test('says so when the node goes away, instead of showing stale numbers as live'
   await server.close();
   await expect(page.getByRole('status')).toContainText('Not connected to your OpenGateway node');
 });
+
+test('a reply cut off by a lost connection says so and keeps what arrived', async ({ page }) => {
+  await startNode({ chunkDelayMs: 200 });
+  await openDashboard(page);
+  await page.getByRole('button', { name: 'Chat' }).click();
+  await page.getByLabel('Your message').fill('Hello');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByTestId('streaming-reply')).toContainText('This reply');
+  await server.close();
+  await expect(page.getByRole('alert')).toContainText(
+    'The connection to the node was lost, so the reply stopped.',
+  );
+  await expect(page.getByRole('list', { name: 'Conversation' })).toContainText('This reply');
+  await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
+});

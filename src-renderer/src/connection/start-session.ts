@@ -27,17 +27,32 @@ export function startSession(target: Exclude<ConnectionTarget, { kind: 'needs-ke
       if (!store) return;
       switch (state.state) {
         case 'open':
+          store.setState({ connection: { state: 'connected' } });
           void loadSnapshot(client, store);
           return;
         case 'connecting':
           if (store.getState().connection.state !== 'disconnected')
             store.setState({ connection: { state: 'connecting' } });
           return;
-        case 'closed':
+        case 'closed': {
+          const { active, conversation } = store.getState();
           store.setState({
             connection: { state: 'disconnected', reason: state.reason, attempts: state.attempt },
           });
+          // A reply in flight will not finish on a new connection: say so, keep what arrived.
+          if (active)
+            store.setState({
+              active: null,
+              conversation: active.text
+                ? [...conversation, { role: 'assistant', content: active.text }]
+                : conversation,
+              chatNotice: {
+                reason: 'error',
+                message: 'The connection to the node was lost, so the reply stopped.',
+              },
+            });
           return;
+        }
         case 'stopped':
           return;
       }
