@@ -23,6 +23,9 @@ import { loadNetworkConfigFile } from './network-config/load-network-config.ts';
 import { serializeSignedNetworkConfig } from './network-config/sign-network-config.ts';
 import { P2pService, parseMultiaddr } from './p2p/p2p-service.ts';
 import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
+import { openAiRoutes } from './api/openai/openai-routes.ts';
+import type { EngineState } from './engine/engine.ts';
+import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
 
 /** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
 export type NodeStatus =
@@ -46,6 +49,10 @@ export interface NodeStatusReport {
   readonly connections: number;
   readonly tiers: readonly TierQualification[];
   readonly clusters: readonly ClusterSnapshot[];
+  /** The engine of each served cluster (`asia/model-a` → state). */
+  readonly engines: Readonly<Record<string, EngineState>>;
+  /** The kind of engine this node serves with; `simulated` on devnets (never real inference). */
+  readonly engine: { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } | null;
   readonly rejectedHeartbeats: number;
 }
 
@@ -78,6 +85,8 @@ export interface NodeOptions {
   readonly geo?: Omit<GeoInit, 'override'>;
   /** Hands `/api/ws` upgrades to the WebSocket contract endpoint. */
   readonly wsUpgrade?: ApiUpgradeHandler;
+  /** Engines, capacity and request routing (EXO found on the machine by default). */
+  readonly routing?: RoutingInit;
 }
 
 export interface NodeEvents {
@@ -110,6 +119,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   #p2p: P2pService | null = null;
   #geo: GeoService | null = null;
   #membership: MembershipService | null = null;
+  #routing: RoutingService | null = null;
   #api: ApiServer | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
@@ -135,6 +145,10 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
 
   get membership(): MembershipService | null {
     return this.#membership;
+  }
+
+  get routing(): RoutingService | null {
+    return this.#routing;
   }
 
   get api(): ApiServer | null {
@@ -267,6 +281,24 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
         `membership: rejected a heartbeat from ${event.detail.propagationSource}: ${event.detail.reason}`,
       );
     });
+    const config = this.#config;
+    const routing = new RoutingService(
+      { libp2p: p2p.libp2p, membership, locations, config: () => this.#config ?? config },
+      options.routing,
+    );
+    await routing.start();
+    this.#routing = routing;
+    this.#started.push(routing);
+    routing.addEventListener('engine:state', (event) => {
+      const { clusterId, state } = event.detail;
+      const detail =
+        state.status === 'failed'
+          ? `: ${state.reason}`
+          : state.status === 'absent'
+            ? `: ${state.reason}`
+            : '';
+      this.#log(`engine: ${clusterId} ${state.status}${detail}`);
+    });
     geo.addEventListener('region:changed', (event) => {
       void this.#onRegionChanged(event.detail);
     });
@@ -276,10 +308,12 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   /** Pause contributing: members see "paused" at once; requesting keeps working. */
   async pause(reason: 'user' | 'waiting-for-idle' = 'user'): Promise<void> {
     await this.#membership?.pause();
+    await this.#routing?.setPaused(true);
     this.#setStatus({ status: 'paused', reason, since: Date.now() });
   }
 
   async resume(): Promise<void> {
+    await this.#routing?.setPaused(false);
     await this.#membership?.resume();
     this.#setReady();
   }
@@ -305,6 +339,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       connections: p2p ? p2p.connectionCount() : 0,
       tiers: this.#tiers,
       clusters: this.#membership?.snapshot() ?? [],
+      engines: this.#routing?.engineStates() ?? {},
+      engine: this.#routing?.engineKind ?? null,
       rejectedHeartbeats: this.#membership?.rejectedCount ?? 0,
     };
   }
@@ -315,6 +351,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (membership === null || config === null) return;
     if (region === null) {
       await membership.leave();
+      await this.#routing?.serve(null, []);
       this.#setStatus({
         status: 'offline',
         message: 'the region is unknown: set one in settings (or --region)',
@@ -326,6 +363,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
     const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
     await membership.join({ region, serve, watch: [...known] }, { signal });
+    await this.#routing?.serve(region, serve);
     this.#log(
       `join: ${region} serving ${serve.length > 0 ? serve.join(', ') : 'no tier'}; watching ${[...known].join(', ')}`,
     );
@@ -428,7 +466,31 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   }
 
   #routes(): Map<string, ApiRoute> {
-    return new Map<string, ApiRoute>([['GET /api/status', () => ({ status: 200, body: this.report() })]]);
+    const routes = new Map<string, ApiRoute>([
+      ['GET /api/status', () => ({ status: 200, body: this.report() })],
+    ]);
+    // The API starts before the network: until routing exists, the OpenAI routes say the node is starting.
+    for (const name of ['GET /v1/models', 'POST /v1/chat/completions']) {
+      routes.set(name, (request) => {
+        const gateway = this.#routing?.gateway;
+        const route = gateway ? openAiRoutes(gateway).get(name) : undefined;
+        if (!route) {
+          return {
+            status: 503,
+            body: {
+              error: {
+                message: 'the node is still starting',
+                type: 'server_error',
+                code: 'starting',
+                param: null,
+              },
+            },
+          };
+        }
+        return route(request);
+      });
+    }
+    return routes;
   }
 }
 

@@ -19,7 +19,13 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --relay                 serve as a relay and bootstrap node (public servers)
   --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
   --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
-  --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)`;
+  --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)
+  --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
+  --engine-url URL        serve with an OpenAI-compatible server you run (Ollama, llama-server, LM Studio, vLLM)
+                          instead of EXO; its API key, if any, from OPENGATEWAY_ENGINE_API_KEY
+  --engine-model ID       the model to ask that server for (default: the first it lists)
+  --capacity N            requests this node serves at once per tier (default 2)
+  --simulated-engine      the engine is a simulator (devnets): shown as such in status and the UI`;
 
 export const startCommand: CliCommand = {
   name: 'start',
@@ -36,7 +42,25 @@ export const startCommand: CliCommand = {
       'api-port': { type: 'string' },
       'serve-tier': { type: 'string', multiple: true },
       'heartbeat-ms': { type: 'string' },
+      'exo-path': { type: 'string' },
+      'engine-url': { type: 'string' },
+      'engine-model': { type: 'string' },
+      capacity: { type: 'string' },
+      'simulated-engine': { type: 'boolean' },
     });
+    if (values['engine-url'] !== undefined && values['exo-path'] !== undefined) {
+      throw new UsageError(
+        'use either --exo-path (EXO) or --engine-url (an OpenAI-compatible server), not both',
+      );
+    }
+    const engineUrl = values['engine-url'];
+    if (engineUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(engineUrl)) {
+      throw new UsageError(`--engine-url needs an http(s) URL, got "${engineUrl.slice(0, 100)}"`);
+    }
+    const capacity =
+      values.capacity === undefined ? undefined : intIn(values.capacity, '--capacity', 1, 1024);
+    const simulated = values['simulated-engine'] ?? false;
+    const engineKey = io.env.OPENGATEWAY_ENGINE_API_KEY;
     let region: RegionId | null = null;
     if (values.region !== undefined) {
       region = parseRegionId(values.region);
@@ -61,6 +85,19 @@ export const startCommand: CliCommand = {
       ...(heartbeatMs !== undefined ? { heartbeatIntervalMs: heartbeatMs } : {}),
       version: appVersion(),
       log: (line) => io.stdout(line),
+      routing: {
+        engine:
+          engineUrl !== undefined
+            ? {
+                kind: 'openai',
+                baseUrl: engineUrl,
+                simulated,
+                ...(engineKey ? { apiKey: engineKey } : {}),
+                ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
+              }
+            : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) },
+        ...(capacity !== undefined ? { capacityPerTier: capacity } : {}),
+      },
     });
     node.addEventListener('status', (event) => {
       const status = event.detail;

@@ -1,0 +1,261 @@
+// `npm run devnet -- --nodes N [--regions asia,europe] [--json]`: a fresh local network on 127.0.0.1 — its own
+// signed config, a bootstrap/relay node and N nodes as separate processes, each with its own data folder and
+// region. Workers serve with the EXO double, a SIMULATED engine (deterministic text, no model): a devnet shows
+// how the network behaves, never real inference. Runs until Ctrl-C, then stops everything it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { parseRegionId, type RegionId } from '../src-shared/regions/index.ts';
+import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
+import { locationsFor } from '../src-main/node/locations.ts';
+import { initNetwork } from '../src-main/node/network-config/init-network.ts';
+import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
+const SIMULATED_EXO = join(ROOT, 'test', 'exo-double', 'bin', 'exo');
+const GENESIS_TOKENS = 10_000;
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '3' },
+    regions: { type: 'string', default: 'asia' },
+    json: { type: 'boolean', default: false },
+    dir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'token-rate': { type: 'string', default: '40' },
+    capacity: { type: 'string', default: '2' },
+    'heartbeat-ms': { type: 'string', default: '1000' },
+    'ready-timeout-ms': { type: 'string', default: '60000' },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`devnet: ${message}\n`);
+  process.exit(2);
+}
+
+const count = Number(values.nodes);
+if (!Number.isInteger(count) || count < 1 || count > 50) fail('--nodes needs a whole number from 1 to 50');
+const regions = values.regions
+  .split(',')
+  .map((name) => parseRegionId(name) ?? fail(`unknown region "${name}"`));
+const say = (line: string) => (values.json ? process.stderr : process.stdout).write(`${line}\n`);
+
+interface Member {
+  readonly name: string;
+  readonly role: 'bootstrap' | 'worker';
+  readonly region: RegionId;
+  readonly dataDir: string;
+  readonly peerId: string;
+  process?: ChildProcess;
+  output: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+async function prepare(root: string, name: string, role: Member['role'], region: RegionId): Promise<Member> {
+  const dataDir = join(root, name);
+  await ensureDataDir(dataDir);
+  const { privateKey } = await loadOrCreateNodeKey(locationsFor(dataDir).identityKey);
+  return { name, role, region, dataDir, peerId: peerIdFromPrivateKey(privateKey).toString(), output: '' };
+}
+
+function launch(member: Member, args: readonly string[]): void {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, 'start', ...args], {
+    // Its own process group, so stopping the devnet reaches everything the node started.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      EXO_DOUBLE_NODE: process.execPath,
+      EXO_DOUBLE_TOKEN_RATE: values['token-rate'],
+      EXO_DOUBLE_LOAD_STEP_MS: '20',
+    },
+  });
+  const keep = (chunk: Buffer) => {
+    member.output = (member.output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  member.process = child;
+}
+
+interface NodeReport {
+  state: { status: string };
+  engines: Record<string, { status: string }>;
+  clusters: Array<{ key: string; members: Array<{ status: string }> }>;
+}
+
+async function apiOf(member: Member): Promise<{ url: string; key: string } | null> {
+  const locations = locationsFor(member.dataDir);
+  try {
+    const endpoint = JSON.parse(await readFile(locations.apiEndpoint, 'utf8')) as { url: string };
+    const key = (await readFile(locations.apiKey, 'utf8')).trim();
+    return { url: endpoint.url, key };
+  } catch {
+    return null;
+  }
+}
+
+async function statusOf(member: Member): Promise<NodeReport | null> {
+  const api = await apiOf(member);
+  if (!api) return null;
+  try {
+    const response = await fetch(`${api.url}/api/status`, {
+      headers: { authorization: `Bearer ${api.key}` },
+    });
+    return response.ok ? ((await response.json()) as NodeReport) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Ready: the node says so, a worker's engine is ready, and it sees every worker of its region up. */
+async function isReady(member: Member, workers: readonly Member[]): Promise<boolean> {
+  const report = await statusOf(member);
+  if (!report || report.state.status !== 'ready') return false;
+  if (member.role === 'bootstrap') return true;
+  const cluster = `${member.region}/model-a`;
+  if (report.engines[cluster]?.status !== 'ready') return false;
+  const expected = workers.filter((worker) => worker.region === member.region).length;
+  const up = report.clusters
+    .find((entry) => entry.key === cluster)
+    ?.members.filter((m) => m.status === 'up').length;
+  return up === expected;
+}
+
+/** Processes whose command line or working directory is inside `root`: engines a node left behind. */
+async function leftovers(root: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
+      if (cmdline.includes(root) || cwd.startsWith(root)) pids.push(Number(entry));
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}
+
+async function stopAll(members: readonly Member[], root: string): Promise<void> {
+  const running = members.filter((member) => member.process && member.process.exitCode === null);
+  const exits = running.map(
+    (member) => new Promise<void>((done) => member.process!.once('exit', () => done())),
+  );
+  for (const member of running) process.kill(member.process!.pid!, 'SIGTERM');
+  const graceful = await Promise.race([
+    Promise.all(exits).then(() => true),
+    new Promise<boolean>((done) => setTimeout(() => done(false), 20_000)),
+  ]);
+  if (!graceful) {
+    for (const member of running) {
+      try {
+        process.kill(-member.process!.pid!, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  for (const pid of await leftovers(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+const root = values.dir ? resolve(values.dir) : await mkdtemp(join(tmpdir(), 'og-devnet-'));
+const members: Member[] = [];
+let stopping = false;
+const stop = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  say('devnet: stopping every node');
+  await stopAll(members, root);
+  if (!values.keep && !values.dir) await rm(root, { recursive: true, force: true });
+  process.exit(code);
+};
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+  const bootstrap = await prepare(root, 'bootstrap', 'bootstrap', regions[0]!);
+  const workers = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      prepare(root, `node-${index + 1}`, 'worker', regions[index % regions.length]!),
+    ),
+  );
+  members.push(bootstrap, ...workers);
+  const port = await freePort();
+  const bootstrapAddress = `/ip4/127.0.0.1/tcp/${port}/p2p/${bootstrap.peerId}`;
+  const network = await initNetwork({
+    outDir: join(root, 'network'),
+    founders: 1,
+    threshold: 1,
+    bootstrap: [bootstrapAddress],
+    networkId: `devnet-${Date.now().toString(36)}`,
+    genesis: members.map((member) => ({ account: member.peerId, amount: GENESIS_TOKENS })),
+  });
+  say(`devnet: network ${network.config.networkId} in ${root}`);
+  const common = ['--network-config', network.configPath, '--heartbeat-ms', values['heartbeat-ms']];
+  launch(bootstrap, [
+    '--data-dir', bootstrap.dataDir, ...common, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--relay', '--region', bootstrap.region,
+  ]); // prettier-ignore
+  for (const worker of workers) {
+    launch(worker, [
+      '--data-dir', worker.dataDir, ...common, '--listen', '/ip4/127.0.0.1/tcp/0', '--region', worker.region,
+      '--serve-tier', 'model-a', '--exo-path', SIMULATED_EXO, '--simulated-engine', '--capacity', values.capacity,
+    ]); // prettier-ignore
+  }
+  const deadline = Date.now() + Number(values['ready-timeout-ms']);
+  for (;;) {
+    const exited = members.find((member) => member.process?.exitCode !== null);
+    if (exited) throw new Error(`${exited.name} exited early:\n${exited.output.slice(-3000)}`);
+    const ready = await Promise.all(members.map((member) => isReady(member, workers)));
+    if (ready.every(Boolean)) break;
+    if (Date.now() > deadline) {
+      const slow = members.filter((_, index) => !ready[index]).map((member) => member.name);
+      throw new Error(
+        `not ready in time: ${slow.join(', ')}\n${members.find((m) => slow.includes(m.name))?.output.slice(-3000)}`,
+      );
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  const nodes = [];
+  for (const member of members) {
+    const api = (await apiOf(member))!;
+    nodes.push({
+      peerId: member.peerId,
+      region: member.region,
+      apiUrl: api.url,
+      apiKey: api.key,
+      dashboardUrl: `${api.url}/#key=${api.key}`,
+      role: member.role,
+      dataDir: member.dataDir,
+    });
+    say(
+      `devnet: ${member.name.padEnd(10)} ${member.role.padEnd(9)} ${member.region.padEnd(14)} ${api.url}  ${member.peerId}`,
+    );
+  }
+  say('devnet: ready (workers run a SIMULATED engine); Ctrl-C stops every node');
+  if (values.json) process.stdout.write(`${JSON.stringify({ nodes })}\n`);
+} catch (error) {
+  say(`devnet: ${error instanceof Error ? error.message : String(error)}`);
+  await stop(1);
+}

@@ -1,0 +1,237 @@
+// The routing service: this node's engines (one per cluster it serves), the worker that serves them on
+// /og/infer, the requester that sends this node's own requests to its region, and the gateway the local API
+// and the chat panel use. It keeps the membership heartbeats true to what the engines and slots can do.
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { TypedEventEmitter } from 'main-event';
+import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
+import type { RegionId } from '../../../src-shared/regions/index.ts';
+import type { EngineConfig } from '../engine/create-engine.ts';
+import type { EngineState } from '../engine/engine.ts';
+import { EngineRegistry } from '../engine/engine-registry.ts';
+import type { Locations } from '../locations.ts';
+import type { MembershipService } from '../membership/membership-service.ts';
+import type { OgLibp2p } from '../p2p/p2p-service.ts';
+import { ChatGateway, type GatewayTier } from './chat-gateway.ts';
+import { InferRequester, type InferRequesterInit } from './infer-requester.ts';
+import { InferWorker } from './infer-worker.ts';
+import { membershipDirectory } from './membership-directory.ts';
+
+/** How this node runs engines: EXO (found on the machine, or a given executable), or a server the user runs. */
+export type EngineSettings =
+  | {
+      readonly kind: 'exo';
+      /** The engine is a simulator (devnets): status and the UI say so; it is never presented as real inference. */
+      readonly simulated?: boolean;
+      /** An `exo` executable; found on PATH or in the macOS app otherwise. */
+      readonly exoPath?: string;
+      /** Extra environment for the engine process. */
+      readonly env?: Readonly<Record<string, string>>;
+      /** Memory each cluster's EXO may offer. */
+      readonly memoryMb?: number;
+    }
+  | {
+      readonly kind: 'openai';
+      readonly simulated?: boolean;
+      readonly baseUrl: string;
+      readonly apiKey?: string;
+      readonly model?: string;
+    };
+
+export interface RoutingComponents {
+  readonly libp2p: OgLibp2p;
+  readonly membership: MembershipService;
+  readonly locations: Locations;
+  readonly config: () => NetworkConfig;
+}
+
+export interface RoutingInit {
+  readonly engine?: EngineSettings;
+  /** Concurrent requests this node serves per tier. */
+  readonly capacityPerTier?: number;
+  readonly requester?: InferRequesterInit;
+  /** Engine options for tests (short timings). */
+  readonly engineOverrides?: Partial<Record<string, unknown>>;
+}
+
+export interface RoutingEvents {
+  'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
+}
+
+export class RoutingService extends TypedEventEmitter<RoutingEvents> {
+  readonly engines = new EngineRegistry();
+  readonly worker: InferWorker;
+  readonly requester: InferRequester;
+  readonly gateway: ChatGateway;
+  readonly #components: RoutingComponents;
+  readonly #init: RoutingInit;
+  #region: RegionId | null = null;
+  #serving: readonly string[] = [];
+  #paused = false;
+
+  constructor(components: RoutingComponents, init: RoutingInit = {}) {
+    super();
+    this.#components = components;
+    this.#init = init;
+    this.worker = new InferWorker(
+      {
+        host: components.libp2p,
+        engines: {
+          engineFor: (tier) =>
+            this.#region ? this.engines.get(clusterKey({ region: this.#region, tier })) : undefined,
+        },
+      },
+      { capacityPerTier: init.capacityPerTier ?? 2 },
+    );
+    const directory = membershipDirectory(components.membership);
+    const tierLabel = (tier: string) =>
+      components.config().tiers.find((candidate) => candidate.id === tier)?.label ?? tier;
+    this.requester = new InferRequester(
+      {
+        dialer: components.libp2p,
+        directory,
+        self: { peerId: components.libp2p.peerId.toString(), worker: this.worker },
+      },
+      { tierLabel, ...init.requester },
+    );
+    this.gateway = new ChatGateway({
+      directory,
+      requester: this.requester,
+      tiers: () => gatewayTiers(components.config()),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.engines.addEventListener('engine:state', (event) => {
+      this.#publishLocalState(event.detail.clusterId);
+      this.safeDispatchEvent('engine:state', { detail: event.detail });
+    });
+    this.worker.addEventListener('load', (event) => {
+      if (this.#region)
+        this.#publishLocalState(clusterKey({ region: this.#region, tier: event.detail.tier }));
+      this.requester.notifyCapacity();
+    });
+    // News of capacity anywhere in the region lets a waiting request try again at once.
+    this.#components.membership.addEventListener('member-change', () => this.requester.notifyCapacity());
+    await this.worker.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    await this.engines.stop();
+  }
+
+  /** Run an engine for each tier served in `region`; stop engines of clusters no longer served. */
+  async serve(region: RegionId | null, tiers: readonly string[]): Promise<void> {
+    const previous = this.#region;
+    this.#region = region;
+    this.#serving = region ? [...tiers] : [];
+    const wanted = new Set(this.#serving.map((tier) => clusterKey({ region: region!, tier })));
+    for (const clusterId of Object.keys(this.engines.states())) {
+      if (!wanted.has(clusterId) || previous !== region) await this.engines.remove(clusterId);
+    }
+    if (this.#paused || !region) return;
+    for (const tier of this.#serving) {
+      const clusterId = clusterKey({ region, tier });
+      this.#publishLocalState(clusterId);
+      await this.engines.ensure(clusterId, await this.#engineConfig(region, tier));
+    }
+  }
+
+  /** Paused: refuse new work, and stop the engines so the GPU is free. Resume starts them again. */
+  async setPaused(paused: boolean): Promise<void> {
+    this.#paused = paused;
+    this.worker.setPaused(paused);
+    if (paused) await this.engines.stop();
+    else await this.serve(this.#region, this.#serving);
+  }
+
+  /** Which engine this node runs, and whether it is a simulator. */
+  get engineKind(): { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } {
+    const settings = this.#init.engine ?? { kind: 'exo' };
+    return { kind: settings.kind, simulated: settings.simulated ?? false };
+  }
+
+  /** Every served cluster's engine state, for status pages. */
+  engineStates(): Record<string, EngineState> {
+    return this.engines.states();
+  }
+
+  #publishLocalState(clusterId: string): void {
+    const tier = clusterId.slice(clusterId.indexOf('/') + 1);
+    if (!this.#serving.includes(tier)) return;
+    const state = this.engines.get(clusterId)?.state ?? { status: 'stopped' as const };
+    this.#components.membership.setLocalState(tier, {
+      engine: heartbeatEngineState(state),
+      modelsReady: state.status === 'ready' ? state.models.slice(0, 8) : [],
+      capacity: this.worker.capacity,
+      load: this.worker.load(tier),
+    });
+  }
+
+  async #engineConfig(region: RegionId, tier: string): Promise<EngineConfig> {
+    const settings = this.#init.engine ?? { kind: 'exo' };
+    const spec = this.#components.config().tiers.find((candidate) => candidate.id === tier);
+    if (settings.kind === 'openai') {
+      return {
+        kind: 'openai',
+        baseUrl: settings.baseUrl,
+        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+        ...(settings.model ? { model: settings.model } : {}),
+        ...this.#init.engineOverrides,
+      };
+    }
+    const clusterId = clusterKey({ region, tier });
+    return {
+      kind: 'exo',
+      modelId: spec?.engineModels.exo ?? tier,
+      exoHome: join(this.#components.locations.enginesDir, clusterId.replace('/', '-')),
+      apiPort: await freeLoopbackPort(),
+      namespace: `og-${region}-${tier}`,
+      attach: 'never',
+      ...(settings.exoPath ? { exoPath: settings.exoPath } : {}),
+      ...(settings.memoryMb ? { memoryMb: settings.memoryMb } : {}),
+      ...(settings.env ? { baseEnv: { ...process.env, ...settings.env } } : {}),
+      ...this.#init.engineOverrides,
+    };
+  }
+}
+
+function gatewayTiers(config: NetworkConfig): GatewayTier[] {
+  return config.tiers.map((tier) => ({
+    id: tier.id,
+    label: tier.label,
+    modelId: tier.engineModels.exo,
+    price: tier.price,
+  }));
+}
+
+function heartbeatEngineState(state: EngineState): HeartbeatEngineState {
+  switch (state.status) {
+    case 'absent':
+      return 'none';
+    case 'starting':
+    case 'loading':
+      return 'starting';
+    case 'ready':
+      return 'ready';
+    case 'failed':
+      return 'error';
+    case 'stopped':
+      return 'stopped';
+  }
+}
+
+/** Each cluster's EXO gets its own API port (several clusters run side by side). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
