@@ -15,12 +15,21 @@ describe('RestartBackoff', () => {
     expect(backoff.recordCrash()).toEqual({ restart: false, crashes: 6 });
   });
 
-  it('starts again from the shortest delay once the engine was healthy', () => {
-    const backoff = new RestartBackoff({ initialDelayMs: 100 });
-    backoff.recordCrash();
-    backoff.recordCrash();
-    backoff.recordHealthy();
-    expect(backoff.consecutiveCrashes).toBe(0);
-    expect(backoff.recordCrash()).toEqual({ restart: true, delayMs: 100, attempt: 1 });
+  it('starts again from the shortest delay once the engine stayed healthy long enough', () => {
+    const backoff = new RestartBackoff({ initialDelayMs: 100, stableAfterMs: 60_000 });
+    backoff.recordCrash(0);
+    backoff.recordCrash(1_000);
+    backoff.recordHealthy(2_000);
+    expect(backoff.recordCrash(62_000)).toEqual({ restart: true, delayMs: 100, attempt: 1 });
+  });
+
+  it('still counts a crash loop of an engine that is ready for a moment each time', () => {
+    const backoff = new RestartBackoff({ maxConsecutiveCrashes: 3, stableAfterMs: 60_000 });
+    for (const at of [0, 5_000]) {
+      backoff.recordHealthy(at);
+      expect(backoff.recordCrash(at + 1_000).restart).toBe(true);
+    }
+    backoff.recordHealthy(10_000);
+    expect(backoff.recordCrash(11_000)).toEqual({ restart: false, crashes: 3 });
   });
 });
