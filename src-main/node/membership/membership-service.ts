@@ -95,6 +95,8 @@ export interface ClusterSnapshot {
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
 export const DEFAULT_MISSED_HEARTBEATS = 3;
+/** Dials per heartbeat while below the cluster peer target: bounded, so a join does not storm the network. */
+const MAX_DIALS_PER_BEAT = 2;
 
 interface Joined {
   readonly plan: MembershipPlan;
@@ -115,6 +117,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   #state: MemberState = 'active';
   #seq = 0;
   #rejected = 0;
+  readonly #dialing = new Set<string>();
   readonly #onMessage = (event: CustomEvent<Message>): void => this.#handleMessage(event.detail);
   readonly #onDisconnect = (event: CustomEvent<PeerId>): void =>
     this.#handleDisconnect(event.detail.toString());
@@ -288,10 +291,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
     const verdict = judgeHeartbeat(message, { ownRegion: region, now: this.#now(), lastSeq: () => null });
     if (verdict.verdict !== 'accept') return;
     const change = view.apply(verdict.heartbeat, this.#now());
-    if (change) {
-      this.safeDispatchEvent('member-change', { detail: change });
-      if (change.from === null) this.#connectTo(change.peerId);
-    }
+    if (change) this.safeDispatchEvent('member-change', { detail: change });
   }
 
   #handleDisconnect(peerId: string): void {
@@ -313,27 +313,42 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
     }
   }
 
-  /** Keep a few direct connections into each cluster so gossipsub can build a mesh without the bootstrap. */
-  #connectTo(peerId: string): void {
-    const libp2p = this.#libp2p;
-    if (libp2p.getConnections().some((c) => c.remotePeer.toString() === peerId)) return;
+  /**
+   * Keep a few direct connections to live members of the region's clusters. A node that only reaches the
+   * bootstrap node gets heartbeats only while it sits in the bootstrap node's mesh (at most Dhi peers), so
+   * each beat it dials a couple of members it is not connected to, until it has `clusterPeerTarget`.
+   */
+  #maintainConnections(): void {
     const joined = this.#joined;
     if (joined === null) return;
-    const connectedMembers = new Set(libp2p.getPeers().map((p) => p.toString()));
-    let connected = 0;
-    for (const view of joined.views.values()) {
-      for (const member of view.liveMembers()) if (connectedMembers.has(member.peerId)) connected += 1;
+    const libp2p = this.#libp2p;
+    const connected = new Set(libp2p.getPeers().map((peer) => peer.toString()));
+    const live = new Set<string>();
+    for (const view of joined.views.values())
+      for (const member of view.liveMembers()) live.add(member.peerId);
+    let have = 0;
+    const candidates: string[] = [];
+    for (const peerId of live) {
+      if (connected.has(peerId)) have += 1;
+      else if (!this.#dialing.has(peerId)) candidates.push(peerId);
     }
-    if (connected >= this.#peerTarget) return;
-    let target: PeerId;
-    try {
-      target = peerIdFromString(peerId);
-    } catch {
-      return;
+    const wanted = Math.min(this.#peerTarget - have, MAX_DIALS_PER_BEAT, candidates.length);
+    for (let i = 0; i < wanted; i += 1) {
+      const pick = candidates.splice(Math.floor(Math.random() * candidates.length), 1)[0]!;
+      let target: PeerId;
+      try {
+        target = peerIdFromString(pick);
+      } catch {
+        continue;
+      }
+      this.#dialing.add(pick);
+      libp2p
+        .dial(target, { signal: AbortSignal.timeout(10_000) })
+        .catch(() => {
+          // Unreachable members are still reachable through the mesh; the dial was only an optimisation.
+        })
+        .finally(() => this.#dialing.delete(pick));
     }
-    libp2p.dial(target, { signal: AbortSignal.timeout(10_000) }).catch(() => {
-      // Unreachable members are still reachable through the mesh; the dial was only an optimisation.
-    });
   }
 
   #localState(tier: string): LocalClusterState {
@@ -341,6 +356,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   }
 
   async #beat(): Promise<void> {
+    this.#maintainConnections();
     await this.#publishAll(this.#state);
   }
 

@@ -174,6 +174,9 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
           inboundConnectionThreshold: busyServer ? 1000 : 5,
           maxIncomingPendingConnections: busyServer ? 256 : 10,
         },
+        // A ping that misses its (adaptive) deadline closes the connection; on a loaded machine or a slow
+        // link that tears down healthy connections, and with them cluster views. Keep measuring, don't abort.
+        connectionMonitor: { abortConnectionOnPingFailure: false },
         services,
       })) as unknown as OgLibp2p;
     } catch (error) {
