@@ -15,3 +15,4 @@ export * from './transport.ts';
 export * from './client.ts';
 export * from './ws-protocol.ts';
 export * from './electron-channels.ts';
+export * from './dashboard-csp.ts';

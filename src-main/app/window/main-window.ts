@@ -1,10 +1,10 @@
 // The one window, hardened (Electron security checklist): isolated, sandboxed preload, no Node, a CSP,
 // no navigation, no new windows, no permissions. Closing it hides it; the app lives in the tray.
 import type { BrowserWindow, BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
+import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../../../src-shared/ipc/index.ts';
 
-/** The renderer's CSP, also set as a response header for the development server. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The renderer's CSP, also set as a response header (the development server serves over http). */
+export const CONTENT_SECURITY_POLICY = DASHBOARD_CONTENT_SECURITY_POLICY;
 
 export function mainWindowOptions(preloadPath: string, devTools: boolean): BrowserWindowConstructorOptions {
   return {
