@@ -1,7 +1,7 @@
 // Routing overhead: a request routed requester node → worker node → engine double, against the same engine
 // double called directly through the engine client, in one process run (both nodes are real libp2p nodes on
 // 127.0.0.1; the double is a real child process). Alternating order, same prompt and length.
-// Usage: npm run bench:routing -- [--tokens 2000] [--runs 6] [--ttft-runs 40] [--concurrent 200]
+// Usage: npm run bench:routing -- [--tokens 2000] [--runs 6] [--ttft-runs 40] [--concurrent 200] [--rate 0]
 // Last line: one JSON object with ttftOverheadMs (median, routed − direct), ratioTokensPerSec (routed / direct)
 // and the p99 latency of `--concurrent` simultaneous streams, routed and direct.
 import { spawn } from 'node:child_process';
@@ -24,12 +24,15 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '6' },
     'ttft-runs': { type: 'string', default: '40' },
     concurrent: { type: 'string', default: '200' },
+    rate: { type: 'string', default: '0' },
   },
 });
 const TOKENS = Number(values.tokens);
 const RUNS = Number(values.runs);
 const TTFT_RUNS = Number(values['ttft-runs']);
 const CONCURRENT = Number(values.concurrent);
+/** The double's tokens per second; 0 streams as fast as it can (a CPU-bound worst case, no real engine is this fast). */
+const RATE = Number(values.rate);
 const MODEL = 'mlx-community/Llama-3.2-1B-Instruct-4bit';
 const prompt = (maxTokens: number): ChatRequest => ({
   messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
@@ -96,7 +99,7 @@ const double = spawn(
     '--double-preplace',
     MODEL,
     '--double-token-rate',
-    '0',
+    String(RATE),
     '--double-load-step-ms',
     '5',
   ],
@@ -169,6 +172,7 @@ try {
       date: new Date().toISOString(),
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
       tokens: TOKENS,
+      tokenRate: RATE,
       runs: RUNS,
       ttftRuns: TTFT_RUNS,
       direct: { ttftMs: Number(directTtft.toFixed(2)), tokensPerSec: Math.round(median(rate.direct)) },
