@@ -201,6 +201,36 @@ describe('the contract over /api/ws', () => {
   });
 });
 
+describe('reconnecting', () => {
+  it('reconnects after the node restarts and works again', async () => {
+    await setup();
+    const port = server.port;
+    const states: ConnectionState['state'][] = [];
+    const transport = createWebSocketTransport({
+      url: server.wsUrl,
+      apiKey: KEY,
+      minRetryMs: 20,
+      maxRetryMs: 100,
+      onStateChange: (state) => states.push(state.state),
+    });
+    transports.push(transport);
+    const client = createContractClient(transport);
+    await expect.poll(() => states.at(-1)).toBe('open');
+    await server.close();
+    await expect.poll(() => states.includes('closed')).toBe(true);
+    await expect(client.call('getStatus')).rejects.toMatchObject({ kind: 'disconnected' });
+
+    server = await startFixtureServer({
+      handlers: node.handlers,
+      notifications: node.hub,
+      apiKey: KEY,
+      port,
+    });
+    await expect.poll(() => states.at(-1), { timeout: 10_000 }).toBe('open');
+    await expect(client.call('getStatus')).resolves.toMatchObject({ status: 'ready' });
+  });
+});
+
 describe('the endpoint as the API server upgrade handler', () => {
   it('serves its path and reads the key from the offered subprotocols only', async () => {
     await setup();
