@@ -1,0 +1,40 @@
+// GET /api/ledger: this node's account (balance, reserved, available, earned, spent), its newest blocks and
+// the local reputation table, as plain JSON for the dashboard, scripts and the e2e tests. node.ts registers it
+// next to /api/status.
+import type { ApiRequest, ApiResponse, ApiRoute } from '../api/api-server.ts';
+import type { AccountSummary, HistoryEntry, LedgerService } from './ledger-service.ts';
+
+/** The body of GET /api/ledger. */
+export interface LedgerApiReport {
+  readonly account: AccountSummary;
+  readonly history: readonly HistoryEntry[];
+  readonly reputation: readonly {
+    account: string;
+    score: number;
+    settled: number;
+    failed: number;
+    revoked: boolean;
+  }[];
+}
+
+/** The route handler; `?limit=N` (1–500, default 50) bounds the history. */
+export function ledgerApiRoute(ledger: LedgerService): ApiRoute {
+  return (request: ApiRequest): ApiResponse => {
+    const raw = request.query.get('limit');
+    const limit = raw === null ? 50 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      return { status: 400, body: { error: 'limit must be a whole number from 1 to 500' } };
+    const report: LedgerApiReport = {
+      account: ledger.summary(),
+      history: ledger.history(limit),
+      reputation: [...ledger.reputation()].map(([account, r]) => ({
+        account,
+        score: r.score,
+        settled: r.settledCount,
+        failed: r.failedCount,
+        revoked: r.revoked,
+      })),
+    };
+    return { status: 200, body: report };
+  };
+}
