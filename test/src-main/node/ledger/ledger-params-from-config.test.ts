@@ -1,6 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { describe, expect, it } from 'vitest';
+import { fingerprintHashes } from '../../../../src-main/node/ledger/ledger-identity.ts';
 import { bytesEqual } from '../../../../src-shared/ledger/bytes.ts';
 import { requestCost } from '../../../../src-shared/ledger/economy.ts';
 import { MICRO_PER_TOKEN } from '../../../../src-shared/ledger/ledger-params.ts';
@@ -49,5 +50,18 @@ describe('ledgerParamsFromConfig', () => {
     expect(requestCost(params.prices['model-a']!, 1000, 1000)).toBe(4n * MICRO_PER_TOKEN);
     expect(bytesEqual(params.networkId, ledgerNetworkId('devnet-1'))).toBe(true);
     expect(bytesEqual(params.networkId, ledgerNetworkId('devnet-2'))).toBe(false);
+  });
+});
+
+describe('fingerprintHashes', () => {
+  it('turns identity’s hex hashes into the 32-byte hashes an OPEN carries, dropping malformed ones', () => {
+    const hashes = fingerprintHashes({
+      hashes: [
+        { kind: 'system-uuid', hash: 'ab'.repeat(32) },
+        { kind: 'disk-serial', hash: 'not-hex' },
+      ],
+    });
+    expect(hashes).toHaveLength(1);
+    expect(hashes[0]![0]).toBe(0xab);
   });
 });
