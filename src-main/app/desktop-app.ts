@@ -61,6 +61,8 @@ export interface DesktopAppInit {
   readonly log: (line: string) => void;
   readonly firstUpdateCheckDelayMs?: number;
   readonly idlePollMs?: number;
+  /** How long quitting waits for the node to stop (leave clusters, stop engines). */
+  readonly stopGraceMs?: number;
 }
 
 export interface DesktopApp {
@@ -195,7 +197,16 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
       unforward();
       unregister();
       lifetime.abort(new Error('OpenGateway is quitting'));
-      await node.stop().catch(reportFailure('stopping the node'));
+      // Quitting must not hang on a stuck node: it gets a grace period, then the process goes anyway.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log('the node did not stop in time; quitting anyway');
+          resolve();
+        }, init.stopGraceMs ?? 15_000);
+      });
+      await Promise.race([node.stop().catch(reportFailure('stopping the node')), grace]);
+      clearTimeout(timer);
       tray.destroy();
     })();
     return stopped;

@@ -244,6 +244,24 @@ describe('the desktop app', () => {
     expect(stopNode).toHaveBeenCalledOnce();
   });
 
+  it('quits even when the node does not stop', async () => {
+    stopNode.mockImplementation(() => new Promise<void>(() => {}));
+    const app = await runDesktopApp({
+      electron: electron as never,
+      autoUpdater: null,
+      launchNode: () => Promise.resolve(handle),
+      preferences,
+      paths: { preload: '/p', rendererUrl: RENDERER, assetsDir: '/a' },
+      dataDir: dir,
+      argv: [],
+      log: () => {},
+      stopGraceMs: 10,
+    });
+    await app?.shutdown();
+    expect(stopNode).toHaveBeenCalledOnce();
+    expect(tray().destroyed).toBe(true);
+  });
+
   it('shows what went wrong when the node cannot start', async () => {
     await launch({ launchFails: true });
     expect(tray().image).toEqual({ path: '/app/assets/tray-error.png' });
