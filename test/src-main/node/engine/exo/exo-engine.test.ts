@@ -129,6 +129,22 @@ describe('ExoEngine supervising a spawned EXO', () => {
     expect(deltaText(chunks)).toBe(expectedText(5));
   });
 
+  it('fails the request EXO crashed in the middle of, then restarts EXO and serves again', async () => {
+    const engine = await engineFor({ double: { crashAfterTokens: 5, faultStarts: '1', tokenRate: 200 } });
+    await engine.start();
+    await waitForStatus(engine, 'ready');
+    const received: ChatChunk[] = [];
+    const failing = (async () => {
+      for await (const chunk of engine.chat({ messages: PROMPT, max_tokens: 50 })) received.push(chunk);
+    })();
+    await expect(failing).rejects.toThrow(EngineUnavailableError);
+    expect(deltaText(received)).toBe(expectedText(5));
+    await waitForStatus(engine, 'starting');
+    await waitForStatus(engine, 'ready');
+    const chunks = await collect(engine.chat({ messages: PROMPT, max_tokens: 50 }));
+    expect(deltaText(chunks)).toBe(expectedText(50));
+  });
+
   it('gives up on a crash loop: failed, with the last lines EXO wrote', async () => {
     const engine = await engineFor({ double: { crashAfterMs: 50 } });
     await engine.start();
