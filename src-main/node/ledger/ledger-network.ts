@@ -124,6 +124,30 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     await this.sync.syncWith(peer, { signal });
   }
 
+  /**
+   * Restore-from-backup guard (ref/ledger-design.md §7, without witnesses): before this node signs anything,
+   * fetch its own chain from up to `maxPeers` connected peers, so a data dir restored from an old backup
+   * continues after the last block it published instead of signing those seqs again (a fork). Resolves to the
+   * highest own seq any peer reported.
+   */
+  async guardOwnChain(options: { signal?: AbortSignal; maxPeers?: number } = {}): Promise<bigint> {
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#controller.signal])
+      : this.#controller.signal;
+    let highest = 0n;
+    for (const peer of this.#libp2p.getPeers().slice(0, options.maxPeers ?? 3)) {
+      try {
+        const seq = await this.sync.pullAccount(peer.toString(), this.#ledger.account, { signal });
+        if (seq > highest) highest = seq;
+      } catch (error) {
+        this.safeDispatchEvent('sync:error', {
+          detail: { peer: peer.toString(), error: error instanceof Error ? error : new Error(String(error)) },
+        });
+      }
+    }
+    return highest;
+  }
+
   /** One anti-entropy round with a random connected peer. */
   async antiEntropyRound(): Promise<void> {
     const peers = this.#libp2p.getPeers();

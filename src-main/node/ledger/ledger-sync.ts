@@ -178,6 +178,22 @@ export class LedgerSync {
     }
   }
 
+  /** Fetch one account's chain from a peer up to the peer's head (e.g. this node's own, after a restore). */
+  async pullAccount(peer: string, account: Uint8Array, options: { signal: AbortSignal }): Promise<bigint> {
+    const response = await this.#ask(peer, { type: 'get-heads', accounts: [account] }, options.signal);
+    if (response.type !== 'heads') return 0n;
+    const theirs = response.heads.find((h) => bytesEqual(h.account, account));
+    if (!theirs) return 0n;
+    const ours = this.#target.view.head(account)?.seq ?? 0n;
+    if (theirs.seq > ours) await this.#pullRange(peer, account, ours + 1n, theirs.seq, options.signal);
+    else {
+      const mine = this.#target.view.blockAt(account, theirs.seq);
+      if (mine && !bytesEqual(mine.id, theirs.id))
+        await this.#pullRange(peer, account, theirs.seq, theirs.seq, options.signal);
+    }
+    return theirs.seq;
+  }
+
   /** Catch up with one peer: fraud proofs, heads, ranges, then what waiting blocks still need. */
   async syncWith(peer: string, options: { signal: AbortSignal }): Promise<void> {
     const fraud = await this.#ask(peer, { type: 'get-fraud' }, options.signal);

@@ -166,4 +166,52 @@ describe('ledger over libp2p', () => {
     );
     expect(w.ledger.view.isRevoked(a.account)).toBe(true);
   }, 60_000);
+
+  it('lets a node restored from an empty or old backup fetch its own chain before it signs again', async () => {
+    const [keyA, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const params: LedgerParams = {
+      ...DEFAULT_LEDGER_PARAMS,
+      networkId: new Uint8Array(32).fill(0x78),
+      genesis: [{ account: keyA.publicKey.raw, amount: 2_000n * MICRO_PER_TOKEN }],
+      prices: { 'model-a': { pricePerUnit: 1_000n, promptWeight: 1n, completionWeight: 2n } },
+    };
+    const w = await ledgerNode(params, keyW, [], 2);
+    const a = await ledgerNode(params, keyA, [w.p2p.listenAddresses()[0]!], 1);
+    await waitFor(
+      'mesh',
+      () => a.p2p.libp2p.services.pubsub.getSubscribers(ledgerTopic('europe')).length > 0,
+    );
+    a.ledger.ensureOpen();
+    const requestId = new Uint8Array(32).fill(4);
+    const terms = reserveTermsFor(
+      params,
+      'model-a',
+      requestId,
+      [{ pk: w.account, weight: 1n }],
+      10,
+      10,
+      BigInt(Date.now()) + 30_000n,
+    );
+    const reserve = a.ledger.appendOwn((s) =>
+      buildReserve(params, s!, BigInt(Date.now()), {
+        requestId,
+        worker: w.account,
+        maxPromptTokens: 10,
+        maxCompletionTokens: 10,
+        terms,
+      }),
+    );
+    await waitFor('W has A’s RESERVE', () => w.ledger.view.block(reserve.id) !== undefined);
+
+    // The same key on a fresh data dir (a restored empty backup).
+    const restored = await ledgerNode(params, keyA, [w.p2p.listenAddresses()[0]!], 1);
+    await waitFor('restored node connected', () => restored.p2p.libp2p.getPeers().length > 0);
+    expect(await restored.network.guardOwnChain()).toBe(2n);
+    expect(restored.ledger.view.head(a.account)!.seq).toBe(2n);
+    // Its next block follows the published chain: no second body at seq 2.
+    const next = restored.ledger.appendOwn((s) =>
+      buildSettle(params, s!, BigInt(Date.now()), s!.open.get(toHex(requestId))!, requestId, requestId, 5, 5),
+    );
+    expect(next.body.seq).toBe(3n);
+  }, 60_000);
 });
