@@ -17,7 +17,7 @@ export class NodeProcess {
   }
 
   /** Resolves when stdout matches; rejects if the process exits first or after timeoutMs. */
-  async waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  async waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = pattern.exec(this.stdout);

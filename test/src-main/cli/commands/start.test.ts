@@ -160,7 +160,8 @@ describe('opengateway-node start / status / network init', () => {
     await boot.waitForOutput(new RegExp(`asia/model-a ${bId} down → up`));
     expect(await again.interrupt()).toBe(0);
     expect(await boot.interrupt()).toBe(0);
-  });
+    // Four node processes on a shared two-core machine: a generous bound, not a measurement.
+  }, 150_000);
 
   it('refuses a tampered network config with one clear line', async () => {
     const doc = JSON.parse(await readFile(configPath, 'utf8')) as { config: { threshold: number } };

@@ -32,7 +32,7 @@ export async function startLoopbackP2p(
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs` (a bound, not a measurement). */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);

@@ -16,7 +16,8 @@ async function unreachableNode(relayAddress: string): Promise<P2pService> {
   return node;
 }
 
-describe('circuit relay', () => {
+// Real nodes on a shared two-core machine: generous bounds, never measurements.
+describe('circuit relay', { timeout: 90_000 }, () => {
   it('two nodes that cannot dial each other directly reach each other through a relay node', async () => {
     const relay = await startLoopbackP2p({ relayServer: true });
     running.push(relay);
