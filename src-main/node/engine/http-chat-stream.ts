@@ -86,10 +86,13 @@ class HttpChatStream implements ChatStream {
     external?.addEventListener('abort', onAbort, { once: true });
     let idleTimer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    // Only the engine's silence counts: time spent waiting for our own consumer to pull does not.
+    let consumerHolds = false;
     const idleTimeoutMs = this.#init.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const armIdleTimer = () => {
       clearTimeout(idleTimer);
       idleTimer = setTimeout(() => {
+        if (consumerHolds) return armIdleTimer();
         timedOut = true;
         void this.cancel();
       }, idleTimeoutMs);
@@ -126,12 +129,14 @@ class HttpChatStream implements ChatStream {
             if (chunk.finishReason) finishReason = chunk.finishReason;
             if (chunk.content || chunk.reasoningContent || chunk.toolCalls) {
               completionChunks += 1;
+              consumerHolds = true;
               yield {
                 type: 'delta',
                 ...(chunk.content ? { content: chunk.content } : {}),
                 ...(chunk.reasoningContent ? { reasoningContent: chunk.reasoningContent } : {}),
                 ...(chunk.toolCalls ? { toolCalls: chunk.toolCalls } : {}),
               };
+              consumerHolds = false;
             }
           }
         }
