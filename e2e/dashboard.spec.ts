@@ -176,8 +176,18 @@ test('Settings shows the controls, the local API, the data folder and the DB-IP 
 
   await page.getByLabel('Only when I am not using this computer').check();
   await expect(page.getByLabel('Start after this many minutes without use')).toBeEnabled();
-  await page.getByLabel('Requests answered at the same time').fill('4');
-  await expect.poll(() => node.state.settings).toMatchObject({ idleOnly: true, maxConcurrentRequests: 4 });
+  await page.getByLabel('Requests answered at the same time').selectOption('4');
+  const slider = page.getByLabel(/Graphics memory OpenGateway may use/);
+  await slider.focus();
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByText('Graphics memory OpenGateway may use: 75%')).toBeVisible();
+  await expect
+    .poll(() => node.state.settings)
+    .toMatchObject({
+      idleOnly: true,
+      maxConcurrentRequests: 4,
+      gpuMemoryShare: 0.75,
+    });
   await screenshot(page, testInfo, 'settings');
 });
 

@@ -4,6 +4,7 @@ import { formatTime, formatTokens } from '../format.ts';
 const WIDTH = 640;
 const HEIGHT = 180;
 const PAD = 8;
+const TOP_ROOM = 20;
 
 /** The balance over time as a line; a plain SVG, so it needs no chart library and works offline. */
 export function BalanceChart({ series }: { readonly series: readonly BalancePoint[] }) {
@@ -17,7 +18,7 @@ export function BalanceChart({ series }: { readonly series: readonly BalancePoin
   const minV = Math.min(0, ...values);
   const spanV = Math.max(1, Math.max(...values) - minV);
   const x = (at: number) => PAD + ((at - minT) / spanT) * (WIDTH - 2 * PAD);
-  const y = (value: number) => HEIGHT - PAD - ((value - minV) / spanV) * (HEIGHT - 2 * PAD);
+  const y = (value: number) => HEIGHT - PAD - ((value - minV) / spanV) * (HEIGHT - PAD - TOP_ROOM);
   const path = series
     .map(
       (point, index) => `${index === 0 ? 'M' : 'L'}${x(point.at).toFixed(1)},${y(point.balance).toFixed(1)}`,
@@ -32,6 +33,9 @@ export function BalanceChart({ series }: { readonly series: readonly BalancePoin
       >
         <line x1={PAD} x2={WIDTH - PAD} y1={y(0)} y2={y(0)} className="chart-zero" />
         <path d={path} className="chart-line" />
+        <text x={PAD} y={y(Math.max(...values)) - 4} className="chart-label">
+          {formatTokens(Math.max(...values))}
+        </text>
       </svg>
       <figcaption className="hint">
         {formatTime(first.at)} – {formatTime(last.at)}

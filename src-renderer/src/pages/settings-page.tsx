@@ -5,6 +5,49 @@ import { updateLabel } from '../labels.ts';
 import { selectCanPauseOrResume, selectIsPaused } from '../store/selectors.ts';
 import { useApp } from '../store/use-app.ts';
 
+const IDLE_MINUTE_CHOICES = [2, 5, 10, 15, 30, 60, 120];
+
+/** The list, plus the current value when it was set elsewhere (the CLI, a hand-edited file). */
+function withCurrent(choices: readonly number[], current: number): number[] {
+  return [...new Set([...choices, current])].sort((a, b) => a - b);
+}
+
+/**
+ * Changing the share may make the node restart its engines, so the value is sent when the user lets go of
+ * the slider (or of the arrow key), not on every step of a drag.
+ */
+function GpuShareSlider({
+  value,
+  onCommit,
+}: {
+  readonly value: number;
+  readonly onCommit: (share: number) => void;
+}) {
+  const [dragging, setDragging] = useState<number | null>(null);
+  const shown = dragging ?? value;
+  const { gpuMemoryShare } = SETTINGS_LIMITS;
+  const commit = () => {
+    if (dragging !== null && dragging !== value) onCommit(dragging);
+    setDragging(null);
+  };
+  return (
+    <label>
+      Graphics memory OpenGateway may use: <strong>{formatPercent(shown)}</strong>
+      <input
+        type="range"
+        min={gpuMemoryShare.min * 100}
+        max={gpuMemoryShare.max * 100}
+        step={5}
+        value={Math.round(shown * 100)}
+        onChange={(event) => setDragging(Number(event.target.value) / 100)}
+        onPointerUp={commit}
+        onKeyUp={commit}
+        onBlur={commit}
+      />
+    </label>
+  );
+}
+
 function ContributionSettings() {
   const settings = useApp((state) => state.settings);
   const update = useApp((state) => state.updateSettings);
@@ -13,7 +56,7 @@ function ContributionSettings() {
   const pause = useApp((state) => state.pause);
   const resume = useApp((state) => state.resume);
   if (!settings) return <p className="empty">Settings are not loaded yet.</p>;
-  const { idleMinutes, gpuMemoryShare, maxConcurrentRequests } = SETTINGS_LIMITS;
+  const { idleMinutes, maxConcurrentRequests } = SETTINGS_LIMITS;
   return (
     <section className="card" aria-labelledby="contributing-heading">
       <h3 id="contributing-heading">Contributing</h3>
@@ -38,53 +81,46 @@ function ContributionSettings() {
       </label>
       <label>
         Start after this many minutes without use
-        <input
-          type="number"
-          min={idleMinutes.min}
-          max={idleMinutes.max}
+        <select
           value={settings.idleMinutes}
           disabled={!settings.idleOnly}
-          onChange={(event) => {
-            const value = Number(event.target.value);
-            if (Number.isInteger(value) && value >= idleMinutes.min && value <= idleMinutes.max)
-              void update({ idleMinutes: value });
-          }}
-        />
+          onChange={(event) => void update({ idleMinutes: Number(event.target.value) })}
+        >
+          {withCurrent(IDLE_MINUTE_CHOICES, settings.idleMinutes)
+            .filter((value) => value >= idleMinutes.min && value <= idleMinutes.max)
+            .map((value) => (
+              <option key={value} value={value}>
+                {value} minutes
+              </option>
+            ))}
+        </select>
       </label>
 
-      <label>
-        Graphics memory OpenGateway may use: <strong>{formatPercent(settings.gpuMemoryShare)}</strong>
-        <input
-          type="range"
-          min={gpuMemoryShare.min * 100}
-          max={gpuMemoryShare.max * 100}
-          step={5}
-          value={Math.round(settings.gpuMemoryShare * 100)}
-          onChange={(event) => void update({ gpuMemoryShare: Number(event.target.value) / 100 })}
-        />
-      </label>
+      <GpuShareSlider
+        value={settings.gpuMemoryShare}
+        onCommit={(share) => void update({ gpuMemoryShare: share })}
+      />
       <p className="hint">
         Lower it if games or other apps need your graphics card. Bigger models may then not fit.
       </p>
 
       <label>
         Requests answered at the same time
-        <input
-          type="number"
-          min={maxConcurrentRequests.min}
-          max={maxConcurrentRequests.max}
+        <select
           value={settings.maxConcurrentRequests}
-          onChange={(event) => {
-            const value = Number(event.target.value);
-            if (
-              Number.isInteger(value) &&
-              value >= maxConcurrentRequests.min &&
-              value <= maxConcurrentRequests.max
-            )
-              void update({ maxConcurrentRequests: value });
-          }}
-        />
+          onChange={(event) => void update({ maxConcurrentRequests: Number(event.target.value) })}
+        >
+          {Array.from(
+            { length: maxConcurrentRequests.max - maxConcurrentRequests.min + 1 },
+            (_, index) => maxConcurrentRequests.min + index,
+          ).map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </select>
       </label>
+      <p className="hint">More answers at once earn more but make this computer busier.</p>
 
       {settings.startAtLogin !== null && (
         <label className="check">
