@@ -34,7 +34,7 @@ describe('createContractClient', () => {
     const client = createContractClient(
       transportReplying({ ok: false, error: { kind: 'expected', message: 'Balance below 1,000' } }),
     );
-    await expect(client.call('pause')).rejects.toMatchObject({
+    await expect(client.call('pause', {})).rejects.toMatchObject({
       kind: 'expected',
       message: 'Balance below 1,000',
     });

@@ -40,7 +40,7 @@ describe('dispatchCall', () => {
       pause: () => Promise.reject(new LowBalance('Balance below 1,000')),
       resume: () => Promise.reject(new TypeError('x is undefined')),
     };
-    expect(await dispatchCall(handlers, 'pause', null, context, { onInternalError })).toEqual({
+    expect(await dispatchCall(handlers, 'pause', {}, context, { onInternalError })).toEqual({
       ok: false,
       error: { kind: 'expected', message: 'Balance below 1,000' },
     });
@@ -66,6 +66,7 @@ describe('dispatchCall', () => {
       sendChat: { requestId: 'request-1', model: 'model-a-simulated', messages: [], maxTokens: 10 },
       cancelChat: { requestId: 'request-1' },
       updateSettings: {},
+      pause: {},
     };
     for (const name of CALL_NAMES) {
       if (name === 'installUpdate') continue;
