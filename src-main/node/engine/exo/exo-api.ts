@@ -71,6 +71,12 @@ export class ExoApi {
     });
   }
 
+  /** True when the pre-rewrite exo answers here (its `GET /healthcheck` → `{"status":"ok"}`). */
+  async isLegacyExo(signal?: AbortSignal): Promise<boolean> {
+    const body = await this.#http.request('/healthcheck', { signal, timeoutMs: 1_500 });
+    return body !== null && typeof body === 'object' && (body as { status?: unknown }).status === 'ok';
+  }
+
   /** Every model card EXO knows (downloaded or not). */
   async models(signal?: AbortSignal): Promise<string[]> {
     return decodeModelList(await this.#http.request('/models', { signal }), 'EXO');

@@ -192,11 +192,7 @@ export class ExoEngine extends EngineBase {
       // Not the rewrite; old exo answered GET /healthcheck with {"status":"ok"}.
     }
     try {
-      const health = await fetch(`${this.apiUrl}/healthcheck`, {
-        signal: AbortSignal.any([signal, AbortSignal.timeout(1_500)]),
-      });
-      const body = (await health.json()) as { status?: unknown };
-      return health.ok && body.status === 'ok' ? 'legacy' : 'none';
+      return (await this.#api.isLegacyExo(signal)) ? 'legacy' : 'none';
     } catch {
       return 'none';
     }
