@@ -21,6 +21,7 @@ import type { MemberChange } from './membership/membership-view.ts';
 import { NetworkConfigMissingError } from './network-config/errors.ts';
 import { loadNetworkConfigFile } from './network-config/load-network-config.ts';
 import { serializeSignedNetworkConfig } from './network-config/sign-network-config.ts';
+import { NetworkChangeWatcher, type NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
 import { P2pService, parseMultiaddr } from './p2p/p2p-service.ts';
 import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
 import { openAiRoutes } from './api/openai/openai-routes.ts';
@@ -83,6 +84,8 @@ export interface NodeOptions {
   readonly identity?: IdentityInit;
   readonly profile?: ProfileInit;
   readonly geo?: Omit<GeoInit, 'override'>;
+  /** How network changes are noticed (tests inject interface lists). */
+  readonly networkChange?: NetworkChangeWatcherInit;
   /** Hands `/api/ws` upgrades to the WebSocket contract endpoint. */
   readonly wsUpgrade?: ApiUpgradeHandler;
   /** Engines, capacity and request routing (EXO found on the machine by default). */
@@ -244,6 +247,12 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
         this.#log(`geo: could not record an observed address: ${String(error)}`);
       });
     });
+    const watcher = new NetworkChangeWatcher(options.networkChange);
+    watcher.addEventListener('change', (event) => {
+      void this.#onNetworkChanged(event.detail);
+    });
+    await watcher.start();
+    this.#started.push(watcher);
     await this.#waitForBootstrap(p2p, bootstrap.length, signal);
     const decision = geo.decision;
     this.#log(`geo: region ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
@@ -369,6 +378,20 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     );
     this.#step('heartbeat');
     if (this.#status.status !== 'paused') this.#setReady();
+  }
+
+  /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */
+  async #onNetworkChanged(addresses: readonly string[]): Promise<void> {
+    const p2p = this.#p2p;
+    const geo = this.#geo;
+    if (p2p === null || geo === null || this.#stopping) return;
+    this.#log(`network: interfaces changed (${addresses.join(', ') || 'none'}); deciding the region again`);
+    try {
+      for (const peer of p2p.resetObservedAddresses()) await geo.forgetPeer(peer);
+      await geo.redecide();
+    } catch (error) {
+      this.#log(`geo: deciding again after a network change failed: ${String(error)}`);
+    }
   }
 
   async #onRegionChanged(decision: RegionDecision): Promise<void> {

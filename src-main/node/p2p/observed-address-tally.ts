@@ -49,6 +49,11 @@ export class ObservedAddressTally {
     return counts;
   }
 
+  /** The peers whose observation currently counts. */
+  peers(): string[] {
+    return [...this.#byPeer.keys()];
+  }
+
   /** Forget everything: the network changed and old observations describe the old one. */
   clear(): void {
     this.#byPeer.clear();

@@ -270,9 +270,11 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     return this.#tally.counts();
   }
 
-  /** Forget observed addresses, e.g. after the network changed. */
-  resetObservedAddresses(): void {
+  /** Forget observed addresses after the network changed; returns the peers whose observations were dropped. */
+  resetObservedAddresses(): string[] {
+    const peers = this.#tally.peers();
     this.#tally.clear();
+    return peers;
   }
 
   listenAddresses(): string[] {

@@ -1,0 +1,84 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeApiEndpoint } from '../../../src-main/node/api/api-endpoint-file.ts';
+import { initNetwork } from '../../../src-main/node/network-config/init-network.ts';
+import { NodeAlreadyRunningError, OpenGatewayNode, type NodeOptions } from '../../../src-main/node/node.ts';
+
+let root: string;
+let configPath: string;
+const nodes: OpenGatewayNode[] = [];
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'og-node-'));
+  configPath = (await initNetwork({ outDir: join(root, 'net'), founders: 1, threshold: 1 })).configPath;
+});
+
+afterEach(async () => {
+  await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
+  await rm(root, { recursive: true, force: true });
+});
+
+function node(options: Partial<NodeOptions> & { addresses?: () => string[] } = {}): OpenGatewayNode {
+  const { addresses, ...rest } = options;
+  const created = new OpenGatewayNode({
+    dataDir: join(root, 'data'),
+    networkConfigPath: configPath,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    region: 'europe',
+    serveTiers: ['model-a'],
+    heartbeatIntervalMs: 300,
+    ...(addresses ? { networkChange: { intervalMs: 50, addresses } } : {}),
+    ...rest,
+  });
+  nodes.push(created);
+  return created;
+}
+
+describe('the node (composition root)', { timeout: 90_000 }, () => {
+  it('onboards to ready, reports its state, and decides the region again when the network changes', async () => {
+    const lines: string[] = [];
+    let addresses = ['192.168.1.20'];
+    const first = node({ log: (line) => lines.push(line), addresses: () => addresses });
+    const steps: string[] = [];
+    first.addEventListener('status', (event) => {
+      const status = event.detail;
+      steps.push(status.status === 'onboarding' ? status.step : status.status);
+    });
+    await first.start();
+    expect(steps).toEqual(['identity', 'profile', 'geo', 'qualify', 'join', 'heartbeat', 'ready']);
+    const report = first.report();
+    expect(report.state).toMatchObject({ status: 'ready', clusters: 1 });
+    expect(report.region).toMatchObject({ region: 'europe', source: 'override' });
+    expect(report.clusters.find((c) => c.key === 'europe/model-a')?.serving).toBe(true);
+    expect((await stat(first.locations.apiEndpoint)).mode & 0o777).toBe(0o600);
+
+    addresses = ['10.9.8.7'];
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lines.some((line) => line.includes('network: interfaces changed (10.9.8.7)'))).toBe(true);
+
+    await first.stop();
+    await expect(stat(first.locations.apiEndpoint)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses a second node on the same data directory', async () => {
+    const first = node();
+    await first.start();
+    // Pretend the first node is another process: its api.json names a live pid that is not ours.
+    await writeApiEndpoint(first.locations.apiEndpoint, { url: first.api!.url, pid: process.ppid });
+    await expect(node().start()).rejects.toThrow(NodeAlreadyRunningError);
+  });
+
+  it('starts with the stored network config the second time, and says clearly when there is none', async () => {
+    const first = node();
+    await first.start();
+    await first.stop();
+    const again = node({ networkConfigPath: undefined });
+    await again.start();
+    expect(again.networkConfig?.networkId).toBe(first.networkConfig?.networkId);
+    await again.stop();
+    const fresh = new OpenGatewayNode({ dataDir: join(root, 'empty'), region: 'europe' });
+    await expect(fresh.start()).rejects.toThrow(/no network config: pass --network-config/);
+  });
+});
