@@ -94,6 +94,27 @@ for (const key of keys) {
   });
   nodes.push(node);
 }
+// Let the DHT connect the nodes first (bounded), so the membership numbers are not the DHT's start-up storm.
+const settleTarget = Math.min(6, N);
+const settleStart = performance.now();
+while (
+  performance.now() - settleStart < 60_000 &&
+  !nodes.every((node) => node.p2p.connectionCount() >= settleTarget)
+) {
+  await sleep(100);
+}
+const settledMs = performance.now() - settleStart;
+log(
+  `network settled after ${Math.round(settledMs)} ms (${nodes.filter((n) => n.p2p.connectionCount() >= settleTarget).length}/${N} nodes with ≥ ${settleTarget} connections)`,
+);
+// Baseline: the same nodes, connected but not in any cluster (DHT upkeep, gossipsub and connection pings).
+const idleCpuBefore = process.cpuUsage();
+const idleStart = performance.now();
+await sleep(HEARTBEAT_MS);
+const idleCpu = process.cpuUsage(idleCpuBefore);
+const idleCpuMsPerNodePerSec =
+  (idleCpu.user + idleCpu.system) / 1000 / N / ((performance.now() - idleStart) / 1000);
+log(`idle baseline: ${idleCpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s`);
 // All nodes join at once, so "start" is one instant for every node.
 await Promise.all(
   nodes.map((node) => node.membership.join({ region: 'asia', serve: [TIER], watch: [TIER] })),
@@ -211,6 +232,7 @@ const result = {
   layout: `${N} nodes + 1 bootstrap in one process, loopback TCP, ${DHT ? 'with' : 'without'} DHT`,
   nodes: N,
   heartbeatMs: HEARTBEAT_MS,
+  settledMs: Math.round(settledMs),
   meshFormedMs: meshFormedMs === null ? null : Math.round(meshFormedMs),
   convergedMs: Math.round(convergedMs),
   convergedIntervals: Number((convergedMs / HEARTBEAT_MS).toFixed(2)),
@@ -227,6 +249,12 @@ const result = {
   expectedMsgsPerNodePerSec: Number(((N - 1) / (HEARTBEAT_MS / 1000)).toFixed(2)),
   cpuMsPerNodePerSec: Number(cpuMsPerNodePerSec.toFixed(2)),
   cpuMsPerDelivery: Number((cpuMsTotal / Math.max(1, deliveries)).toFixed(3)),
+  idleCpuMsPerNodePerSec: Number(idleCpuMsPerNodePerSec.toFixed(2)),
+  heartbeatCpuMsPerDelivery: Number(
+    (Math.max(0, cpuMsPerNodePerSec - idleCpuMsPerNodePerSec) / Math.max(0.001, msgsPerNodePerSec)).toFixed(
+      3,
+    ),
+  ),
   eventLoopUtilization: Number(elu.toFixed(2)),
   rssMbPerNode: Number(rssMbPerNode.toFixed(1)),
   connectionsPerNode: Number(connectionsPerNode.toFixed(1)),
