@@ -372,6 +372,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
     const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
     await membership.join({ region, serve, watch: [...known] }, { signal });
+    if (this.#status.status === 'onboarding') this.#step('engines');
     await this.#routing?.serve(region, serve);
     this.#log(
       `join: ${region} serving ${serve.length > 0 ? serve.join(', ') : 'no tier'}; watching ${[...known].join(', ')}`,

@@ -47,7 +47,7 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
       steps.push(status.status === 'onboarding' ? status.step : status.status);
     });
     await first.start();
-    expect(steps).toEqual(['identity', 'profile', 'geo', 'qualify', 'join', 'heartbeat', 'ready']);
+    expect(steps).toEqual(['identity', 'profile', 'geo', 'qualify', 'join', 'engines', 'heartbeat', 'ready']);
     const report = first.report();
     expect(report.state).toMatchObject({ status: 'ready', clusters: 1 });
     expect(report.region).toMatchObject({ region: 'europe', source: 'override' });
