@@ -124,8 +124,10 @@ export async function startDouble(
     } catch {
       // not up yet
     }
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
       throw new Error(`the EXO double did not start: ${stderr}`);
+    }
     await new Promise((done) => setTimeout(done, 50));
   }
   return {
