@@ -120,6 +120,7 @@ const double = spawn(
     String(RATE),
     '--double-load-step-ms',
     '5',
+    '--double-exit-with-parent',
   ],
   { stdio: 'ignore' },
 );

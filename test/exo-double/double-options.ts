@@ -48,6 +48,8 @@ export interface DoubleOptions {
   readonly shutdownMs: number;
   /** Keep-alive comment interval while a chat waits or streams slowly. */
   readonly keepAliveMs: number;
+  /** Exit when the process that started the double goes away (tests and benchmarks never leave it behind). */
+  readonly exitWithParent: boolean;
 }
 
 const NAMES = [
@@ -74,6 +76,7 @@ const NAMES = [
   'fault-requests',
   'shutdown-ms',
   'keep-alive-ms',
+  'exit-with-parent',
 ] as const;
 type Name = (typeof NAMES)[number];
 
@@ -98,7 +101,11 @@ export function parseDoubleOptions(
     if (!(NAMES as readonly string[]).includes(flag))
       throw new Error(`unknown double option --double-${flag}`);
     const name = flag as Name;
-    const isSwitch = name === 'hang' || name === 'refuse-placement' || name === 'drop-placement';
+    const isSwitch =
+      name === 'hang' ||
+      name === 'refuse-placement' ||
+      name === 'drop-placement' ||
+      name === 'exit-with-parent';
     const value = inline ?? (isSwitch ? 'true' : argv[++i]);
     if (value === undefined) throw new Error(`--double-${name} needs a value`);
     raw.set(name, value);
@@ -151,6 +158,7 @@ export function parseDoubleOptions(
       faultRequests: ordinals('fault-requests'),
       shutdownMs: number('shutdown-ms', 100),
       keepAliveMs: number('keep-alive-ms', 10_000),
+      exitWithParent: flag('exit-with-parent'),
     },
   };
 }

@@ -22,6 +22,13 @@ import { SimulatedCluster } from './simulated-cluster.ts';
 
 const { options, exoArgs } = parseDoubleOptions(process.argv.slice(2), process.env);
 
+if (options.exitWithParent) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 500).unref();
+}
+
 if (exoArgs.includes('-h') || exoArgs.includes('--help')) {
   process.stdout.write(helpText(options.generation));
   process.exit(0);
