@@ -26,9 +26,9 @@ export function createFailedNodeHandle(message: string, dataDir: string, version
       getClusters: () => Promise.resolve([]),
       getClusterMembers: () => Promise.resolve([]),
       getEngineLogs: () => Promise.resolve({ lines: [] }),
-      getBalance: () =>
-        Promise.resolve({ available: 0, reserved: 0, earned: 0, spent: 0, minimumToRequest: 1000 }),
-      getEarnings: () => Promise.resolve({ series: [], recent: [] }),
+      // Not running means not known: no made-up zero balance.
+      getBalance: () => Promise.resolve(null),
+      getEarnings: () => Promise.resolve(null),
       getChatModels: () => Promise.resolve([]),
       estimateChat: () => Promise.resolve(notRunning()),
       sendChat: () => Promise.resolve(notRunning()),

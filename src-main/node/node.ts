@@ -1,6 +1,7 @@
 // The composition root (DESIGN.md §3–§4): builds the node's services, runs onboarding
 // (identity → profile → p2p → geo → qualify → join → heartbeat → ready), stops them in reverse order, and
 // reports one status union. A failed start stops whatever already started.
+import { fileURLToPath } from 'node:url';
 import { TypedEventEmitter } from '@libp2p/interface';
 import { writeFileAtomic } from './storage/atomic-write.ts';
 import { ensureDataDir } from './storage/data-dir.ts';
@@ -9,10 +10,11 @@ import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import { allBootstrapAddresses } from '../../src-shared/network-config/index.ts';
 import { CONFIG_TOPIC, FRAUD_TOPIC, ledgerTopic, membersTopic } from '../../src-shared/protocol/index.ts';
 import { REGION_IDS, type RegionDecision, type RegionId } from '../../src-shared/regions/index.ts';
-import type { TierQualification } from '../../src-shared/tiers/index.ts';
+import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
 import { ApiServer, type ApiRoute, type ApiUpgradeHandler } from './api/api-server.ts';
 import { readApiEndpoint, removeApiEndpoint, writeApiEndpoint } from './api/api-endpoint-file.ts';
 import { loadOrCreateApiKey } from './api/api-key.ts';
+import { createContractWsEndpoint } from './api/ws/contract-ws-endpoint.ts';
 import { GeoService, type GeoInit } from './geo/geo-service.ts';
 import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
@@ -27,6 +29,8 @@ import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
 import { openAiRoutes } from './api/openai/openai-routes.ts';
 import type { EngineState } from './engine/engine.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
+import { createNodeContract, type NodeContract } from './ui-contract/node-contract.ts';
+import { readNodeSettings } from './ui-contract/node-settings.ts';
 
 /** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
 export type NodeStatus =
@@ -86,8 +90,12 @@ export interface NodeOptions {
   readonly geo?: Omit<GeoInit, 'override'>;
   /** How network changes are noticed (tests inject interface lists). */
   readonly networkChange?: NetworkChangeWatcherInit;
-  /** Hands `/api/ws` upgrades to the WebSocket contract endpoint. */
+  /** Hands `/api/ws` upgrades to this handler instead of the node's own contract endpoint. */
   readonly wsUpgrade?: ApiUpgradeHandler;
+  /** Who shows the UI: the desktop app adds idle-only mode, start at login and updates. Default headless. */
+  readonly shell?: 'headless' | 'desktop';
+  /** The built dashboard served at `/` of the local API (default: out/renderer-web of this checkout). */
+  readonly dashboardDir?: string;
   /** Engines, capacity and request routing (EXO found on the machine by default). */
   readonly routing?: RoutingInit;
 }
@@ -95,6 +103,15 @@ export interface NodeOptions {
 export interface NodeEvents {
   status: CustomEvent<NodeStatus>;
   'member-change': CustomEvent<MemberChange>;
+  'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
+}
+
+/** Where `npm run build` puts the browser build of the renderer. */
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../out/renderer-web', import.meta.url));
+
+/** A call that needs a started node came before start() got that far. */
+export class NodeNotStartedError extends ExpectedError {
+  override readonly name = 'NodeNotStartedError';
 }
 
 /** Another node process already serves this data directory. */
@@ -113,6 +130,8 @@ interface Stoppable {
 
 export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   readonly locations: Locations;
+  /** The ipc contract over this node (served on `/api/ws`, and by the desktop app over Electron IPC). */
+  readonly contract: NodeContract;
   readonly #options: NodeOptions;
   readonly #log: (line: string) => void;
   readonly #started: Stoppable[] = [];
@@ -121,6 +140,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   #identity: IdentityService | null = null;
   #p2p: P2pService | null = null;
   #geo: GeoService | null = null;
+  #profile: ProfileService | null = null;
   #membership: MembershipService | null = null;
   #routing: RoutingService | null = null;
   #api: ApiServer | null = null;
@@ -132,6 +152,10 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#options = options;
     this.locations = locationsFor(options.dataDir);
     this.#log = options.log ?? (() => {});
+    this.contract = createNodeContract(this, {
+      shell: options.shell ?? 'headless',
+      onInternalError: (error, what) => this.#log(`ui: ${what} failed: ${String(error)}`),
+    });
   }
 
   get status(): NodeStatus {
@@ -156,6 +180,20 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
 
   get api(): ApiServer | null {
     return this.#api;
+  }
+
+  /** What this machine has (null until the first scan). */
+  get profile(): ResourceProfile | null {
+    return this.#profile?.profile ?? null;
+  }
+
+  /** The user's region choice (null: detect it again); the node re-joins when the region changes. */
+  async setRegion(region: RegionId | null): Promise<RegionDecision> {
+    const geo = this.#geo;
+    if (geo === null)
+      throw new NodeNotStartedError('the node has not decided its region yet; try again shortly');
+    await geo.setOverride(region);
+    return geo.decision;
   }
 
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -186,12 +224,21 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#log(`identity: peer id ${identity.peerId.toString()}${identity.created ? ' (new)' : ''}`);
     this.#log(`network: ${this.#config.networkId} (revision ${this.#config.revision})`);
 
+    const stored = await readNodeSettings(locations.settings);
     const apiKey = await loadOrCreateApiKey(locations.apiKey);
+    const endpoint = options.wsUpgrade
+      ? null
+      : createContractWsEndpoint({
+          handlers: this.contract.handlers,
+          notifications: this.contract.notifications,
+          onInternalError: (error, call) => this.#log(`ui: ${call} failed: ${String(error)}`),
+        });
     const api = new ApiServer(
       {
         apiKey,
         routes: this.#routes(),
-        ...(options.wsUpgrade ? { upgrade: options.wsUpgrade } : {}),
+        upgrade: options.wsUpgrade ?? endpoint ?? undefined,
+        staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
         onInternalError: (error, route) => this.#log(`api: ${route} failed: ${String(error)}`),
       },
       { port: options.apiPort ?? 0 },
@@ -204,6 +251,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
         await removeApiEndpoint(locations.apiEndpoint);
       },
     });
+    // Dashboards are told the node is going (1001) before the server closes.
+    if (endpoint) this.#started.push({ stop: () => endpoint.close() });
     await writeApiEndpoint(locations.apiEndpoint, { url: api.url, pid: process.pid });
     this.#log(`api: ${api.url} (key in ${locations.apiKey})`);
     signal?.throwIfAborted();
@@ -211,6 +260,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#step('profile');
     const profile = new ProfileService({ locations }, options.profile);
     await profile.start({ signal });
+    this.#profile = profile;
     this.#started.push(profile);
 
     const bootstrap = [...new Set([...allBootstrapAddresses(this.#config), ...(options.bootstrap ?? [])])];
@@ -237,7 +287,9 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#started.push(p2p);
     this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
 
-    const geo = new GeoService({ locations }, { ...options.geo, override: options.region ?? null });
+    // A --region given now wins; otherwise the choice the user made in the UI last time.
+    const override = options.region ?? stored?.regionOverride ?? null;
+    const geo = new GeoService({ locations }, { ...options.geo, override });
     await geo.start();
     this.#geo = geo;
     this.#started.push(geo);
@@ -291,9 +343,11 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       );
     });
     const config = this.#config;
+    // The contributor's cap from the UI applies unless the command line set one.
+    const capacityPerTier = options.routing?.capacityPerTier ?? stored?.maxConcurrentRequests;
     const routing = new RoutingService(
       { libp2p: p2p.libp2p, membership, locations, config: () => this.#config ?? config },
-      options.routing,
+      { ...options.routing, ...(capacityPerTier !== undefined ? { capacityPerTier } : {}) },
     );
     await routing.start();
     this.#routing = routing;
@@ -307,6 +361,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
             ? `: ${state.reason}`
             : '';
       this.#log(`engine: ${clusterId} ${state.status}${detail}`);
+      this.safeDispatchEvent('engine:state', { detail: event.detail });
     });
     geo.addEventListener('region:changed', (event) => {
       void this.#onRegionChanged(event.detail);
@@ -332,6 +387,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#log('stopping: leaving clusters and closing connections');
+    this.contract.close();
     await this.#stopStarted();
     this.#log('stopped');
   }

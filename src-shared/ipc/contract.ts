@@ -22,7 +22,7 @@ import { balanceSchema, earningsInputSchema, earningsSchema } from './earnings.t
 import { nodeStatusSchema, onboardingSchema, pauseInputSchema } from './node-status.ts';
 import { regionInfoSchema, setRegionInputSchema } from './region.ts';
 import { resourcesSchema } from './resources.ts';
-import { none, type Infer, type Schema } from './schema.ts';
+import { none, nullable, type Infer, type Schema } from './schema.ts';
 import { settingsPatchSchema, settingsSchema } from './settings.ts';
 
 interface CallSpec {
@@ -48,8 +48,10 @@ export const IPC_CALLS = {
   getClusters: call(none, clustersSchema),
   getClusterMembers: call(clusterMembersInputSchema, clusterMembersSchema),
   getEngineLogs: call(engineLogsInputSchema, engineLogsSchema),
-  getBalance: call(none, balanceSchema),
-  getEarnings: call(earningsInputSchema, earningsSchema),
+  /** Null while this node keeps no ledger: the balance is not known, and no number is made up. */
+  getBalance: call(none, nullable(balanceSchema)),
+  /** Null for the same reason as getBalance. */
+  getEarnings: call(earningsInputSchema, nullable(earningsSchema)),
   getChatModels: call(none, chatModelsSchema),
   estimateChat: call(chatEstimateInputSchema, chatEstimateSchema),
   /** Starts a request; its reply arrives as `chat` notifications carrying the same requestId. */

@@ -45,7 +45,8 @@ export class TrayController {
     this.#render();
   }
 
-  setBalance(balance: Balance): void {
+  /** Null: the node keeps no ledger yet, so there is no balance to show. */
+  setBalance(balance: Balance | null): void {
     this.#balance = balance;
     this.#render();
   }

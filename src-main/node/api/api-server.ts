@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiPortInUseError } from './errors.ts';
+import { isApiPath, serveStaticFile } from './static-files.ts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -37,6 +38,8 @@ export interface ApiServerComponents {
   /** `"GET /api/status"` → handler. */
   readonly routes: ReadonlyMap<string, ApiRoute>;
   readonly upgrade?: ApiUpgradeHandler;
+  /** The built dashboard, served without a key at every GET outside /api and /v1. */
+  readonly staticDir?: string;
   /** Unexpected handler failures, to log with context. */
   readonly onInternalError?: (error: unknown, route: string) => void;
 }
@@ -122,6 +125,16 @@ export class ApiServer {
       return send(res, 400, error('bad request line', 'invalid_request_error'));
     }
     if (!this.#hostAllowed(req)) return send(res, 403, error('host not allowed', 'permission_error'));
+    const staticDir = this.#components.staticDir;
+    if (staticDir !== undefined && (method === 'GET' || method === 'HEAD') && !isApiPath(url.pathname)) {
+      // The page holds no secret; it gets the key from its #fragment, which browsers never send.
+      try {
+        return await serveStaticFile(staticDir, url.pathname, method, res);
+      } catch (failure) {
+        this.#components.onInternalError?.(failure, `${method} ${url.pathname}`);
+        return send(res, 500, error('internal error', 'api_error'));
+      }
+    }
     if (!this.#keyMatches(keyFromHeaders(req))) {
       return send(res, 401, error('missing or wrong API key', 'authentication_error'));
     }

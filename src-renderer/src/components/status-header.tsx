@@ -24,7 +24,7 @@ export function StatusHeader() {
       </div>
       <div className="status-side">
         <p className="status-balance" data-testid="header-balance">
-          {balance ? formatTokens(balance.available) : '—'}
+          {balance ? formatTokens(balance.available) : status ? 'Balance not available yet' : '—'}
         </p>
         {paused ? (
           <button type="button" className="primary" disabled={!canToggle} onClick={() => void resume()}>

@@ -5,6 +5,8 @@ import { useApp } from '../store/use-app.ts';
 export function EarningsPage() {
   const balance = useApp((state) => state.balance);
   const earnings = useApp((state) => state.earnings);
+  // Everything loads together, so a known status with no balance means the node keeps no ledger yet.
+  const loaded = useApp((state) => state.status !== null);
   return (
     <div className="page">
       <h2>Earnings</h2>
@@ -33,7 +35,11 @@ export function EarningsPage() {
           </section>
         </div>
       ) : (
-        <p className="empty">No balance yet.</p>
+        <p className="empty" data-testid="balance-unavailable">
+          {loaded
+            ? 'Balance not available yet: this node does not keep a ledger of earnings and spending yet.'
+            : 'No balance yet.'}
+        </p>
       )}
       <section className="card" aria-labelledby="chart-heading">
         <h3 id="chart-heading">Balance over time</h3>

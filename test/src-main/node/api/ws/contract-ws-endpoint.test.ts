@@ -111,7 +111,7 @@ describe('the contract over /api/ws', () => {
     const last = events.at(-1);
     expect(last?.type).toBe('done');
     const after = await client.call('getBalance');
-    expect(last?.type === 'done' && before.available - after.available).toBe(
+    expect(last?.type === 'done' && before!.available - after!.available).toBe(
       last?.type === 'done' && last.cost,
     );
   });

@@ -1,0 +1,259 @@
+// The contract as a dashboard sees it: a real node (libp2p, membership, routing, the EXO double as its engine
+// process) behind its own local API, driven through /api/ws by the renderer's WebSocket transport.
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ContractCallError,
+  createContractClient,
+  type ChatEvent,
+  type ClusterView,
+  type ContractClient,
+  type Notification,
+} from '../../../../src-shared/ipc/index.ts';
+import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
+import { OpenGatewayNode } from '../../../../src-main/node/node.ts';
+import { readNodeSettings } from '../../../../src-main/node/ui-contract/node-settings.ts';
+import {
+  createWebSocketTransport,
+  type WebSocketTransport,
+} from '../../../../src-renderer/src/transport/websocket-transport.ts';
+import { EXO_LAUNCHER } from '../engine/engine-test-kit.ts';
+
+let root: string;
+let node: OpenGatewayNode;
+let transport: WebSocketTransport;
+let client: ContractClient;
+const notifications: Notification[] = [];
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  // Bounded by the test's timeout; polls what a dashboard would see.
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!node) throw new Error(`gave up waiting for ${what}`);
+  }
+}
+
+function chatEvents(requestId: string): ChatEvent[] {
+  return notifications.flatMap((entry) =>
+    entry.name === 'chat' && entry.payload.requestId === requestId ? [entry.payload] : [],
+  );
+}
+
+function ended(requestId: string): Promise<ChatEvent> {
+  return waitFor(`the end of ${requestId}`, () =>
+    chatEvents(requestId).find((event) => event.type === 'done' || event.type === 'failed'),
+  );
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'og-ui-contract-'));
+  const network = await initNetwork({ outDir: join(root, 'net'), founders: 1, threshold: 1 });
+  await mkdir(join(root, 'dashboard'));
+  await writeFile(join(root, 'dashboard', 'index.html'), '<!doctype html><title>dashboard</title>');
+  node = new OpenGatewayNode({
+    dataDir: join(root, 'data'),
+    networkConfigPath: network.configPath,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    region: 'europe',
+    serveTiers: ['model-a'],
+    heartbeatIntervalMs: 300,
+    dashboardDir: join(root, 'dashboard'),
+    routing: {
+      engine: {
+        kind: 'exo',
+        simulated: true,
+        exoPath: EXO_LAUNCHER,
+        env: {
+          EXO_DOUBLE_NODE: process.execPath,
+          EXO_DOUBLE_TOKEN_RATE: '100',
+          EXO_DOUBLE_LOAD_STEP_MS: '5',
+        },
+      },
+    },
+  });
+  await node.start();
+  const key = (await readFile(node.locations.apiKey, 'utf8')).trim();
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  transport = createWebSocketTransport({
+    url: `${node.api!.url.replace('http', 'ws')}/api/ws`,
+    apiKey: key,
+    minRetryMs: 60_000,
+    onStateChange: (state) => {
+      if (state.state === 'open') opened();
+    },
+  });
+  await open;
+  client = createContractClient(transport);
+  client.subscribe((notification) => notifications.push(notification));
+}, 60_000);
+
+afterAll(async () => {
+  transport?.stop();
+  await node?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+const readyCluster = async (): Promise<ClusterView> =>
+  waitFor('a ready engine', async () =>
+    (await client.call('getClusters')).find((cluster) => cluster.engine?.state === 'ready'),
+  );
+
+describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
+  it('shows the status, the region and how it was chosen, tiers with reasons, and its cluster', async () => {
+    expect(await client.call('getStatus')).toMatchObject({ status: 'ready', clusters: 1 });
+    expect(await client.call('getRegion')).toMatchObject({ region: 'europe', source: 'override' });
+    const resources = await client.call('getResources');
+    expect(resources.profile?.cpuCores).toBeGreaterThan(0);
+    expect(resources.tiers.map((tier) => tier.tier)).toEqual(['model-a', 'model-b', 'model-c', 'model-d']);
+    for (const tier of resources.tiers) expect(tier.qualified || tier.reasons.length > 0).toBe(true);
+    const onboarding = await client.call('getOnboarding');
+    expect(onboarding.every((step) => step.state === 'done')).toBe(true);
+
+    const cluster = await readyCluster();
+    expect(cluster).toMatchObject({
+      id: 'europe/model-a',
+      membership: 'joined',
+      members: 1,
+      readyMembers: 1,
+      engine: { kind: 'simulator', state: 'ready' },
+    });
+    const members = await client.call('getClusterMembers', { clusterId: 'europe/model-a' });
+    expect(members).toEqual([expect.objectContaining({ self: true, state: 'ready' })]);
+    const log = await client.call('getEngineLogs', { clusterId: 'europe/model-a', lines: 5 });
+    expect(log.lines.length).toBeGreaterThan(0);
+    expect(log.lines.length).toBeLessThanOrEqual(5);
+    // The engine becoming ready reached the dashboard as a notification, not only through a call.
+    await waitFor('a clusters notification with the ready engine', () =>
+      notifications.find(
+        (entry) => entry.name === 'clusters' && entry.payload.some((view) => view.engine?.state === 'ready'),
+      ),
+    );
+  });
+
+  it('says the balance is not known instead of making one up', async () => {
+    expect(await client.call('getBalance')).toBeNull();
+    expect(await client.call('getEarnings', { limit: 10 })).toBeNull();
+  });
+
+  it('streams a chat reply from the simulated engine, priced from the tier', async () => {
+    await readyCluster();
+    const models = await client.call('getChatModels');
+    const modelA = models.find((model) => model.tier === 'model-a')!;
+    expect(modelA.available).toBe(true);
+    const modelD = models.find((model) => model.tier === 'model-d')!;
+    expect(modelD.available).toBe(false);
+    expect(modelD.unavailableReason).toMatch(/No computer in Europe serves Model D/);
+
+    const messages = [{ role: 'user' as const, content: 'Hello network' }];
+    const estimate = await client.call('estimateChat', { model: modelA.id, messages, maxTokens: 16 });
+    expect(estimate.maxCost).toBe(Math.ceil((modelA.pricePer1k * (estimate.promptTokens + 16)) / 1000));
+
+    await client.call('sendChat', { requestId: 'chat-00000001', model: modelA.id, messages, maxTokens: 16 });
+    const end = await ended('chat-00000001');
+    const events = chatEvents('chat-00000001');
+    expect(events[0]).toMatchObject({ type: 'started' });
+    const text = events.flatMap((event) => (event.type === 'delta' ? [event.text] : [])).join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(end.type).toBe('done');
+    if (end.type !== 'done') return;
+    expect(end.completionTokens).toBeGreaterThan(0);
+    expect(end.cost).toBe(Math.ceil((modelA.pricePer1k * (end.promptTokens + end.completionTokens)) / 1000));
+  });
+
+  it('stops a reply on cancelChat, and says which reason a failed request had', async () => {
+    await readyCluster();
+    const model = (await client.call('getChatModels')).find((entry) => entry.tier === 'model-a')!.id;
+    const messages = [{ role: 'user' as const, content: 'Tell me a long story' }];
+    await client.call('sendChat', { requestId: 'chat-00000002', model, messages, maxTokens: 20_000 });
+    await waitFor('the first words', () =>
+      chatEvents('chat-00000002').find((event) => event.type === 'delta'),
+    );
+    expect(await client.call('cancelChat', { requestId: 'chat-00000002' })).toEqual({ cancelled: true });
+    expect(await ended('chat-00000002')).toMatchObject({ type: 'failed', reason: 'cancelled', cost: 0 });
+    expect(await client.call('cancelChat', { requestId: 'chat-00000002' })).toEqual({ cancelled: false });
+
+    const nobody = (await client.call('getChatModels')).find((entry) => entry.tier === 'model-c')!.id;
+    await client.call('sendChat', { requestId: 'chat-00000003', model: nobody, messages, maxTokens: 8 });
+    expect(await ended('chat-00000003')).toMatchObject({ type: 'failed', reason: 'no-capacity' });
+    await expect(
+      client.call('sendChat', { requestId: 'chat-00000004', model: 'no-such-model', messages, maxTokens: 8 }),
+    ).rejects.toMatchObject({ kind: 'expected' });
+  });
+
+  it('keeps the caps in the data folder, and refuses idle-only mode on a headless node', async () => {
+    const settings = await client.call('updateSettings', { maxConcurrentRequests: 4, gpuMemoryShare: 0.5 });
+    expect(settings).toMatchObject({ maxConcurrentRequests: 4, gpuMemoryShare: 0.5, startAtLogin: null });
+    expect(await readNodeSettings(node.locations.settings)).toEqual({
+      maxConcurrentRequests: 4,
+      gpuMemoryShare: 0.5,
+      regionOverride: null,
+    });
+    expect((await stat(node.locations.settings)).mode & 0o777).toBe(0o600);
+    const refused = await client.call('updateSettings', { idleOnly: true }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ContractCallError);
+    expect((refused as ContractCallError).kind).toBe('expected');
+    expect(await client.call('getUpdateState')).toMatchObject({ state: 'unsupported' });
+    expect(await client.call('getAppInfo')).toMatchObject({
+      shell: 'headless',
+      localApi: { url: node.api!.url },
+    });
+  });
+
+  it('pauses (the clusters are left, members see it paused) and resumes', async () => {
+    await readyCluster();
+    expect(await client.call('pause', {})).toMatchObject({ status: 'paused', reason: 'user' });
+    await waitFor('a paused status notification', () =>
+      notifications.find((entry) => entry.name === 'status' && entry.payload.status === 'paused'),
+    );
+    const [cluster] = await client.call('getClusters');
+    expect(cluster).toMatchObject({ membership: 'left', engine: { state: 'stopped' } });
+    expect(await client.call('getClusterMembers', { clusterId: 'europe/model-a' })).toEqual([
+      expect.objectContaining({ self: true, state: 'paused' }),
+    ]);
+    expect(await client.call('resume')).toMatchObject({ status: 'ready' });
+    expect((await readyCluster()).membership).toBe('joined');
+  });
+
+  it('moves to another region on setRegion and remembers the choice', async () => {
+    expect(await client.call('setRegion', { region: 'asia' })).toMatchObject({
+      region: 'asia',
+      source: 'override',
+    });
+    await waitFor('the asia cluster', async () =>
+      (await client.call('getClusters')).find((cluster) => cluster.id === 'asia/model-a'),
+    );
+    expect((await readNodeSettings(node.locations.settings))?.regionOverride).toBe('asia');
+  });
+});
+
+describe('the dashboard at / of the local API', () => {
+  it('serves index.html without a key, with the dashboard CSP; the API still needs its key', async () => {
+    const page = await fetch(`${node.api!.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<title>dashboard</title>');
+    expect((await fetch(`${node.api!.url}/api/status`)).status).toBe(401);
+    expect((await fetch(`${node.api!.url}/v1/models`)).status).toBe(401);
+  });
+
+  it('refuses paths that leave the build folder', async () => {
+    await writeFile(join(root, 'secret.txt'), 'not for browsers');
+    await writeFile(join(root, 'dashboard', '.hidden'), 'not for browsers');
+    for (const path of [
+      '/..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%5csecret.txt',
+      '/.hidden',
+      '/assets/',
+    ]) {
+      const reply = await fetch(`${node.api!.url}${path}`);
+      expect(reply.status, path).toBe(404);
+      expect(await reply.text(), path).not.toContain('not for browsers');
+    }
+  });
+});
