@@ -332,23 +332,45 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
       if (connected.has(peerId)) have += 1;
       else if (!this.#dialing.has(peerId)) candidates.push(peerId);
     }
-    const wanted = Math.min(this.#peerTarget - have, MAX_DIALS_PER_BEAT, candidates.length);
-    for (let i = 0; i < wanted; i += 1) {
-      const pick = candidates.splice(Math.floor(Math.random() * candidates.length), 1)[0]!;
-      let target: PeerId;
-      try {
-        target = peerIdFromString(pick);
-      } catch {
-        continue;
-      }
-      this.#dialing.add(pick);
-      libp2p
-        .dial(target, { signal: AbortSignal.timeout(10_000) })
-        .catch(() => {
-          // Unreachable members are still reachable through the mesh; the dial was only an optimisation.
-        })
-        .finally(() => this.#dialing.delete(pick));
+    const wanted = Math.min(this.#peerTarget - have, MAX_DIALS_PER_BEAT);
+    if (wanted <= 0) return;
+    if (candidates.length >= wanted) {
+      for (let i = 0; i < wanted; i += 1)
+        this.#dial(candidates.splice(randomIndex(candidates.length), 1)[0]!);
+      return;
     }
+    for (const peerId of candidates) this.#dial(peerId);
+    // Too few members known to dial: a node that only reaches the bootstrap node may hear no heartbeat at all.
+    // Peers the DHT told us about (their addresses are in the peer store) get it out of that corner.
+    if (connected.size >= this.#peerTarget) return;
+    void libp2p.peerStore
+      .all()
+      .then((peers) => {
+        const unknown = peers
+          .map((peer) => peer.id.toString())
+          .filter((id) => id !== libp2p.peerId.toString() && !connected.has(id) && !this.#dialing.has(id));
+        for (let i = 0; i < wanted - candidates.length && unknown.length > 0; i += 1)
+          this.#dial(unknown.splice(randomIndex(unknown.length), 1)[0]!);
+      })
+      .catch(() => {
+        // The node is stopping.
+      });
+  }
+
+  #dial(peerId: string): void {
+    let target: PeerId;
+    try {
+      target = peerIdFromString(peerId);
+    } catch {
+      return;
+    }
+    this.#dialing.add(peerId);
+    this.#libp2p
+      .dial(target, { signal: AbortSignal.timeout(10_000) })
+      .catch(() => {
+        // Unreachable members are still reachable through the mesh; the dial was only an optimisation.
+      })
+      .finally(() => this.#dialing.delete(peerId));
   }
 
   #localState(tier: string): LocalClusterState {
@@ -410,4 +432,8 @@ function memberSnapshot(record: MemberRecord, now: number): MemberSnapshot {
     version: record.heartbeat.version,
     lastHeardMsAgo: Math.max(0, now - record.lastHeardAt),
   };
+}
+
+function randomIndex(length: number): number {
+  return Math.floor(Math.random() * length);
 }
