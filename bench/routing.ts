@@ -105,6 +105,8 @@ const double = spawn(
   ],
   { stdio: 'ignore' },
 );
+// Whatever fails below, the double must not outlive the benchmark.
+process.on('exit', () => double.kill('SIGKILL'));
 const engine = new ExoEngine({ modelId: MODEL, apiPort: port, attach: 'only', pollIntervalMs: 50 });
 const [requesterNode, workerNode] = await Promise.all([node(), node()]);
 const worker = new InferWorker(

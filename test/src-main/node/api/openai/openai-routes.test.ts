@@ -149,7 +149,7 @@ describe('the local OpenAI-compatible API with the official openai client', () =
     });
     const results = await Promise.allSettled(started);
     const failures = results.filter((result) => result.status === 'rejected');
-    expect(failures.map((failure) => String((failure).reason))).toEqual([]);
+    expect(failures.map((failure) => String(failure.reason))).toEqual([]);
     expect(results.map((result) => (result.status === 'fulfilled' ? result.value : -1))).toEqual(
       Array(200).fill(8),
     );
