@@ -1,14 +1,17 @@
-// Starts the node inside the desktop app. The node's composition root exists (src-main/node/node.ts), but
-// the adapter that maps its services onto the ipc contract does not yet; until it lands, the app opens
-// and says so plainly rather than pretending to contribute.
-import { createFailedNodeHandle } from './failed-node.ts';
-import type { LaunchNode } from './node-handle.ts';
+// Starts the node inside the desktop app: a real OpenGatewayNode on the app's data folder, with the network
+// config stored there, behind the ipc contract the node itself serves (the same one its dashboard uses).
+// The shell in front adds idle-only mode, start at login and updates (desktop-handlers.ts).
+import { OpenGatewayNode } from '../node/node.ts';
+import type { LaunchNode, NodeHandle } from './node-handle.ts';
 
-export const launchNode: LaunchNode = ({ dataDir, version }) =>
-  Promise.resolve(
-    createFailedNodeHandle(
-      'this build of the desktop app does not start the node yet. Run the headless node: npx opengateway-node start',
-      dataDir,
-      version,
-    ),
-  );
+export const launchNode: LaunchNode = ({ dataDir, version, log }) => {
+  const node = new OpenGatewayNode({ dataDir, version, log, shell: 'desktop' });
+  const handle: NodeHandle = {
+    handlers: node.contract.handlers,
+    notifications: node.contract.notifications,
+    // A failed start leaves the node in `error` with its reason, which the window and tray then show.
+    start: () => node.start(),
+    stop: () => node.stop(),
+  };
+  return Promise.resolve(handle);
+};

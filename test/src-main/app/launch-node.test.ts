@@ -1,0 +1,119 @@
+// The desktop app (Electron mocked) with the real launchNode: a real OpenGatewayNode on the app's data
+// folder, reached through the same IPC calls the window makes.
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runDesktopApp, type DesktopApp } from '../../../src-main/app/desktop-app.ts';
+import { launchNode } from '../../../src-main/app/launch-node.ts';
+import { createPreferencesStore } from '../../../src-main/app/settings/preferences-store.ts';
+import { locationsFor } from '../../../src-main/node/locations.ts';
+import { initNetwork } from '../../../src-main/node/network-config/init-network.ts';
+import { callChannel, type CallName } from '../../../src-shared/ipc/index.ts';
+import * as electron from './electron-mock.ts';
+
+vi.mock('electron', () => import('./electron-mock.ts'));
+
+const RENDERER = 'file:///app/out/renderer/index.html';
+let root: string;
+let dataDir: string;
+let running: DesktopApp | null = null;
+
+function window(): electron.BrowserWindow {
+  return electron.BrowserWindow.instances.at(-1) as electron.BrowserWindow;
+}
+
+function tray(): electron.Tray {
+  return electron.Tray.instances.at(-1) as electron.Tray;
+}
+
+/** Calls the contract like the renderer does: through ipcMain, from our window's top frame. */
+async function invoke(name: CallName, input: unknown = null): Promise<unknown> {
+  const handler = electron.ipcMain.handlers.get(callChannel(name));
+  if (!handler) throw new Error(`${name} is not registered`);
+  const result = (await handler(
+    { sender: { id: window().webContents.id }, senderFrame: { url: RENDERER, parent: null } },
+    input,
+  )) as { ok: boolean; output?: unknown; error?: unknown };
+  if (!result.ok) throw new Error(`${name} failed: ${JSON.stringify(result.error)}`);
+  return result.output;
+}
+
+async function launch(): Promise<DesktopApp> {
+  const app = await runDesktopApp({
+    electron: electron as never,
+    autoUpdater: null,
+    launchNode,
+    preferences: createPreferencesStore({ cwd: root }),
+    paths: { preload: '/app/out/preload/index.cjs', rendererUrl: RENDERER, assetsDir: '/app/assets' },
+    dataDir,
+    argv: [],
+    log: () => {},
+    firstUpdateCheckDelayMs: 3_600_000,
+    idlePollMs: 3_600_000,
+  });
+  if (!app) throw new Error('expected the app to start');
+  running = app;
+  return app;
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'og-launch-node-'));
+  dataDir = join(root, 'data');
+  electron.app.removeAllListeners();
+  electron.powerMonitor.removeAllListeners();
+  electron.ipcMain.handlers.clear();
+  electron.app.isPackaged = false;
+  electron.app.singleInstance = true;
+});
+
+afterEach(async () => {
+  await running?.shutdown();
+  running = null;
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
+  it('starts a real node on the data folder with its stored config and region choice', async () => {
+    const network = await initNetwork({ outDir: join(root, 'net'), founders: 1, threshold: 1 });
+    const locations = locationsFor(dataDir);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await copyFile(network.configPath, locations.networkConfig);
+    await writeFile(
+      locations.settings,
+      JSON.stringify({ version: 1, maxConcurrentRequests: 2, gpuMemoryShare: 0.8, regionOverride: 'europe' }),
+      { mode: 0o600 },
+    );
+
+    const app = await launch();
+    expect(await invoke('getAppInfo')).toMatchObject({
+      shell: 'desktop',
+      dataDir: locations.dataDir,
+      network: network.config.networkId,
+    });
+    expect(await invoke('getRegion')).toMatchObject({ region: 'europe', source: 'override' });
+    expect(await invoke('getStatus')).toMatchObject({ status: 'ready' });
+    expect(tray().menu?.items[0]?.label).toMatch(/^Contributing/);
+    // No ledger in the node yet: the balance is unknown, and nobody pretends it is 0.
+    expect(await invoke('getBalance')).toBeNull();
+    expect(tray().menu?.items[1]?.label).toBe('Balance: —');
+    expect((await stat(locations.apiEndpoint)).isFile()).toBe(true);
+
+    // Pause from the window reaches the node (through the shell's contribution controller).
+    expect(await invoke('pause', {})).toMatchObject({ status: 'paused', reason: 'user' });
+    expect(await invoke('getStatus')).toMatchObject({ status: 'paused' });
+
+    await app.shutdown();
+    running = null;
+    await expect(stat(locations.apiEndpoint)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('without a stored network config, the window and the tray say what is missing', async () => {
+    await launch();
+    expect(await invoke('getStatus')).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/no network config/) as unknown,
+    });
+    expect(tray().image).toEqual({ path: '/app/assets/tray-error.png' });
+  });
+});
