@@ -118,6 +118,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   #seq = 0;
   #rejected = 0;
   readonly #dialing = new Set<string>();
+  #lookingUp = false;
   readonly #onMessage = (event: CustomEvent<Message>): void => this.#handleMessage(event.detail);
   readonly #onDisconnect = (event: CustomEvent<PeerId>): void =>
     this.#handleDisconnect(event.detail.toString());
@@ -351,10 +352,33 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
           .filter((id) => id !== libp2p.peerId.toString() && !connected.has(id) && !this.#dialing.has(id));
         for (let i = 0; i < wanted - candidates.length && unknown.length > 0; i += 1)
           this.#dial(unknown.splice(randomIndex(unknown.length), 1)[0]!);
+        if (unknown.length === 0) this.#lookUpNeighbours();
       })
       .catch(() => {
         // The node is stopping.
       });
+  }
+
+  /** Ask the DHT for the peers closest to us: the lookup itself connects us to some of them. */
+  #lookUpNeighbours(): void {
+    if (this.#lookingUp) return;
+    this.#lookingUp = true;
+    const libp2p = this.#libp2p;
+    void (async () => {
+      try {
+        const signal = AbortSignal.timeout(10_000);
+        for await (const peer of libp2p.peerRouting.getClosestPeers(libp2p.peerId.toMultihash().bytes, {
+          signal,
+        })) {
+          if (!libp2p.getPeers().some((connected) => connected.equals(peer.id)))
+            this.#dial(peer.id.toString());
+        }
+      } catch {
+        // No DHT, no answer in time, or the node is stopping: the next beat tries again.
+      } finally {
+        this.#lookingUp = false;
+      }
+    })();
   }
 
   #dial(peerId: string): void {
