@@ -30,7 +30,7 @@ import { openAiRoutes } from './api/openai/openai-routes.ts';
 import type { EngineState } from './engine/engine.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
 import { createNodeContract, type NodeContract } from './ui-contract/node-contract.ts';
-import { readNodeSettings } from './ui-contract/node-settings.ts';
+import { readNodeSettings, routingInitWithCaps } from './ui-contract/node-settings.ts';
 
 /** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
 export type NodeStatus =
@@ -343,11 +343,10 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       );
     });
     const config = this.#config;
-    // The contributor's cap from the UI applies unless the command line set one.
-    const capacityPerTier = options.routing?.capacityPerTier ?? stored?.maxConcurrentRequests;
     const routing = new RoutingService(
       { libp2p: p2p.libp2p, membership, locations, config: () => this.#config ?? config },
-      { ...options.routing, ...(capacityPerTier !== undefined ? { capacityPerTier } : {}) },
+      // The contributor's caps from the UI apply where the command line set none.
+      routingInitWithCaps(options.routing, stored, profile.profile),
     );
     await routing.start();
     this.#routing = routing;

@@ -4,6 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_SETTINGS, SETTINGS_LIMITS } from '../../../src-shared/ipc/index.ts';
 import { parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
+import type { ResourceProfile } from '../../../src-shared/tiers/index.ts';
+import type { RoutingInit } from '../routing/routing-service.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 
 export const NODE_SETTINGS_VERSION = 1;
@@ -65,4 +67,42 @@ function parseNodeSettings(value: unknown): NodeSettings | null {
   const region = typeof regionOverride === 'string' ? parseRegionId(regionOverride) : null;
   if (regionOverride !== null && region === null) return null;
   return { maxConcurrentRequests, gpuMemoryShare, regionOverride: region };
+}
+
+/**
+ * The routing options with the contributor's caps applied: what the command line (or a test) set wins, the
+ * stored caps fill the rest. The GPU share limits the memory EXO may offer, on machines with a GPU.
+ */
+export function routingInitWithCaps(
+  init: RoutingInit | undefined,
+  stored: NodeSettings | null,
+  profile: ResourceProfile,
+): RoutingInit {
+  if (stored === null) return init ?? {};
+  const capacityPerTier = init?.capacityPerTier ?? stored.maxConcurrentRequests;
+  const engine = init?.engine ?? { kind: 'exo' as const };
+  const gpuBytes = largestGpuBytes(profile);
+  const memoryMb =
+    engine.kind === 'exo' && engine.memoryMb === undefined && gpuBytes > 0
+      ? Math.max(1, Math.floor((gpuBytes * stored.gpuMemoryShare) / (1024 * 1024)))
+      : undefined;
+  return {
+    ...init,
+    capacityPerTier,
+    engine: memoryMb !== undefined && engine.kind === 'exo' ? { ...engine, memoryMb } : engine,
+  };
+}
+
+function largestGpuBytes(profile: ResourceProfile): number {
+  let largest = 0;
+  for (const gpu of profile.gpus) {
+    const bytes =
+      gpu.memory.kind === 'dedicated'
+        ? gpu.memory.totalBytes
+        : gpu.memory.kind === 'unified'
+          ? gpu.memory.gpuShareBytes
+          : 0;
+    largest = Math.max(largest, bytes);
+  }
+  return largest;
 }
