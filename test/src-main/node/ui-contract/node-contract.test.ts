@@ -185,6 +185,21 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     ).rejects.toMatchObject({ kind: 'expected' });
   });
 
+  it('reports the queue position while every slot of the cluster is busy', async () => {
+    await readyCluster();
+    const model = (await client.call('getChatModels')).find((entry) => entry.tier === 'model-a')!.id;
+    const messages = [{ role: 'user' as const, content: 'Keep going' }];
+    // The node serves 2 requests at once (its default capacity): the third waits in line.
+    const ids = ['queue-00000001', 'queue-00000002', 'queue-00000003'];
+    for (const requestId of ids)
+      await client.call('sendChat', { requestId, model, messages, maxTokens: 20_000 });
+    expect(
+      await waitFor('a queue position', () => chatEvents(ids[2]!).find((event) => event.type === 'queued')),
+    ).toEqual({ type: 'queued', requestId: ids[2], position: 1 });
+    for (const requestId of ids) await client.call('cancelChat', { requestId });
+    for (const requestId of ids) expect(await ended(requestId)).toMatchObject({ reason: 'cancelled' });
+  });
+
   it('keeps the caps in the data folder, and refuses idle-only mode on a headless node', async () => {
     const settings = await client.call('updateSettings', { maxConcurrentRequests: 4, gpuMemoryShare: 0.5 });
     expect(settings).toMatchObject({ maxConcurrentRequests: 4, gpuMemoryShare: 0.5, startAtLogin: null });
