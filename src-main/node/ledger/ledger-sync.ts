@@ -16,6 +16,7 @@ import {
   gossipOutcome,
   type BlockVerdict,
   type GossipOutcome,
+  type MissingBlock,
 } from '../../../src-shared/ledger/validation-result.ts';
 import {
   decodeSyncRequest,
@@ -88,6 +89,7 @@ export class LedgerSync {
   readonly #timeoutMs: number;
   readonly #maxRounds: number;
   readonly stats: SyncStats = { requests: 0, blocksReceived: 0, invalidFromPeer: 0 };
+  readonly #pulling = new Set<string>();
 
   constructor(components: { target: SyncTarget; transport: SyncTransport }, init: LedgerSyncInit = {}) {
     this.#target = components.target;
@@ -106,10 +108,15 @@ export class LedgerSync {
     if (block === null) return { outcome: 'reject', pull: null };
     const [verdict] = this.#target.receive([block]);
     const outcome = gossipOutcome(verdict!);
-    const pull =
-      verdict!.status === 'partial' && from !== null
-        ? this.pullMissing(from, { signal: AbortSignal.timeout(this.#timeoutMs * 4) }).catch(() => undefined)
-        : null;
+    // Pull only what this block misses, and at most one pull per peer at a time: a peer sending many
+    // blocks with unknown predecessors must not turn each into a burst of requests.
+    let pull: Promise<void> | null = null;
+    if (verdict!.status === 'partial' && from !== null && !this.#pulling.has(from)) {
+      this.#pulling.add(from);
+      pull = this.#pullOne(from, verdict!.missing, AbortSignal.timeout(this.#timeoutMs * 4))
+        .catch(() => undefined)
+        .finally(() => this.#pulling.delete(from));
+    }
     return { outcome, pull };
   }
 
@@ -170,12 +177,15 @@ export class LedgerSync {
 
   /** Pull whatever the waiting blocks miss (predecessors, linked SETTLEs, inherited heads). */
   async pullMissing(peer: string, options: { signal: AbortSignal }): Promise<void> {
-    for (const missing of this.#target.view.missing().slice(0, 64)) {
-      const head = this.#target.view.head(missing.account);
-      const from = missing.seq ?? (head ? head.seq + 1n : 1n);
-      const start = head && head.seq < from ? head.seq + 1n : from;
-      await this.#pullRange(peer, missing.account, start, missing.seq ?? 2n ** 63n, options.signal);
-    }
+    for (const missing of this.#target.view.missing().slice(0, 64))
+      await this.#pullOne(peer, missing, options.signal);
+  }
+
+  async #pullOne(peer: string, missing: MissingBlock, signal: AbortSignal): Promise<void> {
+    const head = this.#target.view.head(missing.account);
+    const from = missing.seq ?? (head ? head.seq + 1n : 1n);
+    const start = head && head.seq < from ? head.seq + 1n : from;
+    await this.#pullRange(peer, missing.account, start, missing.seq ?? 2n ** 63n, signal);
   }
 
   /** Fetch one account's chain from a peer up to the peer's head (e.g. this node's own, after a restore). */
