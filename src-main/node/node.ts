@@ -255,6 +255,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (endpoint) this.#started.push({ stop: () => endpoint.close() });
     await writeApiEndpoint(locations.apiEndpoint, { url: api.url, pid: process.pid });
     this.#log(`api: ${api.url} (key in ${locations.apiKey})`);
+    // The key stays out of logs: the page asks for it (or takes it from a #key= link).
+    this.#log(`dashboard: ${api.url}/ (paste the key from ${locations.apiKey} when it asks)`);
     signal?.throwIfAborted();
 
     this.#step('profile');
