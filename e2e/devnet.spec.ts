@@ -76,6 +76,7 @@ test('Overview shows the region, every tier with its reasons, and the cluster wi
   await page.getByRole('button', { name: 'Earnings' }).click();
   await expect(page.getByTestId('balance-unavailable')).toContainText('Balance not available yet');
   await expect(page.getByTestId('header-balance')).toHaveText('Balance not available yet');
+  await expect(page.getByText('Requests are not recorded yet.')).toBeVisible();
   await screenshot(page, testInfo, 'devnet-earnings');
 
   await page.getByRole('button', { name: 'Settings' }).click();

@@ -43,12 +43,18 @@ export function EarningsPage() {
       )}
       <section className="card" aria-labelledby="chart-heading">
         <h3 id="chart-heading">Balance over time</h3>
-        <BalanceChart series={earnings?.series ?? []} />
+        {loaded && earnings === null ? (
+          <p className="empty">Not recorded yet.</p>
+        ) : (
+          <BalanceChart series={earnings?.series ?? []} />
+        )}
       </section>
       <section className="card" aria-labelledby="recent-heading">
         <h3 id="recent-heading">Recent requests</h3>
         {!earnings || earnings.recent.length === 0 ? (
-          <p className="empty">No requests yet.</p>
+          <p className="empty">
+            {loaded && earnings === null ? 'Requests are not recorded yet.' : 'No requests yet.'}
+          </p>
         ) : (
           <table aria-label="Recent requests">
             <thead>
