@@ -104,6 +104,8 @@ export interface NodeEvents {
   status: CustomEvent<NodeStatus>;
   'member-change': CustomEvent<MemberChange>;
   'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
+  /** The region or how it was decided changed (a re-join follows when the region itself changed). */
+  region: CustomEvent<RegionDecision>;
 }
 
 /** Where `npm run build` puts the browser build of the renderer. */
@@ -365,6 +367,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       this.safeDispatchEvent('engine:state', { detail: event.detail });
     });
     geo.addEventListener('region:changed', (event) => {
+      this.safeDispatchEvent('region', { detail: event.detail });
       void this.#onRegionChanged(event.detail);
     });
     await this.#join(decision.region, signal);

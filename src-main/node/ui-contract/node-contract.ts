@@ -163,6 +163,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
   node.addEventListener('status', onStatus);
   node.addEventListener('member-change', scheduleRefresh);
   node.addEventListener('engine:state', scheduleRefresh);
+  node.addEventListener('region', scheduleRefresh);
 
   const started = <T>(value: T | null, what: string): T => {
     if (value === null)
@@ -298,6 +299,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
       node.removeEventListener('status', onStatus);
       node.removeEventListener('member-change', scheduleRefresh);
       node.removeEventListener('engine:state', scheduleRefresh);
+      node.removeEventListener('region', scheduleRefresh);
     },
   };
 }

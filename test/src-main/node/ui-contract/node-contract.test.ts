@@ -243,6 +243,9 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
       (await client.call('getClusters')).find((cluster) => cluster.id === 'asia/model-a'),
     );
     expect((await readNodeSettings(node.locations.settings))?.regionOverride).toBe('asia');
+    await waitFor('a region notification', () =>
+      notifications.find((entry) => entry.name === 'region' && entry.payload.region === 'asia'),
+    );
   });
 });
 
