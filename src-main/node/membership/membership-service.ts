@@ -7,6 +7,7 @@ import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import {
+  MAX_MODELS_PER_HEARTBEAT,
   clusterKey,
   encodeHeartbeat,
   membersTopic,
@@ -130,7 +131,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
     this.#missed = init.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
     this.#maxMembers = init.maxMembersPerCluster ?? 10_000;
     this.#peerTarget = init.clusterPeerTarget ?? 8;
-    this.#version = init.version ?? '0.0.0';
+    this.#version = (init.version ?? '0.0.0').slice(0, 32);
     this.#now = init.now ?? Date.now;
   }
 
@@ -206,7 +207,16 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
 
   /** What the next heartbeats say about this node's engine for `tier`. */
   setLocalState(tier: string, state: LocalClusterState): void {
-    this.#local.set(tier, state);
+    // Clamp to what the wire format carries, so an odd engine report can never make our heartbeats invalid.
+    const slots = (n: number): number => (Number.isSafeInteger(n) ? Math.min(Math.max(n, 0), 1024) : 0);
+    this.#local.set(tier, {
+      engine: state.engine,
+      modelsReady: state.modelsReady
+        .filter((model) => model.length > 0 && model.length <= 128)
+        .slice(0, MAX_MODELS_PER_HEARTBEAT),
+      capacity: slots(state.capacity),
+      load: slots(state.load),
+    });
   }
 
   get plan(): MembershipPlan | null {
@@ -424,7 +434,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
           engine: local.engine,
           modelsReady: local.modelsReady,
           capacity: local.capacity,
-          load: Math.min(local.load, 1024),
+          load: local.load,
           version: this.#version,
           seq: this.#seq,
           sentAt: this.#now(),

@@ -197,6 +197,29 @@ describe('membership over real libp2p nodes on 127.0.0.1', { timeout: 90_000 }, 
     expect(watcher.p2p.libp2p.getPeers().map(String)).toContain(hung.peerId);
   });
 
+  it('heartbeats carry the engine state, clamped to what the wire format allows', async () => {
+    const { address } = await bootstrapNode();
+    const [sender, receiver] = await Promise.all([
+      member(address, 'asia', ['model-b']),
+      member(address, 'asia', ['model-a']),
+    ]);
+    sender.membership.setLocalState('model-b', {
+      engine: 'ready',
+      modelsReady: Array.from({ length: 20 }, (_, i) => `model-${i}`),
+      capacity: 5000,
+      load: -3,
+    });
+    await waitFor(
+      'a heartbeat with the engine state',
+      () => receiver.membership.view('model-b')?.get(sender.id)?.heartbeat.engine === 'ready',
+    );
+    const heartbeat = receiver.membership.view('model-b')!.get(sender.id)!.heartbeat;
+    expect(heartbeat.capacity).toBe(1024);
+    expect(heartbeat.load).toBe(0);
+    expect(heartbeat.modelsReady).toHaveLength(8);
+    expect(heartbeat.version).toBe('test');
+  });
+
   it('a restarted node rejoins with the same peer id', async () => {
     const { address } = await bootstrapNode();
     const key = await generateKeyPair('Ed25519');
