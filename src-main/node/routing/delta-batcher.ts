@@ -27,6 +27,7 @@ export class DeltaBatcher {
   #pendingBytes = 0;
   #flushing: Promise<void> | null = null;
   #failure: { error: unknown } | null = null;
+  #sentAny = false;
 
   constructor(send: (deltas: ChatDeltaChunk[]) => Promise<void>, options: DeltaBatcherOptions) {
     this.#send = send;
@@ -40,7 +41,11 @@ export class DeltaBatcher {
     this.#pendingBytes += deltaSizeBound(delta);
     // Start sending on the next turn of the event loop: the deltas an engine parsed from one network read
     // arrive in one turn and leave in one frame, at the cost of microseconds, not a timer's milliseconds.
-    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush());
+    // The first delta goes at once: time to first token is what a person waits for.
+    this.#flushing ??= this.#sentAny
+      ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flush())
+      : this.#flush();
+    this.#sentAny = true;
     if (this.#pendingBytes > this.#options.highWaterBytes) await this.#flushing;
     this.#throwIfFailed();
   }
