@@ -1,8 +1,9 @@
 // The membership heartbeat: its wire schema and a strict codec. Every byte comes from an untrusted peer, so
 // decoding checks size first, then CBOR strictness, then every field; it returns a reason instead of throwing.
-import { decode, encode } from 'cborg';
+import { encode } from 'cborg';
 import { isRegionId, type RegionId } from '../regions/index.ts';
 import { isTierIdSyntax } from './protocol-ids.ts';
+import { decodeStrictCborRecord } from './strict-cbor-record.ts';
 
 /** The schema version this code writes and the only one it accepts. */
 export const HEARTBEAT_VERSION = 1;
@@ -95,25 +96,9 @@ export function encodeHeartbeat(heartbeat: Heartbeat): Uint8Array {
 export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecodeResult {
   if (bytes.byteLength > MAX_HEARTBEAT_BYTES)
     return fail(`too large (${bytes.byteLength} > ${MAX_HEARTBEAT_BYTES} bytes)`);
-  let value: unknown;
-  try {
-    value = decode(bytes, {
-      strict: true,
-      rejectDuplicateMapKeys: true,
-      allowIndefinite: false,
-      allowUndefined: false,
-      allowInfinity: false,
-      allowNaN: false,
-      allowBigInt: false,
-      useMaps: false,
-      tags: [],
-    });
-  } catch (error) {
-    return fail(`not canonical CBOR (${error instanceof Error ? error.message : 'undecodable'})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array)
-    return fail('not a map');
-  const record = value as Record<string, unknown>;
+  const decoded = decodeStrictCborRecord(bytes);
+  if (!decoded.ok) return fail(decoded.error);
+  const record = decoded.record;
   const keys = Object.keys(record);
   const unknown = keys.find((key) => !(FIELDS as readonly string[]).includes(key));
   if (unknown !== undefined) return fail(`unknown field ${JSON.stringify(unknown.slice(0, 32))}`);

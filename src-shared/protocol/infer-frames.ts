@@ -3,10 +3,11 @@
 //
 // requester → worker: request, then (while streaming) cancel
 // worker → requester: admitted | refused, then deltas…, then end | error
-import { decode, encode } from 'cborg';
+import { encode } from 'cborg';
 import type { ChatDeltaChunk, ChatFinishReason, ChatRequest, ChatServingShare, ChatUsage } from './chat.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
 import { isTierIdSyntax } from './protocol-ids.ts';
+import { decodeStrictCborRecord } from './strict-cbor-record.ts';
 
 export const INFER_WIRE_VERSION = 1;
 /** A request frame: the chat request and room for the payment terms the ledger adds. */
@@ -155,30 +156,10 @@ function guard<T>(
 ): FrameDecode<T> {
   if (bytes.byteLength > limit)
     return { ok: false, error: `frame too large (${bytes.byteLength} > ${limit} bytes)` };
-  let value: unknown;
+  const decoded = decodeStrictCborRecord(bytes);
+  if (!decoded.ok) return { ok: false, error: decoded.error };
   try {
-    value = decode(bytes, {
-      strict: true,
-      rejectDuplicateMapKeys: true,
-      allowIndefinite: false,
-      allowUndefined: false,
-      allowInfinity: false,
-      allowNaN: false,
-      allowBigInt: false,
-      useMaps: false,
-      tags: [],
-    });
-  } catch (error) {
-    return {
-      ok: false,
-      error: `not strict CBOR (${error instanceof Error ? error.message : 'undecodable'})`,
-    };
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
-    return { ok: false, error: 'a frame must be a map' };
-  }
-  try {
-    return { ok: true, frame: read(value as Record<string, unknown>) };
+    return { ok: true, frame: read(decoded.record) };
   } catch (error) {
     if (error instanceof FrameInvalid) return { ok: false, error: error.message };
     throw error;
