@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { waitForEngineState } from '../src-main/node/engine/engine.ts';
 import { ExoEngine } from '../src-main/node/engine/exo/exo-engine.ts';
+import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,15 +37,6 @@ const median = (xs: readonly number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
@@ -106,7 +98,7 @@ function summarise(runs: readonly Run[]) {
   };
 }
 
-const port = await freePort();
+const port = await freeLoopbackPort();
 const double = spawn(
   process.execPath,
   [

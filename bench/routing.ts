@@ -17,6 +17,7 @@ import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
 import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
 import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
 import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
+import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 
 const { values } = parseArgs({
   options: {
@@ -70,15 +71,6 @@ async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
   return { tokens, ttftMs, totalMs: performance.now() - started };
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 async function node(): Promise<P2pService> {
   const p2p = new P2pService(
     { privateKey: await generateKeyPair('Ed25519') },
@@ -88,7 +80,7 @@ async function node(): Promise<P2pService> {
   return p2p;
 }
 
-const port = await freePort();
+const port = await freeLoopbackPort();
 const double = spawn(
   process.execPath,
   [

@@ -4,7 +4,6 @@
 // how the network behaves, never real inference. Runs until Ctrl-C, then stops everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +13,7 @@ import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
 import { locationsFor } from '../src-main/node/locations.ts';
 import { initNetwork } from '../src-main/node/network-config/init-network.ts';
 import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
+import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
@@ -54,15 +54,6 @@ interface Member {
   readonly peerId: string;
   process?: ChildProcess;
   output: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 async function prepare(root: string, name: string, role: Member['role'], region: RegionId): Promise<Member> {
@@ -202,7 +193,7 @@ try {
     ),
   );
   members.push(bootstrap, ...workers);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const bootstrapAddress = `/ip4/127.0.0.1/tcp/${port}/p2p/${bootstrap.peerId}`;
   const network = await initNetwork({
     outDir: join(root, 'network'),

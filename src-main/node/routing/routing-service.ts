@@ -1,7 +1,6 @@
 // The routing service: this node's engines (one per cluster it serves), the worker that serves them on
 // /og/infer, the requester that sends this node's own requests to its region, and the gateway the local API
 // and the chat panel use. It keeps the membership heartbeats true to what the engines and slots can do.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TypedEventEmitter } from 'main-event';
 import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
@@ -17,6 +16,7 @@ import { ChatGateway, type GatewayTier } from './chat-gateway.ts';
 import { InferRequester, type InferRequesterInit } from './infer-requester.ts';
 import { InferWorker } from './infer-worker.ts';
 import { membershipDirectory } from './membership-directory.ts';
+import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 
 /** How this node runs engines: EXO (found on the machine, or a given executable), or a server the user runs. */
 export type EngineSettings =
@@ -221,17 +221,4 @@ function heartbeatEngineState(state: EngineState): HeartbeatEngineState {
     case 'stopped':
       return 'stopped';
   }
-}
-
-/** Each cluster's EXO gets its own API port (several clusters run side by side). */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeStatusReport } from '../../../../src-main/node/node.ts';
 import { runCliProcess } from '../run-cli-process.ts';
 import { NodeProcess } from './node-process.ts';
+import { freeLoopbackPort } from '../../../../src-main/node/net/free-loopback-port.ts';
 
 let root: string;
 let configPath: string;
@@ -15,14 +16,6 @@ let bootDir: string;
 let bootPort: number;
 let bootPeerId: string;
 const processes: NodeProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startNode(name: string, extra: readonly string[]): NodeProcess {
   const node = new NodeProcess([
@@ -52,7 +45,7 @@ beforeAll(async () => {
   bootDir = join(root, 'boot');
   await mkdir(bootDir, { recursive: true, mode: 0o700 });
   await writeFile(join(bootDir, 'identity.key'), privateKeyToProtobuf(key), { mode: 0o600 });
-  bootPort = await freePort();
+  bootPort = await freeLoopbackPort();
   const init = await runCliProcess([
     'network',
     'init',

@@ -6,13 +6,13 @@ import type { EngineProbeReport } from '../../../../src-main/node/engine/engine-
 import { runCliProcess } from '../../cli/run-cli-process.ts';
 import {
   EXO_LAUNCHER,
-  freePort,
   removeTemporaryDirs,
   SMALL_MODEL,
   startDouble,
   temporaryDir,
   type RunningDouble,
 } from './engine-test-kit.ts';
+import { freeLoopbackPort } from '../../../../src-main/node/net/free-loopback-port.ts';
 
 let double: RunningDouble | null = null;
 afterEach(async () => {
@@ -28,7 +28,7 @@ function pathWithoutExo(): string {
 
 describe('opengateway-node engine status', () => {
   it('says EXO is not found and how to get it, and exits 0', async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
+    const url = `http://127.0.0.1:${await freeLoopbackPort()}`;
     const result = await runCliProcess(['engine', 'status', '--json', '--url', url], {
       PATH: pathWithoutExo(),
     });

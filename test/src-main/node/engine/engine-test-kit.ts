@@ -2,27 +2,18 @@
 // supervisor spawns), free ports, temporary EXO homes, and a look at which processes are left in a group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Engine, EngineState } from '../../../../src-main/node/engine/engine.ts';
 import { waitForEngineState } from '../../../../src-main/node/engine/engine.ts';
 import { ExoEngine, type ExoEngineInit } from '../../../../src-main/node/engine/exo/exo-engine.ts';
+import { freeLoopbackPort } from '../../../../src-main/node/net/free-loopback-port.ts';
 
 export const DOUBLE_DIR = resolve(import.meta.dirname, '../../../exo-double');
 /** The launcher that behaves like the `exo` command. */
 export const EXO_LAUNCHER = join(DOUBLE_DIR, 'bin', 'exo');
 export const DOUBLE_SCRIPT = join(DOUBLE_DIR, 'exo-double.ts');
 export const SMALL_MODEL = 'mlx-community/Llama-3.2-1B-Instruct-4bit';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 const temporaryDirs: string[] = [];
 
@@ -58,7 +49,7 @@ export async function spawnedExoEngine(options: SpawnedEngineOptions = {}): Prom
     modelId: SMALL_MODEL,
     exoPath: EXO_LAUNCHER,
     exoHome: join(temporaryDir('og-exo-home-'), 'exo'),
-    apiPort: await freePort(),
+    apiPort: await freeLoopbackPort(),
     namespace: 'og-test-model-a',
     attach: 'never',
     memoryMb: 8_192,
@@ -102,7 +93,7 @@ export async function startDouble(
   args: readonly string[] = [],
   options: StartDoubleOptions = {},
 ): Promise<RunningDouble> {
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await freeLoopbackPort());
   const child = spawn(
     process.execPath,
     [

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { ListenAddressInUseError } from '../../../../src-main/node/p2p/errors.ts
 import type { ObservedAddress } from '../../../../src-main/node/p2p/observed-address-tally.ts';
 import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import { startLoopbackP2p, waitFor } from './loopback-network.ts';
+import { freeLoopbackPort } from '../../../../src-main/node/net/free-loopback-port.ts';
 
 const running: P2pService[] = [];
 afterEach(async () => {
@@ -56,7 +56,7 @@ describe('p2p service', { timeout: 90_000 }, () => {
 
   it('keeps redialling its bootstrap node until it comes up', async () => {
     const key = await generateKeyPair('Ed25519');
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const address = `/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(key).toString()}`;
     const early = await start({ bootstrap: [address], bootstrapRetryMs: 100 });
     await start({ listen: [`/ip4/127.0.0.1/tcp/${port}`], relayServer: true }, key);
@@ -65,11 +65,3 @@ describe('p2p service', { timeout: 90_000 }, () => {
     );
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -7,7 +7,6 @@ import { ExoEngine } from '../../../../../src-main/node/engine/exo/exo-engine.ts
 import {
   collect,
   EXO_LAUNCHER,
-  freePort,
   liveGroupMembers,
   removeTemporaryDirs,
   SMALL_MODEL,
@@ -17,6 +16,7 @@ import {
   waitForStatus,
   type RunningDouble,
 } from '../engine-test-kit.ts';
+import { freeLoopbackPort } from '../../../../../src-main/node/net/free-loopback-port.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -181,7 +181,7 @@ describe('ExoEngine without EXO', () => {
     mkdirSync(join(emptyBin, 'bin'));
     const engine = new ExoEngine({
       modelId: SMALL_MODEL,
-      apiPort: await freePort(),
+      apiPort: await freeLoopbackPort(),
       exoHome: join(emptyBin, 'home'),
       baseEnv: { PATH: join(emptyBin, 'bin') },
       platform: 'linux',

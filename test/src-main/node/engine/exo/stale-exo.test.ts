@@ -6,7 +6,6 @@ import type { ExoEngine } from '../../../../../src-main/node/engine/exo/exo-engi
 import { recordSupervisedExo } from '../../../../../src-main/node/engine/exo/stale-exo.ts';
 import {
   DOUBLE_SCRIPT,
-  freePort,
   isAlive,
   liveGroupMembers,
   removeTemporaryDirs,
@@ -14,6 +13,7 @@ import {
   temporaryDir,
   waitForStatus,
 } from '../engine-test-kit.ts';
+import { freeLoopbackPort } from '../../../../../src-main/node/net/free-loopback-port.ts';
 
 let engine: ExoEngine | null = null;
 afterEach(async () => {
@@ -25,7 +25,7 @@ afterEach(async () => {
 describe('an EXO left running by an earlier run of the node', () => {
   it('is stopped, with its whole group, before the engine starts EXO on the same home and port', async () => {
     const home = join(temporaryDir(), 'exo');
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     // What a killed node leaves behind: EXO in its own process group, with a runner, ignoring SIGTERM,
     // holding the port and the home's PID lock.
     const orphan = spawn(process.execPath, [DOUBLE_SCRIPT, '--api-port', String(port), '--double-hang'], {

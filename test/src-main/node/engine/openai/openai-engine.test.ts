@@ -9,13 +9,13 @@ import {
 import {
   collect,
   DOUBLE_SCRIPT,
-  freePort,
   liveGroupMembers,
   SMALL_MODEL,
   startDouble,
   waitForStatus,
   type RunningDouble,
 } from '../engine-test-kit.ts';
+import { freeLoopbackPort } from '../../../../../src-main/node/net/free-loopback-port.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -71,7 +71,7 @@ describe('OpenAiEngine with a server the user runs', () => {
   });
 
   it('waits for a server that is not running yet, and for one that goes away', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const engine = engineWith({ baseUrl: `http://127.0.0.1:${port}/v1`, model: SMALL_MODEL });
     await engine.start();
     await new Promise((done) => setTimeout(done, 300));
@@ -119,7 +119,7 @@ describe('OpenAiEngine with a server the user runs', () => {
 
 describe('OpenAiEngine with a start command', () => {
   it('starts the server in its own process group, serves, and stops it', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const engine = engineWith({
       baseUrl: `http://127.0.0.1:${port}`,
       startCommand: {
@@ -157,7 +157,7 @@ describe('OpenAiEngine with a start command', () => {
   });
 
   it('restarts a crashing server with backoff and reports a crash loop with its last lines', async () => {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const engine = engineWith({
       baseUrl: `http://127.0.0.1:${port}`,
       startCommand: {
