@@ -86,7 +86,7 @@ function launch(member: Member, args: readonly string[]): void {
 interface NodeReport {
   state: { status: string };
   engines: Record<string, { status: string }>;
-  clusters: Array<{ key: string; members: Array<{ status: string }> }>;
+  clusters: Array<{ key: string; members: Array<{ status: string; engine: string }> }>;
 }
 
 async function apiOf(member: Member): Promise<{ url: string; key: string } | null> {
@@ -123,7 +123,7 @@ async function isReady(member: Member, workers: readonly Member[]): Promise<bool
   const expected = workers.filter((worker) => worker.region === member.region).length;
   const up = report.clusters
     .find((entry) => entry.key === cluster)
-    ?.members.filter((m) => m.status === 'up').length;
+    ?.members.filter((m) => m.status === 'up' && m.engine === 'ready').length;
   return up === expected;
 }
 
