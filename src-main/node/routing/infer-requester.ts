@@ -59,6 +59,11 @@ export interface InferRequesterInit {
   readonly busyHoldMs?: number;
   /** Human names of tiers for messages ("Model C"). */
   readonly tierLabel?: (tier: string) => string;
+  /**
+   * How long a spare stream, opened after a request to be ready for the next one, may wait. Below the
+   * worker's request timeout (10 s), which closes idle streams. 0 turns spares off.
+   */
+  readonly spareStreamMs?: number;
 }
 
 export interface RouteOptions {
@@ -92,6 +97,10 @@ export class InferRequester {
   readonly #busyUntil = new Map<string, number>();
   /** Attempts not yet admitted or refused, per member: heartbeats cannot know of them yet. */
   readonly #pending = new Map<string, number>();
+  /** One stream per recently used member, opened ahead so the next request skips stream setup (~1–2 ms). */
+  readonly #spares = new Map<string, { readonly stream: Promise<Stream | null>; readonly expires: number }>();
+  readonly #spareStreamMs: number;
+  #closed = false;
 
   constructor(components: InferRequesterComponents, init: InferRequesterInit = {}) {
     this.#components = components;
@@ -100,11 +109,18 @@ export class InferRequester {
     this.#maxAttempts = init.maxAttempts ?? 4;
     this.#busyHoldMs = init.busyHoldMs ?? 1_000;
     this.#tierLabel = init.tierLabel ?? ((tier) => tier);
+    this.#spareStreamMs = init.spareStreamMs ?? 5_000;
     this.#line = new WaitingLine({
       maxWaiting: init.queue?.maxWaiting ?? 256,
       timeoutMs: init.queue?.timeoutMs ?? 120_000,
       retryMs: init.queue?.retryMs ?? 250,
     });
+  }
+
+  /** Drops the spare streams (the node is stopping). */
+  close(): void {
+    this.#closed = true;
+    for (const [peerId] of this.#spares) this.#dropSpare(peerId);
   }
 
   /** Requests waiting for a free member now. */
@@ -250,23 +266,87 @@ export class InferRequester {
       };
     }
     const started = performance.now();
+    const spare = await this.#takeSpare(peerId);
+    if (spare) {
+      const outcome = await this.#request(
+        new FrameChannel(spare, RESPONSE_CODEC),
+        peerId,
+        id,
+        tier,
+        request,
+        started,
+        signal,
+      );
+      // A spare the worker already closed says nothing about the worker: dial afresh.
+      if (outcome.kind !== 'unavailable') return outcome;
+    }
     let channel: FrameChannel<WorkerFrame, RequesterFrame>;
     try {
-      const stream = await this.#components.dialer.dialProtocol(peerIdFromString(peerId), INFER_PROTOCOL, {
-        signal: signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(this.#admitTimeoutMs)])
-          : AbortSignal.timeout(this.#admitTimeoutMs),
-        runOnLimitedConnection: true,
-        // Admission keeps streams per member near its capacity; this is only a ceiling against runaway use.
-        maxOutboundStreams: 1024,
-        // Optimistic protocol selection: the request goes out with the protocol proposal, saving a round trip.
-        negotiateFully: false,
-      });
-      channel = new FrameChannel(stream, RESPONSE_CODEC);
+      channel = new FrameChannel(await this.#dial(peerId, signal), RESPONSE_CODEC);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       return { kind: 'unavailable', why: `could not reach it (${messageOf(error)})` };
     }
+    return this.#request(channel, peerId, id, tier, request, started, signal);
+  }
+
+  #dial(peerId: string, signal?: AbortSignal): Promise<Stream> {
+    const deadline = AbortSignal.timeout(this.#admitTimeoutMs);
+    return this.#components.dialer.dialProtocol(peerIdFromString(peerId), INFER_PROTOCOL, {
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+      runOnLimitedConnection: true,
+      // Admission keeps streams per member near its capacity; this is only a ceiling against runaway use.
+      maxOutboundStreams: 1024,
+      // Optimistic protocol selection: the request goes out with the protocol proposal, saving a round trip.
+      negotiateFully: false,
+    });
+  }
+
+  /** The member's spare stream if it is open and fresh; a new spare is opened for the request after. */
+  async #takeSpare(peerId: string): Promise<Stream | null> {
+    const spare = this.#spares.get(peerId);
+    this.#spares.delete(peerId);
+    this.#openSpare(peerId);
+    if (!spare) return null;
+    const stream = await spare.stream;
+    if (
+      !stream ||
+      spare.expires < Date.now() ||
+      stream.status !== 'open' ||
+      stream.writeStatus !== 'writable'
+    ) {
+      stream?.abort(new Error('spare stream expired'));
+      return null;
+    }
+    return stream;
+  }
+
+  #openSpare(peerId: string): void {
+    if (this.#spareStreamMs <= 0 || this.#closed || this.#spares.has(peerId)) return;
+    const stream = this.#dial(peerId).catch(() => null);
+    const expires = Date.now() + this.#spareStreamMs;
+    this.#spares.set(peerId, { stream, expires });
+    // Unused spares are closed before the worker's own request timeout would reset them.
+    setTimeout(() => {
+      if (this.#spares.get(peerId)?.expires === expires) this.#dropSpare(peerId);
+    }, this.#spareStreamMs).unref();
+  }
+
+  #dropSpare(peerId: string): void {
+    const spare = this.#spares.get(peerId);
+    this.#spares.delete(peerId);
+    void spare?.stream.then((stream) => stream?.abort(new Error('spare stream not needed')));
+  }
+
+  async #request(
+    channel: FrameChannel<WorkerFrame, RequesterFrame>,
+    peerId: string,
+    id: string,
+    tier: string,
+    request: ChatRequest,
+    started: number,
+    signal?: AbortSignal,
+  ): Promise<Attempt> {
     try {
       // Read right after writing: a worker that answers and closes at once must not hang us (EOF race).
       const reply = channel.read(this.#admitTimeoutMs, signal);

@@ -118,6 +118,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   }
 
   async stop(): Promise<void> {
+    this.requester.close();
     await this.worker.stop();
     await this.engines.stop();
   }

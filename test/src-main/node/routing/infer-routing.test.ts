@@ -180,6 +180,29 @@ describe('/og/infer between real nodes', () => {
     }
   });
 
+  it('falls back to a fresh stream when the worker already closed the spare one', async () => {
+    const impatient = await startNode({ requestTimeoutMs: 100 });
+    try {
+      await addEngine(impatient, 'model-a', { tokenRate: 0 });
+      await connect(requester, impatient);
+      const routes = requesterFor(requester, directoryOf('asia', { 'model-a': [impatient] }), {
+        spareStreamMs: 5_000,
+      });
+      expect((await collect(routes.chat('model-a', HELLO))).chunks.at(-1)?.type).toBe('usage');
+      // The spare opened after that request is reset by the worker after 100 ms of silence.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const servedBy: string[] = [];
+      const { chunks } = await collect(
+        routes.chat('model-a', HELLO, { onRouted: (peer) => servedBy.push(peer) }),
+      );
+      expect(chunks.at(-1)?.type).toBe('usage');
+      expect(servedBy).toEqual([impatient.peerId]);
+      routes.close();
+    } finally {
+      await stopNode(impatient);
+    }
+  });
+
   it('survives malformed frames from a requester and keeps serving', async () => {
     for (const garbage of [
       new Uint8Array([0xff, 0xff, 0xff]),
