@@ -199,6 +199,8 @@ export class InferRequester {
           }
         } finally {
           this.#line.notify();
+          // Ready the next request to this member once this one no longer competes for the connection.
+          if (choice.peerId !== this.#components.self?.peerId) this.#openSpare(choice.peerId);
         }
       }
     } finally {
@@ -306,7 +308,6 @@ export class InferRequester {
   async #takeSpare(peerId: string): Promise<Stream | null> {
     const spare = this.#spares.get(peerId);
     this.#spares.delete(peerId);
-    this.#openSpare(peerId);
     if (!spare) return null;
     const stream = await spare.stream;
     if (
