@@ -4,7 +4,16 @@ import react from '@vitejs/plugin-react';
 
 export default defineConfig({
   main: {
-    build: { outDir: 'out/main', lib: { entry: resolve('src-main/app/main.ts') } },
+    build: {
+      outDir: 'out/main',
+      lib: {
+        entry: {
+          main: resolve('src-main/app/main.ts'),
+          // Loaded with `new Worker(...)` at run time, so it must be its own file next to main.js.
+          'profile-worker': resolve('src-main/node/profile/profile-worker.ts'),
+        },
+      },
+    },
   },
   preload: {
     build: {

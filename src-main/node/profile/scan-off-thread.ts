@@ -3,6 +3,11 @@ import { ProfileScanError } from './errors.ts';
 import type { RawHardware } from './raw-hardware.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** From source (Node 22, tests) the worker is the .ts file; in the desktop bundle it is built next to main.js. */
+const PROFILE_WORKER = new URL(
+  import.meta.url.endsWith('.ts') ? './profile-worker.ts' : './profile-worker.js',
+  import.meta.url,
+);
 
 /** Reads the hardware in a worker thread, so vendor tools' synchronous calls never stall the event loop. */
 export function readRawHardwareOffThread(
@@ -10,7 +15,7 @@ export function readRawHardwareOffThread(
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<RawHardware> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./profile-worker.ts', import.meta.url), { workerData: { dataDir } });
+    const worker = new Worker(PROFILE_WORKER, { workerData: { dataDir } });
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
