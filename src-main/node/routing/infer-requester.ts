@@ -25,6 +25,7 @@ import {
 import type { InferWorker } from './infer-worker.ts';
 import { FrameChannel } from './frame-channel.ts';
 import { WaitingLine } from './waiting-line.ts';
+import { SpareStreams } from './spare-streams.ts';
 import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
 
 export interface ProtocolDialer {
@@ -97,10 +98,7 @@ export class InferRequester {
   readonly #busyUntil = new Map<string, number>();
   /** Attempts not yet admitted or refused, per member: heartbeats cannot know of them yet. */
   readonly #pending = new Map<string, number>();
-  /** One stream per recently used member, opened ahead so the next request skips stream setup (~1–2 ms). */
-  readonly #spares = new Map<string, { readonly stream: Promise<Stream | null>; readonly expires: number }>();
-  readonly #spareStreamMs: number;
-  #closed = false;
+  readonly #spares: SpareStreams;
 
   constructor(components: InferRequesterComponents, init: InferRequesterInit = {}) {
     this.#components = components;
@@ -109,7 +107,7 @@ export class InferRequester {
     this.#maxAttempts = init.maxAttempts ?? 4;
     this.#busyHoldMs = init.busyHoldMs ?? 1_000;
     this.#tierLabel = init.tierLabel ?? ((tier) => tier);
-    this.#spareStreamMs = init.spareStreamMs ?? 5_000;
+    this.#spares = new SpareStreams((peerId) => this.#dial(peerId), init.spareStreamMs ?? 5_000);
     this.#line = new WaitingLine({
       maxWaiting: init.queue?.maxWaiting ?? 256,
       timeoutMs: init.queue?.timeoutMs ?? 120_000,
@@ -119,8 +117,7 @@ export class InferRequester {
 
   /** Drops the spare streams (the node is stopping). */
   close(): void {
-    this.#closed = true;
-    for (const [peerId] of this.#spares) this.#dropSpare(peerId);
+    this.#spares.close();
   }
 
   /** Requests waiting for a free member now. */
@@ -200,7 +197,7 @@ export class InferRequester {
         } finally {
           this.#line.notify();
           // Ready the next request to this member once this one no longer competes for the connection.
-          if (choice.peerId !== this.#components.self?.peerId) this.#openSpare(choice.peerId);
+          if (choice.peerId !== this.#components.self?.peerId) this.#spares.prepare(choice.peerId);
         }
       }
     } finally {
@@ -268,7 +265,7 @@ export class InferRequester {
       };
     }
     const started = performance.now();
-    const spare = await this.#takeSpare(peerId);
+    const spare = await this.#spares.take(peerId);
     if (spare) {
       const outcome = await this.#request(
         new FrameChannel(spare, RESPONSE_CODEC),
@@ -302,41 +299,6 @@ export class InferRequester {
       // Optimistic protocol selection: the request goes out with the protocol proposal, saving a round trip.
       negotiateFully: false,
     });
-  }
-
-  /** The member's spare stream if it is open and fresh; a new spare is opened for the request after. */
-  async #takeSpare(peerId: string): Promise<Stream | null> {
-    const spare = this.#spares.get(peerId);
-    this.#spares.delete(peerId);
-    if (!spare) return null;
-    const stream = await spare.stream;
-    if (
-      !stream ||
-      spare.expires < Date.now() ||
-      stream.status !== 'open' ||
-      stream.writeStatus !== 'writable'
-    ) {
-      stream?.abort(new Error('spare stream expired'));
-      return null;
-    }
-    return stream;
-  }
-
-  #openSpare(peerId: string): void {
-    if (this.#spareStreamMs <= 0 || this.#closed || this.#spares.has(peerId)) return;
-    const stream = this.#dial(peerId).catch(() => null);
-    const expires = Date.now() + this.#spareStreamMs;
-    this.#spares.set(peerId, { stream, expires });
-    // Unused spares are closed before the worker's own request timeout would reset them.
-    setTimeout(() => {
-      if (this.#spares.get(peerId)?.expires === expires) this.#dropSpare(peerId);
-    }, this.#spareStreamMs).unref();
-  }
-
-  #dropSpare(peerId: string): void {
-    const spare = this.#spares.get(peerId);
-    this.#spares.delete(peerId);
-    void spare?.stream.then((stream) => stream?.abort(new Error('spare stream not needed')));
   }
 
   async #request(
