@@ -16,7 +16,7 @@ import { EngineStartError } from './errors.ts';
 import { DEFAULT_LOG_RING_LINES, LogRing } from './log-ring.ts';
 import { describeExit, ManagedProcess } from './managed-process.ts';
 import { RestartBackoff, type RestartBackoffInit } from './restart-backoff.ts';
-import { TypedEventTarget } from './typed-event-target.ts';
+import { TypedEventEmitter } from 'main-event';
 
 export interface EngineBaseInit {
   /** SIGTERM → this long → SIGKILL of the process group. Default 30 s (EXO needs up to 30 s). */
@@ -45,7 +45,7 @@ export const FAILURE_LOG_LINES = 20;
 /** After a request fails, how long to wait for the process's exit to explain it. */
 const EXIT_SETTLE_MS = 250;
 
-export abstract class EngineBase extends TypedEventTarget<EngineEvents> implements Engine {
+export abstract class EngineBase extends TypedEventEmitter<EngineEvents> implements Engine {
   abstract readonly kind: EngineKind;
   /** How messages name this engine ("EXO", "the server at …"). */
   protected abstract readonly engineName: string;
@@ -124,7 +124,7 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
   protected setState(state: EngineState): void {
     if (JSON.stringify(state) === JSON.stringify(this.#state)) return;
     this.#state = state;
-    this.emit('state', state);
+    this.safeDispatchEvent('state', { detail: state });
   }
 
   protected fail(reason: string): void {
@@ -245,7 +245,7 @@ export abstract class EngineBase extends TypedEventTarget<EngineEvents> implemen
   #record(line: EngineLogLine, fromProcess = false): void {
     this.#log.push(line.source === 'supervisor' ? `[opengateway] ${line.text}` : line.text);
     if (fromProcess) this.#output.push(line.text);
-    this.emit('log', line);
+    this.safeDispatchEvent('log', { detail: line });
   }
 }
 

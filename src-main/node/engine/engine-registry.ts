@@ -2,7 +2,7 @@
 // forwarded (tagged with the cluster) for the UI, membership and routing.
 import { createEngine, type EngineConfig } from './create-engine.ts';
 import type { Engine, EngineLogLine, EngineState } from './engine.ts';
-import { TypedEventTarget } from './typed-event-target.ts';
+import { TypedEventEmitter } from 'main-event';
 
 export interface EngineRegistryEvents {
   'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
@@ -20,7 +20,7 @@ interface Entry {
   readonly detach: () => void;
 }
 
-export class EngineRegistry extends TypedEventTarget<EngineRegistryEvents> {
+export class EngineRegistry extends TypedEventEmitter<EngineRegistryEvents> {
   readonly #create: (config: EngineConfig) => Engine;
   readonly #entries = new Map<string, Entry>();
 
@@ -49,9 +49,9 @@ export class EngineRegistry extends TypedEventTarget<EngineRegistryEvents> {
     if (existing) await this.remove(clusterId);
     const engine = this.#create(config);
     const onState = (event: CustomEvent<EngineState>) =>
-      this.emit('engine:state', { clusterId, state: event.detail });
+      this.safeDispatchEvent('engine:state', { detail: { clusterId, state: event.detail } });
     const onLog = (event: CustomEvent<EngineLogLine>) =>
-      this.emit('engine:log', { clusterId, line: event.detail });
+      this.safeDispatchEvent('engine:log', { detail: { clusterId, line: event.detail } });
     engine.addEventListener('state', onState);
     engine.addEventListener('log', onLog);
     const detach = () => {

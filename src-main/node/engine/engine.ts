@@ -1,7 +1,7 @@
 // The engine interface: what the node needs from any inference backend (an EXO process it supervises, or an
 // OpenAI-compatible server the user runs). One engine serves one cluster's model.
 import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
-import type { TypedEventTarget } from './typed-event-target.ts';
+import type { TypedEventTarget } from 'main-event';
 
 /** Which implementation an engine is. */
 export type EngineKind = 'exo' | 'openai';
