@@ -1,6 +1,7 @@
 // Protocol ids and gossip topic names (DESIGN.md §5). Every node of every version agrees on these strings,
 // so they change only with a new protocol version.
 import { isRegionId, type RegionId } from '../regions/index.ts';
+import { TIER_ID_PATTERN } from '../tiers/tier-spec.ts';
 
 /** The private Kademlia DHT: a separate DHT from IPFS's public one. */
 export const KAD_PROTOCOL = '/og/kad/1.0.0';
@@ -14,9 +15,8 @@ export const FRAUD_TOPIC = '/og/1/fraud';
 /** Signed network config updates. */
 export const CONFIG_TOPIC = '/og/1/config';
 
-/** A tier id as it may appear in a topic: lower-case letters, digits and dashes, 1–32 characters. */
-const TIER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
+/** A tier id as it may appear in a topic (the tier table's own rule). */
 export function isTierIdSyntax(value: unknown): value is string {
   return typeof value === 'string' && TIER_ID_PATTERN.test(value);
 }
