@@ -3,14 +3,11 @@
 // alternating order, same prompt and length.
 // Usage: npm run bench:engine -- [--tokens 10000] [--runs 8] [--rate 0]   (rate 0: as fast as the double can)
 // Last line: one JSON object with ratioTokensPerSec (engine / bare) and ttftOverheadMs (engine − bare).
-import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { waitForEngineState } from '../src-main/node/engine/engine.ts';
-import { ExoEngine } from '../src-main/node/engine/exo/exo-engine.ts';
-import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
+import type { ExoEngine } from '../src-main/node/engine/exo/exo-engine.ts';
+import { startAttachedDouble } from './attached-exo-double.ts';
 
 const { values } = parseArgs({
   options: {
@@ -98,31 +95,8 @@ function summarise(runs: readonly Run[]) {
   };
 }
 
-const port = await freeLoopbackPort();
-const double = spawn(
-  process.execPath,
-  [
-    '--disable-warning=ExperimentalWarning',
-    join(import.meta.dirname, '..', 'test', 'exo-double', 'exo-double.ts'),
-    '--api-port',
-    String(port),
-    '--double-preplace',
-    MODEL,
-    '--double-token-rate',
-    String(RATE),
-    '--double-load-step-ms',
-    '5',
-    '--double-exit-with-parent',
-  ],
-  { stdio: 'ignore' },
-);
-const url = `http://127.0.0.1:${port}`;
-const engine = new ExoEngine({ modelId: MODEL, apiPort: port, attach: 'only', pollIntervalMs: 50 });
+const { url, engine, stop } = await startAttachedDouble(MODEL, RATE);
 try {
-  await engine.start();
-  await waitForEngineState(engine, (state) => state.status === 'ready', {
-    signal: AbortSignal.timeout(30_000),
-  });
   // Warm both paths (JIT, connection pool) before measuring.
   await bareRun(url);
   await engineRun(engine);
@@ -156,6 +130,5 @@ try {
     }),
   );
 } finally {
-  await engine.stop();
-  double.kill('SIGKILL');
+  await stop();
 }

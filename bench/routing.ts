@@ -4,20 +4,16 @@
 // Usage: npm run bench:routing -- [--tokens 1000] [--runs 4] [--ttft-runs 40] [--concurrent 200] [--rate 200]
 // Last line: one JSON object with ttftOverheadMs (median, routed − direct), ratioTokensPerSec (routed / direct)
 // and the p99 latency of `--concurrent` simultaneous streams, routed and direct.
-import { spawn } from 'node:child_process';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { waitForEngineState } from '../src-main/node/engine/engine.ts';
-import { ExoEngine } from '../src-main/node/engine/exo/exo-engine.ts';
 import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
 import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
 import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
 import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
-import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
+import { startAttachedDouble } from './attached-exo-double.ts';
 
 const { values } = parseArgs({
   options: {
@@ -80,36 +76,13 @@ async function node(): Promise<P2pService> {
   return p2p;
 }
 
-const port = await freeLoopbackPort();
-const double = spawn(
-  process.execPath,
-  [
-    '--disable-warning=ExperimentalWarning',
-    join(import.meta.dirname, '..', 'test', 'exo-double', 'exo-double.ts'),
-    '--api-port',
-    String(port),
-    '--double-preplace',
-    MODEL,
-    '--double-token-rate',
-    String(RATE),
-    '--double-load-step-ms',
-    '5',
-  ],
-  { stdio: 'ignore' },
-);
-// Whatever fails below, the double must not outlive the benchmark.
-process.on('exit', () => double.kill('SIGKILL'));
-const engine = new ExoEngine({ modelId: MODEL, apiPort: port, attach: 'only', pollIntervalMs: 50 });
+const { engine, stop } = await startAttachedDouble(MODEL, RATE);
 const [requesterNode, workerNode] = await Promise.all([node(), node()]);
 const worker = new InferWorker(
   { host: workerNode.libp2p, engines: { engineFor: () => engine } },
   { capacityPerTier: CONCURRENT + 8 },
 );
 try {
-  await engine.start();
-  await waitForEngineState(engine, (state) => state.status === 'ready', {
-    signal: AbortSignal.timeout(30_000),
-  });
   await worker.start();
   await requesterNode.libp2p.dial(multiaddr(workerNode.listenAddresses()[0]));
   const requester = new InferRequester({
@@ -181,7 +154,6 @@ try {
   );
 } finally {
   await worker.stop();
-  await engine.stop();
+  await stop();
   await Promise.all([requesterNode.stop(), workerNode.stop()]);
-  double.kill('SIGKILL');
 }
