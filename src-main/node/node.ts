@@ -3,63 +3,37 @@
 // reports one status union. A failed start stops whatever already started.
 import { fileURLToPath } from 'node:url';
 import { TypedEventEmitter } from '@libp2p/interface';
-import { writeFileAtomic } from './storage/atomic-write.ts';
 import { ensureDataDir } from './storage/data-dir.ts';
-import { ExpectedError } from '../../src-shared/errors/expected-error.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import { allBootstrapAddresses } from '../../src-shared/network-config/index.ts';
-import { CONFIG_TOPIC, FRAUD_TOPIC, ledgerTopic, membersTopic } from '../../src-shared/protocol/index.ts';
-import { REGION_IDS, type RegionDecision, type RegionId } from '../../src-shared/regions/index.ts';
+import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
-import { ApiServer, type ApiRoute, type ApiUpgradeHandler } from './api/api-server.ts';
+import { ApiServer, type ApiUpgradeHandler } from './api/api-server.ts';
 import { readApiEndpoint, removeApiEndpoint, writeApiEndpoint } from './api/api-endpoint-file.ts';
 import { loadOrCreateApiKey } from './api/api-key.ts';
 import { createContractWsEndpoint } from './api/ws/contract-ws-endpoint.ts';
 import { GeoService, type GeoInit } from './geo/geo-service.ts';
 import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
-import { MembershipService, type ClusterSnapshot } from './membership/membership-service.ts';
+import { MembershipService } from './membership/membership-service.ts';
 import type { MemberChange } from './membership/membership-view.ts';
-import { NetworkConfigMissingError } from './network-config/errors.ts';
-import { loadNetworkConfigFile } from './network-config/load-network-config.ts';
-import { serializeSignedNetworkConfig } from './network-config/sign-network-config.ts';
 import { NetworkChangeWatcher, type NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
 import { P2pService, parseMultiaddr } from './p2p/p2p-service.ts';
 import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
-import { openAiRoutes } from './api/openai/openai-routes.ts';
 import type { EngineState } from './engine/engine.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
 import { createNodeContract, type NodeContract } from './ui-contract/node-contract.ts';
 import { readNodeSettings, routingInitWithCaps } from './ui-contract/node-settings.ts';
+import { nodeRoutes } from './api/node-routes.ts';
+import { knownGossipTopics } from './p2p/gossip-topics.ts';
+import { isPrivateAddress } from './p2p/private-address.ts';
+import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
+import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
+import type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
 
-/** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
-export type NodeStatus =
-  | { readonly status: 'starting' }
-  | { readonly status: 'onboarding'; readonly step: OnboardingStepId }
-  | { readonly status: 'ready'; readonly clusters: number; readonly since: number }
-  | { readonly status: 'paused'; readonly reason: 'user' | 'waiting-for-idle'; readonly since: number }
-  | { readonly status: 'offline'; readonly message: string; readonly retryAt: number | null }
-  | { readonly status: 'error'; readonly message: string };
-
-export type OnboardingStepId = 'identity' | 'profile' | 'geo' | 'qualify' | 'join' | 'engines' | 'heartbeat';
-
-/** What `GET /api/status` returns and `opengateway-node status` prints. */
-export interface NodeStatusReport {
-  readonly version: string;
-  readonly peerId: string | null;
-  readonly networkId: string | null;
-  readonly state: NodeStatus;
-  readonly region: RegionDecision | null;
-  readonly listenAddresses: readonly string[];
-  readonly connections: number;
-  readonly tiers: readonly TierQualification[];
-  readonly clusters: readonly ClusterSnapshot[];
-  /** The engine of each served cluster (`asia/model-a` → state). */
-  readonly engines: Readonly<Record<string, EngineState>>;
-  /** The kind of engine this node serves with; `simulated` on devnets (never real inference). */
-  readonly engine: { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } | null;
-  readonly rejectedHeartbeats: number;
-}
+export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
+export { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
+export { isPrivateAddress } from './p2p/private-address.ts';
 
 export interface NodeOptions {
   readonly dataDir: string;
@@ -110,21 +84,6 @@ export interface NodeEvents {
 
 /** Where `npm run build` puts the browser build of the renderer. */
 const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../out/renderer-web', import.meta.url));
-
-/** A call that needs a started node came before start() got that far. */
-export class NodeNotStartedError extends ExpectedError {
-  override readonly name = 'NodeNotStartedError';
-}
-
-/** Another node process already serves this data directory. */
-export class NodeAlreadyRunningError extends ExpectedError {
-  override readonly name = 'NodeAlreadyRunningError';
-  constructor(dataDir: string, pid: number) {
-    super(
-      `a node is already running for data directory ${dataDir} (pid ${pid}); stop it first or use --data-dir`,
-    );
-  }
-}
 
 interface Stoppable {
   stop(): Promise<void>;
@@ -215,7 +174,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     await this.#refuseSecondNode();
 
     this.#step('identity');
-    this.#config = await this.#loadConfig();
+    this.#config = await loadNodeNetworkConfig(this.locations.networkConfig, this.#options.networkConfigPath);
     const identity = new IdentityService(
       { locations },
       { fingerprintSalt: this.#config.fingerprintSalt, ...options.identity },
@@ -238,7 +197,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const api = new ApiServer(
       {
         apiKey,
-        routes: this.#routes(),
+        routes: nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
         upgrade: options.wsUpgrade ?? endpoint ?? undefined,
         staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
         onInternalError: (error, route) => this.#log(`api: ${route} failed: ${String(error)}`),
@@ -272,7 +231,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const privateNetwork =
       options.privateNetwork ??
       [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
-    const topics = this.#knownTopics(this.#config);
+    const topics = knownGossipTopics(this.#config);
     const p2p = new P2pService(
       { privateKey: identity.privateKey },
       {
@@ -491,23 +450,6 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     }
   }
 
-  async #loadConfig(): Promise<NetworkConfig> {
-    const given = this.#options.networkConfigPath;
-    if (given !== undefined) {
-      const loaded = await loadNetworkConfigFile(given);
-      // Keep a verified copy: later starts (and the desktop app) use it without the flag.
-      await writeFileAtomic(this.locations.networkConfig, serializeSignedNetworkConfig(loaded.signed), 0o644);
-      return loaded.config;
-    }
-    try {
-      return (await loadNetworkConfigFile(this.locations.networkConfig)).config;
-    } catch (error) {
-      if (error instanceof ExpectedError && /no such file/.test(error.message))
-        throw new NetworkConfigMissingError(this.locations.networkConfig);
-      throw error;
-    }
-  }
-
   async #refuseSecondNode(): Promise<void> {
     const endpoint = await readApiEndpoint(this.locations.apiEndpoint);
     if (endpoint === null || endpoint.pid === process.pid) return;
@@ -534,62 +476,9 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     else this.#log(`p2p: connected to ${p2p.connectionCount()} peer(s)`);
   }
 
-  #knownTopics(config: NetworkConfig): string[] {
-    return [
-      ...REGION_IDS.flatMap((region) => config.tiers.map((tier) => membersTopic({ region, tier: tier.id }))),
-      ...REGION_IDS.map((region) => ledgerTopic(region)),
-      FRAUD_TOPIC,
-      CONFIG_TOPIC,
-    ];
-  }
-
   #isSelf(address: string, peerId: string): boolean {
     return parseMultiaddr(address, 'bootstrap')
       .getComponents()
       .some((component) => component.name === 'p2p' && component.value === peerId);
-  }
-
-  #routes(): Map<string, ApiRoute> {
-    const routes = new Map<string, ApiRoute>([
-      ['GET /api/status', () => ({ status: 200, body: this.report() })],
-    ]);
-    // The API starts before the network: until routing exists, the OpenAI routes say the node is starting.
-    for (const name of ['GET /v1/models', 'POST /v1/chat/completions']) {
-      routes.set(name, (request) => {
-        const gateway = this.#routing?.gateway;
-        const route = gateway ? openAiRoutes(gateway).get(name) : undefined;
-        if (!route) {
-          return {
-            status: 503,
-            body: {
-              error: {
-                message: 'the node is still starting',
-                type: 'server_error',
-                code: 'starting',
-                param: null,
-              },
-            },
-          };
-        }
-        return route(request);
-      });
-    }
-    return routes;
-  }
-}
-
-/** Loopback and RFC 1918 addresses: a devnet or a LAN, where private addresses are all there is. */
-export function isPrivateAddress(address: string): boolean {
-  try {
-    return parseMultiaddr(address, 'network')
-      .getComponents()
-      .some(
-        (component) =>
-          (component.name === 'ip4' &&
-            /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(component.value ?? '')) ||
-          (component.name === 'ip6' && component.value === '::1'),
-      );
-  } catch {
-    return false;
   }
 }

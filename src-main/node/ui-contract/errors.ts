@@ -10,11 +10,6 @@ export class TooManyChatsError extends ExpectedError {
   override readonly name = 'TooManyChatsError';
 }
 
-/** A call that needs the node's services came before they started (or after they stopped). */
-export class NodeNotStartedError extends ExpectedError {
-  override readonly name = 'NodeNotStartedError';
-}
-
 /** A setting this kind of node cannot honour (idle-only mode on a headless node). */
 export class SettingNotSupportedError extends ExpectedError {
   override readonly name = 'SettingNotSupportedError';

@@ -16,7 +16,8 @@ import {
 } from '../../../src-shared/ipc/index.ts';
 import type { OpenGatewayNode } from '../node.ts';
 import { ChatRequests, chatCost } from './chat-requests.ts';
-import { NodeNotStartedError, SettingNotSupportedError, UnknownClusterError } from './errors.ts';
+import { NodeNotStartedError } from '../node-errors.ts';
+import { SettingNotSupportedError, UnknownClusterError } from './errors.ts';
 import {
   DEFAULT_NODE_SETTINGS,
   readNodeSettings,

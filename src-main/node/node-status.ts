@@ -1,0 +1,34 @@
+// The node's state as a union, and the report `GET /api/status` and `opengateway-node status` show.
+import type { RegionDecision } from '../../src-shared/regions/index.ts';
+import type { TierQualification } from '../../src-shared/tiers/index.ts';
+import type { EngineState } from './engine/engine.ts';
+import type { ClusterSnapshot } from './membership/membership-service.ts';
+
+/** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
+export type NodeStatus =
+  | { readonly status: 'starting' }
+  | { readonly status: 'onboarding'; readonly step: OnboardingStepId }
+  | { readonly status: 'ready'; readonly clusters: number; readonly since: number }
+  | { readonly status: 'paused'; readonly reason: 'user' | 'waiting-for-idle'; readonly since: number }
+  | { readonly status: 'offline'; readonly message: string; readonly retryAt: number | null }
+  | { readonly status: 'error'; readonly message: string };
+
+export type OnboardingStepId = 'identity' | 'profile' | 'geo' | 'qualify' | 'join' | 'engines' | 'heartbeat';
+
+/** What `GET /api/status` returns and `opengateway-node status` prints. */
+export interface NodeStatusReport {
+  readonly version: string;
+  readonly peerId: string | null;
+  readonly networkId: string | null;
+  readonly state: NodeStatus;
+  readonly region: RegionDecision | null;
+  readonly listenAddresses: readonly string[];
+  readonly connections: number;
+  readonly tiers: readonly TierQualification[];
+  readonly clusters: readonly ClusterSnapshot[];
+  /** The engine of each served cluster (`asia/model-a` → state). */
+  readonly engines: Readonly<Record<string, EngineState>>;
+  /** The kind of engine this node serves with; `simulated` on devnets (never real inference). */
+  readonly engine: { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } | null;
+  readonly rejectedHeartbeats: number;
+}
