@@ -15,7 +15,6 @@ export const FRAUD_TOPIC = '/og/1/fraud';
 /** Signed network config updates. */
 export const CONFIG_TOPIC = '/og/1/config';
 
-
 /** A tier id as it may appear in a topic (the tier table's own rule). */
 export function isTierIdSyntax(value: unknown): value is string {
   return typeof value === 'string' && TIER_ID_PATTERN.test(value);
