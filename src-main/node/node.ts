@@ -29,6 +29,10 @@ import { knownGossipTopics } from './p2p/gossip-topics.ts';
 import { isPrivateAddress } from './p2p/private-address.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
+import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
+import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
+import { ledgerApiRoute } from './ledger/ledger-api-route.ts';
+import type { LedgerService } from './ledger/ledger-service.ts';
 import type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
 
 export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
@@ -72,6 +76,8 @@ export interface NodeOptions {
   readonly dashboardDir?: string;
   /** Engines, capacity and request routing (EXO found on the machine by default). */
   readonly routing?: RoutingInit;
+  /** Ledger timings (tests shorten them). */
+  readonly ledger?: NodeLedgerInit;
 }
 
 export interface NodeEvents {
@@ -104,6 +110,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   #profile: ProfileService | null = null;
   #membership: MembershipService | null = null;
   #routing: RoutingService | null = null;
+  #ledger: NodeLedger | null = null;
   #api: ApiServer | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
@@ -141,6 +148,16 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
 
   get api(): ApiServer | null {
     return this.#api;
+  }
+
+  /** This node's ledger (balance, history, blocks); null until it started. */
+  get ledger(): LedgerService | null {
+    return this.#ledger?.service ?? null;
+  }
+
+  /** The ledger with its network side and payments (tests wait for the account to open). */
+  get nodeLedger(): NodeLedger | null {
+    return this.#ledger;
   }
 
   /** What this machine has (null until the first scan). */
@@ -185,6 +202,19 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#log(`identity: peer id ${identity.peerId.toString()}${identity.created ? ' (new)' : ''}`);
     this.#log(`network: ${this.#config.networkId} (revision ${this.#config.revision})`);
 
+    const ledger = new NodeLedger(
+      {
+        identity,
+        params: ledgerParamsFromConfig(this.#config),
+        dbPath: locations.ledgerDb,
+        log: this.#log,
+      },
+      options.ledger,
+    );
+    await ledger.start();
+    this.#ledger = ledger;
+    this.#started.push(ledger);
+
     const stored = await readNodeSettings(locations.settings);
     const apiKey = await loadOrCreateApiKey(locations.apiKey);
     const endpoint = options.wsUpgrade
@@ -197,7 +227,10 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const api = new ApiServer(
       {
         apiKey,
-        routes: nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
+        routes: new Map([
+          ...nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
+          ['GET /api/ledger', ledgerApiRoute(ledger.service)],
+        ]),
         upgrade: options.wsUpgrade ?? endpoint ?? undefined,
         staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
         onInternalError: (error, route) => this.#log(`api: ${route} failed: ${String(error)}`),
@@ -307,7 +340,13 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     });
     const config = this.#config;
     const routing = new RoutingService(
-      { libp2p: p2p.libp2p, membership, locations, config: () => this.#config ?? config },
+      {
+        libp2p: p2p.libp2p,
+        membership,
+        locations,
+        config: () => this.#config ?? config,
+        payments: ledger.payments,
+      },
       // The contributor's caps from the UI apply where the command line set none.
       routingInitWithCaps(options.routing, stored, profile.profile),
     );
@@ -378,6 +417,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const config = this.#config;
     if (membership === null || config === null) return;
     if (region === null) {
+      await this.#ledger?.join(this.#p2p!.libp2p, null);
       await membership.leave();
       await this.#routing?.serve(null, []);
       this.#setStatus({
@@ -390,6 +430,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     const known = new Set(config.tiers.map((tier) => tier.id));
     const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
     const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
+    await this.#ledger?.join(this.#p2p!.libp2p, region);
     await membership.join({ region, serve, watch: [...known] }, { signal });
     if (this.#status.status === 'onboarding') this.#step('engines');
     await this.#routing?.serve(region, serve);

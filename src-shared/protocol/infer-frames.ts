@@ -1,8 +1,13 @@
 // The /og/infer/1.0.0 wire format: length-prefixed CBOR frames, one map per frame with a `t` tag. Every frame
 // from a peer is size-limited, strictly decoded and validated; a bad frame ends that stream, never the node.
 //
-// requester → worker: request, then (while streaming) cancel
-// worker → requester: admitted | refused, then deltas…, then end | error
+// requester → worker: request, [reserve], then (while streaming) acks and cancel, [settle] at the end
+// worker → requester: [quote], admitted | refused, then deltas…, then end | error
+//
+// The bracketed frames are the payment (DESIGN.md §4, ref/ledger-design.md §4) between two nodes that keep
+// a ledger: the worker quotes, the requester answers with its signed RESERVE, acknowledges every N tokens,
+// and co-signs the worker's receipt before it sends its SETTLE. Their contents are ledger objects with their
+// own strict decoders; here they are only size-bounded byte strings.
 import { encode } from 'cborg';
 import type { ChatDeltaChunk, ChatFinishReason, ChatRequest, ChatServingShare, ChatUsage } from './chat.ts';
 import { parseChatRequest } from './chat-request-schema.ts';
@@ -17,9 +22,22 @@ export const MAX_RESPONSE_FRAME_BYTES = 256 * 1024;
 const MAX_DELTAS_PER_FRAME = 4096;
 const MAX_MESSAGE_CHARS = 500;
 const MAX_ID_CHARS = 64;
+/** Ledger objects inside frames: a block, a quote, an ack, a receipt (each has its own tighter limit). */
+const MAX_BLOCK_FIELD_BYTES = 8 * 1024;
+const MAX_QUOTE_FIELD_BYTES = 4 * 1024;
+const MAX_ACK_FIELD_BYTES = 1024;
+const MAX_RECEIPT_FIELD_BYTES = 2 * 1024;
 
 /** Why a worker refuses a request before running it. The requester tries another member for every one. */
-export const REFUSAL_REASONS = ['busy', 'paused', 'not-ready', 'unknown-tier', 'bad-request'] as const;
+export const REFUSAL_REASONS = [
+  'busy',
+  'paused',
+  'not-ready',
+  'unknown-tier',
+  'bad-request',
+  /** The payment did not hold: no ledger, reservation invalid or refused, requester revoked or in debt. */
+  'payment',
+] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Why a stream failed after it was admitted. */
@@ -41,9 +59,17 @@ export type RequesterFrame =
       readonly tier: string;
       readonly request: ChatRequest;
     }
+  /** The requester's RESERVE block for the quote, encoded. */
+  | { readonly t: 'reserve'; readonly block: Uint8Array }
+  /** A cumulative acknowledgement, encoded. */
+  | { readonly t: 'ack'; readonly ack: Uint8Array }
+  /** The co-signed receipt and the SETTLE block that pays for it, both encoded. */
+  | { readonly t: 'settle'; readonly receipt: Uint8Array; readonly block: Uint8Array }
   | { readonly t: 'cancel' };
 
 export type WorkerFrame =
+  /** The worker's signed quote, encoded: the requester reserves its maximum before anything runs. */
+  | { readonly t: 'quote'; readonly quote: Uint8Array }
   | { readonly t: 'admitted'; readonly model: string }
   | { readonly t: 'refused'; readonly reason: RefusalReason; readonly message: string }
   | { readonly t: 'deltas'; readonly deltas: readonly ChatDeltaChunk[] }
@@ -52,6 +78,8 @@ export type WorkerFrame =
       readonly usage: ChatUsage;
       readonly finishReason: ChatFinishReason | null;
       readonly servedBy?: readonly ChatServingShare[];
+      /** The worker-signed receipt of a paid request, encoded. */
+      readonly receipt?: Uint8Array;
     }
   | { readonly t: 'error'; readonly code: StreamErrorCode; readonly message: string };
 
@@ -78,6 +106,19 @@ export function decodeRequesterFrame(bytes: Uint8Array): FrameDecode<RequesterFr
         if (!parsed.ok) fail(`bad chat request: ${parsed.error}`);
         return { t: 'request', v: INFER_WIRE_VERSION, id, tier: map.tier, request: parsed.request };
       }
+      case 'reserve':
+        exactKeys(map, ['t', 'block']);
+        return { t: 'reserve', block: bytesField(map.block, 'block', MAX_BLOCK_FIELD_BYTES) };
+      case 'ack':
+        exactKeys(map, ['t', 'ack']);
+        return { t: 'ack', ack: bytesField(map.ack, 'ack', MAX_ACK_FIELD_BYTES) };
+      case 'settle':
+        exactKeys(map, ['t', 'receipt', 'block']);
+        return {
+          t: 'settle',
+          receipt: bytesField(map.receipt, 'receipt', MAX_RECEIPT_FIELD_BYTES),
+          block: bytesField(map.block, 'block', MAX_BLOCK_FIELD_BYTES),
+        };
       case 'cancel':
         exactKeys(map, ['t']);
         return { t: 'cancel' };
@@ -90,6 +131,9 @@ export function decodeRequesterFrame(bytes: Uint8Array): FrameDecode<RequesterFr
 export function decodeWorkerFrame(bytes: Uint8Array): FrameDecode<WorkerFrame> {
   return guard(bytes, MAX_RESPONSE_FRAME_BYTES, (map) => {
     switch (map.t) {
+      case 'quote':
+        exactKeys(map, ['t', 'quote']);
+        return { t: 'quote', quote: bytesField(map.quote, 'quote', MAX_QUOTE_FIELD_BYTES) };
       case 'admitted':
         exactKeys(map, ['t', 'model']);
         return { t: 'admitted', model: boundedString(map.model, 'model', 256) };
@@ -112,7 +156,7 @@ export function decodeWorkerFrame(bytes: Uint8Array): FrameDecode<WorkerFrame> {
         return { t: 'deltas', deltas: map.deltas.map(readDelta) };
       }
       case 'end': {
-        exactKeys(map, ['t', 'usage', 'finishReason'], ['servedBy']);
+        exactKeys(map, ['t', 'usage', 'finishReason'], ['servedBy', 'receipt']);
         const frame: {
           -readonly [K in keyof Extract<WorkerFrame, { t: 'end' }>]: Extract<WorkerFrame, { t: 'end' }>[K];
         } = {
@@ -128,6 +172,8 @@ export function decodeWorkerFrame(bytes: Uint8Array): FrameDecode<WorkerFrame> {
                 ),
         };
         if (map.servedBy !== undefined) frame.servedBy = readServedBy(map.servedBy);
+        if (map.receipt !== undefined)
+          frame.receipt = bytesField(map.receipt, 'receipt', MAX_RECEIPT_FIELD_BYTES);
         return frame;
       }
       case 'error':
@@ -180,6 +226,11 @@ function exactKeys(
 
 function boundedString(value: unknown, what: string, max: number): string {
   if (typeof value !== 'string' || value.length > max) fail(`bad ${what}`);
+  return value;
+}
+
+function bytesField(value: unknown, what: string, max: number): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.byteLength === 0 || value.byteLength > max) fail(`bad ${what}`);
   return value;
 }
 

@@ -25,3 +25,8 @@ export class OwnBlockRejectedError extends Error {
 export class LedgerNotStartedError extends Error {
   override readonly name = 'LedgerNotStartedError';
 }
+
+/** The other side of a paid request broke the payment protocol (bad quote or receipt): try another worker. */
+export class PaymentError extends Error {
+  override readonly name = 'PaymentError';
+}

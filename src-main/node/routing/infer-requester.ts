@@ -27,6 +27,8 @@ import { FrameChannel } from './frame-channel.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
 import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
+import type { RequestPayment, RequesterPayments } from './payments.ts';
+import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 
 export interface ProtocolDialer {
   dialProtocol(
@@ -46,6 +48,8 @@ export interface InferRequesterComponents {
   readonly directory: ClusterDirectory;
   /** This node's peer id and worker, so a request can be served locally when this node is the best member. */
   readonly self?: { readonly peerId: string; readonly worker: InferWorker };
+  /** The ledger's side of paid requests; without it this node pays no one (and only free workers serve it). */
+  readonly payments?: RequesterPayments;
 }
 
 export interface InferRequesterInit {
@@ -136,6 +140,7 @@ export class InferRequester {
     const id = randomUUID();
     const failed = new Map<string, string>();
     let place: ReturnType<WaitingLine['join']> | null = null;
+    let paidRequest: ChatRequest | null = null;
     try {
       for (;;) {
         signal?.throwIfAborted();
@@ -151,10 +156,15 @@ export class InferRequester {
           await place.turn(signal);
           continue;
         }
+        // A paid request needs the balance first (a user-facing error when it is too low) and a reply length
+        // the reservation covers; this node's own worker serves it for free.
+        const payments = this.#components.payments;
+        const paid = payments !== undefined && payments.pays(choice.peerId);
+        if (paid && paidRequest === null) paidRequest = payments.prepare(tier, request);
         this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 0) + 1);
         let attempt: Attempt;
         try {
-          attempt = await this.#attempt(choice.peerId, id, tier, request, signal);
+          attempt = await this.#attempt(choice.peerId, id, tier, (paid && paidRequest) || request, signal);
         } finally {
           this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 1) - 1);
         }
@@ -314,9 +324,26 @@ export class InferRequester {
       // Read right after writing: a worker that answers and closes at once must not hang us (EOF race).
       const reply = channel.read(this.#admitTimeoutMs, signal);
       await channel.write({ t: 'request', v: INFER_WIRE_VERSION, id, tier, request }, signal);
-      const first = await reply;
+      let first = await reply;
       this.#recordRtt(peerId, performance.now() - started);
-      if (first.t === 'admitted') return { kind: 'admitted', chunks: this.#stream(channel, signal) };
+      let payment: RequestPayment | null = null;
+      if (first.t === 'quote') {
+        const payments = this.#components.payments;
+        if (!payments) {
+          channel.abort('no ledger');
+          return { kind: 'unavailable', why: 'it asks for payment and this node keeps no ledger' };
+        }
+        payment = payments.reserve({ peerId }, tier, request, first.quote);
+        try {
+          await channel.write({ t: 'reserve', block: payment.reserve }, signal);
+          first = await channel.read(this.#admitTimeoutMs, signal);
+        } catch (error) {
+          settleQuietly(payment);
+          throw error;
+        }
+        if (first.t !== 'admitted') settleQuietly(payment);
+      }
+      if (first.t === 'admitted') return { kind: 'admitted', chunks: this.#stream(channel, payment, signal) };
       await channel.close();
       if (first.t === 'refused')
         return first.reason === 'busy' ? { kind: 'busy' } : { kind: 'unavailable', why: first.message };
@@ -324,12 +351,15 @@ export class InferRequester {
     } catch (error) {
       channel.abort('request failed');
       if (signal?.aborted) throw signal.reason;
+      // This node's own problem (too low a balance): no other member can help.
+      if (error instanceof ExpectedError) throw error;
       return { kind: 'unavailable', why: messageOf(error) };
     }
   }
 
   async *#stream(
     channel: FrameChannel<WorkerFrame, RequesterFrame>,
+    payment: RequestPayment | null,
     signal?: AbortSignal,
   ): AsyncGenerator<ChatChunk> {
     let finished = false;
@@ -344,11 +374,16 @@ export class InferRequester {
       for (;;) {
         const frame = await channel.read(this.#idleTimeoutMs, signal);
         switch (frame.t) {
-          case 'deltas':
+          case 'deltas': {
+            // Acknowledge before handing the text on: the worker streams on while the reader reads.
+            const ack = payment?.received(frame.deltas) ?? null;
+            if (ack) await channel.write({ t: 'ack', ack }, signal);
             for (const delta of frame.deltas) yield delta;
             break;
+          }
           case 'end':
             finished = true;
+            if (payment) await this.#settle(channel, payment, frame.receipt ?? null, signal);
             yield {
               type: 'usage',
               usage: frame.usage,
@@ -362,19 +397,50 @@ export class InferRequester {
             throw new InferProtocolError(`the worker stopped: ${frame.message}`);
           case 'admitted':
           case 'refused':
+          case 'quote':
             throw new InferProtocolError(`unexpected ${frame.t} frame`);
         }
       }
     } finally {
+      // Cut off, cancelled or failed: pay for what arrived, no more (nothing, when nothing did).
+      if (payment) settleQuietly(payment);
       signal?.removeEventListener('abort', onAbort);
       // Left early (the caller stopped iterating) or failed: make sure the worker stops too.
       if (!finished && !signal?.aborted) onAbort();
     }
   }
 
+  /** The end of a paid reply: the last ack, then the co-signed receipt with the SETTLE. */
+  async #settle(
+    channel: FrameChannel<WorkerFrame, RequesterFrame>,
+    payment: RequestPayment,
+    receipt: Uint8Array | null,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      const ack = payment.finalAck();
+      if (ack) await channel.write({ t: 'ack', ack }, signal);
+      if (receipt === null) return;
+      const settle = payment.settle(receipt);
+      await channel.write({ t: 'settle', receipt: settle.receipt, block: settle.block }, signal);
+    } catch {
+      // A receipt that does not match what arrived, or a worker gone: the finally of #stream settles alone
+      // for what arrived (a SETTLE already committed is never repeated).
+    }
+  }
+
   #recordRtt(peerId: string, ms: number): void {
     const previous = this.#rtt.get(peerId);
     this.#rtt.set(peerId, previous === undefined ? ms : previous * 0.8 + ms * 0.2);
+  }
+}
+
+/** Settle alone for what arrived; a failure leaves the reservation open (it is never paid twice). */
+function settleQuietly(payment: RequestPayment): void {
+  try {
+    payment.settleAlone();
+  } catch {
+    // The own chain refused the SETTLE (the store failed): the reserved amount stays locked, not lost.
   }
 }
 

@@ -1,6 +1,6 @@
 // The worker side of /og/infer/1.0.0: admit or refuse with a typed reason, run the request on this node's
 // engine for the tier, stream the reply with backpressure, and stop the engine when the requester goes away.
-import type { Stream } from '@libp2p/interface';
+import type { Connection, Stream } from '@libp2p/interface';
 import { TypedEventEmitter } from 'main-event';
 import type { ChatChunk, ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import {
@@ -15,6 +15,7 @@ import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
 import type { Engine } from '../engine/engine.ts';
 import { DeltaBatcher, deltaSizeBound } from './delta-batcher.ts';
 import { FrameChannel } from './frame-channel.ts';
+import type { WorkPayment, WorkerPayments } from './payments.ts';
 
 /** The engines this node runs, one per tier it serves. */
 export interface WorkerEngines {
@@ -25,7 +26,7 @@ export interface WorkerEngines {
 export interface ProtocolHost {
   handle(
     protocol: string,
-    handler: (stream: Stream) => void | Promise<void>,
+    handler: (stream: Stream, connection: Connection) => void | Promise<void>,
     options?: { maxInboundStreams?: number; maxOutboundStreams?: number; runOnLimitedConnection?: boolean },
   ): Promise<void>;
   unhandle(protocol: string): Promise<void>;
@@ -34,6 +35,10 @@ export interface ProtocolHost {
 export interface InferWorkerComponents {
   readonly host: ProtocolHost;
   readonly engines: WorkerEngines;
+  /** The ledger's side of paid requests; without it this worker serves for free. */
+  readonly payments?: WorkerPayments;
+  /** This node's peer id: its own requests are never charged. */
+  readonly selfPeerId?: string;
 }
 
 export interface InferWorkerInit {
@@ -43,6 +48,10 @@ export interface InferWorkerInit {
   readonly requestTimeoutMs?: number;
   /** The longest a single generation may run. */
   readonly maxGenerationMs?: number;
+  /** How long streaming waits for the requester's acknowledgement once the allowance is used up. */
+  readonly ackTimeoutMs?: number;
+  /** How long the worker waits for the SETTLE after the end of a paid reply. */
+  readonly settleWaitMs?: number;
   readonly maxInboundStreams?: number;
 }
 
@@ -74,9 +83,11 @@ const MAX_BATCH_BYTES = 64 * 1024;
 
 export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   readonly #components: InferWorkerComponents;
-  readonly #capacity: number;
+  #capacity: number;
   readonly #requestTimeoutMs: number;
   readonly #maxGenerationMs: number;
+  readonly #ackTimeoutMs: number;
+  readonly #settleWaitMs: number;
   readonly #maxInboundStreams: number;
   readonly #load = new Map<string, number>();
   readonly #inFlight = new Set<AbortController>();
@@ -89,16 +100,22 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.#capacity = init.capacityPerTier ?? 2;
     this.#requestTimeoutMs = init.requestTimeoutMs ?? 10_000;
     this.#maxGenerationMs = init.maxGenerationMs ?? 30 * 60_000;
+    this.#ackTimeoutMs = init.ackTimeoutMs ?? 30_000;
+    this.#settleWaitMs = init.settleWaitMs ?? 10_000;
     this.#maxInboundStreams = init.maxInboundStreams ?? 1024;
   }
 
   async start(): Promise<void> {
-    await this.#components.host.handle(INFER_PROTOCOL, (stream) => this.#serve(stream), {
-      maxInboundStreams: this.#maxInboundStreams,
-      // libp2p applies a handler's outbound limit to this node's own requests too (default 64 per connection).
-      maxOutboundStreams: this.#maxInboundStreams,
-      runOnLimitedConnection: true,
-    });
+    await this.#components.host.handle(
+      INFER_PROTOCOL,
+      (stream, connection) => this.#serve(stream, connection),
+      {
+        maxInboundStreams: this.#maxInboundStreams,
+        // libp2p applies a handler's outbound limit to this node's own requests too (default 64 per connection).
+        maxOutboundStreams: this.#maxInboundStreams,
+        runOnLimitedConnection: true,
+      },
+    );
     this.#started = true;
   }
 
@@ -110,6 +127,14 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
 
   get capacity(): number {
     return this.#capacity;
+  }
+
+  /** The contributor changed the cap: new requests see it at once; requests in flight finish. */
+  setCapacity(capacity: number): void {
+    if (!Number.isSafeInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
+    this.#capacity = capacity;
+    for (const [tier, load] of this.#load) this.safeDispatchEvent('load', { detail: { tier, load } });
   }
 
   load(tier: string): number {
@@ -184,7 +209,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.safeDispatchEvent('load', { detail: { tier, load: Math.max(0, load) } });
   }
 
-  async #serve(stream: Stream): Promise<void> {
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
     const channel = new FrameChannel<RequesterFrame, WorkerFrame>(stream, REQUESTER_CODEC);
     let frame: RequesterFrame;
     try {
@@ -203,18 +228,65 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       this.#report(frame, 'refused', 0);
       return;
     }
+    let payment: WorkPayment | null;
+    try {
+      payment = await this.#agreePayment(channel, connection, frame);
+    } catch (error) {
+      admission.release();
+      if (error instanceof PaymentRefused) {
+        await this.#finish(channel, { t: 'refused', reason: 'payment', message: error.message });
+      } else {
+        channel.abort(reasonText(error));
+      }
+      this.#report(frame, 'refused', 0);
+      return;
+    }
+    await this.#run(channel, frame, admission, payment);
+  }
+
+  /** Quote and take the requester's RESERVE (paid requests); null when this request is free. */
+  async #agreePayment(
+    channel: FrameChannel<RequesterFrame, WorkerFrame>,
+    connection: Connection,
+    frame: Extract<RequesterFrame, { t: 'request' }>,
+  ): Promise<WorkPayment | null> {
+    const payments = this.#components.payments;
+    const peer = connection.remotePeer;
+    if (!payments || peer.toString() === this.#components.selfPeerId) return null;
+    if (peer.type !== 'Ed25519') throw new PaymentRefused('requests are paid from Ed25519 accounts only');
+    const quoted = payments.quote(
+      { account: peer.publicKey.raw, peer: peer.toString() },
+      frame.tier,
+      frame.request,
+    );
+    if (!quoted.ok) throw new PaymentRefused(quoted.problem);
+    await channel.write({ t: 'quote', quote: quoted.payment.quote });
+    const answer = await channel.read(this.#requestTimeoutMs);
+    if (answer.t === 'cancel') throw new Error('cancelled by the requester');
+    if (answer.t !== 'reserve') throw new PaymentRefused('a quote is answered with a RESERVE');
+    const problem = await quoted.payment.acceptReserve(
+      answer.block,
+      AbortSignal.timeout(this.#requestTimeoutMs),
+    );
+    if (problem) throw new PaymentRefused(problem);
+    return quoted.payment;
+  }
+
+  async #run(
+    channel: FrameChannel<RequesterFrame, WorkerFrame>,
+    frame: Extract<RequesterFrame, { t: 'request' }>,
+    admission: Extract<Admission, { ok: true }>,
+    payment: WorkPayment | null,
+  ): Promise<void> {
     const controller = this.#track();
     const timer = setTimeout(
       () => controller.abort(new Error('generation time limit')),
       this.#maxGenerationMs,
     );
-    // The requester either sends `cancel` or goes away; both stop the engine. Reading starts at once (EOF race).
-    channel.read(this.#maxGenerationMs + 60_000).then(
-      () => controller.abort(new Error('cancelled by the requester')),
-      () => controller.abort(new Error('the requester went away')),
-    );
+    const requester = new RequesterFrames(channel, payment, controller, this.#maxGenerationMs + 60_000);
     let completionTokens = 0;
     let generation: AsyncIterator<ChatChunk> | null = null;
+    let ended = false;
     try {
       // Start the engine before telling the requester: the engine's request overlaps the admitted frame.
       generation = admission.engine
@@ -227,11 +299,20 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
         maxBatchBytes: MAX_BATCH_BYTES,
         highWaterBytes: 4 * MAX_BATCH_BYTES,
       });
-      let ended = false;
       for (let next = await firstChunk; !next.done; next = await generation.next()) {
         const chunk = next.value;
         if (chunk.type === 'delta') {
-          for (const piece of splitOversized(chunk)) await batcher.push(piece);
+          for (const piece of splitOversized(chunk)) {
+            if (payment) {
+              if (payment.budget === 0) {
+                // Everything sent must reach the requester before it can acknowledge it.
+                await batcher.drain();
+                await requester.awaitBudget(this.#ackTimeoutMs);
+              }
+              payment.sent(piece);
+            }
+            await batcher.push(piece);
+          }
           continue;
         }
         await batcher.drain();
@@ -241,21 +322,32 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
           usage: chunk.usage,
           finishReason: chunk.finishReason,
           ...(chunk.servedBy ? { servedBy: chunk.servedBy } : {}),
+          ...(payment ? { receipt: payment.receipt(chunk.usage.promptTokens) } : {}),
         });
         ended = true;
       }
       if (!ended) throw new Error('the engine ended the stream without usage');
+      if (payment) await requester.settle(this.#settleWaitMs);
       await channel.close();
       this.#report(frame, 'completed', completionTokens);
     } catch (error) {
       // Stop the engine's generation whatever failed (the requester's stream, the engine itself).
       void generation?.return?.(undefined).catch(() => {});
-      const cancelled = controller.signal.aborted;
-      const message = cancelled ? reasonText(controller.signal.reason) : reasonText(error);
-      await this.#finish(channel, { t: 'error', code: cancelled ? 'cancelled' : 'engine-failed', message });
-      this.#report(frame, cancelled ? 'cancelled' : 'failed', completionTokens);
+      if (ended) {
+        // The reply was delivered; only the payment's last step failed.
+        payment?.unsettled();
+        channel.abort(reasonText(error));
+        this.#report(frame, 'completed', completionTokens);
+      } else {
+        payment?.unsettled();
+        const cancelled = controller.signal.aborted;
+        const message = cancelled ? reasonText(controller.signal.reason) : reasonText(error);
+        await this.#finish(channel, { t: 'error', code: cancelled ? 'cancelled' : 'engine-failed', message });
+        this.#report(frame, cancelled ? 'cancelled' : 'failed', completionTokens);
+      }
     } finally {
       clearTimeout(timer);
+      requester.stop();
       this.#inFlight.delete(controller);
       admission.release();
     }
@@ -279,6 +371,115 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.safeDispatchEvent('request', {
       detail: { id: frame.id, tier: frame.tier, outcome, completionTokens: tokens },
     });
+  }
+}
+
+/** The payment was refused before anything ran: the requester is told why. */
+class PaymentRefused extends Error {
+  override readonly name = 'PaymentRefused';
+}
+
+/**
+ * Reads what the requester sends while its reply streams: acks (which raise the budget), cancel, the SETTLE
+ * at the end. A requester that closes or goes silent stops the generation.
+ */
+class RequesterFrames {
+  readonly #channel: FrameChannel<RequesterFrame, WorkerFrame>;
+  readonly #payment: WorkPayment | null;
+  readonly #controller: AbortController;
+  #wake: (() => void) | null = null;
+  #settle: Extract<RequesterFrame, { t: 'settle' }> | null = null;
+  #closed: Error | null = null;
+  readonly #stopped = new AbortController();
+
+  constructor(
+    channel: FrameChannel<RequesterFrame, WorkerFrame>,
+    payment: WorkPayment | null,
+    controller: AbortController,
+    timeoutMs: number,
+  ) {
+    this.#channel = channel;
+    this.#payment = payment;
+    this.#controller = controller;
+    // Reading starts at once: a requester that cancels or closes early is noticed (EOF race).
+    void this.#read(timeoutMs);
+  }
+
+  stop(): void {
+    this.#stopped.abort();
+  }
+
+  /** Resolves once an ack raised the budget above 0; throws when the requester stopped acknowledging. */
+  async awaitBudget(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#payment && this.#payment.budget === 0) {
+      this.#controller.signal.throwIfAborted();
+      if (this.#closed) throw this.#closed;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('the requester stopped acknowledging tokens');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
+    }
+  }
+
+  /** Waits for the requester's SETTLE and hands it to the ledger. */
+  async settle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#settle) {
+      if (this.#closed) throw this.#closed;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error('no SETTLE from the requester');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = null;
+    }
+    const problem = await this.#payment!.settle(this.#settle.receipt, this.#settle.block);
+    if (problem) throw new Error(problem);
+  }
+
+  async #read(timeoutMs: number): Promise<void> {
+    try {
+      for (;;) {
+        const frame = await this.#channel.read(timeoutMs, this.#stopped.signal);
+        if (frame.t === 'ack' && this.#payment) {
+          const problem = this.#payment.acknowledge(frame.ack);
+          if (problem) throw new Error(problem);
+        } else if (frame.t === 'settle' && this.#payment && !this.#settle) {
+          this.#settle = frame;
+          return;
+        } else if (frame.t === 'cancel') {
+          throw new Error('cancelled by the requester');
+        } else {
+          throw new Error(`unexpected ${frame.t} frame`);
+        }
+        this.#wake?.();
+      }
+    } catch (error) {
+      if (this.#stopped.signal.aborted) return;
+      const reason =
+        error instanceof Error && error.message.startsWith('cancelled')
+          ? error
+          : new Error(
+              error instanceof Error && /stream ended/.test(error.message)
+                ? 'the requester went away'
+                : reasonText(error),
+            );
+      this.#closed = reason;
+      this.#controller.abort(reason);
+    } finally {
+      this.#wake?.();
+    }
   }
 }
 

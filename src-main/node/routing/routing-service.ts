@@ -16,6 +16,7 @@ import { ChatGateway, type GatewayTier } from './chat-gateway.ts';
 import { InferRequester, type InferRequesterInit } from './infer-requester.ts';
 import { InferWorker } from './infer-worker.ts';
 import { membershipDirectory } from './membership-directory.ts';
+import type { RequesterPayments, WorkerPayments } from './payments.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 
 /** How this node runs engines: EXO (found on the machine, or a given executable), or a server the user runs. */
@@ -44,6 +45,8 @@ export interface RoutingComponents {
   readonly membership: MembershipService;
   readonly locations: Locations;
   readonly config: () => NetworkConfig;
+  /** The ledger's side of paid requests (both directions); without it requests are free. */
+  readonly payments?: { readonly worker: WorkerPayments; readonly requester: RequesterPayments };
 }
 
 export interface RoutingInit {
@@ -81,6 +84,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
           engineFor: (tier) =>
             this.#region ? this.engines.get(clusterKey({ region: this.#region, tier })) : undefined,
         },
+        selfPeerId: components.libp2p.peerId.toString(),
+        ...(components.payments ? { payments: components.payments.worker } : {}),
       },
       { capacityPerTier: init.capacityPerTier ?? 2 },
     );
@@ -92,6 +97,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         dialer: components.libp2p,
         directory,
         self: { peerId: components.libp2p.peerId.toString(), worker: this.worker },
+        ...(components.payments ? { payments: components.payments.requester } : {}),
       },
       { tierLabel, ...init.requester },
     );
@@ -108,6 +114,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
       this.safeDispatchEvent('engine:state', { detail: event.detail });
     });
     this.worker.addEventListener('load', (event) => {
+      // Also fired by setCapacity: heartbeats carry the new capacity at once.
       if (this.#region)
         this.#publishLocalState(clusterKey({ region: this.#region, tier: event.detail.tier }));
       this.requester.notifyCapacity();
@@ -146,6 +153,11 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     this.worker.setPaused(paused);
     if (paused) await this.engines.stop();
     else await this.serve(this.#region, this.#serving);
+  }
+
+  /** The contributor's cap on concurrent requests per tier: applies to new requests at once. */
+  setCapacityPerTier(capacity: number): void {
+    this.worker.setCapacity(capacity);
   }
 
   /** Which engine this node runs, and whether it is a simulator. */

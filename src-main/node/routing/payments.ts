@@ -1,0 +1,87 @@
+// The payment seams of /og/infer (DESIGN.md §4 steps 3–5): what the worker and the requester ask of the
+// ledger during one request. The routing layer moves the frames and counts the tokens; the ledger module
+// (src-main/node/ledger/infer-payments.ts) signs, checks and records. Without these the routing runs unpaid
+// (tests of routing alone, a node's requests to itself).
+import type { ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+
+/** Why a step of a payment failed, in words for the other side and the logs. */
+export type PaymentProblem = string;
+
+/** The worker's side of one paid request. */
+export interface WorkPayment {
+  /** The quote frame's contents. */
+  readonly quote: Uint8Array;
+  /** The most completion tokens the quote covers: the worker stops there. */
+  readonly maxCompletionTokens: number;
+  /** Check the requester's RESERVE against its chain (pulling the chain from it if needed). */
+  acceptReserve(block: Uint8Array, signal: AbortSignal): Promise<PaymentProblem | null>;
+  /** Tokens that may be sent now without a newer acknowledgement. */
+  readonly budget: number;
+  /** Record one sent token (its text goes into the output digest). */
+  sent(delta: ChatDeltaChunk): void;
+  /** An ack frame's contents; a problem when it does not count. */
+  acknowledge(ack: Uint8Array): PaymentProblem | null;
+  /** The worker-signed receipt for what was sent. */
+  receipt(promptTokens: number): Uint8Array;
+  /** The requester's co-signed receipt and SETTLE; null when the payment is complete. */
+  settle(receipt: Uint8Array, block: Uint8Array): Promise<PaymentProblem | null>;
+  /** The requester went away without settling: keep its signed reservation and acks as evidence. */
+  unsettled(): void;
+}
+
+/** What the worker asks of the ledger when a request arrives. */
+export interface WorkerPayments {
+  /** A quote for `requester` (raw Ed25519 key); `peer` is where to pull its chain from; a problem refuses. */
+  quote(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    tier: string,
+    request: ChatRequest,
+  ): { readonly ok: true; readonly payment: WorkPayment } | { readonly ok: false; readonly problem: string };
+}
+
+/** The requester's side of one paid request. */
+export interface RequestPayment {
+  /** The RESERVE frame's contents (committed to the own chain already). */
+  readonly reserve: Uint8Array;
+  /** Record received tokens; returns an ack frame's contents when one is due. */
+  received(deltas: readonly ChatDeltaChunk[]): Uint8Array | null;
+  /** The final ack (after the last token), or null when it would repeat the last one. */
+  finalAck(): Uint8Array | null;
+  /**
+   * The worker's receipt at the end: check it against what arrived, co-sign, and SETTLE. Returns the settle
+   * frame's contents. Throws a PaymentError when the receipt is wrong (the request is then settled alone).
+   */
+  settle(receipt: Uint8Array): { readonly receipt: Uint8Array; readonly block: Uint8Array };
+  /** The reply ended without a receipt (cut off, cancelled, failed): pay for what arrived, alone. */
+  settleAlone(): void;
+}
+
+/** What the requester asks of the ledger. */
+export interface RequesterPayments {
+  /**
+   * Before routing: throws a user-facing error when this node may not request (balance below the minimum),
+   * and returns the request with max_tokens set to what the reservation will cover.
+   */
+  prepare(tier: string, request: ChatRequest): ChatRequest;
+  /** Whether a worker (by peer id) is paid; this node's own worker is not. */
+  pays(peerId: string): boolean;
+  /**
+   * A quote arrived from `worker`: check it against the request, reserve its maximum (commit + publish) and
+   * return the payment. Throws InsufficientBalanceError (user-facing) or PaymentError (the worker's fault).
+   */
+  reserve(
+    worker: { readonly peerId: string },
+    tier: string,
+    request: ChatRequest,
+    quote: Uint8Array,
+  ): RequestPayment;
+}
+
+/** The text of a delta that the output digest covers. */
+export function deltaText(delta: ChatDeltaChunk): string {
+  let text = delta.content ?? '';
+  if (delta.reasoningContent) text += `\u0000r${delta.reasoningContent}`;
+  for (const call of delta.toolCalls ?? [])
+    text += `\u0000t${call.index}\u0001${call.id ?? ''}\u0001${call.name ?? ''}\u0001${call.arguments ?? ''}`;
+  return text;
+}

@@ -1,0 +1,333 @@
+// Paid requests over /og/infer between real libp2p nodes with real ledgers (SQLite) and the EXO double:
+// quote → RESERVE → acks → co-signed receipt → SETTLE → CREDIT, admission, the ack allowance, and a requester
+// that never settles.
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BlockKind } from '../../../../src-shared/ledger/block.ts';
+import { toHex } from '../../../../src-shared/ledger/bytes.ts';
+import {
+  DEFAULT_LEDGER_PARAMS,
+  MICRO_PER_TOKEN,
+  type LedgerParams,
+} from '../../../../src-shared/ledger/ledger-params.ts';
+import type { ChatChunk, ChatRequest } from '../../../../src-shared/protocol/chat.ts';
+import { FRAUD_TOPIC, ledgerTopic } from '../../../../src-shared/protocol/index.ts';
+import { InsufficientBalanceError } from '../../../../src-main/node/ledger/errors.ts';
+import { LedgerNetwork } from '../../../../src-main/node/ledger/ledger-network.ts';
+import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
+import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
+import { LedgerRequesterPayments } from '../../../../src-main/node/ledger/requester-payments.ts';
+import {
+  LedgerWorkerPayments,
+  type SettlementOutcome,
+  type WorkerPaymentsInit,
+} from '../../../../src-main/node/ledger/worker-payments.ts';
+import type { Engine } from '../../../../src-main/node/engine/engine.ts';
+import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
+import type { ClusterDirectory } from '../../../../src-main/node/routing/cluster-directory.ts';
+import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
+import { InferWorker, type InferWorkerInit } from '../../../../src-main/node/routing/infer-worker.ts';
+import type { RequesterPayments } from '../../../../src-main/node/routing/payments.ts';
+import { spawnedExoEngine, waitForStatus } from '../engine/engine-test-kit.ts';
+import { startLoopbackP2p, waitFor } from '../p2p/loopback-network.ts';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+const TIER = 'model-a';
+/** µT per work unit: 1 token per 1,000 units (the default model-a price). */
+const PRICE = 1_000n;
+
+interface PaidNode {
+  readonly key: Ed25519PrivateKey;
+  readonly peerId: string;
+  readonly p2p: P2pService;
+  readonly ledger: LedgerService;
+  readonly network: LedgerNetwork;
+  readonly worker: InferWorker;
+  readonly workerPayments: LedgerWorkerPayments;
+  readonly requesterPayments: LedgerRequesterPayments;
+  readonly settlements: SettlementOutcome[];
+  engine: Engine | null;
+}
+
+function paramsFor(genesis: readonly [Ed25519PrivateKey, bigint][]): LedgerParams {
+  return {
+    ...DEFAULT_LEDGER_PARAMS,
+    networkId: new Uint8Array(32).fill(0x42),
+    genesis: genesis.map(([key, tokens]) => ({
+      account: key.publicKey.raw,
+      amount: tokens * MICRO_PER_TOKEN,
+    })),
+    prices: { [TIER]: { pricePerUnit: PRICE, promptWeight: 1n, completionWeight: 1n } },
+    floor: -1_000n * MICRO_PER_TOKEN,
+    maxRequestCost: 2_000n * MICRO_PER_TOKEN,
+  };
+}
+
+async function paidNode(
+  params: LedgerParams,
+  key: Ed25519PrivateKey,
+  bootstrap: string[],
+  options: { worker?: InferWorkerInit; payments?: WorkerPaymentsInit } = {},
+): Promise<PaidNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'og-paid-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const p2p = await startLoopbackP2p({ bootstrap, scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC] }, key);
+  cleanup.push(() => p2p.stop());
+  const signer = signerFromIdentity(key);
+  const ledger = new LedgerService(
+    { signer, fingerprint: [new Uint8Array(32).fill(key.publicKey.raw[0]!)] },
+    { params, dbPath: join(dir, 'ledger.sqlite') },
+  );
+  await ledger.start();
+  cleanup.push(() => ledger.stop());
+  ledger.ensureOpen();
+  const network = new LedgerNetwork({ libp2p: p2p.libp2p, ledger }, { region: 'europe', antiEntropyMs: 0 });
+  await network.start();
+  cleanup.push(() => network.stop());
+  const workerPayments = new LedgerWorkerPayments(
+    {
+      ledger,
+      signer,
+      params: () => params,
+      pullAccount: (peer, account, signal) => network.sync.pullAccount(peer, account, { signal }),
+    },
+    options.payments,
+  );
+  cleanup.push(() => workerPayments.stop());
+  const settlements: SettlementOutcome[] = [];
+  workerPayments.addEventListener('settlement', (event) => settlements.push(event.detail));
+  const node: PaidNode = {
+    key,
+    peerId: p2p.peerId,
+    p2p,
+    ledger,
+    network,
+    workerPayments,
+    requesterPayments: new LedgerRequesterPayments({
+      ledger,
+      signer,
+      params: () => params,
+      selfPeerId: p2p.peerId,
+    }),
+    settlements,
+    engine: null,
+    worker: null as unknown as InferWorker,
+  };
+  const worker = new InferWorker(
+    {
+      host: p2p.libp2p,
+      engines: { engineFor: (tier) => (tier === TIER ? (node.engine ?? undefined) : undefined) },
+      payments: workerPayments,
+      selfPeerId: p2p.peerId,
+    },
+    { requestTimeoutMs: 5_000, ...options.worker },
+  );
+  await worker.start();
+  cleanup.push(() => worker.stop());
+  (node as { worker: InferWorker }).worker = worker;
+  return node;
+}
+
+async function withEngine(node: PaidNode, double: Record<string, string | number | boolean> = {}) {
+  const engine = await spawnedExoEngine({ double });
+  await engine.start();
+  cleanup.push(() => engine.stop());
+  await waitForStatus(engine, 'ready');
+  node.engine = engine;
+}
+
+function directoryOf(workers: readonly PaidNode[]): ClusterDirectory {
+  return {
+    region: () => 'europe',
+    members: (tier) =>
+      tier === TIER
+        ? workers.map((w) => ({
+            peerId: w.peerId,
+            status: 'up' as const,
+            engineReady: true,
+            capacity: w.worker.capacity,
+            load: w.worker.load(tier),
+          }))
+        : [],
+  };
+}
+
+function requesterOf(node: PaidNode, workers: readonly PaidNode[], payments?: RequesterPayments) {
+  return new InferRequester(
+    {
+      dialer: node.p2p.libp2p,
+      directory: directoryOf(workers),
+      payments: payments ?? node.requesterPayments,
+    },
+    { admitTimeoutMs: 5_000, idleTimeoutMs: 10_000, spareStreamMs: 0 },
+  );
+}
+
+async function collect(chunks: AsyncIterable<ChatChunk>): Promise<{ text: string; usage: ChatChunk | null }> {
+  let text = '';
+  let usage: ChatChunk | null = null;
+  for await (const chunk of chunks) {
+    if (chunk.type === 'delta') text += chunk.content ?? '';
+    else usage = chunk;
+  }
+  return { text, usage };
+}
+
+const ASK: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 40 };
+
+describe('paid requests over /og/infer', () => {
+  it('moves exactly the cost from the requester to the worker, the same on every node after gossip', async () => {
+    const [keyR, keyW, keyO] = await Promise.all([
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+    ]);
+    const params = paramsFor([
+      [keyR, 5_000n],
+      [keyW, 1_000n],
+      [keyO, 1_000n],
+    ]);
+    const w = await paidNode(params, keyW, []);
+    const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+    const observer = await paidNode(params, keyO, [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
+    // The worker never saw the requester's chain: it pulls it when the RESERVE arrives.
+    expect(w.ledger.view.chain(r.ledger.account)).toBeUndefined();
+
+    const before = {
+      r: r.ledger.view.balanceOf(r.ledger.account),
+      w: w.ledger.view.balanceOf(w.ledger.account),
+    };
+    const { text, usage } = await collect(requesterOf(r, [w]).chat(TIER, ASK));
+    expect(text.length).toBeGreaterThan(0);
+    expect(usage?.type).toBe('usage');
+    const counts = usage?.type === 'usage' ? usage.usage : null;
+    expect(counts?.completionTokens).toBe(40);
+
+    // Paid for the engine's prompt count and every token that arrived, at the tier's price.
+    const cost = PRICE * BigInt(counts!.promptTokens + counts!.completionTokens);
+    await waitFor('the worker claimed its payment', () => w.settlements.length === 1);
+    expect(w.settlements[0]).toMatchObject({ kind: 'settled', amount: cost });
+    await waitFor(
+      'every node sees both balances moved',
+      () =>
+        [r, w, observer].every(
+          (node) =>
+            node.ledger.view.balanceOf(r.ledger.account) === before.r - cost &&
+            node.ledger.view.balanceOf(w.ledger.account) === before.w + cost,
+        ),
+      20_000,
+    );
+    const kinds = r.ledger.history(10).map((entry) => entry.kind);
+    expect(kinds.slice(0, 2)).toEqual(['SETTLE', 'RESERVE']);
+    expect(w.ledger.history(1)[0]?.kind).toBe('CREDIT');
+    // Nothing stays reserved; the sum over all accounts is what genesis issued.
+    expect(r.ledger.view.chain(r.ledger.account)?.reserved).toBe(0n);
+    const sums = observer.ledger.view.conservation();
+    expect(sums.balances + sums.unclaimedOutputs + sums.unopenedGenesis).toBe(sums.genesis);
+  }, 60_000);
+
+  it('refuses a requester below 1,000 tokens with a clear message, before any worker runs', async () => {
+    const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const params = paramsFor([
+      [keyR, 999n],
+      [keyW, 1_000n],
+    ]);
+    const w = await paidNode(params, keyW, []);
+    const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
+    const requests: string[] = [];
+    w.worker.addEventListener('request', (event) => requests.push(event.detail.outcome));
+
+    const error = await collect(requesterOf(r, [w]).chat(TIER, ASK)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsufficientBalanceError);
+    expect((error as Error).message).toMatch(/balance below 1,000 tokens: 999 available/);
+    expect(requests).toEqual([]);
+    expect(r.ledger.view.chain(r.ledger.account)?.ids.length).toBe(1); // no RESERVE was signed
+  }, 60_000);
+
+  it('sends a requester that stops acknowledging no more than the allowance, and it pays for what arrived', async () => {
+    const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const params = paramsFor([
+      [keyR, 5_000n],
+      [keyW, 1_000n],
+    ]);
+    const w = await paidNode(params, keyW, [], { worker: { ackTimeoutMs: 500 } });
+    const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
+    // A requester whose payment never acknowledges (the rest of its ledger behaves).
+    const silent: RequesterPayments = {
+      pays: (peer) => r.requesterPayments.pays(peer),
+      prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
+      reserve: (worker, tier, request, quote) => {
+        const payment = r.requesterPayments.reserve(worker, tier, request, quote);
+        return {
+          reserve: payment.reserve,
+          // Counts what arrives (so it can pay for it) but never sends the ack.
+          received: (deltas) => (payment.received(deltas), null),
+          finalAck: () => null,
+          settle: (receipt) => payment.settle(receipt),
+          settleAlone: () => payment.settleAlone(),
+        };
+      },
+    };
+    let received = 0;
+    const error = await (async () => {
+      for await (const chunk of requesterOf(r, [w], silent).chat(TIER, { ...ASK, max_tokens: 300 }))
+        if (chunk.type === 'delta') received++;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/stopped acknowledging/);
+    expect(received).toBe(params.allowance);
+    // It settled alone for the tokens that arrived (and an estimate of the prompt), nothing more.
+    const settle = r.ledger.view.blockAt(r.ledger.account, 3n)!.body;
+    expect(settle.kind).toBe(BlockKind.SETTLE);
+    expect(settle.completionTokens).toBe(params.allowance);
+  }, 60_000);
+
+  it('judges a requester that never settles by its own signed reservation and acks', async () => {
+    const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const params = paramsFor([
+      [keyR, 5_000n],
+      [keyW, 1_000n],
+    ]);
+    const w = await paidNode(params, keyW, [], {
+      worker: { settleWaitMs: 300 },
+      payments: { settleDeadlineMs: 300 },
+    });
+    const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
+    const unpaying: RequesterPayments = {
+      pays: (peer) => r.requesterPayments.pays(peer),
+      prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
+      reserve: (worker, tier, request, quote) => {
+        const payment = r.requesterPayments.reserve(worker, tier, request, quote);
+        return {
+          reserve: payment.reserve,
+          received: (deltas) => payment.received(deltas),
+          finalAck: () => payment.finalAck(),
+          settle: () => {
+            throw new Error('this requester does not pay');
+          },
+          settleAlone: () => undefined,
+        };
+      },
+    };
+    const { text } = await collect(requesterOf(r, [w], unpaying).chat(TIER, { ...ASK, max_tokens: 70 }));
+    expect(text.length).toBeGreaterThan(0);
+    await waitFor('the worker judged the requester', () => w.settlements.length === 1, 10_000);
+    expect(w.settlements[0]).toEqual({ kind: 'unsettled', requester: toHex(r.ledger.account) });
+    const record = w.ledger.reputation().get(toHex(r.ledger.account));
+    expect(record?.failedCount).toBe(1);
+    expect(record?.score).toBeLessThan(0);
+    expect(w.ledger.view.chain(r.ledger.account)?.reserved).toBeGreaterThan(0n);
+  }, 60_000);
+});
