@@ -8,6 +8,10 @@ import {
   type InMemoryNodeOptions,
 } from './fixture/in-memory-node.ts';
 import { startFixtureServer, type FixtureServer } from './fixture/fixture-server.ts';
+import { formatTokens } from '../src-shared/ledger/token-amount.ts';
+
+/** A contract amount (µT) as every page writes it: the ledger's own text plus "tokens". */
+const tokens = (micro: number): string => `${formatTokens(BigInt(micro))} tokens`;
 
 const KEY = 'e2e-fixture-key';
 let node: InMemoryNode;
@@ -84,9 +88,10 @@ test('a chat message streams a reply and the balance shown drops by its cost', a
   await expect(page.getByText('No computer in Asia serves Model D right now.')).toBeVisible();
 
   const before = node.state.balance.available;
-  await expect(page.getByTestId('header-balance')).toHaveText(`${before.toLocaleString('en-US')} tokens`);
+  await expect(page.getByTestId('header-balance')).toHaveText(tokens(before));
   await page.getByLabel('Your message').fill('What is OpenGateway?');
   await expect(page.getByTestId('cost-estimate')).toContainText('This message costs about');
+  await expect(page.getByTestId('cost-estimate')).toContainText(`of your ${tokens(before)}`);
 
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByTestId('streaming-reply')).toBeVisible();
@@ -96,9 +101,16 @@ test('a chat message streams a reply and the balance shown drops by its cost', a
 
   const after = node.state.balance.available;
   expect(after).toBeLessThan(before);
-  await expect(page.getByText(`Cost: ${(before - after).toLocaleString('en-US')} tokens`)).toBeVisible();
-  await expect(page.getByTestId('header-balance')).toHaveText(`${after.toLocaleString('en-US')} tokens`);
+  // A chat costs a fraction of a token: shown exactly, so the drop and the cost are the same number.
+  await expect(page.getByText(`Cost: ${tokens(before - after)}`)).toBeVisible();
+  await expect(page.getByTestId('header-balance')).toHaveText(tokens(after));
   await screenshot(page, testInfo, 'chat');
+
+  await page.getByRole('button', { name: 'Earnings' }).click();
+  await expect(page.getByTestId('balance')).toHaveText(tokens(after));
+  const newest = page.getByRole('table', { name: 'Recent requests' }).getByRole('row').nth(1);
+  await expect(newest).toContainText('Your chat');
+  await expect(newest).toContainText(`−${formatTokens(BigInt(before - after))}`);
 });
 
 test('Stop ends a streaming reply and keeps what arrived', async ({ page }) => {
@@ -118,7 +130,7 @@ test('chat explains a low balance before sending', async ({ page }, testInfo) =>
   await openDashboard(page);
   await page.getByRole('button', { name: 'Chat' }).click();
   await page.getByLabel('Your message').fill('Hello');
-  await expect(page.getByRole('alert')).toContainText('Chatting needs at least 1,000 available');
+  await expect(page.getByRole('alert')).toContainText('Chatting needs at least 1,000 tokens available');
   await expect(page.getByRole('button', { name: 'Send' })).toBeDisabled();
   await screenshot(page, testInfo, 'chat-low-balance');
 });
@@ -155,10 +167,21 @@ test('Earnings shows the balance, earned and spent, a chart and recent requests'
   await startNode();
   await openDashboard(page);
   await page.getByRole('button', { name: 'Earnings' }).click();
-  await expect(page.getByTestId('balance')).toHaveText('25,000 tokens');
-  await expect(page.getByText('31,200 tokens')).toBeVisible();
-  await expect(page.getByRole('img', { name: /Balance from/ })).toBeVisible();
-  await expect(page.getByRole('table', { name: 'Recent requests' })).toContainText('Answered a request');
+  const balance = node.state.balance;
+  await expect(page.getByTestId('balance')).toHaveText(tokens(balance.available));
+  await expect(page.getByTestId('earned')).toHaveText(tokens(balance.earned));
+  await expect(page.getByTestId('spent')).toHaveText(tokens(balance.spent));
+  expect(balance.earned).toBeGreaterThan(0);
+  expect(balance.spent).toBeGreaterThan(0);
+  await expect(page.getByRole('img', { name: /Balance from 25,000 tokens to / })).toBeVisible();
+  const table = page.getByRole('table', { name: 'Recent requests' });
+  // The fixture's ledger holds three answered requests and two own chats, newest first.
+  await expect(table.getByRole('row')).toHaveCount(6);
+  await expect(table.getByRole('row').nth(1)).toContainText('Your chat');
+  await expect(table.getByRole('row').nth(1)).toContainText('Model A (model-a-simulated)');
+  await expect(table.getByRole('row').nth(2)).toContainText('Answered a request');
+  await expect(table.getByRole('row').nth(2)).toContainText('Model C (model-c-simulated)');
+  await expect(table.getByRole('row').nth(2)).toContainText(/12D3…\w{4}/);
   await screenshot(page, testInfo, 'earnings');
 });
 
@@ -177,6 +200,8 @@ test('Settings shows the controls, the local API, the data folder and the DB-IP 
   await page.getByLabel('Only when I am not using this computer').check();
   await expect(page.getByLabel('Start after this many minutes without use')).toBeEnabled();
   await page.getByLabel('Requests answered at the same time').selectOption('4');
+  await expect(page.getByText('Takes effect right away.')).toBeVisible();
+  await expect(page.getByTestId('gpu-share-hint')).toContainText('next time OpenGateway starts');
   const slider = page.getByLabel(/Graphics memory OpenGateway may use/);
   await slider.focus();
   await page.keyboard.press('ArrowLeft');

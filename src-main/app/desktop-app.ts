@@ -154,6 +154,8 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     onIdleSettingsChanged: () => idle?.check(),
   });
 
+  // The node's browser dashboard answers through the same handlers as the window: one place for pause.
+  node.serve({ handlers, notifications });
   const unregister = registerContractIpc({
     ipcMain: electron.ipcMain,
     handlers,
@@ -196,6 +198,7 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
       untrack();
       unforward();
       unregister();
+      node.serve(null);
       lifetime.abort(new Error('OpenGateway is quitting'));
       // Quitting must not hang on a stuck node: it gets a grace period, then the process goes anyway.
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -15,6 +15,8 @@ export function createFailedNodeHandle(message: string, dataDir: string, version
   };
   return {
     notifications: createNotificationHub(),
+    // No node, so no local API to serve anything on.
+    serve: () => {},
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
     handlers: {

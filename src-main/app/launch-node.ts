@@ -7,8 +7,9 @@ import type { LaunchNode, NodeHandle } from './node-handle.ts';
 export const launchNode: LaunchNode = ({ dataDir, version, log }) => {
   const node = new OpenGatewayNode({ dataDir, version, log, shell: 'desktop' });
   const handle: NodeHandle = {
-    handlers: node.contract.handlers,
-    notifications: node.contract.notifications,
+    handlers: node.contract.own.handlers,
+    notifications: node.contract.own.notifications,
+    serve: (shell) => node.contract.serveFrom(shell),
     // A failed start leaves the node in `error` with its reason, which the window and tray then show.
     start: () => node.start(),
     stop: () => node.stop(),

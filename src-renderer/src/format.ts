@@ -1,9 +1,21 @@
 // Numbers and times the way a person reads them.
+import { formatTokens as formatLedgerAmount } from '../../src-shared/ledger/token-amount.ts';
+
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
-export function formatTokens(amount: number): string {
-  return `${whole.format(amount)} ${Math.abs(amount) === 1 ? 'token' : 'tokens'}`;
+/**
+ * A contract amount (micro-tokens) as the ledger writes it, "9,999.188": exact, never rounded, the same text
+ * as GET /api/ledger, so what the page shows is what the ledger holds.
+ */
+export function formatTokenAmount(micro: number): string {
+  return formatLedgerAmount(BigInt(Math.trunc(micro)));
+}
+
+/** "9,999.188 tokens", "1 token". */
+export function formatTokens(micro: number): string {
+  const amount = formatTokenAmount(micro);
+  return `${amount} ${amount === '1' || amount === '-1' ? 'token' : 'tokens'}`;
 }
 
 export function formatNumber(value: number): string {

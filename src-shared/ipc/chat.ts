@@ -1,4 +1,6 @@
 // Chat: the models the region can serve, the cost before sending, and the streamed reply as events.
+// Costs are micro-tokens, like every amount of the contract (earnings.ts says why).
+import { nonNegativeMicroTokensSchema } from './earnings.ts';
 import { tierIdSchema } from './resources.ts';
 import {
   array,
@@ -25,7 +27,7 @@ export const chatModelSchema = object({
   available: boolean(),
   /** Why not, when not: "No computer in Asia serves Model C right now". */
   unavailableReason: nullable(string({ max: 300 })),
-  /** Tokens per 1,000 work units (prompt + completion tokens). */
+  /** Whole tokens per 1,000 work units (prompt + completion tokens), as the network config sets it. */
   pricePer1k: number({ min: 0, max: 1e9 }),
 });
 export type ChatModel = Infer<typeof chatModelSchema>;
@@ -47,10 +49,10 @@ export type ChatEstimateInput = Infer<typeof chatEstimateInputSchema>;
 
 export const chatEstimateSchema = object({
   promptTokens: integer(0, 1e9),
-  /** What the request costs if the reply uses every allowed token: the most it can cost. */
-  maxCost: integer(0, 1e15),
-  /** What a typical reply of this length costs. */
-  typicalCost: integer(0, 1e15),
+  /** µT the request costs if the reply uses every allowed token: the most it can cost. */
+  maxCost: nonNegativeMicroTokensSchema,
+  /** µT a typical reply of this length costs. */
+  typicalCost: nonNegativeMicroTokensSchema,
 });
 export type ChatEstimate = Infer<typeof chatEstimateSchema>;
 
@@ -79,7 +81,8 @@ export const chatEventSchema = taggedUnion('type', {
   delta: { requestId: requestIdSchema, text: string({ max: 64_000 }) },
   done: {
     requestId: requestIdSchema,
-    cost: integer(0, 1e15),
+    /** µT, what the ledger charges for these token counts. */
+    cost: nonNegativeMicroTokensSchema,
     promptTokens: integer(0, 1e9),
     completionTokens: integer(0, 1e9),
   },
@@ -87,8 +90,8 @@ export const chatEventSchema = taggedUnion('type', {
     requestId: requestIdSchema,
     reason: oneOf(CHAT_FAILURES),
     message: string({ max: 500 }),
-    /** Paid for acknowledged tokens of a partial reply (DESIGN.md §4 step 6). */
-    cost: integer(0, 1e15),
+    /** µT paid for acknowledged tokens of a partial reply (DESIGN.md §4 step 6). */
+    cost: nonNegativeMicroTokensSchema,
   },
 });
 export type ChatEvent = Infer<typeof chatEventSchema>;

@@ -1,6 +1,7 @@
 // What the tray shows for a node state: the icon, the tooltip and the menu lines (DESIGN.md §10). Pure,
 // so every state can be tested without Electron.
 import type { Balance, NodeStatus } from '../../../src-shared/ipc/index.ts';
+import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
 
 export const TRAY_ICON_STATES = ['contributing', 'paused', 'offline', 'error'] as const;
 export type TrayIconState = (typeof TRAY_ICON_STATES)[number];
@@ -39,7 +40,8 @@ function iconAndLine(status: NodeStatus | null): { icon: TrayIconState; line: st
 
 export function trayViewFor(status: NodeStatus | null, balance: Balance | null): TrayView {
   const { icon, line } = iconAndLine(status);
-  const balanceLine = balance ? `Balance: ${balance.available.toLocaleString('en-US')} tokens` : 'Balance: —';
+  // Micro-tokens shown exactly as the ledger and the window write them ("Balance: 9,999.188 tokens").
+  const balanceLine = balance ? `Balance: ${formatTokens(BigInt(balance.available))} tokens` : 'Balance: —';
   const userPaused = status?.status === 'paused' && status.reason === 'user';
   const canToggle = status !== null && status.status !== 'error' && status.status !== 'starting';
   return {

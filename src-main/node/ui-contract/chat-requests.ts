@@ -2,7 +2,12 @@
 // as `chat` notifications (queued, started, deltas, then done or failed). Cancelling aborts the route, which
 // reaches the worker's engine.
 import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
-import type { ChatEvent, ChatFailure, ChatSendInput } from '../../../src-shared/ipc/index.ts';
+import {
+  MICRO_PER_TOKEN_NUMBER,
+  type ChatEvent,
+  type ChatFailure,
+  type ChatSendInput,
+} from '../../../src-shared/ipc/index.ts';
 import type { ChatUsage } from '../../../src-shared/protocol/chat.ts';
 import type { ChatGateway } from '../routing/chat-gateway.ts';
 import {
@@ -28,9 +33,13 @@ export interface ChatRequestsComponents {
 export const MAX_CHATS_IN_FLIGHT = 8;
 const MAX_DELTA_CHARS = 64_000;
 
-/** The contract's cost: the tier's price per 1,000 work units × (prompt + completion tokens), rounded up. */
+/**
+ * The contract's cost in µT, as the ledger charges it: the tier's price (whole tokens per 1,000 work units,
+ * so µT per unit = price × 1,000) × work units (prompt + completion tokens). Exact: nothing is rounded.
+ */
 export function chatCost(pricePer1k: number, promptTokens: number, completionTokens: number): number {
-  return Math.ceil((pricePer1k * (promptTokens + completionTokens)) / 1000);
+  const microPerUnit = Math.round((pricePer1k * MICRO_PER_TOKEN_NUMBER) / 1000);
+  return microPerUnit * (promptTokens + completionTokens);
 }
 
 export class ChatRequests {

@@ -1,21 +1,30 @@
 // The ipc contract served by a real node (DESIGN.md §9): every call mapped onto the node's services, and
-// notifications published whenever the node's status, its clusters' members or its engines change. The same
-// object backs `/api/ws` of the headless node and the desktop app's Electron IPC.
+// notifications published whenever the node's status, its clusters' members, its engines or its ledger
+// change. The same object backs `/api/ws` of the headless node and the desktop app's Electron IPC; a shell in
+// front of the node (the desktop app) can take over what `/api/ws` serves, so both transports answer alike.
 import { readFile } from 'node:fs/promises';
 import {
+  CALL_NAMES,
   createNotificationHub,
   DEFAULT_SETTINGS,
+  MICRO_PER_TOKEN_NUMBER,
+  type CallName,
   type ChatEstimate,
   type ChatModel,
   type ContractHandlers,
   type NotificationHub,
+  type NotificationListener,
   type NotificationName,
   type NotificationPayload,
+  type NotificationSource,
   type OnboardingStepId,
   type Settings,
 } from '../../../src-shared/ipc/index.ts';
+import { LedgerNotStartedError } from '../ledger/errors.ts';
+import type { LedgerService } from '../ledger/ledger-service.ts';
 import type { OpenGatewayNode } from '../node.ts';
 import { ChatRequests, chatCost } from './chat-requests.ts';
+import { balanceOf, earningsOf } from './earnings-view.ts';
 import { NodeNotStartedError } from '../node-errors.ts';
 import { SettingNotSupportedError, UnknownClusterError } from './errors.ts';
 import {
@@ -34,6 +43,20 @@ import {
   type ModelOffer,
 } from './node-views.ts';
 
+/** What the contract reads of the node's ledger service. */
+export type ContractLedger = Pick<
+  LedgerService,
+  'view' | 'account' | 'addEventListener' | 'removeEventListener'
+>;
+
+/**
+ * The routing call that changes the cap of requests served at once per tier without a restart. Optional
+ * only while routing gains it (a node without it keeps the cap it started with until the next start).
+ */
+interface LiveCapacity {
+  readonly setCapacityPerTier?: (requests: number) => void;
+}
+
 /** What the contract needs of the node (the composition root passes itself). */
 export type ContractNode = Pick<
   OpenGatewayNode,
@@ -49,18 +72,38 @@ export type ContractNode = Pick<
   | 'setRegion'
   | 'addEventListener'
   | 'removeEventListener'
->;
+> & {
+  /** The started ledger, null before it starts; absent on a node without one (the balance is then unknown). */
+  readonly ledger?: ContractLedger | null;
+};
+
+/** Calls and notifications of a shell in front of the node, served on the node's own transports too. */
+export interface ContractFront {
+  readonly handlers: ContractHandlers<AbortSignal>;
+  readonly notifications: NotificationSource;
+}
 
 export interface NodeContractInit {
   /** `desktop`: the Electron shell in front adds idle-only mode, start at login and updates. */
   readonly shell?: 'headless' | 'desktop';
   /** Bugs (a handler or a publish that failed), to be logged with context. */
   readonly onInternalError?: (error: unknown, what: string) => void;
+  /** How long ledger changes are gathered before the balance and earnings go out (a sync brings many). */
+  readonly ledgerPublishDelayMs?: number;
 }
 
 export interface NodeContract {
+  /** What the node's transports (`/api/ws`) serve: the node's own calls, or the front's once one is set. */
   readonly handlers: ContractHandlers<AbortSignal>;
-  readonly notifications: NotificationHub;
+  /** What the node's transports push: the node's own notifications, or the front's once one is set. */
+  readonly notifications: NotificationSource;
+  /** The node's own calls and notifications, whatever is served in front (a front builds on these). */
+  readonly own: { readonly handlers: ContractHandlers<AbortSignal>; readonly notifications: NotificationHub };
+  /**
+   * Serve a shell's calls and notifications on the node's transports too (null: the node's own again), so a
+   * pause from the node's browser dashboard goes through the same place as one from the desktop window.
+   */
+  serveFrom(front: ContractFront | null): void;
   /** Publishes the node's current state now (otherwise it follows the node's events). */
   refresh(): void;
   /** Cancels running chats and stops following the node. */
@@ -73,6 +116,9 @@ function estimatePromptTokens(messages: readonly { readonly content: string }[])
 }
 /** Replies are usually much shorter than the most they may be; this is what "typical" assumes. */
 const TYPICAL_REPLY_TOKENS = 256;
+/** Entries of the `earnings` notification (a page asks for more with getEarnings). */
+const NOTIFIED_EARNINGS = 50;
+const DEFAULT_LEDGER_PUBLISH_DELAY_MS = 250;
 
 export function createNodeContract(node: ContractNode, init: NodeContractInit = {}): NodeContract {
   const shell = init.shell ?? 'headless';
@@ -116,6 +162,64 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
     return chatModelsOf(offers(), servable, node.report().region);
   };
 
+  const modelOf = (tier: string): string | null =>
+    node.networkConfig?.tiers.find((candidate) => candidate.id === tier)?.engineModels.exo ?? null;
+
+  /** The started ledger with what the contract needs to read it, or null while the balance is unknown. */
+  const ledgerReader = () => {
+    followLedger();
+    const ledger = node.ledger ?? null;
+    const config = node.networkConfig;
+    if (ledger === null || config === null) return null;
+    const minimum = BigInt(config.ledger.minBalanceToRequest) * BigInt(MICRO_PER_TOKEN_NUMBER);
+    try {
+      return { view: ledger.view, account: ledger.account, minimum };
+    } catch (error) {
+      // Stopped under us (the node is stopping): the balance is no longer known.
+      if (error instanceof LedgerNotStartedError) return null;
+      throw error;
+    }
+  };
+  const balance = () => {
+    const reader = ledgerReader();
+    return reader && balanceOf(reader.view, reader.account, reader.minimum);
+  };
+  const earnings = (limit: number) => {
+    const reader = ledgerReader();
+    return reader && earningsOf(reader.view, reader.account, { limit, modelOf });
+  };
+
+  // The ledger appears once the node has started it: follow whichever one the node has now.
+  let followedLedger: ContractLedger | null = null;
+  let ledgerTimer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+  const publishLedger = (): void => {
+    ledgerTimer = null;
+    try {
+      const current = balance();
+      const recent = earnings(NOTIFIED_EARNINGS);
+      if (current) publish('balance', current);
+      if (recent) publish('earnings', recent);
+    } catch (error) {
+      onInternalError(error, 'publishing the balance');
+    }
+  };
+  // Blocks arrive in bursts (a chat writes RESERVE and SETTLE, a sync many): publish once per burst, at most
+  // once per delay even under steady traffic.
+  const onLedgerChanged = (): void => {
+    if (ledgerTimer !== null) return;
+    ledgerTimer = setTimeout(publishLedger, init.ledgerPublishDelayMs ?? DEFAULT_LEDGER_PUBLISH_DELAY_MS);
+    ledgerTimer.unref?.();
+  };
+  function followLedger(): void {
+    const current = closed ? null : (node.ledger ?? null);
+    if (current === followedLedger) return;
+    followedLedger?.removeEventListener('ledger:changed', onLedgerChanged);
+    followedLedger = current;
+    current?.addEventListener('ledger:changed', onLedgerChanged);
+    if (current) onLedgerChanged();
+  }
+
   const settingsOf = (caps: NodeSettings): Settings => ({
     idleOnly: shell === 'desktop' ? desktopIdle.idleOnly : false,
     idleMinutes: desktopIdle.idleMinutes,
@@ -141,6 +245,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
     publish('region', regionInfoOf(report.region));
     publish('clusters', clustersOf(report, config));
     publish('chatModels', chatModels());
+    followLedger();
   };
   // Many events arrive together (a join changes status, members and engines at once): publish once for them.
   const scheduleRefresh = (): void => {
@@ -196,9 +301,9 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
         lines: (engine?.recentLog ?? []).slice(-lines).map((line) => line.slice(0, 2000)),
       });
     },
-    // The ledger is not part of the node yet: the balance is unknown, and the contract says so.
-    getBalance: () => Promise.resolve(null),
-    getEarnings: () => Promise.resolve(null),
+    // Without a started ledger the balance is unknown, and the contract says so rather than show 0.
+    getBalance: () => Promise.resolve(balance()),
+    getEarnings: ({ limit }) => Promise.resolve(earnings(limit)),
     getChatModels: () => Promise.resolve(chatModels()),
     estimateChat({ model, messages, maxTokens }) {
       const gateway = started(node.routing?.gateway ?? null, 'the price');
@@ -247,6 +352,11 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
         await writeNodeSettings(node.locations.settings, next);
         stored = next;
       }
+      // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
+      if (next.maxConcurrentRequests !== current.maxConcurrentRequests) {
+        const routing = node.routing as (object & LiveCapacity) | null;
+        routing?.setCapacityPerTier?.(next.maxConcurrentRequests);
+      }
       const settings = settingsOf(next);
       publish('settings', settings);
       return settings;
@@ -291,16 +401,62 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
     },
   };
 
+  let front: ContractFront | null = null;
+  const served = {} as Record<CallName, (input: never, context: never) => Promise<unknown>>;
+  for (const name of CALL_NAMES) {
+    served[name] = (input, context) => {
+      const handler = (front?.handlers ?? handlers)[name] as (
+        input: never,
+        context: never,
+      ) => Promise<unknown>;
+      return handler(input, context);
+    };
+  }
+  const servedNotifications = followSource(hub);
+
   return {
-    handlers,
-    notifications: hub,
+    handlers: served as unknown as ContractHandlers<AbortSignal>,
+    notifications: servedNotifications,
+    own: { handlers, notifications: hub },
+    serveFrom(next) {
+      front = next;
+      servedNotifications.switchTo(next?.notifications ?? hub);
+    },
     refresh,
     close() {
       chats.cancelAll();
+      closed = true;
+      if (ledgerTimer !== null) clearTimeout(ledgerTimer);
+      ledgerTimer = null;
+      followLedger();
       node.removeEventListener('status', onStatus);
       node.removeEventListener('member-change', scheduleRefresh);
       node.removeEventListener('engine:state', scheduleRefresh);
       node.removeEventListener('region', scheduleRefresh);
+    },
+  };
+}
+
+/** A notification source that forwards from whichever source is current, for listeners old and new. */
+function followSource(initial: NotificationSource): NotificationSource & {
+  switchTo(source: NotificationSource): void;
+} {
+  const listeners = new Set<NotificationListener>();
+  const fanOut: NotificationListener = (notification) => {
+    for (const listener of [...listeners]) listener(notification);
+  };
+  let source = initial;
+  let unsubscribe = source.subscribe(fanOut);
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    switchTo(next) {
+      if (next === source) return;
+      unsubscribe();
+      source = next;
+      unsubscribe = source.subscribe(fanOut);
     },
   };
 }

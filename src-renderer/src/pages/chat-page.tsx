@@ -96,6 +96,7 @@ function Composer() {
   const active = useApp((state) => state.active);
   const canSend = useApp(selectCanSend);
   const lowBalance = useApp(selectLowBalanceMessage);
+  const available = useApp((state) => state.balance?.available ?? null);
 
   // Ask for a fresh estimate once typing pauses, not on every keystroke.
   useEffect(() => {
@@ -135,7 +136,7 @@ function Composer() {
       <div className="composer-bar">
         <p className="hint" data-testid="cost-estimate">
           {estimate
-            ? `This message costs about ${formatTokens(estimate.typicalCost)} (at most ${formatTokens(estimate.maxCost)}).`
+            ? `This message costs about ${formatTokens(estimate.typicalCost)} (at most ${formatTokens(estimate.maxCost)})${available === null ? '' : ` of your ${formatTokens(available)}`}.`
             : 'The cost appears here before you send.'}
         </p>
         {active ? (

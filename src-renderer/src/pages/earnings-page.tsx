@@ -1,12 +1,22 @@
+import type { EarningsEntry } from '../../../src-shared/ipc/index.ts';
 import { BalanceChart } from '../components/balance-chart.tsx';
-import { formatNumber, formatTime, formatTokens } from '../format.ts';
+import { formatNumber, formatTime, formatTokenAmount, formatTokens } from '../format.ts';
 import { useApp } from '../store/use-app.ts';
+
+/** "Model C (llama-3.1-70b)", or what is known of it. */
+function modelOf(entry: EarningsEntry, tierLabels: ReadonlyMap<string, string>): string {
+  const label = entry.tier === null ? null : (tierLabels.get(entry.tier) ?? entry.tier);
+  if (label && entry.model) return `${label} (${entry.model})`;
+  return label ?? entry.model ?? 'Not known';
+}
 
 export function EarningsPage() {
   const balance = useApp((state) => state.balance);
   const earnings = useApp((state) => state.earnings);
-  // Everything loads together, so a known status with no balance means the node keeps no ledger yet.
+  const tiers = useApp((state) => state.resources?.tiers);
+  // Everything loads together, so a known status with no balance means the node has no ledger open yet.
   const loaded = useApp((state) => state.status !== null);
+  const tierLabels = new Map((tiers ?? []).map((tier) => [tier.tier, tier.label]));
   return (
     <div className="page">
       <h2>Earnings</h2>
@@ -22,22 +32,33 @@ export function EarningsPage() {
               {formatTokens(balance.available)}
             </p>
             {balance.reserved > 0 && (
-              <p className="hint">{formatTokens(balance.reserved)} held for chats in progress.</p>
+              <p className="hint" data-testid="reserved">
+                {formatTokens(balance.reserved)} held for chats in progress.
+              </p>
             )}
+            <p className="hint">
+              Chatting needs at least {formatTokens(balance.minimumToRequest)} available.
+            </p>
           </section>
           <section className="card" aria-labelledby="earned-heading">
             <h3 id="earned-heading">Earned</h3>
-            <p className="big">{formatTokens(balance.earned)}</p>
+            <p className="big" data-testid="earned">
+              {formatTokens(balance.earned)}
+            </p>
+            <p className="hint">By answering other people’s requests.</p>
           </section>
           <section className="card" aria-labelledby="spent-heading">
             <h3 id="spent-heading">Spent</h3>
-            <p className="big">{formatTokens(balance.spent)}</p>
+            <p className="big" data-testid="spent">
+              {formatTokens(balance.spent)}
+            </p>
+            <p className="hint">On your own chats.</p>
           </section>
         </div>
       ) : (
         <p className="empty" data-testid="balance-unavailable">
           {loaded
-            ? 'Balance not available yet: this node does not keep a ledger of earnings and spending yet.'
+            ? 'Balance not available yet: this node has not opened its ledger of earnings and spending yet.'
             : 'No balance yet.'}
         </p>
       )}
@@ -63,6 +84,7 @@ export function EarningsPage() {
                 <th scope="col">What</th>
                 <th scope="col">Model</th>
                 <th scope="col">Length</th>
+                <th scope="col">Other computer</th>
                 <th scope="col">Tokens</th>
               </tr>
             </thead>
@@ -71,11 +93,14 @@ export function EarningsPage() {
                 <tr key={entry.id}>
                   <td>{formatTime(entry.at)}</td>
                   <td>{entry.direction === 'earned' ? 'Answered a request' : 'Your chat'}</td>
-                  <td>{entry.model ?? entry.tier}</td>
-                  <td>≈ {formatNumber(Math.round(entry.tokens * 0.75))} words</td>
+                  <td>{modelOf(entry, tierLabels)}</td>
+                  <td title={`${formatNumber(entry.tokens)} tokens of text`}>
+                    ≈ {formatNumber(Math.round(entry.tokens * 0.75))} words
+                  </td>
+                  <td>{entry.counterparty ?? '—'}</td>
                   <td className={entry.direction === 'earned' ? 'plus' : 'minus'}>
                     {entry.direction === 'earned' ? '+' : '−'}
-                    {formatNumber(entry.amount)}
+                    {formatTokenAmount(entry.amount)}
                   </td>
                 </tr>
               ))}

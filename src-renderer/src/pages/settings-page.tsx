@@ -13,8 +13,8 @@ function withCurrent(choices: readonly number[], current: number): number[] {
 }
 
 /**
- * Changing the share may make the node restart its engines, so the value is sent when the user lets go of
- * the slider (or of the arrow key), not on every step of a drag.
+ * The share reaches the engine when it next starts, so the value is saved when the user lets go of the
+ * slider (or of the arrow key), not on every step of a drag.
  */
 function GpuShareSlider({
   value,
@@ -100,8 +100,9 @@ function ContributionSettings() {
         value={settings.gpuMemoryShare}
         onCommit={(share) => void update({ gpuMemoryShare: share })}
       />
-      <p className="hint">
-        Lower it if games or other apps need your graphics card. Bigger models may then not fit.
+      <p className="hint" data-testid="gpu-share-hint">
+        Lower it if games or other apps need your graphics card. Bigger models may then not fit. Takes effect
+        the next time OpenGateway starts.
       </p>
 
       <label>
@@ -120,7 +121,9 @@ function ContributionSettings() {
           ))}
         </select>
       </label>
-      <p className="hint">More answers at once earn more but make this computer busier.</p>
+      <p className="hint">
+        More answers at once earn more but make this computer busier. Takes effect right away.
+      </p>
 
       {settings.startAtLogin !== null && (
         <label className="check">

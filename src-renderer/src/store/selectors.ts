@@ -1,4 +1,5 @@
 // Derived values the pages share. Selectors return primitives or store-owned objects, so they are cheap.
+import { formatTokens } from '../format.ts';
 import type { AppState } from './app-state.ts';
 
 /** Paused by the user (an idle-only wait is not a pause the user can undo with Resume). */
@@ -16,7 +17,9 @@ export const selectCanPauseOrResume = (state: AppState): boolean =>
 export const selectLowBalanceMessage = (state: AppState): string | null => {
   const balance = state.balance;
   if (!balance || balance.available >= balance.minimumToRequest) return null;
-  return `Your balance is ${balance.available.toLocaleString('en-US')} tokens. Chatting needs at least ${balance.minimumToRequest.toLocaleString('en-US')} available. Leave OpenGateway contributing to earn more.`;
+  const held =
+    balance.reserved > 0 ? ` (${formatTokens(balance.reserved)} more are held for a chat in progress)` : '';
+  return `You have ${formatTokens(balance.available)} available${held}. Chatting needs at least ${formatTokens(balance.minimumToRequest)} available. Leave OpenGateway contributing to earn more.`;
 };
 
 export const selectSelectedModel = (state: AppState) =>

@@ -4,13 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runDesktopApp, type DesktopApp } from '../../../src-main/app/desktop-app.ts';
-import type { NodeHandle } from '../../../src-main/app/node-handle.ts';
+import type { NodeHandle, ShellContract } from '../../../src-main/app/node-handle.ts';
 import {
   createPreferencesStore,
   type PreferencesStore,
 } from '../../../src-main/app/settings/preferences-store.ts';
-import { callChannel, NOTIFY_CHANNEL, type CallName } from '../../../src-shared/ipc/index.ts';
+import {
+  callChannel,
+  NOTIFY_CHANNEL,
+  type CallName,
+  type Notification,
+} from '../../../src-shared/ipc/index.ts';
 import { createInMemoryNode, type InMemoryNode } from '../../../e2e/fixture/in-memory-node.ts';
+import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
 import * as electron from './electron-mock.ts';
 
 vi.mock('electron', () => import('./electron-mock.ts'));
@@ -32,6 +38,8 @@ let stopNode: ReturnType<typeof vi.fn<() => Promise<void>>>;
 let preferences: PreferencesStore;
 let updater: FakeAutoUpdater;
 let running: DesktopApp | null;
+/** What the node's own transports (its /api/ws dashboard) were told to serve. */
+let served: ShellContract | null;
 
 async function launch(options: { argv?: string[]; launchFails?: boolean } = {}): Promise<DesktopApp> {
   const app = await runDesktopApp({
@@ -83,7 +91,14 @@ beforeEach(() => {
   node = createInMemoryNode();
   startNode = vi.fn(() => Promise.resolve());
   stopNode = vi.fn(() => Promise.resolve());
-  handle = { handlers: node.handlers, notifications: node.hub, start: startNode, stop: stopNode };
+  served = null;
+  handle = {
+    handlers: node.handlers,
+    notifications: node.hub,
+    serve: (shell) => (served = shell),
+    start: startNode,
+    stop: stopNode,
+  };
   preferences = createPreferencesStore({ cwd: dir });
   updater = new FakeAutoUpdater();
   electron.app.removeAllListeners();
@@ -131,7 +146,10 @@ describe('the desktop app', () => {
       tray()
         .menu?.items.map((item) => item.label)
         .slice(0, 2),
-    ).toEqual(['Contributing (3 clusters)', 'Balance: 25,000 tokens']);
+    ).toEqual([
+      'Contributing (3 clusters)',
+      `Balance: ${formatTokens(BigInt(node.state.balance.available))} tokens`,
+    ]);
   });
 
   it('stays in the tray when started at login', async () => {
@@ -160,6 +178,33 @@ describe('the desktop app', () => {
     expect(node.state.status.status).toBe('ready');
     expect(preferences.read().userPaused).toBe(false);
     expect(tray().menu?.items.find((item) => item.id === 'toggle')?.label).toBe('Pause contributing');
+  });
+
+  it('a pause from the node’s browser dashboard is the same pause: saved, and the tray shows it', async () => {
+    await launch();
+    // The node's /api/ws serves the shell's contract, not the node's own.
+    expect(served).not.toBeNull();
+    const context = { signal: new AbortController().signal };
+    const dashboard: Notification[] = [];
+    const unsubscribe = served!.notifications.subscribe((entry) => dashboard.push(entry));
+    await served!.handlers.pause({}, context);
+    expect(node.state.status).toMatchObject({ status: 'paused', reason: 'user' });
+    expect(preferences.read().userPaused).toBe(true);
+    expect(tray().image).toEqual({ path: '/app/assets/tray-paused.png' });
+    expect(tray().menu?.items.find((item) => item.id === 'toggle')?.label).toBe('Resume contributing');
+    // The dashboard hears the desktop's settings (start at login included), like the window does.
+    await served!.handlers.updateSettings({ startAtLogin: true }, context);
+    expect(dashboard).toContainEqual({
+      name: 'settings',
+      payload: expect.objectContaining({ startAtLogin: true }) as unknown,
+    });
+
+    await served!.handlers.resume(null, context);
+    expect(preferences.read().userPaused).toBe(false);
+    expect(tray().menu?.items.find((item) => item.id === 'toggle')?.label).toBe('Pause contributing');
+    unsubscribe();
+    await running?.shutdown();
+    expect(served).toBeNull();
   });
 
   it('stays paused across a restart when the user paused', async () => {

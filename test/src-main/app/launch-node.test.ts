@@ -1,15 +1,26 @@
 // The desktop app (Electron mocked) with the real launchNode: a real OpenGatewayNode on the app's data
-// folder, reached through the same IPC calls the window makes.
+// folder, reached through the same IPC calls the window makes, and through the node's own /api/ws.
 import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runDesktopApp, type DesktopApp } from '../../../src-main/app/desktop-app.ts';
 import { launchNode } from '../../../src-main/app/launch-node.ts';
-import { createPreferencesStore } from '../../../src-main/app/settings/preferences-store.ts';
+import {
+  createPreferencesStore,
+  type PreferencesStore,
+} from '../../../src-main/app/settings/preferences-store.ts';
 import { locationsFor } from '../../../src-main/node/locations.ts';
 import { initNetwork } from '../../../src-main/node/network-config/init-network.ts';
-import { callChannel, type CallName } from '../../../src-shared/ipc/index.ts';
+import {
+  callChannel,
+  createContractClient,
+  type AppInfo,
+  type Balance,
+  type CallName,
+} from '../../../src-shared/ipc/index.ts';
+import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
+import { createWebSocketTransport } from '../../../src-renderer/src/transport/websocket-transport.ts';
 import * as electron from './electron-mock.ts';
 
 vi.mock('electron', () => import('./electron-mock.ts'));
@@ -18,6 +29,7 @@ const RENDERER = 'file:///app/out/renderer/index.html';
 let root: string;
 let dataDir: string;
 let running: DesktopApp | null = null;
+let preferences: PreferencesStore;
 
 function window(): electron.BrowserWindow {
   return electron.BrowserWindow.instances.at(-1) as electron.BrowserWindow;
@@ -44,7 +56,7 @@ async function launch(): Promise<DesktopApp> {
     electron: electron as never,
     autoUpdater: null,
     launchNode,
-    preferences: createPreferencesStore({ cwd: root }),
+    preferences,
     paths: { preload: '/app/out/preload/index.cjs', rendererUrl: RENDERER, assetsDir: '/app/assets' },
     dataDir,
     argv: [],
@@ -60,6 +72,7 @@ async function launch(): Promise<DesktopApp> {
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'og-launch-node-'));
   dataDir = join(root, 'data');
+  preferences = createPreferencesStore({ cwd: root });
   electron.app.removeAllListeners();
   electron.powerMonitor.removeAllListeners();
   electron.ipcMain.handlers.clear();
@@ -94,9 +107,11 @@ describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
     expect(await invoke('getRegion')).toMatchObject({ region: 'europe', source: 'override' });
     expect(await invoke('getStatus')).toMatchObject({ status: 'ready' });
     expect(tray().menu?.items[0]?.label).toMatch(/^Contributing/);
-    // No ledger in the node yet: the balance is unknown, and nobody pretends it is 0.
-    expect(await invoke('getBalance')).toBeNull();
-    expect(tray().menu?.items[1]?.label).toBe('Balance: —');
+    // The tray's balance line is the contract's balance (unknown: a dash, never a made-up 0).
+    const balance = (await invoke('getBalance')) as Balance | null;
+    expect(tray().menu?.items[1]?.label).toBe(
+      balance === null ? 'Balance: —' : `Balance: ${formatTokens(BigInt(balance.available))} tokens`,
+    );
     expect((await stat(locations.apiEndpoint)).isFile()).toBe(true);
 
     // Pause from the window reaches the node (through the shell's contribution controller).
@@ -106,6 +121,40 @@ describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
     await app.shutdown();
     running = null;
     await expect(stat(locations.apiEndpoint)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a pause from the node’s own browser dashboard (/api/ws) is saved and shown like one from the tray', async () => {
+    const network = await initNetwork({ outDir: join(root, 'net'), founders: 1, threshold: 1 });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await copyFile(network.configPath, locationsFor(dataDir).networkConfig);
+    await launch();
+    const { localApi } = (await invoke('getAppInfo')) as AppInfo;
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const transport = createWebSocketTransport({
+      url: `${localApi!.url.replace('http', 'ws')}/api/ws`,
+      apiKey: localApi!.key,
+      minRetryMs: 60_000,
+      onStateChange: (state) => {
+        if (state.state === 'open') opened();
+      },
+    });
+    try {
+      await open;
+      const dashboard = createContractClient(transport);
+      expect(await dashboard.call('pause', {})).toMatchObject({ status: 'paused', reason: 'user' });
+      expect(preferences.read().userPaused).toBe(true);
+      await vi.waitFor(() => expect(tray().menu?.items[0]?.label).toBe('Paused'));
+      expect(tray().menu?.items.find((item) => item.id === 'toggle')?.label).toBe('Resume contributing');
+      // The dashboard speaks for the desktop app (its settings, its version), not for a headless node.
+      expect(await dashboard.call('getAppInfo')).toMatchObject({ shell: 'desktop', version: '0.1.0-test' });
+
+      expect(await dashboard.call('resume')).toMatchObject({ status: 'ready' });
+      expect(preferences.read().userPaused).toBe(false);
+      await vi.waitFor(() => expect(tray().menu?.items[0]?.label).toMatch(/^Contributing/));
+    } finally {
+      transport.stop();
+    }
   });
 
   it('without a stored network config, the window and the tray say what is missing', async () => {

@@ -23,7 +23,13 @@ describe('TrayController', () => {
     expect(tray.image).toEqual({ path: 'tray-offline.png' });
 
     controller.setStatus({ status: 'ready', clusters: 2, since: 1 });
-    controller.setBalance({ available: 1234, reserved: 0, earned: 0, spent: 0, minimumToRequest: 1000 });
+    controller.setBalance({
+      available: 1_234_000_000,
+      reserved: 0,
+      earned: 0,
+      spent: 0,
+      minimumToRequest: 1_000_000_000,
+    });
     expect(tray.image).toEqual({ path: 'tray-contributing.png' });
     expect(tray.menu?.items.map((entry) => entry.label ?? entry.type)).toEqual([
       'Contributing (2 clusters)',

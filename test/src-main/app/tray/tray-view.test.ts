@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { trayViewFor } from '../../../../src-main/app/tray/tray-view.ts';
 import type { NodeStatus } from '../../../../src-shared/ipc/index.ts';
 
-const balance = { available: 25_000, reserved: 0, earned: 1, spent: 1, minimumToRequest: 1000 };
+// Micro-tokens, like every amount of the contract.
+const balance = {
+  available: 25_000_500_000,
+  reserved: 0,
+  earned: 1_000_000,
+  spent: 1_000_000,
+  minimumToRequest: 1_000_000_000,
+};
 
 describe('trayViewFor', () => {
   it.each<[NodeStatus | null, string, string, string, boolean]>([
@@ -51,7 +58,7 @@ describe('trayViewFor', () => {
     expect(view.statusLine).toBe(line);
     expect(view.tooltip).toBe(`OpenGateway — ${line}`);
     expect(view.toggle).toMatchObject({ label: toggle, enabled });
-    expect(view.balanceLine).toBe('Balance: 25,000 tokens');
+    expect(view.balanceLine).toBe('Balance: 25,000.5 tokens');
   });
 
   it('shows a dash until the balance is known', () => {

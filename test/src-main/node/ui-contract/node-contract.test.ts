@@ -13,7 +13,9 @@ import {
   type Notification,
 } from '../../../../src-shared/ipc/index.ts';
 import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
+import type { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { OpenGatewayNode } from '../../../../src-main/node/node.ts';
+import { formatTokens } from '../../../../src-shared/ledger/token-amount.ts';
 import { readNodeSettings } from '../../../../src-main/node/ui-contract/node-settings.ts';
 import {
   createWebSocketTransport,
@@ -135,9 +137,20 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     );
   });
 
-  it('says the balance is not known instead of making one up', async () => {
-    expect(await client.call('getBalance')).toBeNull();
-    expect(await client.call('getEarnings', { limit: 10 })).toBeNull();
+  it('shows the ledger’s balance, or says it is not known instead of making one up', async () => {
+    const ledger = (node as { readonly ledger?: LedgerService | null }).ledger ?? null;
+    const balance = await client.call('getBalance');
+    const earnings = await client.call('getEarnings', { limit: 10 });
+    if (ledger === null) {
+      expect(balance).toBeNull();
+      expect(earnings).toBeNull();
+      return;
+    }
+    // Exactly the ledger's numbers (micro-tokens, shown with the ledger's own formatter).
+    const summary = ledger.summary();
+    expect(formatTokens(BigInt(balance!.available))).toBe(summary.available);
+    expect(formatTokens(BigInt(balance!.spent))).toBe(summary.spent);
+    expect(earnings!.series.length).toBeGreaterThan(0);
   });
 
   it('streams a chat reply from the simulated engine, priced from the tier', async () => {
@@ -151,7 +164,8 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
 
     const messages = [{ role: 'user' as const, content: 'Hello network' }];
     const estimate = await client.call('estimateChat', { model: modelA.id, messages, maxTokens: 16 });
-    expect(estimate.maxCost).toBe(Math.ceil((modelA.pricePer1k * (estimate.promptTokens + 16)) / 1000));
+    // Micro-tokens: the price is whole tokens per 1,000 work units, so 1,000 µT × price per token.
+    expect(estimate.maxCost).toBe(modelA.pricePer1k * 1000 * (estimate.promptTokens + 16));
 
     await client.call('sendChat', { requestId: 'chat-00000001', model: modelA.id, messages, maxTokens: 16 });
     const end = await ended('chat-00000001');
@@ -162,7 +176,7 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     expect(end.type).toBe('done');
     if (end.type !== 'done') return;
     expect(end.completionTokens).toBeGreaterThan(0);
-    expect(end.cost).toBe(Math.ceil((modelA.pricePer1k * (end.promptTokens + end.completionTokens)) / 1000));
+    expect(end.cost).toBe(modelA.pricePer1k * 1000 * (end.promptTokens + end.completionTokens));
   });
 
   it('stops a reply on cancelChat, and says which reason a failed request had', async () => {
