@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as electron from 'electron';
 import electronUpdater from 'electron-updater';
-import { defaultDataDir } from '../node/locations.ts';
 import { runDesktopApp } from './desktop-app.ts';
+import { desktopDataDir } from './desktop-data-dir.ts';
 import { launchNode } from './launch-node.ts';
 import { createPreferencesStore } from './settings/preferences-store.ts';
 
@@ -26,7 +26,7 @@ void runDesktopApp({
   launchNode,
   preferences: createPreferencesStore(),
   paths: { preload: join(here, '../preload/index.cjs'), rendererUrl, assetsDir },
-  dataDir: defaultDataDir(),
+  dataDir: desktopDataDir({ app, env: process.env, argv: process.argv }),
   argv: process.argv,
   log,
 }).catch((error: unknown) => {
