@@ -19,7 +19,6 @@ import {
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
 import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
-import { uPnPNAT } from '@libp2p/upnp-nat';
 import { webSockets } from '@libp2p/websockets';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
@@ -27,6 +26,7 @@ import { KAD_PROTOCOL } from '../../../src-shared/protocol/index.ts';
 import { InvalidMultiaddrError, ListenAddressInUseError } from './errors.ts';
 import { peerScoreParams } from './gossip-scoring.ts';
 import { ObservedAddressTally, type ObservedAddress } from './observed-address-tally.ts';
+import { parseGatewayAddress, uPnPNATReportingExternalAddress } from './upnp-external-address.ts';
 
 /** The gossipsub instance as we use it: the public interface plus the mesh and score inspection it has. */
 export interface OgPubSub extends GossipSub {
@@ -61,6 +61,13 @@ export interface P2pInit {
   readonly privateNetwork?: boolean;
   /** Ask the LAN gateway for a port mapping. Off in tests: UPnP multicasts on the LAN. */
   readonly upnp?: boolean;
+  /**
+   * UPnP device descriptor URLs (`http://192.168.1.1:5000/rootDesc.xml`) to use instead of an SSDP search,
+   * for gateways that do not answer M-SEARCH.
+   */
+  readonly upnpGateways?: readonly string[];
+  /** How often to ask the gateway for its external address (libp2p's default: 30 s). */
+  readonly upnpAddressCheckMs?: number;
   /** Run AutoNAT and DCUtR. */
   readonly natTraversal?: boolean;
   readonly dht?: boolean;
@@ -82,6 +89,11 @@ export interface P2pEvents {
   'observed-address': CustomEvent<ObservedAddress>;
   'peer:connect': CustomEvent<PeerId>;
   'peer:disconnect': CustomEvent<PeerId>;
+  /**
+   * The LAN gateway reported a new external IP over UPnP (the first one, or a change). Feeds the geo
+   * service's "upnp" evidence; a private address here means a double NAT, which geo ignores.
+   */
+  'upnp-address': CustomEvent<string>;
 }
 
 type ServiceFactory = NonNullable<Libp2pOptions['services']>[string];
@@ -95,6 +107,9 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   readonly #init: P2pInit;
   #node: OgLibp2p | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #upnpAddress: string | null = null;
+  /** Gateway answers count from the start of libp2p (which asks the gateway at once) until stop. */
+  #acceptGatewayAnswers = false;
   readonly #tally = new ObservedAddressTally((observation) =>
     this.safeDispatchEvent('observed-address', { detail: observation }),
   );
@@ -156,10 +171,19 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       services.autoNAT = autoNAT();
       services.dcutr = dcutr();
     }
-    if (init.upnp ?? false) services.upnp = uPnPNAT();
+    if (init.upnp ?? false) {
+      services.upnp = uPnPNATReportingExternalAddress(
+        {
+          ...(init.upnpGateways ? { gateways: [...init.upnpGateways] } : {}),
+          ...(init.upnpAddressCheckMs ? { externalAddressCheckInterval: init.upnpAddressCheckMs } : {}),
+        },
+        (reported) => this.#onGatewayAddress(reported),
+      );
+    }
 
     const busyServer = privateNetwork || (init.relayServer ?? false);
     let node: OgLibp2p;
+    this.#acceptGatewayAnswers = true;
     try {
       node = (await createLibp2p({
         privateKey: this.#components.privateKey,
@@ -180,6 +204,7 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
         services,
       })) as unknown as OgLibp2p;
     } catch (error) {
+      this.#acceptGatewayAnswers = false;
       throw translateListenError(error, listen);
     }
     this.#node = node;
@@ -239,9 +264,20 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     this.#retryTimer = setTimeout(() => void check(), delay);
     this.#retryTimer.unref();
   }
+  #onGatewayAddress(reported: unknown): void {
+    if (!this.#acceptGatewayAnswers) return;
+    const ip = parseGatewayAddress(reported);
+    // The gateway is asked every check interval: only a new answer is news.
+    if (ip === null || ip === this.#upnpAddress) return;
+    this.#upnpAddress = ip;
+    this.safeDispatchEvent('upnp-address', { detail: ip });
+  }
+
   async stop(): Promise<void> {
     const node = this.#node;
     this.#node = null;
+    this.#acceptGatewayAnswers = false;
+    this.#upnpAddress = null;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
     this.#tally.clear();
@@ -263,6 +299,11 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
 
   get isStarted(): boolean {
     return this.#node !== null;
+  }
+
+  /** The external IP the LAN gateway last reported over UPnP (null: none yet, or UPnP is off). */
+  get upnpAddress(): string | null {
+    return this.#upnpAddress;
   }
 
   /** Current observed-address counts (IP → peers reporting it). */
