@@ -28,3 +28,13 @@ export class NetworkConfigMissingError extends ExpectedError {
     );
   }
 }
+
+/** A config offered as an update does not replace the current one (older, another network, or not signed). */
+export class NetworkConfigUpdateRefusedError extends ExpectedError {
+  override readonly name = 'NetworkConfigUpdateRefusedError';
+  readonly reason: string;
+  constructor(reason: string) {
+    super(`network config update refused: ${reason}`);
+    this.reason = reason;
+  }
+}
