@@ -1,7 +1,9 @@
-// `npm run devnet -- --nodes N [--regions asia,europe] [--json]`: a fresh local network on 127.0.0.1 — its own
+// `npm run devnet -- --nodes N [--regions asia,europe] [--json] [--genesis-tokens T] [--price P]`: a fresh local
+// network on 127.0.0.1 — its own
 // signed config, a bootstrap/relay node and N nodes as separate processes, each with its own data folder and
 // region. Workers serve with the EXO double, a SIMULATED engine (deterministic text, no model): a devnet shows
-// how the network behaves, never real inference. Runs until Ctrl-C, then stops everything it started.
+// how the network behaves, never real inference. Every node acts as its own machine for the ledger's machine
+// binding (--simulated-machine <name>). Runs until Ctrl-C, then stops everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,6 @@ import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
 const SIMULATED_EXO = join(ROOT, 'test', 'exo-double', 'bin', 'exo');
-const GENESIS_TOKENS = 10_000;
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     capacity: { type: 'string', default: '2' },
     'heartbeat-ms': { type: 'string', default: '1000' },
     'ready-timeout-ms': { type: 'string', default: '60000' },
+    'genesis-tokens': { type: 'string', default: '10000' },
+    price: { type: 'string' },
   },
 });
 
@@ -41,6 +44,12 @@ function fail(message: string): never {
 
 const count = Number(values.nodes);
 if (!Number.isInteger(count) || count < 1 || count > 50) fail('--nodes needs a whole number from 1 to 50');
+const genesisTokens = Number(values['genesis-tokens']);
+if (!Number.isSafeInteger(genesisTokens) || genesisTokens < 0)
+  fail('--genesis-tokens needs a whole number of tokens');
+const price = values.price === undefined ? undefined : Number(values.price);
+if (price !== undefined && (!Number.isSafeInteger(price) || price < 1))
+  fail('--price needs a whole number of tokens per 1,000 work units');
 const regions = values.regions
   .split(',')
   .map((name) => parseRegionId(name) ?? fail(`unknown region "${name}"`));
@@ -201,16 +210,18 @@ try {
     threshold: 1,
     bootstrap: [bootstrapAddress],
     networkId: `devnet-${Date.now().toString(36)}`,
-    genesis: members.map((member) => ({ account: member.peerId, amount: GENESIS_TOKENS })),
+    genesis:
+      genesisTokens > 0 ? members.map((member) => ({ account: member.peerId, amount: genesisTokens })) : [],
+    ...(price !== undefined ? { prices: { 'model-a': price } } : {}),
   });
   say(`devnet: network ${network.config.networkId} in ${root}`);
   const common = ['--network-config', network.configPath, '--heartbeat-ms', values['heartbeat-ms']];
   launch(bootstrap, [
-    '--data-dir', bootstrap.dataDir, ...common, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--relay', '--region', bootstrap.region,
+    '--data-dir', bootstrap.dataDir, ...common, '--simulated-machine', bootstrap.name, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--relay', '--region', bootstrap.region,
   ]); // prettier-ignore
   for (const worker of workers) {
     launch(worker, [
-      '--data-dir', worker.dataDir, ...common, '--listen', '/ip4/127.0.0.1/tcp/0', '--region', worker.region,
+      '--data-dir', worker.dataDir, ...common, '--simulated-machine', worker.name, '--listen', '/ip4/127.0.0.1/tcp/0', '--region', worker.region,
       '--serve-tier', 'model-a', '--exo-path', SIMULATED_EXO, '--simulated-engine', '--capacity', values.capacity,
     ]); // prettier-ignore
   }

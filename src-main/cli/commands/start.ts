@@ -3,6 +3,11 @@ import { readFileSync } from 'node:fs';
 import { REGION_IDS, parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
 import { defaultDataDir } from '../../node/locations.ts';
 import { OpenGatewayNode } from '../../node/node.ts';
+import {
+  HARDWARE_ID_KINDS,
+  type HardwareIdKind,
+  type HardwareIds,
+} from '../../node/identity/machine-fingerprint.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config FILE] [--listen ADDR]...
@@ -25,7 +30,9 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
                           instead of EXO; its API key, if any, from OPENGATEWAY_ENGINE_API_KEY
   --engine-model ID       the model to ask that server for (default: the first it lists)
   --capacity N            requests this node serves at once per tier (default 2)
-  --simulated-engine      the engine is a simulator (devnets): shown as such in status and the UI`;
+  --simulated-engine      the engine is a simulator (devnets): shown as such in status and the UI
+  --simulated-machine ID  bind the ledger account to machine ID instead of this machine's hardware ids
+                          (devnets: several nodes on one computer act as separate machines)`;
 
 export const startCommand: CliCommand = {
   name: 'start',
@@ -47,7 +54,11 @@ export const startCommand: CliCommand = {
       'engine-model': { type: 'string' },
       capacity: { type: 'string' },
       'simulated-engine': { type: 'boolean' },
+      'simulated-machine': { type: 'string' },
     });
+    const machine = values['simulated-machine'];
+    if (machine !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(machine))
+      throw new UsageError('--simulated-machine needs 1–64 letters, digits, dots, dashes or underscores');
     if (values['engine-url'] !== undefined && values['exo-path'] !== undefined) {
       throw new UsageError(
         'use either --exo-path (EXO) or --engine-url (an OpenAI-compatible server), not both',
@@ -85,6 +96,9 @@ export const startCommand: CliCommand = {
       ...(heartbeatMs !== undefined ? { heartbeatIntervalMs: heartbeatMs } : {}),
       version: appVersion(),
       log: (line) => io.stdout(line),
+      ...(machine !== undefined
+        ? { identity: { readHardwareIds: () => Promise.resolve(simulatedMachine(machine)) } }
+        : {}),
       routing: {
         engine:
           engineUrl !== undefined
@@ -114,6 +128,16 @@ export const startCommand: CliCommand = {
     return 0;
   },
 };
+
+/** A machine with one id and nothing else: the fingerprint of a separate computer on a devnet. */
+function simulatedMachine(id: string): HardwareIds {
+  const ids = Object.fromEntries(HARDWARE_ID_KINDS.map((kind) => [kind, [] as string[]])) as Record<
+    HardwareIdKind,
+    string[]
+  >;
+  ids['system-uuid'] = [`simulated-${id}`];
+  return ids;
+}
 
 function intIn(text: string, flag: string, min: number, max: number): number {
   const value = Number(text);

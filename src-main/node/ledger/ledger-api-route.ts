@@ -2,6 +2,7 @@
 // the local reputation table, as plain JSON for the dashboard, scripts and the e2e tests. node.ts registers it
 // next to /api/status.
 import type { ApiRequest, ApiResponse, ApiRoute } from '../api/api-server.ts';
+import { fromHex } from '../../../src-shared/ledger/bytes.ts';
 import type { AccountSummary, HistoryEntry, LedgerService } from './ledger-service.ts';
 
 /** The body of GET /api/ledger. */
@@ -17,9 +18,21 @@ export interface LedgerApiReport {
   }[];
 }
 
-/** The route handler; `?limit=N` (1–500, default 50) bounds the history. */
+/**
+ * The route handler; `?limit=N` (1–500, default 50) bounds the history. `?account=<64 hex digits>` answers
+ * with that account's summary as this node's view has it instead (to compare views across nodes).
+ */
 export function ledgerApiRoute(ledger: LedgerService): ApiRoute {
   return (request: ApiRequest): ApiResponse => {
+    const other = request.query.get('account');
+    if (other !== null) {
+      if (!/^[0-9a-f]{64}$/.test(other))
+        return {
+          status: 400,
+          body: { error: 'account must be 64 lowercase hex digits (a raw Ed25519 key)' },
+        };
+      return { status: 200, body: { account: ledger.summaryOf(fromHex(other)) } };
+    }
     const raw = request.query.get('limit');
     const limit = raw === null ? 50 : Number(raw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500)

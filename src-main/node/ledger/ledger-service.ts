@@ -341,12 +341,17 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   }
 
   summary(): AccountSummary {
+    return this.summaryOf(this.account);
+  }
+
+  /** Any account as this node's view has it (after sync, every node shows the same numbers). */
+  summaryOf(account: Uint8Array): AccountSummary {
     const { view } = this.#started();
-    const chain = view.chain(this.account);
-    const balance = view.balanceOf(this.account);
+    const chain = view.chain(account);
+    const balance = view.balanceOf(account);
     const reserved = chain?.reserved ?? 0n;
     return {
-      account: toHex(this.account),
+      account: toHex(account),
       opened: chain !== undefined,
       seq: String(chain?.ids.length ?? 0),
       balance: formatTokens(balance),
@@ -354,8 +359,8 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       available: formatTokens(balance - reserved),
       earned: formatTokens(chain?.earned ?? 0n),
       spent: formatTokens(chain?.spent ?? 0n),
-      revoked: view.isRevoked(this.account),
-      refusal: chain ? view.serviceRefusal(this.account) : null,
+      revoked: view.isRevoked(account),
+      refusal: chain ? view.serviceRefusal(account) : null,
     };
   }
 

@@ -29,6 +29,8 @@ export interface InitNetworkOptions {
   readonly bootstrap?: readonly string[];
   readonly networkId?: string;
   readonly genesis?: readonly GenesisAllocation[];
+  /** Prices (tokens per 1,000 work units) that replace the default ones, by tier id. */
+  readonly prices?: Readonly<Record<string, number>>;
   /** Clock for issuedAt (tests). */
   readonly now?: () => number;
 }
@@ -66,7 +68,11 @@ export async function initNetwork(options: InitNetworkOptions): Promise<InitNetw
     revision: 1,
     issuedAt: (options.now ?? Date.now)(),
     bootstrap: parseBootstrapArgs(options.bootstrap ?? []),
-    tiers: defaultNetworkTiers(),
+    tiers: defaultNetworkTiers().map((tier) =>
+      options.prices && Object.hasOwn(options.prices, tier.id)
+        ? { ...tier, price: options.prices[tier.id]! }
+        : tier,
+    ),
     ledger: { minBalanceToRequest: 1000, debtFloor: -1000, ackEveryTokens: 32 },
     genesis: [...(options.genesis ?? [])],
     fingerprintSalt: randomBytes(16).toString('hex'),

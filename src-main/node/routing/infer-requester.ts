@@ -141,6 +141,15 @@ export class InferRequester {
     const failed = new Map<string, string>();
     let place: ReturnType<WaitingLine['join']> | null = null;
     let paidRequest: ChatRequest | null = null;
+    // Unless this node serves the tier itself (free), the balance decides before anything else: a node in
+    // debt hears so at once, not after waiting for a member.
+    const payments = this.#components.payments;
+    const self = this.#components.self?.peerId;
+    if (
+      payments &&
+      !this.#components.directory.members(tier).some((m) => m.peerId === self && m.status === 'up')
+    )
+      paidRequest = payments.prepare(tier, request);
     try {
       for (;;) {
         signal?.throwIfAborted();
@@ -158,7 +167,6 @@ export class InferRequester {
         }
         // A paid request needs the balance first (a user-facing error when it is too low) and a reply length
         // the reservation covers; this node's own worker serves it for free.
-        const payments = this.#components.payments;
         const paid = payments !== undefined && payments.pays(choice.peerId);
         if (paid && paidRequest === null) paidRequest = payments.prepare(tier, request);
         this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 0) + 1);
