@@ -1,227 +1,283 @@
-// Membership at N nodes: N real libp2p nodes on 127.0.0.1 in this one process, all bootstrapping from one
-// bootstrap node, all serving one cluster (asia/model-a). Measures time to full views, time to detect a
-// crashed member, heartbeat deliveries and CPU per node, and memory per node.
-// Usage: npm run bench:membership -- --nodes 25 [--heartbeat-ms 5000] [--window-intervals 3] [--no-dht]
+// Membership at N nodes: N real libp2p nodes on 127.0.0.1, all bootstrapping from one bootstrap node, all
+// serving one cluster (asia/model-a). Measures time to full views, time to detect a hung and a crashed member,
+// heartbeat deliveries and CPU per node, and memory per node.
+// This process runs the bootstrap node (relay server, watching the cluster like a deployed bootstrap node) and
+// coordinates; the N nodes run in `--procs` worker processes (bench/membership-worker.ts), spread evenly, so
+// they can use more than one core and no single event loop carries every node.
+// Usage: npm run bench:membership -- --nodes 100 --procs 4 [--heartbeat-ms 20000] [--window-intervals 3]
+//        [--missed 3] [--no-dht] [--timeout-s 900] [--cpu-prof DIR]
 // Last line: one JSON object.
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import type { Ed25519PrivateKey } from '@libp2p/interface';
-import { cpus, totalmem } from 'node:os';
+import { fork, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { MembershipService } from '../src-main/node/membership/membership-service.ts';
-import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
-import { membersTopic } from '../src-shared/protocol/index.ts';
+import type {
+  NodeProgress,
+  ReplyEnvelope,
+  WindowResult,
+  WorkerEnvelope,
+  WorkerReply,
+  WorkerRequest,
+} from './membership-ipc.ts';
+import { BENCH_REGION, BENCH_TIER, benchP2p } from './membership-node.ts';
 
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '25' },
+    procs: { type: 'string', default: '1' },
     'heartbeat-ms': { type: 'string', default: '5000' },
     'window-intervals': { type: 'string', default: '3' },
+    missed: { type: 'string', default: '3' },
     'no-dht': { type: 'boolean', default: false },
-    'timeout-s': { type: 'string', default: '120' },
+    'timeout-s': { type: 'string', default: '900' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const N = Number(values.nodes);
+const PROCS = Number(values.procs);
 const HEARTBEAT_MS = Number(values['heartbeat-ms']);
 const WINDOW_INTERVALS = Number(values['window-intervals']);
+const MISSED = Number(values.missed);
 const DHT = !values['no-dht'];
 const DEADLINE = Date.now() + Number(values['timeout-s']) * 1000;
-const TIER = 'model-a';
-const TOPIC = membersTopic({ region: 'asia', tier: TIER });
-if (!Number.isInteger(N) || N < 2 || N > 500) throw new Error('--nodes must be 2..500');
-
-interface BenchNode {
-  readonly p2p: P2pService;
-  readonly membership: MembershipService;
-  delivered: number;
-}
-
-const log = (line: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
-const gc = (globalThis as { gc?: () => void }).gc;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(what: string, check: () => boolean, pollMs = 20): Promise<number> {
-  const start = performance.now();
-  while (!check()) {
-    if (Date.now() > DEADLINE) throw new Error(`bench timed out waiting for ${what}: ${diagnose()}`);
-    await sleep(pollMs);
-  }
-  return performance.now() - start;
-}
-
-function p2pFor(key: Ed25519PrivateKey, bootstrap: string[], relay: boolean) {
-  return new P2pService(
-    { privateKey: key },
-    {
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap,
-      relayServer: relay,
-      privateNetwork: true,
-      upnp: false,
-      natTraversal: false,
-      dht: DHT,
-      scoredTopics: [TOPIC],
-      allowedTopics: [TOPIC],
-    },
-  );
-}
+if (!Number.isInteger(N) || N < 3 || N > 500) throw new Error('--nodes must be 3..500');
+if (!Number.isInteger(PROCS) || PROCS < 1 || PROCS > N) throw new Error('--procs must be 1..nodes');
+if (!Number.isInteger(HEARTBEAT_MS) || HEARTBEAT_MS < 100) throw new Error('--heartbeat-ms must be ≥ 100');
 
 const t0 = performance.now();
-gc?.();
-const rssBefore = process.memoryUsage().rss;
+const log = (line: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const max = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), -Infinity);
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+const range = (xs: readonly number[]): string =>
+  xs.length === 0 ? '–' : `${xs.reduce((a, b) => Math.min(a, b), Infinity)}..${max(xs)}`;
 
-const boot = p2pFor(await generateKeyPair('Ed25519'), [], true);
+/** One worker process and a request/reply channel to it. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly #pending = new Map<
+    number,
+    { resolve: (reply: WorkerReply) => void; reject: (e: Error) => void }
+  >();
+  #nextId = 1;
+
+  constructor(index: number) {
+    const execArgv = ['--expose-gc'];
+    if (values['cpu-prof'] !== undefined)
+      execArgv.push(
+        '--cpu-prof',
+        `--cpu-prof-dir=${values['cpu-prof']}`,
+        `--cpu-prof-name=worker-${index}.cpuprofile`,
+      );
+    this.child = fork(new URL('./membership-worker.ts', import.meta.url), [], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (message: ReplyEnvelope) => {
+      const pending = this.#pending.get(message.id);
+      if (pending === undefined) return;
+      this.#pending.delete(message.id);
+      if (message.reply !== undefined) pending.resolve(message.reply);
+      else pending.reject(new Error(`worker ${index}: ${message.error ?? 'no reply'}`));
+    });
+    this.child.on('exit', (code, signal) => {
+      for (const pending of this.#pending.values())
+        pending.reject(new Error(`worker ${index} exited (${code ?? signal})`));
+      this.#pending.clear();
+    });
+  }
+
+  ask<T extends WorkerReply['type']>(
+    request: WorkerRequest,
+    expect: T,
+  ): Promise<Extract<WorkerReply, { type: T }>> {
+    const id = this.#nextId++;
+    const envelope: WorkerEnvelope = { id, request };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, {
+        resolve: (reply) => {
+          if (reply.type === expect) resolve(reply as Extract<WorkerReply, { type: T }>);
+          else reject(new Error(`expected ${expect}, got ${reply.type}`));
+        },
+        reject,
+      });
+      this.child.send(envelope);
+    });
+  }
+}
+
+const workers = Array.from({ length: PROCS }, (_, i) => new Worker(i));
+// A failed run must not leave workers behind (they also exit when the IPC channel closes).
+process.on('exit', () => {
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill();
+});
+const all = <T extends WorkerReply['type']>(request: WorkerRequest, expect: T) =>
+  Promise.all(workers.map((worker) => worker.ask(request, expect)));
+async function progress(): Promise<NodeProgress[]> {
+  return (await all({ type: 'progress' }, 'progress')).flatMap((reply) => reply.nodes);
+}
+function diagnose(nodes: readonly NodeProgress[]): string {
+  const live = nodes.filter((node) => !node.stopped);
+  return (
+    `mesh ${range(live.map((n) => n.mesh))}, up-in-view ${range(live.map((n) => n.up))}, ` +
+    `connections ${range(live.map((n) => n.connections))}, subscribers ${range(live.map((n) => n.subscribers))}, ` +
+    `full ${live.filter((n) => n.fullAt !== null).length}/${live.length}, load ${loadavg()[0]!.toFixed(1)}`
+  );
+}
+async function waitUntil(
+  what: string,
+  check: (nodes: NodeProgress[]) => boolean,
+  pollMs = 250,
+): Promise<NodeProgress[]> {
+  let lastLog = performance.now();
+  for (;;) {
+    const nodes = await progress();
+    if (check(nodes)) return nodes;
+    if (Date.now() > DEADLINE) throw new Error(`bench timed out waiting for ${what}: ${diagnose(nodes)}`);
+    if (performance.now() - lastLog > Math.max(5000, HEARTBEAT_MS)) {
+      log(`waiting for ${what}: ${diagnose(nodes)}`);
+      lastLog = performance.now();
+    }
+    await sleep(pollMs);
+  }
+}
+
+// The bootstrap node first, then the workers bootstrap from it.
+const boot = benchP2p(await generateKeyPair('Ed25519'), { bootstrap: [], relay: true, dht: DHT });
 await boot.start();
 const bootAddress = boot.listenAddresses()[0]!;
-// As in a deployment, the bootstrap node of a region watches its clusters (and so forwards their gossip).
 const bootMembership = new MembershipService({ libp2p: boot.libp2p }, { heartbeatIntervalMs: HEARTBEAT_MS });
 await bootMembership.start();
-await bootMembership.join({ region: 'asia', serve: [], watch: [TIER] });
-const keys = await Promise.all(Array.from({ length: N }, () => generateKeyPair('Ed25519')));
+await bootMembership.join({ region: BENCH_REGION, serve: [], watch: [BENCH_TIER] });
 
-const nodes: BenchNode[] = [];
-for (const key of keys) {
-  const p2p = p2pFor(key, [bootAddress], false);
-  await p2p.start();
-  const membership = new MembershipService(
-    { libp2p: p2p.libp2p },
-    { heartbeatIntervalMs: HEARTBEAT_MS, missedHeartbeats: 3, version: 'bench' },
-  );
-  await membership.start();
-  const node: BenchNode = { p2p, membership, delivered: 0 };
-  p2p.pubsub.addEventListener('message', () => {
-    node.delivered += 1;
-  });
-  nodes.push(node);
-}
+const meshTarget = Math.min(4, N - 1);
+const shares = workers.map((_, i) => Math.floor(N / PROCS) + (i < N % PROCS ? 1 : 0));
+const started = await Promise.all(
+  workers.map((worker, i) =>
+    worker.ask(
+      {
+        type: 'start',
+        setup: {
+          bootstrap: bootAddress,
+          count: shares[i]!,
+          heartbeatMs: HEARTBEAT_MS,
+          missedHeartbeats: MISSED,
+          dht: DHT,
+          expectedMembers: N - 1,
+          meshTarget,
+        },
+      },
+      'started',
+    ),
+  ),
+);
+const peerIds = started.flatMap((reply) => reply.peerIds);
+log(`${N} nodes started in ${PROCS} worker process(es) (${shares.join('+')}) + the bootstrap node here`);
+
 // Let the DHT connect the nodes first (bounded), so the membership numbers are not the DHT's start-up storm.
 const settleTarget = Math.min(6, N);
 const settleStart = performance.now();
-while (
-  performance.now() - settleStart < 60_000 &&
-  !nodes.every((node) => node.p2p.connectionCount() >= settleTarget)
-) {
-  await sleep(100);
+let settled = await progress();
+while (performance.now() - settleStart < 60_000 && !settled.every((n) => n.connections >= settleTarget)) {
+  await sleep(250);
+  settled = await progress();
 }
 const settledMs = performance.now() - settleStart;
 log(
-  `network settled after ${Math.round(settledMs)} ms (${nodes.filter((n) => n.p2p.connectionCount() >= settleTarget).length}/${N} nodes with ≥ ${settleTarget} connections)`,
+  `network settled after ${Math.round(settledMs)} ms (${settled.filter((n) => n.connections >= settleTarget).length}/${N} nodes with ≥ ${settleTarget} connections)`,
 );
-// Baseline: the same nodes, connected but not in any cluster (DHT upkeep, gossipsub and connection pings).
-const idleCpuBefore = process.cpuUsage();
-const idleStart = performance.now();
-await sleep(HEARTBEAT_MS);
-const idleCpu = process.cpuUsage(idleCpuBefore);
-const idleCpuMsPerNodePerSec =
-  (idleCpu.user + idleCpu.system) / 1000 / N / ((performance.now() - idleStart) / 1000);
-log(`idle baseline: ${idleCpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s`);
-// All nodes join at once, so "start" is one instant for every node.
-await Promise.all(
-  nodes.map((node) => node.membership.join({ region: 'asia', serve: [TIER], watch: [TIER] })),
-);
-const startedAt = performance.now();
-log(`${N} nodes started and joined (${((startedAt - t0) / 1000).toFixed(1)} s)`);
 
-function diagnose(): string {
-  const mesh = nodes.map((node) => node.p2p.pubsub.getMeshPeers(TOPIC).length);
-  const views = nodes.map((node) => upCount(node));
-  const conns = nodes.map((node) => node.p2p.connectionCount());
-  const subs = nodes.map((node) => node.p2p.pubsub.getSubscribers(TOPIC).length);
-  const range = (xs: number[]): string => `${Math.min(...xs)}..${Math.max(...xs)}`;
-  return `mesh ${range(mesh)}, up-in-view ${range(views)}, connections ${range(conns)}, subscribers ${range(subs)}`;
+async function measureWindow(ms: number): Promise<{ workers: WindowResult; bootCpuMs: number }> {
+  const bootBefore = process.cpuUsage();
+  const results = (await all({ type: 'window', ms }, 'window')).map((reply) => reply.result);
+  const bootCpu = process.cpuUsage(bootBefore);
+  return {
+    workers: {
+      deliveries: results.reduce((sum, r) => sum + r.deliveries, 0),
+      cpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
+      wallMs: max(results.map((r) => r.wallMs)),
+      eventLoopUtilization: max(results.map((r) => r.eventLoopUtilization)),
+      loopDelayP99Ms: max(results.map((r) => r.loopDelayP99Ms)),
+      loopDelayMaxMs: max(results.map((r) => r.loopDelayMaxMs)),
+    },
+    bootCpuMs: (bootCpu.user + bootCpu.system) / 1000,
+  };
 }
 
-const upCount = (node: BenchNode): number =>
-  node.membership
-    .view(TIER)!
-    .members()
-    .filter((m) => m.status === 'up').length;
-const meshTarget = Math.min(4, N - 1);
-// Both milestones are timed from the same start, polled together.
-const progress = setInterval(() => log(diagnose()), HEARTBEAT_MS);
-const milestones: { mesh: number | null; converged: number | null } = { mesh: null, converged: null };
-await waitUntil('full views', () => {
-  const now = performance.now() - startedAt;
-  if (
-    milestones.mesh === null &&
-    nodes.every((node) => node.p2p.pubsub.getMeshPeers(TOPIC).length >= meshTarget)
-  )
-    milestones.mesh = now;
-  if (milestones.converged === null && nodes.every((node) => upCount(node) === N - 1))
-    milestones.converged = now;
-  return milestones.converged !== null;
-});
-clearInterval(progress);
-// The mesh may form later than the views (flood publishing and the bootstrap node's forwarding fill views
-// first); give it a few more intervals, then report null.
-await waitUntil('mesh', () => {
-  const now = performance.now() - startedAt;
-  if (
-    milestones.mesh === null &&
-    nodes.every((node) => node.p2p.pubsub.getMeshPeers(TOPIC).length >= meshTarget)
-  )
-    milestones.mesh = now;
-  return milestones.mesh !== null || now > (milestones.converged ?? 0) + 5 * HEARTBEAT_MS;
-});
-const { mesh: meshFormedMs, converged: convergedMs } = milestones;
-if (convergedMs === null) throw new Error('unreachable');
+// Baseline: the same nodes, connected but in no cluster (DHT upkeep, gossipsub and connection pings).
+const idle = await measureWindow(HEARTBEAT_MS);
+const idleCpuMsPerNodePerSec = idle.workers.cpuMs / N / (idle.workers.wallMs / 1000);
 log(
-  `every view full after ${Math.round(convergedMs)} ms; mesh (every node ≥ ${meshTarget} mesh peers) ${meshFormedMs === null ? 'not formed' : `after ${Math.round(meshFormedMs)} ms`}`,
+  `idle baseline: ${idleCpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s (worker loops ≤ ${idle.workers.eventLoopUtilization.toFixed(2)} busy)`,
+);
+
+// Every node joins at once: "start" is the moment the join request leaves here.
+const joinAt = Date.now();
+await all({ type: 'join' }, 'done');
+log(`${N} nodes joined (${((performance.now() - t0) / 1000).toFixed(1)} s since start)`);
+let nodes = await waitUntil('full views', (ns) => ns.every((n) => n.fullAt !== null));
+const convergedMs = max(nodes.map((n) => n.fullAt!)) - joinAt;
+const convergedMedianMs = median(nodes.map((n) => n.fullAt!)) - joinAt;
+// The mesh may form after the views (flood publishing and the bootstrap node fill views first): give it a few
+// more intervals, then report null.
+nodes = await waitUntil(
+  'mesh',
+  (ns) => ns.every((n) => n.meshAt !== null) || Date.now() > joinAt + convergedMs + 5 * HEARTBEAT_MS,
+);
+const meshFormedMs = nodes.every((n) => n.meshAt !== null) ? max(nodes.map((n) => n.meshAt!)) - joinAt : null;
+log(
+  `every view full after ${convergedMs} ms (median node ${convergedMedianMs} ms); mesh (every node ≥ ${meshTarget} mesh peers) ${meshFormedMs === null ? 'not formed' : `after ${meshFormedMs} ms`}`,
 );
 
 // Steady state: deliveries and CPU over a few heartbeat intervals.
 await sleep(HEARTBEAT_MS);
-for (const node of nodes) node.delivered = 0;
-const cpuBefore = process.cpuUsage();
-const eluBefore = performance.eventLoopUtilization();
-const windowStart = performance.now();
-await sleep(WINDOW_INTERVALS * HEARTBEAT_MS);
-const windowS = (performance.now() - windowStart) / 1000;
-const cpu = process.cpuUsage(cpuBefore);
-const elu = performance.eventLoopUtilization(eluBefore).utilization;
-const deliveries = nodes.reduce((sum, node) => sum + node.delivered, 0);
-const cpuMsTotal = (cpu.user + cpu.system) / 1000;
+const steady = await measureWindow(WINDOW_INTERVALS * HEARTBEAT_MS);
+const windowS = steady.workers.wallMs / 1000;
+const deliveries = steady.workers.deliveries;
 const msgsPerNodePerSec = deliveries / N / windowS;
-const cpuMsPerNodePerSec = cpuMsTotal / N / windowS;
+const cpuMsPerNodePerSec = steady.workers.cpuMs / N / windowS;
 log(
-  `steady: ${msgsPerNodePerSec.toFixed(2)} deliveries/node/s, ${cpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s, ELU ${elu.toFixed(2)}`,
+  `steady: ${msgsPerNodePerSec.toFixed(2)} deliveries/node/s, ${cpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s, busiest worker loop ${steady.workers.eventLoopUtilization.toFixed(2)} (delay p99 ${steady.workers.loopDelayP99Ms.toFixed(0)} ms, max ${steady.workers.loopDelayMaxMs.toFixed(0)} ms), bootstrap ${(steady.bootCpuMs / windowS).toFixed(1)} ms CPU/s`,
 );
 
-gc?.();
-const rssMbPerNode = (process.memoryUsage().rss - rssBefore) / N / 2 ** 20;
-const connectionsPerNode = nodes.reduce((sum, node) => sum + node.p2p.connectionCount(), 0) / N;
+const memory = await all({ type: 'memory' }, 'memory');
+log('memory measured');
+const rssMbPerNode = memory.reduce((sum, m) => sum + (m.rssBytes - m.baselineRssBytes), 0) / N / 2 ** 20;
+const connectionsPerNode = nodes.reduce((sum, n) => sum + n.connections, 0) / N;
 
 // A hang: one member stops beating but keeps its connections (only missed heartbeats can reveal it).
-const hung = nodes[N - 2]!;
-const hungId = hung.p2p.peerId;
-const others = nodes.filter((node) => node !== hung);
-hung.p2p.pubsub.publish = () => Promise.resolve({ recipients: [] });
-const detectSilentMs = await waitUntil('hang detected', () =>
-  others.every((node) => node.membership.view(TIER)!.get(hungId)?.status === 'down'),
-);
-log(`hang detected by every other node after ${detectSilentMs.toFixed(0)} ms`);
+const hungId = peerIds[N - 2]!;
+await all({ type: 'watch-down', peerId: hungId }, 'done');
+const hungAt = Date.now();
+await all({ type: 'hang', peerId: hungId }, 'done');
+nodes = await waitUntil('hang detected', (ns) => ns.every((n) => n.peerId === hungId || n.downAt !== null));
+const detectSilentMs = max(nodes.filter((n) => n.peerId !== hungId).map((n) => n.downAt!)) - hungAt;
+const detectSilentMedianMs = median(nodes.filter((n) => n.peerId !== hungId).map((n) => n.downAt!)) - hungAt;
+log(`hang detected by every other node after ${detectSilentMs} ms (median node ${detectSilentMedianMs} ms)`);
 
 // A crash: the victim's libp2p stops without the membership goodbye; its sockets close.
-const victim = nodes[N - 1]!;
-const survivors = nodes.slice(0, N - 1);
-const victimId = victim.p2p.peerId;
-const killedAt = performance.now();
-await victim.p2p.stop();
-const detectMs = await waitUntil('crash detected', () =>
-  survivors.every((node) => node.membership.view(TIER)!.get(victimId)?.status === 'down'),
+const victimId = peerIds[N - 1]!;
+await all({ type: 'watch-down', peerId: victimId }, 'done');
+const killedAt = Date.now();
+await all({ type: 'kill', peerId: victimId }, 'done');
+nodes = await waitUntil('crash detected', (ns) =>
+  ns.every((n) => n.peerId === victimId || n.downAt !== null),
 );
-const reasons = new Map<string, number>();
-for (const node of survivors) {
-  const reason = node.membership.view(TIER)!.get(victimId)?.downReason ?? 'none';
-  reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-}
+const survivors = nodes.filter((n) => n.peerId !== victimId);
+const detectMs = max(survivors.map((n) => n.downAt!)) - killedAt;
+const detectMedianMs = median(survivors.map((n) => n.downAt!)) - killedAt;
+const reasons: Record<string, number> = {};
+for (const n of survivors) reasons[n.downReason ?? 'none'] = (reasons[n.downReason ?? 'none'] ?? 0) + 1;
 log(
-  `crash detected by every survivor after ${(performance.now() - killedAt).toFixed(0)} ms (${JSON.stringify(Object.fromEntries(reasons))})`,
+  `crash detected by every survivor after ${detectMs} ms (median node ${detectMedianMs} ms; ${JSON.stringify(reasons)})`,
 );
 
-for (const node of survivors) await node.membership.stop();
-await victim.membership.stop().catch(() => undefined);
-await Promise.all(survivors.map((node) => node.p2p.stop()));
+await all({ type: 'stop' }, 'done');
 await bootMembership.stop();
 await boot.stop();
 
@@ -229,33 +285,42 @@ const result = {
   bench: 'membership',
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
-  layout: `${N} nodes + 1 bootstrap in one process, loopback TCP, ${DHT ? 'with' : 'without'} DHT`,
+  layout: `${N} nodes in ${PROCS} worker process(es) + 1 bootstrap node in the coordinator, loopback TCP, ${DHT ? 'with' : 'without'} DHT`,
+  loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
   nodes: N,
+  procs: PROCS,
   heartbeatMs: HEARTBEAT_MS,
+  missedHeartbeats: MISSED,
   settledMs: Math.round(settledMs),
-  meshFormedMs: meshFormedMs === null ? null : Math.round(meshFormedMs),
-  convergedMs: Math.round(convergedMs),
+  meshFormedMs,
+  convergedMs,
+  convergedMedianMs,
   convergedIntervals: Number((convergedMs / HEARTBEAT_MS).toFixed(2)),
   convergedIntervalsAfterMesh:
     meshFormedMs === null
       ? null
       : Number((Math.max(0, convergedMs - meshFormedMs) / HEARTBEAT_MS).toFixed(2)),
-  detectMs: Math.round(detectMs),
+  detectMs,
+  detectMedianMs,
   detectIntervals: Number((detectMs / HEARTBEAT_MS).toFixed(2)),
-  detectReasons: Object.fromEntries(reasons),
-  detectSilentMs: Math.round(detectSilentMs),
+  detectReasons: reasons,
+  detectSilentMs,
+  detectSilentMedianMs,
   detectSilentIntervals: Number((detectSilentMs / HEARTBEAT_MS).toFixed(2)),
   msgsPerNodePerSec: Number(msgsPerNodePerSec.toFixed(2)),
   expectedMsgsPerNodePerSec: Number(((N - 1) / (HEARTBEAT_MS / 1000)).toFixed(2)),
   cpuMsPerNodePerSec: Number(cpuMsPerNodePerSec.toFixed(2)),
-  cpuMsPerDelivery: Number((cpuMsTotal / Math.max(1, deliveries)).toFixed(3)),
+  cpuMsPerDelivery: Number((steady.workers.cpuMs / Math.max(1, deliveries)).toFixed(3)),
   idleCpuMsPerNodePerSec: Number(idleCpuMsPerNodePerSec.toFixed(2)),
   heartbeatCpuMsPerDelivery: Number(
     (Math.max(0, cpuMsPerNodePerSec - idleCpuMsPerNodePerSec) / Math.max(0.001, msgsPerNodePerSec)).toFixed(
       3,
     ),
   ),
-  eventLoopUtilization: Number(elu.toFixed(2)),
+  bootstrapCpuMsPerSec: Number((steady.bootCpuMs / windowS).toFixed(1)),
+  busiestWorkerLoopUtilization: Number(steady.workers.eventLoopUtilization.toFixed(2)),
+  workerLoopDelayP99Ms: Math.round(steady.workers.loopDelayP99Ms),
+  workerLoopDelayMaxMs: Math.round(steady.workers.loopDelayMaxMs),
   rssMbPerNode: Number(rssMbPerNode.toFixed(1)),
   connectionsPerNode: Number(connectionsPerNode.toFixed(1)),
 };
