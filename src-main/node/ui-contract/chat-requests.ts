@@ -25,6 +25,8 @@ export interface ChatRequestsComponents {
   /** Null while the node's routing has not started. */
   readonly gateway: () => ChatGateway | null;
   readonly publish: (event: ChatEvent) => void;
+  /** This node's peer id: a request its own worker answers costs nothing. */
+  readonly selfPeerId: () => string | null;
   /** A failure that is a bug, not the network: logged with context. */
   readonly onInternalError: (error: unknown, what: string) => void;
 }
@@ -87,6 +89,7 @@ export class ChatRequests {
     const { requestId } = input;
     const publish = this.#components.publish;
     let usage: ChatUsage | null = null;
+    let routedTo: string | null = null;
     try {
       const chunks = gateway.chat(
         input.model,
@@ -100,7 +103,10 @@ export class ChatRequests {
             if (position >= 1)
               publish({ type: 'queued', requestId, position: Math.min(position, 1_000_000) });
           },
-          onRouted: (peerId) => publish({ type: 'started', requestId, worker: shortPeerId(peerId) }),
+          onRouted: (peerId) => {
+            routedTo = peerId;
+            publish({ type: 'started', requestId, worker: shortPeerId(peerId) });
+          },
         },
       );
       for await (const chunk of chunks) {
@@ -115,10 +121,12 @@ export class ChatRequests {
       }
       if (signal.aborted) return publish(cancelled(requestId));
       if (usage === null) throw new Error('the reply ended without usage');
+      // The routing layer never pays this node's own worker: such a reply is free, and the balance stays.
+      const free = routedTo !== null && routedTo === this.#components.selfPeerId();
       publish({
         type: 'done',
         requestId,
-        cost: chatCost(price, usage.promptTokens, usage.completionTokens),
+        cost: free ? 0 : chatCost(price, usage.promptTokens, usage.completionTokens),
         promptTokens: usage.promptTokens,
         completionTokens: usage.completionTokens,
       });
@@ -134,7 +142,8 @@ export class ChatRequests {
           reason === null || !(error instanceof Error)
             ? 'The reply failed because of a problem inside OpenGateway. It has been logged.'
             : sentence(error.message),
-        // No ledger yet: nothing is paid for a partial reply, so its cost is 0 (DESIGN.md §4 step 6 later).
+        // A partial reply is paid for what arrived (the ledger settles it alone); the routing layer does not
+        // report that amount, so 0 here, and the balance notification that follows shows what was paid.
         cost: 0,
       });
     }

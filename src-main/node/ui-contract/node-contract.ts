@@ -49,14 +49,6 @@ export type ContractLedger = Pick<
   'view' | 'account' | 'addEventListener' | 'removeEventListener'
 >;
 
-/**
- * The routing call that changes the cap of requests served at once per tier without a restart. Optional
- * only while routing gains it (a node without it keeps the cap it started with until the next start).
- */
-interface LiveCapacity {
-  readonly setCapacityPerTier?: (requests: number) => void;
-}
-
 /** What the contract needs of the node (the composition root passes itself). */
 export type ContractNode = Pick<
   OpenGatewayNode,
@@ -73,8 +65,8 @@ export type ContractNode = Pick<
   | 'addEventListener'
   | 'removeEventListener'
 > & {
-  /** The started ledger, null before it starts; absent on a node without one (the balance is then unknown). */
-  readonly ledger?: ContractLedger | null;
+  /** The started ledger; null before it starts (the balance is then unknown). */
+  readonly ledger: ContractLedger | null;
 };
 
 /** Calls and notifications of a shell in front of the node, served on the node's own transports too. */
@@ -145,6 +137,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
   const chats = new ChatRequests({
     gateway: () => node.routing?.gateway ?? null,
     publish: (event) => publish('chat', event),
+    selfPeerId: () => node.report().peerId,
     onInternalError,
   });
 
@@ -168,7 +161,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
   /** The started ledger with what the contract needs to read it, or null while the balance is unknown. */
   const ledgerReader = () => {
     followLedger();
-    const ledger = node.ledger ?? null;
+    const ledger = node.ledger;
     const config = node.networkConfig;
     if (ledger === null || config === null) return null;
     const minimum = BigInt(config.ledger.minBalanceToRequest) * BigInt(MICRO_PER_TOKEN_NUMBER);
@@ -212,7 +205,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
     ledgerTimer.unref?.();
   };
   function followLedger(): void {
-    const current = closed ? null : (node.ledger ?? null);
+    const current = closed ? null : node.ledger;
     if (current === followedLedger) return;
     followedLedger?.removeEventListener('ledger:changed', onLedgerChanged);
     followedLedger = current;
@@ -354,8 +347,7 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
       }
       // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
       if (next.maxConcurrentRequests !== current.maxConcurrentRequests) {
-        const routing = node.routing as (object & LiveCapacity) | null;
-        routing?.setCapacityPerTier?.(next.maxConcurrentRequests);
+        node.routing?.setCapacityPerTier(next.maxConcurrentRequests);
       }
       const settings = settingsOf(next);
       publish('settings', settings);

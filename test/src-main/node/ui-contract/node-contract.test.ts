@@ -12,8 +12,10 @@ import {
   type ContractClient,
   type Notification,
 } from '../../../../src-shared/ipc/index.ts';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { loadOrCreateNodeKey } from '../../../../src-main/node/identity/node-key.ts';
+import { locationsFor } from '../../../../src-main/node/locations.ts';
 import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
-import type { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { OpenGatewayNode } from '../../../../src-main/node/node.ts';
 import { formatTokens } from '../../../../src-shared/ledger/token-amount.ts';
 import { readNodeSettings } from '../../../../src-main/node/ui-contract/node-settings.ts';
@@ -53,7 +55,15 @@ function ended(requestId: string): Promise<ChatEvent> {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'og-ui-contract-'));
-  const network = await initNetwork({ outDir: join(root, 'net'), founders: 1, threshold: 1 });
+  // The node holds a genesis allocation, so its requests pass the ledger's admission like a funded user's.
+  await mkdir(join(root, 'data'), { recursive: true, mode: 0o700 });
+  const { privateKey } = await loadOrCreateNodeKey(locationsFor(join(root, 'data')).identityKey);
+  const network = await initNetwork({
+    outDir: join(root, 'net'),
+    founders: 1,
+    threshold: 1,
+    genesis: [{ account: peerIdFromPrivateKey(privateKey).toString(), amount: 10_000 }],
+  });
   await mkdir(join(root, 'dashboard'));
   await writeFile(join(root, 'dashboard', 'index.html'), '<!doctype html><title>dashboard</title>');
   node = new OpenGatewayNode({
@@ -137,23 +147,24 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     );
   });
 
-  it('shows the ledger’s balance, or says it is not known instead of making one up', async () => {
-    const ledger = (node as { readonly ledger?: LedgerService | null }).ledger ?? null;
+  it('shows the ledger’s balance, exactly as the ledger has it', async () => {
+    const ledger = node.ledger!;
+    await waitFor('the account to open', () => (ledger.summary().opened ? true : undefined));
     const balance = await client.call('getBalance');
     const earnings = await client.call('getEarnings', { limit: 10 });
-    if (ledger === null) {
-      expect(balance).toBeNull();
-      expect(earnings).toBeNull();
-      return;
-    }
     // Exactly the ledger's numbers (micro-tokens, shown with the ledger's own formatter).
     const summary = ledger.summary();
+    expect(summary.balance).toBe('10,000');
     expect(formatTokens(BigInt(balance!.available))).toBe(summary.available);
     expect(formatTokens(BigInt(balance!.spent))).toBe(summary.spent);
     expect(earnings!.series.length).toBeGreaterThan(0);
+    // Pushed as well, without a call: the dashboard hears the opened account's balance.
+    await waitFor('a balance notification', () =>
+      notifications.find((entry) => entry.name === 'balance' && entry.payload.available === 10_000_000_000),
+    );
   });
 
-  it('streams a chat reply from the simulated engine, priced from the tier', async () => {
+  it('streams a chat reply from the simulated engine, priced from the tier, free from its own worker', async () => {
     await readyCluster();
     const models = await client.call('getChatModels');
     const modelA = models.find((model) => model.tier === 'model-a')!;
@@ -176,7 +187,9 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     expect(end.type).toBe('done');
     if (end.type !== 'done') return;
     expect(end.completionTokens).toBeGreaterThan(0);
-    expect(end.cost).toBe(modelA.pricePer1k * 1000 * (end.promptTokens + end.completionTokens));
+    // Its own worker answered: the routing layer does not pay itself, so the reply is free and says so.
+    expect(end.cost).toBe(0);
+    expect((await client.call('getBalance'))?.available).toBe(10_000_000_000);
   });
 
   it('stops a reply on cancelChat, and says which reason a failed request had', async () => {
@@ -223,6 +236,8 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
       regionOverride: null,
     });
     expect((await stat(node.locations.settings)).mode & 0o777).toBe(0o600);
+    // The cap applies at once, without a restart.
+    expect(node.routing!.worker.capacity).toBe(4);
     const refused = await client.call('updateSettings', { idleOnly: true }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ContractCallError);
     expect((refused as ContractCallError).kind).toBe('expected');
