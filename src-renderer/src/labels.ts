@@ -53,11 +53,18 @@ export function statusView(
         tone: 'waiting',
       };
     case 'ready':
-      return {
-        headline: 'Contributing',
-        detail: `Serving ${status.clusters} ${status.clusters === 1 ? 'cluster' : 'clusters'} in ${regionLabel(region)} and earning tokens.`,
-        tone: 'good',
-      };
+      // A node that qualifies for no tier (or a bootstrap node) chats and relays but earns nothing.
+      return status.clusters === 0
+        ? {
+            headline: 'Contributing',
+            detail: `Connected in ${regionLabel(region)}. This computer serves no model, so it does not earn tokens; chat works.`,
+            tone: 'good',
+          }
+        : {
+            headline: 'Contributing',
+            detail: `Serving ${status.clusters} ${status.clusters === 1 ? 'cluster' : 'clusters'} in ${regionLabel(region)} and earning tokens.`,
+            tone: 'good',
+          };
     case 'paused':
       return status.reason === 'user'
         ? { headline: 'Paused', detail: 'You paused contributing. Chat still works.', tone: 'paused' }

@@ -25,17 +25,21 @@ export function contractMicro(amount: bigint): number {
   return Number(amount);
 }
 
-/** What the Earnings page and the tray show: the own account's balance, held, earned and spent. */
-export function balanceOf(view: LedgerView, account: Uint8Array, minimumToRequest: bigint): Balance {
+/**
+ * What the Earnings page and the tray show: the own account's balance, held, earned and spent. Null until
+ * the account's OPEN is in the ledger: a genesis allocation not opened yet is not a balance of 0.
+ */
+export function balanceOf(view: LedgerView, account: Uint8Array, minimumToRequest: bigint): Balance | null {
   const chain = view.chain(account);
+  if (chain === undefined) return null;
   // balanceOf (not chain.balance): the same number GET /api/ledger reports as the account's balance.
   const balance = view.balanceOf(account);
-  const reserved = chain?.reserved ?? 0n;
+  const reserved = chain.reserved;
   return {
     available: contractMicro(balance - reserved),
     reserved: contractMicro(reserved),
-    earned: contractMicro(chain?.earned ?? 0n),
-    spent: contractMicro(chain?.spent ?? 0n),
+    earned: contractMicro(chain.earned),
+    spent: contractMicro(chain.spent),
     minimumToRequest: contractMicro(minimumToRequest),
   };
 }
@@ -48,7 +52,12 @@ export interface EarningsOptions {
 }
 
 /** The balance after each own block over time (sampled), and the newest paid and answered requests. */
-export function earningsOf(view: LedgerView, account: Uint8Array, options: EarningsOptions): Earnings {
+export function earningsOf(
+  view: LedgerView,
+  account: Uint8Array,
+  options: EarningsOptions,
+): Earnings | null {
+  if (view.chain(account) === undefined) return null;
   return { series: seriesOf(view, account), recent: recentOf(view, account, options) };
 }
 

@@ -68,7 +68,7 @@ describe('balanceOf', () => {
     expect(cost1).toBe(92_000n);
     expect(cost2).toBe(720_000n);
 
-    const paid = balanceOf(view, requester.pk, MINIMUM);
+    const paid = balanceOf(view, requester.pk, MINIMUM)!;
     expect(paid).toEqual({
       available: Number(10_000n * MICRO_PER_TOKEN - cost1 - cost2),
       reserved: 0,
@@ -117,22 +117,18 @@ describe('balanceOf', () => {
     });
   });
 
-  it('is zero, not made up, for an account the ledger has not opened yet', () => {
+  it('is not known (not 0, not the genesis amount) before the account’s OPEN is in the ledger', () => {
     const view = newView(testParams([{ account: requester, tokens: 10_000n }]));
-    expect(balanceOf(view, worker.pk, MINIMUM)).toEqual({
-      available: 0,
-      reserved: 0,
-      earned: 0,
-      spent: 0,
-      minimumToRequest: 1_000_000_000,
-    });
+    expect(balanceOf(view, requester.pk, MINIMUM)).toBeNull();
+    openAccount(view, requester);
+    expect(balanceOf(view, requester.pk, MINIMUM)?.available).toBe(10_000_000_000);
   });
 });
 
 describe('earningsOf', () => {
   it('lists the payer’s chats newest first with tier, model, tokens and the worker that answered', () => {
     const { view, first, second } = ledgerWithTwoChats();
-    const earnings = earningsOf(view, requester.pk, { limit: 10, modelOf });
+    const earnings = earningsOf(view, requester.pk, { limit: 10, modelOf })!;
     expect(earnings.recent).toEqual([
       {
         id: Buffer.from(second.settle.id).toString('hex'),
@@ -160,7 +156,7 @@ describe('earningsOf', () => {
 
   it('lists what the worker earned, with the payer and the request’s tier from the payer’s RESERVE', () => {
     const { view, first, second } = ledgerWithTwoChats();
-    const recent = earningsOf(view, worker.pk, { limit: 10, modelOf }).recent;
+    const recent = earningsOf(view, worker.pk, { limit: 10, modelOf })!.recent;
     expect(recent.map((entry) => [entry.direction, entry.amount, entry.tier, entry.tokens])).toEqual([
       ['earned', 720_000, 'model-b', 100],
       ['earned', 92_000, 'model-a', 52],
@@ -172,19 +168,18 @@ describe('earningsOf', () => {
 
   it('gives the chart the balance after every block, oldest first', () => {
     const { view } = ledgerWithTwoChats();
-    const series = earningsOf(view, requester.pk, { limit: 10, modelOf }).series;
+    const series = earningsOf(view, requester.pk, { limit: 10, modelOf })!.series;
     // OPEN, RESERVE, SETTLE, RESERVE, SETTLE: a reservation does not change the balance.
     expect(series.map((point) => point.balance)).toEqual([
       10_000_000_000, 10_000_000_000, 9_999_908_000, 9_999_908_000, 9_999_188_000,
     ]);
-    expect(series.at(-1)?.balance).toBe(
-      balanceOf(view, requester.pk, MINIMUM).available + balanceOf(view, requester.pk, MINIMUM).reserved,
-    );
+    const balance = balanceOf(view, requester.pk, MINIMUM)!;
+    expect(series.at(-1)?.balance).toBe(balance.available + balance.reserved);
   });
 
   it('returns only as many entries as asked for', () => {
     const { view } = ledgerWithTwoChats();
-    const recent = earningsOf(view, requester.pk, { limit: 1, modelOf }).recent;
+    const recent = earningsOf(view, requester.pk, { limit: 1, modelOf })!.recent;
     expect(recent).toHaveLength(1);
     expect(recent[0]?.tier).toBe('model-b');
   });
@@ -204,14 +199,19 @@ describe('earningsOf', () => {
       { maxPrompt: 10, maxCompletion: 10, prompt: 5, completion: 5 },
       'Not A Tier!',
     );
-    const recent = earningsOf(view, worker.pk, { limit: 5, modelOf }).recent;
+    const recent = earningsOf(view, worker.pk, { limit: 5, modelOf })!.recent;
     expect(recent).toEqual([expect.objectContaining({ tier: null, model: null, amount: 10_000 })]);
     expect(() => earningsSchema.parse({ series: [], recent })).not.toThrow();
   });
 
-  it('is empty for an account without a chain', () => {
+  it('is not known for an account without a chain, and only the OPEN right after it opened', () => {
     const view = newView(testParams([{ account: requester, tokens: 10_000n }]));
-    expect(earningsOf(view, worker.pk, { limit: 10, modelOf })).toEqual({ series: [], recent: [] });
+    expect(earningsOf(view, worker.pk, { limit: 10, modelOf })).toBeNull();
+    openAccount(view, worker);
+    expect(earningsOf(view, worker.pk, { limit: 10, modelOf })).toEqual({
+      series: [{ at: Number(T0), balance: 0 }],
+      recent: [],
+    });
   });
 });
 
