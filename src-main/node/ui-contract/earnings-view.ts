@@ -52,11 +52,7 @@ export interface EarningsOptions {
 }
 
 /** The balance after each own block over time (sampled), and the newest paid and answered requests. */
-export function earningsOf(
-  view: LedgerView,
-  account: Uint8Array,
-  options: EarningsOptions,
-): Earnings | null {
+export function earningsOf(view: LedgerView, account: Uint8Array, options: EarningsOptions): Earnings | null {
   if (view.chain(account) === undefined) return null;
   return { series: seriesOf(view, account), recent: recentOf(view, account, options) };
 }
