@@ -275,6 +275,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
         upnp: !privateNetwork,
         scoredTopics: topics,
         allowedTopics: topics,
+        reputation: (peerId) => ledger.payments.requester.reputation(peerId),
       },
     );
     this.#step('geo');

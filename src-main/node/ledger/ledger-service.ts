@@ -81,6 +81,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   readonly #verify: SignatureVerifier;
   readonly #hasher: Hasher;
   #state: { store: LedgerStore; view: LedgerView; headsConsistent: boolean } | null = null;
+  #reputationVersion = 0;
 
   constructor(components: LedgerComponents, init: LedgerInit) {
     super();
@@ -255,6 +256,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         hook('receive-inserted');
       });
     }
+    if (proofs.length > 0) this.#reputationVersion++;
     for (const proof of proofs) this.safeDispatchEvent('fraud:proof', { detail: proof });
     if (applied.length > 0) this.safeDispatchEvent('ledger:changed', { detail: applied });
     return verdicts;
@@ -265,6 +267,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     const { store, view } = this.#started();
     const outcome = view.addFraudProof(proof);
     if (outcome === 'new') {
+      this.#reputationVersion++;
       store.insertProof(proof, Number(this.#now()));
       this.safeDispatchEvent('fraud:proof', { detail: proof });
     }
@@ -311,6 +314,12 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   /** Record how a request with a counterparty ended (local reputation). */
   recordOutcome(counterparty: Uint8Array, outcome: { settled: bigint } | 'failed'): void {
     this.#started().store.recordOutcome(counterparty, outcome);
+    this.#reputationVersion++;
+  }
+
+  /** Changes whenever reputation() may answer differently (an outcome recorded, a fraud proof added). */
+  get reputationVersion(): number {
+    return this.#reputationVersion;
   }
 
   /** Local reputation of every counterparty this node has dealt with. */

@@ -102,6 +102,7 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
       },
       requester: {
         pays: (peerId) => requester.pays(peerId),
+        reputation: (peerId) => requester.reputation(peerId),
         prepare: (tier, request) => {
           if (!ready()) this.service.assertCanRequest(0n); // "no tokens yet" until the account opens
           return requester.prepare(tier, request);

@@ -43,6 +43,9 @@ export class LedgerRequesterPayments implements RequesterPayments {
   readonly #components: RequesterPaymentsComponents;
   readonly #verify = createNativeVerifier();
   readonly #now: () => number;
+  /** Reputation changes rarely and is asked for often (every worker choice, every gossip heartbeat). */
+  #scores: { version: number; scores: Map<string, number> } | null = null;
+  readonly #accounts = new Map<string, string>();
 
   constructor(components: RequesterPaymentsComponents) {
     this.#components = components;
@@ -51,6 +54,26 @@ export class LedgerRequesterPayments implements RequesterPayments {
 
   pays(peerId: string): boolean {
     return peerId !== this.#components.selfPeerId;
+  }
+
+  reputation(peerId: string): number {
+    const version = this.#components.ledger.reputationVersion;
+    if (this.#scores === null || this.#scores.version !== version) {
+      const scores = new Map<string, number>();
+      for (const [account, record] of this.#components.ledger.reputation()) scores.set(account, record.score);
+      this.#scores = { version, scores };
+    }
+    let account = this.#accounts.get(peerId);
+    if (account === undefined) {
+      try {
+        account = toHex(accountOf(peerId));
+      } catch {
+        return 0;
+      }
+      if (this.#accounts.size >= 4096) this.#accounts.clear();
+      this.#accounts.set(peerId, account);
+    }
+    return this.#scores.scores.get(account) ?? 0;
   }
 
   prepare(tier: string, request: ChatRequest): ChatRequest {
@@ -200,7 +223,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
         return { receipt: encodeReceipt(cosigned), block: encodeBlock(block) };
       },
 
-      settleAlone() {
+      settleAlone(how) {
         if (settled) return;
         const completion = digest.count;
         // Nothing arrived: nothing is owed, and a SETTLE of zero frees the reservation at once.
@@ -220,7 +243,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
           nativeSha256,
         );
         appendSettle(own.id, prompt, completion);
-        if (completion === 0) ledger.recordOutcome(workerKey, 'failed');
+        if (how === 'worker-failed') ledger.recordOutcome(workerKey, 'failed');
       },
     };
   }

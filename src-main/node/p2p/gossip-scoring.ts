@@ -21,9 +21,13 @@ export const QUIET_TOPIC_SCORE: Partial<TopicScoreParams> = {
   invalidMessageDeliveriesDecay: 0.99,
 };
 
+/** How much one point of local reputation (-1…1) weighs in a peer's gossip score. */
+export const REPUTATION_SCORE_WEIGHT = 10;
+
 export function peerScoreParams(
   scoredTopics: readonly string[],
   colocationWhitelist: readonly string[],
+  reputation?: (peerId: string) => number,
 ): Partial<PeerScoreParams> {
   const topics: Record<string, TopicScoreParams> = {};
   for (const topic of scoredTopics) topics[topic] = QUIET_TOPIC_SCORE as TopicScoreParams;
@@ -32,5 +36,13 @@ export function peerScoreParams(
     // Many honest peers share one IP behind CGNAT or a relay; the default threshold (10) stays, but known
     // shared addresses (loopback in tests, our own relays) are exempt.
     IPColocationFactorWhitelist: new Set(colocationWhitelist),
+    // The ledger's local reputation (settled and failed work, fraud proofs) is gossipsub's application score
+    // (P5): a revoked account's peer drops 10 points, which with a few invalid messages graylists it.
+    ...(reputation
+      ? {
+          appSpecificScore: (peerId: string) => reputation(peerId),
+          appSpecificWeight: REPUTATION_SCORE_WEIGHT,
+        }
+      : {}),
   };
 }

@@ -79,6 +79,9 @@ export interface RouteOptions {
   readonly onRouted?: (peerId: string) => void;
 }
 
+/** Local reputation at or below which a worker is only used when no other is free (two failures, no successes). */
+const DISTRUSTED = -0.5;
+
 const RESPONSE_CODEC = {
   maxInBytes: MAX_RESPONSE_FRAME_BYTES,
   decode: decodeWorkerFrame,
@@ -240,9 +243,18 @@ export class InferRequester {
       );
     }
     const now = Date.now();
-    const usable = live.filter(
+    const payments = this.#components.payments;
+    const reputation = (peerId: string) => payments?.reputation(peerId) ?? 0;
+    // A worker revoked by a fraud proof gets no work from this node, ever.
+    for (const member of live)
+      if (reputation(member.peerId) <= -1)
+        failed.set(member.peerId, 'its account is revoked by a fraud proof');
+    const ready = live.filter(
       (member) => member.status === 'up' && member.engineReady && !failed.has(member.peerId),
     );
+    // Workers that failed this node before are left aside while others can take the request.
+    const trusted = ready.filter((member) => reputation(member.peerId) > DISTRUSTED);
+    const usable = trusted.length > 0 ? trusted : ready;
     if (usable.length === 0) {
       if (live.every((member) => failed.has(member.peerId))) return 'none-left';
       if (live.every((member) => member.status === 'paused' || failed.has(member.peerId))) {
@@ -346,10 +358,10 @@ export class InferRequester {
           await channel.write({ t: 'reserve', block: payment.reserve }, signal);
           first = await channel.read(this.#admitTimeoutMs, signal);
         } catch (error) {
-          settleQuietly(payment);
+          settleQuietly(payment, 'ended');
           throw error;
         }
-        if (first.t !== 'admitted') settleQuietly(payment);
+        if (first.t !== 'admitted') settleQuietly(payment, 'ended');
       }
       if (first.t === 'admitted') return { kind: 'admitted', chunks: this.#stream(channel, payment, signal) };
       await channel.close();
@@ -371,6 +383,7 @@ export class InferRequester {
     signal?: AbortSignal,
   ): AsyncGenerator<ChatChunk> {
     let finished = false;
+    let workerFailed = false;
     const onAbort = () => {
       // Tell the worker, so its engine stops and its slot frees; then drop the stream.
       void channel
@@ -409,9 +422,13 @@ export class InferRequester {
             throw new InferProtocolError(`unexpected ${frame.t} frame`);
         }
       }
+    } catch (error) {
+      // The worker's failure (not this node's cancel) counts against it in local reputation.
+      if (!signal?.aborted) workerFailed = true;
+      throw error;
     } finally {
       // Cut off, cancelled or failed: pay for what arrived, no more (nothing, when nothing did).
-      if (payment) settleQuietly(payment);
+      if (payment) settleQuietly(payment, workerFailed ? 'worker-failed' : 'ended');
       signal?.removeEventListener('abort', onAbort);
       // Left early (the caller stopped iterating) or failed: make sure the worker stops too.
       if (!finished && !signal?.aborted) onAbort();
@@ -444,9 +461,9 @@ export class InferRequester {
 }
 
 /** Settle alone for what arrived; a failure leaves the reservation open (it is never paid twice). */
-function settleQuietly(payment: RequestPayment): void {
+function settleQuietly(payment: RequestPayment, how: 'ended' | 'worker-failed'): void {
   try {
-    payment.settleAlone();
+    payment.settleAlone(how);
   } catch {
     // The own chain refused the SETTLE (the store failed): the reserved amount stays locked, not lost.
   }

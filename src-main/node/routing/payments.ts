@@ -52,8 +52,11 @@ export interface RequestPayment {
    * frame's contents. Throws a PaymentError when the receipt is wrong (the request is then settled alone).
    */
   settle(receipt: Uint8Array): { readonly receipt: Uint8Array; readonly block: Uint8Array };
-  /** The reply ended without a receipt (cut off, cancelled, failed): pay for what arrived, alone. */
-  settleAlone(): void;
+  /**
+   * The reply ended without a receipt (cut off, cancelled, failed): pay for what arrived, alone.
+   * 'worker-failed' when the worker broke off (local reputation remembers it); 'ended' otherwise.
+   */
+  settleAlone(how: 'ended' | 'worker-failed'): void;
 }
 
 /** What the requester asks of the ledger. */
@@ -65,6 +68,11 @@ export interface RequesterPayments {
   prepare(tier: string, request: ChatRequest): ChatRequest;
   /** Whether a worker (by peer id) is paid; this node's own worker is not. */
   pays(peerId: string): boolean;
+  /**
+   * This node's opinion of a worker from settled and failed work: -1 (revoked by a fraud proof: never use)
+   * to 1. Worker choice avoids negative ones while others are free.
+   */
+  reputation(peerId: string): number;
   /**
    * A quote arrived from `worker`: check it against the request, reserve its maximum (commit + publish) and
    * return the payment. Throws InsufficientBalanceError (user-facing) or PaymentError (the worker's fault).

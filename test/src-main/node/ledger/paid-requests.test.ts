@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockKind } from '../../../../src-shared/ledger/block.ts';
 import { toHex } from '../../../../src-shared/ledger/bytes.ts';
+import { createBlock } from '../../../../src-shared/ledger/block-codec.ts';
 import {
   DEFAULT_LEDGER_PARAMS,
   MICRO_PER_TOKEN,
@@ -20,6 +21,7 @@ import { InsufficientBalanceError } from '../../../../src-main/node/ledger/error
 import { LedgerNetwork } from '../../../../src-main/node/ledger/ledger-network.ts';
 import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
+import { nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
 import { LedgerRequesterPayments } from '../../../../src-main/node/ledger/requester-payments.ts';
 import {
   LedgerWorkerPayments,
@@ -79,7 +81,16 @@ async function paidNode(
 ): Promise<PaidNode> {
   const dir = mkdtempSync(join(tmpdir(), 'og-paid-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const p2p = await startLoopbackP2p({ bootstrap, scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC] }, key);
+  // The ledger's reputation feeds gossip scores (bound late: the payments exist only after the p2p node).
+  const holder: { payments: LedgerRequesterPayments | null } = { payments: null };
+  const p2p = await startLoopbackP2p(
+    {
+      bootstrap,
+      scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC],
+      reputation: (peer) => holder.payments?.reputation(peer) ?? 0,
+    },
+    key,
+  );
   cleanup.push(() => p2p.stop());
   const signer = signerFromIdentity(key);
   const ledger = new LedgerService(
@@ -104,6 +115,13 @@ async function paidNode(
   cleanup.push(() => workerPayments.stop());
   const settlements: SettlementOutcome[] = [];
   workerPayments.addEventListener('settlement', (event) => settlements.push(event.detail));
+  const requesterPayments = new LedgerRequesterPayments({
+    ledger,
+    signer,
+    params: () => params,
+    selfPeerId: p2p.peerId,
+  });
+  holder.payments = requesterPayments;
   const node: PaidNode = {
     key,
     peerId: p2p.peerId,
@@ -111,12 +129,7 @@ async function paidNode(
     ledger,
     network,
     workerPayments,
-    requesterPayments: new LedgerRequesterPayments({
-      ledger,
-      signer,
-      params: () => params,
-      selfPeerId: p2p.peerId,
-    }),
+    requesterPayments,
     settlements,
     engine: null,
     worker: null as unknown as InferWorker,
@@ -266,6 +279,7 @@ describe('paid requests over /og/infer', () => {
     // A requester whose payment never acknowledges (the rest of its ledger behaves).
     const silent: RequesterPayments = {
       pays: (peer) => r.requesterPayments.pays(peer),
+      reputation: (peer) => r.requesterPayments.reputation(peer),
       prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
       reserve: (worker, tier, request, quote) => {
         const payment = r.requesterPayments.reserve(worker, tier, request, quote);
@@ -275,7 +289,7 @@ describe('paid requests over /og/infer', () => {
           received: (deltas) => (payment.received(deltas), null),
           finalAck: () => null,
           settle: (receipt) => payment.settle(receipt),
-          settleAlone: () => payment.settleAlone(),
+          settleAlone: (how) => payment.settleAlone(how),
         };
       },
     };
@@ -307,6 +321,7 @@ describe('paid requests over /og/infer', () => {
     await withEngine(w);
     const unpaying: RequesterPayments = {
       pays: (peer) => r.requesterPayments.pays(peer),
+      reputation: (peer) => r.requesterPayments.reputation(peer),
       prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
       reserve: (worker, tier, request, quote) => {
         const payment = r.requesterPayments.reserve(worker, tier, request, quote);
@@ -329,5 +344,46 @@ describe('paid requests over /og/infer', () => {
     expect(record?.failedCount).toBe(1);
     expect(record?.score).toBeLessThan(0);
     expect(w.ledger.view.chain(r.ledger.account)?.reserved).toBeGreaterThan(0n);
+  }, 60_000);
+
+  it('gives a worker revoked by a fraud proof no work, and drops its gossip score', async () => {
+    const [keyR, keyA, keyB] = await Promise.all([
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+    ]);
+    const params = paramsFor([
+      [keyR, 5_000n],
+      [keyA, 1_000n],
+      [keyB, 1_000n],
+    ]);
+    const a = await paidNode(params, keyA, []);
+    const b = await paidNode(params, keyB, [a.p2p.listenAddresses()[0]!]);
+    const r = await paidNode(params, keyR, [a.p2p.listenAddresses()[0]!]);
+    await Promise.all([withEngine(a), withEngine(b)]);
+    // A signs a second OPEN: two bodies at one seq, a fork R proves on its own.
+    const open = a.ledger.view.blockAt(a.ledger.account, 1n)!;
+    const forged = createBlock(
+      { ...open.body, ts: open.body.ts + 1n },
+      (m) => new Uint8Array(keyA.sign(m) as Uint8Array),
+      nativeSha256,
+    );
+    r.ledger.receive([open]);
+    expect(r.ledger.receive([forged])[0]!.status).toBe('fork');
+    expect(r.ledger.view.isRevoked(a.ledger.account)).toBe(true);
+
+    const requester = requesterOf(r, [a, b]);
+    const served: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const routed: string[] = [];
+      await collect(requester.chat(TIER, ASK, { onRouted: (peer) => routed.push(peer) }));
+      served.push(...routed);
+    }
+    expect(served).toEqual([b.peerId, b.peerId, b.peerId, b.peerId]);
+    await waitFor(
+      'A’s gossip score at R reflects the revocation',
+      () => r.p2p.libp2p.services.pubsub.getScore(a.peerId) <= -10,
+      10_000,
+    );
   }, 60_000);
 });
