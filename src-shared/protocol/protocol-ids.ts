@@ -46,6 +46,14 @@ export function parseMembersTopic(topic: string): ClusterId | null {
   return { region, tier };
 }
 
+/**
+ * Reports of requesters that did not settle, with their own signed RESERVE and ack as evidence:
+ * `/og/1/<region>/reports`. Each node judges a report against its own view before it counts.
+ */
+export function reportsTopic(region: RegionId): string {
+  return `/og/1/${region}/reports`;
+}
+
 /** The ledger block topic of a region: `/og/1/<region>/ledger`. */
 export function ledgerTopic(region: RegionId): string {
   return `/og/1/${region}/ledger`;

@@ -12,12 +12,22 @@ import type { Block } from '../../../src-shared/ledger/block.ts';
 import { encodeFraudProof, type FraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
 import { MAX_SYNC_FRAME_BYTES } from '../../../src-shared/ledger/sync/sync-messages.ts';
 import type { GossipOutcome } from '../../../src-shared/ledger/validation-result.ts';
-import { FRAUD_TOPIC, LEDGER_SYNC_PROTOCOL, ledgerTopic } from '../../../src-shared/protocol/index.ts';
+import {
+  FRAUD_TOPIC,
+  LEDGER_SYNC_PROTOCOL,
+  ledgerTopic,
+  reportsTopic,
+} from '../../../src-shared/protocol/index.ts';
+import {
+  encodeNonSettlementReport,
+  type NonSettlementReport,
+} from '../../../src-shared/ledger/payment/non-settlement.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import type { LedgerService } from './ledger-service.ts';
 import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
 import { nativeSha256 } from './native-crypto.ts';
+import { SettlementReports } from './settlement-reports.ts';
 
 export interface LedgerNetworkComponents {
   readonly libp2p: OgLibp2p;
@@ -30,6 +40,8 @@ export interface LedgerNetworkInit {
   readonly antiEntropyMs?: number;
   readonly requestTimeoutMs?: number;
   readonly maxInboundStreams?: number;
+  /** How long a requester has to settle before a report about it counts. */
+  readonly settleDeadlineMs?: number;
 }
 
 export interface LedgerNetworkEvents {
@@ -47,6 +59,8 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
   readonly #libp2p: OgLibp2p;
   readonly #ledger: LedgerService;
   readonly #topic: string;
+  readonly #reportsTopic: string;
+  readonly #reports: SettlementReports;
   readonly #antiEntropyMs: number;
   readonly #timeoutMs: number;
   readonly #maxInboundStreams: number;
@@ -63,6 +77,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     this.#libp2p = components.libp2p;
     this.#ledger = components.ledger;
     this.#topic = ledgerTopic(init.region);
+    this.#reportsTopic = reportsTopic(init.region);
     this.#antiEntropyMs = init.antiEntropyMs ?? 30_000;
     this.#timeoutMs = init.requestTimeoutMs ?? 10_000;
     this.#maxInboundStreams = init.maxInboundStreams ?? 64;
@@ -72,6 +87,16 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
         transport: { request: (peer, bytes, options) => this.#request(peer, bytes, options.signal) },
       },
       { hasher: nativeSha256, requestTimeoutMs: this.#timeoutMs },
+    );
+    this.#reports = new SettlementReports(
+      {
+        ledger: this.#ledger,
+        pullAccount: (peer, account, signal) => this.sync.pullAccount(peer, account, { signal }),
+      },
+      {
+        pullTimeoutMs: this.#timeoutMs,
+        ...(init.settleDeadlineMs !== undefined ? { settleDeadlineMs: init.settleDeadlineMs } : {}),
+      },
     );
   }
 
@@ -87,8 +112,13 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
       FRAUD_TOPIC,
       (_from, message) => OUTCOME[this.sync.onGossipFraudProof(message.data)],
     );
+    pubsub.topicValidators.set(
+      this.#reportsTopic,
+      async (from: PeerId, message) => OUTCOME[await this.#reports.onGossip(message.data, from.toString())],
+    );
     pubsub.subscribe(this.#topic);
     pubsub.subscribe(FRAUD_TOPIC);
+    pubsub.subscribe(this.#reportsTopic);
     await this.#libp2p.handle(LEDGER_SYNC_PROTOCOL, (stream) => this.#serve(stream), {
       maxInboundStreams: this.#maxInboundStreams,
       maxOutboundStreams: this.#maxInboundStreams,
@@ -111,6 +141,8 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     const pubsub = this.#libp2p.services.pubsub;
     pubsub.unsubscribe(this.#topic);
     pubsub.unsubscribe(FRAUD_TOPIC);
+    pubsub.unsubscribe(this.#reportsTopic);
+    pubsub.topicValidators.delete(this.#reportsTopic);
     pubsub.topicValidators.delete(this.#topic);
     pubsub.topicValidators.delete(FRAUD_TOPIC);
     await this.#libp2p.unhandle(LEDGER_SYNC_PROTOCOL);
@@ -146,6 +178,11 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
       }
     }
     return highest;
+  }
+
+  /** Tell the region about a requester that did not settle, with its own signed evidence. */
+  async publishReport(report: NonSettlementReport): Promise<void> {
+    await this.#publish(this.#reportsTopic, encodeNonSettlementReport(report));
   }
 
   /** One anti-entropy round with a random connected peer. */

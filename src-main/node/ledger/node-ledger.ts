@@ -84,6 +84,9 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
       );
       this.safeDispatchEvent('settlement', { detail: s });
     });
+    this.#worker.addEventListener('report', (event) => {
+      void this.#network?.publishReport(event.detail);
+    });
     const requester = new LedgerRequesterPayments({
       ledger: this.service,
       signer: ledgerComponents.signer,

@@ -11,7 +11,10 @@ import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
 import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
 import { AckWindow } from '../../../src-shared/ledger/payment/ack-window.ts';
 import { decodeAck } from '../../../src-shared/ledger/payment/ack.ts';
-import { judgeNonSettlement } from '../../../src-shared/ledger/payment/non-settlement.ts';
+import {
+  judgeNonSettlement,
+  type NonSettlementReport,
+} from '../../../src-shared/ledger/payment/non-settlement.ts';
 import { OutputDigest } from '../../../src-shared/ledger/payment/output-digest.ts';
 import {
   checkReservation,
@@ -62,6 +65,8 @@ export type SettlementOutcome =
 
 export interface WorkerPaymentsEvents {
   settlement: CustomEvent<SettlementOutcome>;
+  /** Evidence against a requester that did not settle: gossip it so the region can judge it too. */
+  report: CustomEvent<NonSettlementReport>;
 }
 
 export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents> implements WorkerPayments {
@@ -302,6 +307,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
       case 'pending':
         ledger.recordOutcome(requester, 'failed');
         this.safeDispatchEvent('settlement', { detail: { kind: 'unsettled', requester: toHex(requester) } });
+        if (ack) this.safeDispatchEvent('report', { detail: { reserve, ack } });
         return;
       case 'invalid':
         return;

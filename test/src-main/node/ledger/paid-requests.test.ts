@@ -16,7 +16,8 @@ import {
   type LedgerParams,
 } from '../../../../src-shared/ledger/ledger-params.ts';
 import type { ChatChunk, ChatRequest } from '../../../../src-shared/protocol/chat.ts';
-import { FRAUD_TOPIC, ledgerTopic } from '../../../../src-shared/protocol/index.ts';
+import { FRAUD_TOPIC, ledgerTopic, reportsTopic } from '../../../../src-shared/protocol/index.ts';
+import { encodeNonSettlementReport } from '../../../../src-shared/ledger/payment/non-settlement.ts';
 import { InsufficientBalanceError } from '../../../../src-main/node/ledger/errors.ts';
 import { LedgerNetwork } from '../../../../src-main/node/ledger/ledger-network.ts';
 import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
@@ -56,6 +57,8 @@ interface PaidNode {
   readonly workerPayments: LedgerWorkerPayments;
   readonly requesterPayments: LedgerRequesterPayments;
   readonly settlements: SettlementOutcome[];
+  /** Reports of non-settlement this node published. */
+  readonly reports: Uint8Array[];
   engine: Engine | null;
 }
 
@@ -86,7 +89,7 @@ async function paidNode(
   const p2p = await startLoopbackP2p(
     {
       bootstrap,
-      scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC],
+      scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC, reportsTopic('europe')],
       reputation: (peer) => holder.payments?.reputation(peer) ?? 0,
     },
     key,
@@ -100,7 +103,14 @@ async function paidNode(
   await ledger.start();
   cleanup.push(() => ledger.stop());
   ledger.ensureOpen();
-  const network = new LedgerNetwork({ libp2p: p2p.libp2p, ledger }, { region: 'europe', antiEntropyMs: 0 });
+  const network = new LedgerNetwork(
+    { libp2p: p2p.libp2p, ledger },
+    {
+      region: 'europe',
+      antiEntropyMs: 0,
+      ...(options.payments?.settleDeadlineMs ? { settleDeadlineMs: options.payments.settleDeadlineMs } : {}),
+    },
+  );
   await network.start();
   cleanup.push(() => network.stop());
   const workerPayments = new LedgerWorkerPayments(
@@ -115,6 +125,11 @@ async function paidNode(
   cleanup.push(() => workerPayments.stop());
   const settlements: SettlementOutcome[] = [];
   workerPayments.addEventListener('settlement', (event) => settlements.push(event.detail));
+  const reports: Uint8Array[] = [];
+  workerPayments.addEventListener('report', (event) => {
+    reports.push(encodeNonSettlementReport(event.detail));
+    void network.publishReport(event.detail);
+  });
   const requesterPayments = new LedgerRequesterPayments({
     ledger,
     signer,
@@ -131,6 +146,7 @@ async function paidNode(
     workerPayments,
     requesterPayments,
     settlements,
+    reports,
     engine: null,
     worker: null as unknown as InferWorker,
   };
@@ -307,17 +323,26 @@ describe('paid requests over /og/infer', () => {
     expect(settle.completionTokens).toBe(params.allowance);
   }, 60_000);
 
-  it('judges a requester that never settles by its own signed reservation and acks', async () => {
-    const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+  it('judges a requester that never settles by its own signed evidence, and the region believes the report', async () => {
+    const [keyR, keyW, keyO] = await Promise.all([
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+    ]);
     const params = paramsFor([
       [keyR, 5_000n],
       [keyW, 1_000n],
+      [keyO, 1_000n],
     ]);
-    const w = await paidNode(params, keyW, [], {
-      worker: { settleWaitMs: 300 },
-      payments: { settleDeadlineMs: 300 },
-    });
+    const timings = { worker: { settleWaitMs: 300 }, payments: { settleDeadlineMs: 300 } };
+    const w = await paidNode(params, keyW, [], timings);
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+    const observer = await paidNode(params, keyO, [w.p2p.listenAddresses()[0]!], timings);
+    await waitFor('the reports mesh', () =>
+      w.p2p.libp2p.services.pubsub
+        .getSubscribers(reportsTopic('europe'))
+        .some((p) => p.toString() === observer.peerId),
+    );
     await withEngine(w);
     const unpaying: RequesterPayments = {
       pays: (peer) => r.requesterPayments.pays(peer),
@@ -344,6 +369,21 @@ describe('paid requests over /og/infer', () => {
     expect(record?.failedCount).toBe(1);
     expect(record?.score).toBeLessThan(0);
     expect(w.ledger.view.chain(r.ledger.account)?.reserved).toBeGreaterThan(0n);
+
+    // The observer never dealt with R: it judges the gossiped report on its own (after pulling R's chain).
+    await waitFor(
+      'the observer counted the report',
+      () => observer.ledger.reputation().get(toHex(r.ledger.account))?.failedCount === 1,
+      10_000,
+    );
+    // The same report again, or a tampered one, changes nothing.
+    const report = w.reports[0]!;
+    const tampered = Uint8Array.from(report);
+    tampered[tampered.length - 5]! ^= 0x01;
+    for (const bytes of [report, tampered])
+      await w.p2p.libp2p.services.pubsub.publish(reportsTopic('europe'), bytes).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(observer.ledger.reputation().get(toHex(r.ledger.account))?.failedCount).toBe(1);
   }, 60_000);
 
   it('gives a worker revoked by a fraud proof no work, and drops its gossip score', async () => {
