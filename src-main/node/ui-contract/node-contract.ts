@@ -4,16 +4,13 @@
 // front of the node (the desktop app) can take over what `/api/ws` serves, so both transports answer alike.
 import { readFile } from 'node:fs/promises';
 import {
-  CALL_NAMES,
   createNotificationHub,
   DEFAULT_SETTINGS,
   MICRO_PER_TOKEN_NUMBER,
-  type CallName,
   type ChatEstimate,
   type ChatModel,
   type ContractHandlers,
   type NotificationHub,
-  type NotificationListener,
   type NotificationName,
   type NotificationPayload,
   type NotificationSource,
@@ -25,6 +22,7 @@ import type { LedgerService } from '../ledger/ledger-service.ts';
 import type { OpenGatewayNode } from '../node.ts';
 import { ChatRequests, chatCost } from './chat-requests.ts';
 import { balanceOf, earningsOf } from './earnings-view.ts';
+import { createServedContract, type ContractFront } from './served-contract.ts';
 import { NodeNotStartedError } from '../node-errors.ts';
 import { SettingNotSupportedError, UnknownClusterError } from './errors.ts';
 import {
@@ -69,12 +67,6 @@ export type ContractNode = Pick<
   readonly ledger: ContractLedger | null;
 };
 
-/** Calls and notifications of a shell in front of the node, served on the node's own transports too. */
-export interface ContractFront {
-  readonly handlers: ContractHandlers<AbortSignal>;
-  readonly notifications: NotificationSource;
-}
-
 export interface NodeContractInit {
   /** `desktop`: the Electron shell in front adds idle-only mode, start at login and updates. */
   readonly shell?: 'headless' | 'desktop';
@@ -83,6 +75,8 @@ export interface NodeContractInit {
   /** How long ledger changes are gathered before the balance and earnings go out (a sync brings many). */
   readonly ledgerPublishDelayMs?: number;
 }
+
+export type { ContractFront } from './served-contract.ts';
 
 export interface NodeContract {
   /** What the node's transports (`/api/ws`) serve: the node's own calls, or the front's once one is set. */
@@ -393,27 +387,13 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
     },
   };
 
-  let front: ContractFront | null = null;
-  const served = {} as Record<CallName, (input: never, context: never) => Promise<unknown>>;
-  for (const name of CALL_NAMES) {
-    served[name] = (input, context) => {
-      const handler = (front?.handlers ?? handlers)[name] as (
-        input: never,
-        context: never,
-      ) => Promise<unknown>;
-      return handler(input, context);
-    };
-  }
-  const servedNotifications = followSource(hub);
+  const served = createServedContract({ handlers, notifications: hub });
 
   return {
-    handlers: served as unknown as ContractHandlers<AbortSignal>,
-    notifications: servedNotifications,
+    handlers: served.handlers,
+    notifications: served.notifications,
     own: { handlers, notifications: hub },
-    serveFrom(next) {
-      front = next;
-      servedNotifications.switchTo(next?.notifications ?? hub);
-    },
+    serveFrom: (front) => served.serveFrom(front),
     refresh,
     close() {
       chats.cancelAll();
@@ -425,30 +405,6 @@ export function createNodeContract(node: ContractNode, init: NodeContractInit = 
       node.removeEventListener('member-change', scheduleRefresh);
       node.removeEventListener('engine:state', scheduleRefresh);
       node.removeEventListener('region', scheduleRefresh);
-    },
-  };
-}
-
-/** A notification source that forwards from whichever source is current, for listeners old and new. */
-function followSource(initial: NotificationSource): NotificationSource & {
-  switchTo(source: NotificationSource): void;
-} {
-  const listeners = new Set<NotificationListener>();
-  const fanOut: NotificationListener = (notification) => {
-    for (const listener of [...listeners]) listener(notification);
-  };
-  let source = initial;
-  let unsubscribe = source.subscribe(fanOut);
-  return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    switchTo(next) {
-      if (next === source) return;
-      unsubscribe();
-      source = next;
-      unsubscribe = source.subscribe(fanOut);
     },
   };
 }
