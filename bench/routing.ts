@@ -1,9 +1,12 @@
 // Routing overhead: a request routed requester node → worker node → engine double, against the same engine
 // double called directly through the engine client, in one process run (both nodes are real libp2p nodes on
 // 127.0.0.1; the double is a real child process). Alternating order, same prompt and length.
+// A third path is the same request paid for (quote, RESERVE committed to SQLite, acks, receipt, SETTLE,
+// CREDIT) between two nodes that keep real ledgers, to another worker node on the same double.
 // Usage: npm run bench:routing -- [--tokens 1000] [--runs 4] [--ttft-runs 40] [--concurrent 200] [--rate 200]
 // Last line: one JSON object with ttftOverheadMs (median, routed − direct), ratioTokensPerSec (routed / direct)
-// and the p99 latency of `--concurrent` simultaneous streams, routed and direct.
+// and the p99 latency of `--concurrent` simultaneous streams, routed and direct; paid.* the same for the paid
+// path (its overheads against direct as well).
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
 import { cpus, totalmem } from 'node:os';
@@ -14,6 +17,7 @@ import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
 import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
 import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
 import { startAttachedDouble } from './attached-exo-double.ts';
+import { paidPair } from './paid-pair.ts';
 
 const { values } = parseArgs({
   options: {
@@ -77,6 +81,7 @@ async function node(): Promise<P2pService> {
 }
 
 const { engine, stop } = await startAttachedDouble(MODEL, RATE);
+const cleanups: (() => Promise<void>)[] = [];
 const [requesterNode, workerNode] = await Promise.all([node(), node()]);
 const worker = new InferWorker(
   { host: workerNode.libp2p, engines: { engineFor: () => engine } },
@@ -102,22 +107,27 @@ try {
   });
   const direct = (maxTokens: number) => measure(engine.chat(prompt(maxTokens)));
   const routed = (maxTokens: number) => measure(requester.chat('model-a', prompt(maxTokens)));
+  const paidPath = await paidPair(engine, CONCURRENT + 8);
+  cleanups.push(() => paidPath.stop());
+  const paid = (maxTokens: number) => measure(paidPath.requester.chat('model-a', prompt(maxTokens)));
+  const paths = { direct, routed, paid } as const;
+  type PathName = keyof typeof paths;
+  // Rotate the order every run, so no path always runs first or last.
+  const orderOf = (run: number): PathName[] => {
+    const all: PathName[] = ['direct', 'routed', 'paid'];
+    return [...all.slice(run % 3), ...all.slice(0, run % 3)];
+  };
 
-  // Warm both paths (JIT, connections) before measuring.
-  for (let i = 0; i < 5; i += 1) {
-    await direct(64);
-    await routed(64);
-  }
-  const ttft = { direct: [] as number[], routed: [] as number[] };
+  // Warm every path (JIT, connections, SQLite) before measuring.
+  for (let i = 0; i < 5; i += 1) for (const which of orderOf(i)) await paths[which](64);
+  const ttft = { direct: [] as number[], routed: [] as number[], paid: [] as number[] };
   for (let run = 0; run < TTFT_RUNS; run += 1) {
-    const order = run % 2 === 0 ? (['direct', 'routed'] as const) : (['routed', 'direct'] as const);
-    for (const which of order) ttft[which].push((await (which === 'direct' ? direct(8) : routed(8))).ttftMs);
+    for (const which of orderOf(run)) ttft[which].push((await paths[which](8)).ttftMs);
   }
-  const rate = { direct: [] as number[], routed: [] as number[] };
+  const rate = { direct: [] as number[], routed: [] as number[], paid: [] as number[] };
   for (let run = 0; run < RUNS; run += 1) {
-    const order = run % 2 === 0 ? (['direct', 'routed'] as const) : (['routed', 'direct'] as const);
-    for (const which of order) {
-      const result = await (which === 'direct' ? direct(TOKENS) : routed(TOKENS));
+    for (const which of orderOf(run)) {
+      const result = await paths[which](TOKENS);
       rate[which].push((result.tokens / result.totalMs) * 1000);
       console.log(
         `run ${run + 1} ${which.padEnd(6)} ${result.tokens} tokens in ${result.totalMs.toFixed(0)} ms`,
@@ -131,8 +141,10 @@ try {
   };
   const concurrentDirect = await concurrent(direct);
   const concurrentRouted = await concurrent(routed);
+  const concurrentPaid = await concurrent(paid);
   const directTtft = median(ttft.direct);
   const routedTtft = median(ttft.routed);
+  const paidTtft = median(ttft.paid);
   console.log(
     JSON.stringify({
       bench: 'routing',
@@ -150,9 +162,19 @@ try {
       concurrentDirect,
       concurrentRouted,
       p99LatencyMs: concurrentRouted.p99Ms,
+      paid: {
+        ttftMs: Number(paidTtft.toFixed(2)),
+        tokensPerSec: Math.round(median(rate.paid)),
+        ttftOverheadMs: Number((paidTtft - directTtft).toFixed(2)),
+        ttftOverPaidFreeMs: Number((paidTtft - routedTtft).toFixed(2)),
+        ratioTokensPerSec: Number((median(rate.paid) / median(rate.direct)).toFixed(3)),
+        concurrent: concurrentPaid,
+        requesterBlocks: paidPath.requesterBlocks(),
+      },
     }),
   );
 } finally {
+  for (const cleanup of cleanups) await cleanup();
   await worker.stop();
   await stop();
   await Promise.all([requesterNode.stop(), workerNode.stop()]);

@@ -1,0 +1,107 @@
+// Two libp2p nodes on 127.0.0.1 with real ledgers (SQLite in a temporary folder), requester and worker, the
+// worker serving `engine`: the paid path of bench:routing. The worker learns the requester's chain from the
+// RESERVE and SETTLE blocks it receives in-band (no gossip needed between just two nodes).
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Engine } from '../src-main/node/engine/engine.ts';
+import { LedgerService } from '../src-main/node/ledger/ledger-service.ts';
+import { signerFromIdentity } from '../src-main/node/ledger/ledger-signer.ts';
+import { LedgerRequesterPayments } from '../src-main/node/ledger/requester-payments.ts';
+import { LedgerWorkerPayments } from '../src-main/node/ledger/worker-payments.ts';
+import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
+import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
+import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
+import {
+  DEFAULT_LEDGER_PARAMS,
+  MICRO_PER_TOKEN,
+  type LedgerParams,
+} from '../src-shared/ledger/ledger-params.ts';
+
+export interface PaidPair {
+  readonly requester: InferRequester;
+  /** Blocks on the requester's chain so far (two per request: RESERVE, SETTLE). */
+  requesterBlocks(): number;
+  stop(): Promise<void>;
+}
+
+export async function paidPair(engine: Engine, capacity: number): Promise<PaidPair> {
+  const dir = await mkdtemp(join(tmpdir(), 'og-bench-paid-'));
+  const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+  const params: LedgerParams = {
+    ...DEFAULT_LEDGER_PARAMS,
+    networkId: new Uint8Array(32).fill(0x5a),
+    genesis: [{ account: keyR.publicKey.raw, amount: 1_000_000_000n * MICRO_PER_TOKEN }],
+    prices: { 'model-a': { pricePerUnit: 1_000n, promptWeight: 1n, completionWeight: 1n } },
+  };
+  const start = async (key: typeof keyR, name: string, machine: number) => {
+    const p2p = new P2pService(
+      { privateKey: key },
+      { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
+    );
+    await p2p.start();
+    const signer = signerFromIdentity(key);
+    const ledger = new LedgerService(
+      { signer, fingerprint: [new Uint8Array(32).fill(machine)] },
+      { params, dbPath: join(dir, `${name}.sqlite`) },
+    );
+    await ledger.start();
+    ledger.ensureOpen();
+    return { p2p, signer, ledger };
+  };
+  const r = await start(keyR, 'requester', 1);
+  const w = await start(keyW, 'worker', 2);
+  w.ledger.receive([r.ledger.view.blockAt(r.ledger.account, 1n)!]);
+  const workerPayments = new LedgerWorkerPayments({
+    ledger: w.ledger,
+    signer: w.signer,
+    params: () => params,
+    pullAccount: () => Promise.reject(new Error('the bench worker has the requester’s chain')),
+  });
+  const worker = new InferWorker(
+    {
+      host: w.p2p.libp2p,
+      engines: { engineFor: () => engine },
+      payments: workerPayments,
+      selfPeerId: w.p2p.peerId,
+    },
+    { capacityPerTier: capacity },
+  );
+  await worker.start();
+  await r.p2p.libp2p.dial(multiaddr(w.p2p.listenAddresses()[0]));
+  const requester = new InferRequester({
+    dialer: r.p2p.libp2p,
+    directory: {
+      region: () => 'asia',
+      members: () => [
+        {
+          peerId: w.p2p.peerId,
+          status: 'up',
+          engineReady: true,
+          capacity: worker.capacity,
+          load: worker.load('model-a'),
+        },
+      ],
+    },
+    payments: new LedgerRequesterPayments({
+      ledger: r.ledger,
+      signer: r.signer,
+      params: () => params,
+      selfPeerId: r.p2p.peerId,
+    }),
+  });
+  return {
+    requester,
+    requesterBlocks: () => r.ledger.view.chain(r.ledger.account)?.ids.length ?? 0,
+    async stop() {
+      requester.close();
+      workerPayments.stop();
+      await worker.stop();
+      await Promise.all([r.p2p.stop(), w.p2p.stop()]);
+      await Promise.all([r.ledger.stop(), w.ledger.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
