@@ -3,6 +3,7 @@
 // one id.
 import { BLOCK_FORMAT_VERSION, type Block, type BlockBody, type BlockKind, type Output } from './block.ts';
 import { CanonicalReader } from './canonical-reader.ts';
+import { ZERO32 } from './bytes.ts';
 import { DOMAIN, domainHash, nobleSha256, type Hasher } from './hash.ts';
 import {
   asArray,
@@ -90,29 +91,95 @@ export function encodeBody(body: BlockBody): Uint8Array {
  */
 export function decodeBody(bytes: Uint8Array): BlockBody | null {
   if (bytes.length === 0 || bytes.length > MAX_BODY_BYTES) return null;
+  // A private copy: the body's byte fields are views into it.
+  return readBody(new Uint8Array(bytes));
+}
+
+// Decoded blocks are kept for as long as a node runs, so fields that are the same in many blocks share one
+// array instead of a view each (a view costs more memory and collector work than its 32 bytes): empty
+// outputs, empty `extra`, all-zero ids (as ZERO32, like the block builders), the network id and recent
+// account keys. Nothing may write into a decoded block's fields (nothing does: they are what was signed).
+const NO_OUTPUTS: readonly Output[] = Object.freeze([]);
+const NO_EXTRA = new Uint8Array(0);
+let lastNet: Uint8Array = ZERO32;
+
+/** 32 bytes of `bytes` at `at`, as ZERO32 when all zero, else as a view. */
+function id32(bytes: Uint8Array, at: number): Uint8Array {
+  for (let i = at; i < at + 32; i++) if (bytes[i] !== 0) return bytes.subarray(at, at + 32);
+  return ZERO32;
+}
+
+/** The network id at `at`, shared with the previous block's when equal (nearly always). */
+function net32(bytes: Uint8Array, at: number): Uint8Array {
+  for (let i = 0; i < 32; i++) {
+    if (bytes[at + i] !== lastNet[i]) {
+      lastNet = bytes.subarray(at, at + 32);
+      return lastNet;
+    }
+  }
+  return lastNet;
+}
+
+// Recent account keys, one per value of the key's first byte (a direct-mapped cache: bounded, no hashing).
+const recentAccounts: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(256).fill(undefined);
+
+/** The account key at `at`, shared with an earlier block's of the same account when the cache has it. */
+function account32(bytes: Uint8Array, at: number): Uint8Array {
+  const slot = bytes[at]!;
+  const recent = recentAccounts[slot];
+  if (recent !== undefined) {
+    let same = true;
+    for (let i = 1; i < 32; i++) {
+      if (bytes[at + i] !== recent[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return recent;
+  }
+  const key = bytes.subarray(at, at + 32);
+  recentAccounts[slot] = key;
+  return key;
+}
+
+/** decodeBody on bytes the caller owns and never changes: the body's byte fields are views into them. */
+function readBody(bytes: Uint8Array): BlockBody | null {
+  if (bytes.length === 0 || bytes.length > MAX_BODY_BYTES) return null;
   try {
-    const r = new CanonicalReader(new Uint8Array(bytes));
+    const r = new CanonicalReader(bytes);
     r.array(18);
     const v = r.u32();
-    const net = r.bytes(32);
-    const account = r.bytes(32);
+    if (v !== BLOCK_FORMAT_VERSION) return null;
+    const net = net32(bytes, r.bytesAt(32));
+    const account = account32(bytes, r.bytesAt(32));
     const seq = r.u64();
-    const prev = r.bytes(32);
+    const prev = id32(bytes, r.bytesAt(32));
     const kind = r.u32();
     if (kind > 4) return null;
     const ts = r.u64();
-    const requestId = r.bytes(32);
-    const counterparty = r.bytes(32);
-    const linkId = r.bytes(32);
+    const requestId = id32(bytes, r.bytesAt(32));
+    const counterparty = id32(bytes, r.bytesAt(32));
+    const linkId = id32(bytes, r.bytesAt(32));
     const linkIndex = r.u32();
     const amount = r.i64();
     const count = r.array(undefined, MAX_OUTPUTS);
-    const outputs: Output[] = [];
-    for (let i = 0; i < count; i++) {
-      r.array(3);
-      outputs.push({ payee: r.bytes(32), amount: r.i64(), units: r.u64() });
+    let outputs: readonly Output[] = NO_OUTPUTS;
+    if (count > 0) {
+      const read: Output[] = [];
+      for (let i = 0; i < count; i++) {
+        r.array(3);
+        read.push({ payee: r.bytes(32), amount: r.i64(), units: r.u64() });
+      }
+      outputs = read;
     }
-    const body: BlockBody = {
+    const promptTokens = r.u32();
+    const completionTokens = r.u32();
+    const balanceAfter = r.i64();
+    const reservedAfter = r.i64();
+    const extraBytes = r.bytes(undefined, MAX_EXTRA_BYTES);
+    const extra = extraBytes.length === 0 ? NO_EXTRA : extraBytes;
+    r.end();
+    return {
       v,
       net,
       account,
@@ -126,14 +193,12 @@ export function decodeBody(bytes: Uint8Array): BlockBody | null {
       linkIndex,
       amount,
       outputs,
-      promptTokens: r.u32(),
-      completionTokens: r.u32(),
-      balanceAfter: r.i64(),
-      reservedAfter: r.i64(),
-      extra: r.bytes(undefined, MAX_EXTRA_BYTES),
+      promptTokens,
+      completionTokens,
+      balanceAfter,
+      reservedAfter,
+      extra,
     };
-    r.end();
-    return body.v === BLOCK_FORMAT_VERSION ? body : null;
   } catch (error) {
     if (error instanceof SchemaError) return null;
     throw error;
@@ -169,11 +234,12 @@ export function encodeBlock(block: Pick<Block, 'bodyBytes' | 'sig'>): Uint8Array
 }
 
 /**
- * The envelope [bodyBytes, sig] is parsed by hand: it is two byte strings, and the only canonical encoding is
- * array(2), a minimal byte-string header, the body, 0x58 0x40 and 64 signature bytes. This is exactly what the
- * generic decode-and-re-encode would accept, at a fraction of the cost (it runs for every block received).
+ * Where the body of an envelope [bodyBytes, sig] starts and how long it is, or null. The envelope is parsed by
+ * hand: it is two byte strings, and the only canonical encoding is array(2), a minimal byte-string header,
+ * the body, 0x58 0x40 and 64 signature bytes. This is exactly what the generic decode-and-re-encode would
+ * accept, at a fraction of the cost (it runs for every block received).
  */
-function splitEnvelope(bytes: Uint8Array): { bodyBytes: Uint8Array; sig: Uint8Array } | null {
+function envelopeBody(bytes: Uint8Array): { offset: number; length: number } | null {
   if (bytes.length > MAX_BLOCK_BYTES || bytes.length < 3 + 66 || bytes[0] !== 0x82) return null;
   let offset: number;
   let length: number;
@@ -195,7 +261,31 @@ function splitEnvelope(bytes: Uint8Array): { bodyBytes: Uint8Array; sig: Uint8Ar
   if (length > MAX_BODY_BYTES || offset + length + 66 !== bytes.length) return null;
   const sigAt = offset + length;
   if (bytes[sigAt] !== 0x58 || bytes[sigAt + 1] !== 0x40) return null;
-  return { bodyBytes: bytes.subarray(offset, sigAt), sig: bytes.subarray(sigAt + 2) };
+  return { offset, length };
+}
+
+const BLOCK_DOMAIN = DOMAIN.block;
+
+/**
+ * A block over one private buffer [domain][body][sig][id] (the id space is filled here): the id hashes the
+ * first two parts in place, so hashing needs no concatenation, and every byte field of the block is a view
+ * into this one buffer, which holds each received block with as few objects as possible.
+ */
+function blockFromPrivateCopy(copy: Uint8Array, bodyLength: number, hasher: Hasher): Block | null {
+  const bodyEnd = BLOCK_DOMAIN.length + bodyLength;
+  const bodyBytes = copy.subarray(BLOCK_DOMAIN.length, bodyEnd);
+  const body = readBody(bodyBytes);
+  if (body === null) return null;
+  const idAt = bodyEnd + 64;
+  copy.set(hasher(copy.subarray(0, bodyEnd)), idAt);
+  return { body, bodyBytes, id: copy.subarray(idAt, idAt + 32), sig: copy.subarray(bodyEnd, idAt) };
+}
+
+/** The private buffer for a block with a body of `bodyLength` bytes, domain prefix in place. */
+function privateBuffer(bodyLength: number): Uint8Array {
+  const copy = new Uint8Array(BLOCK_DOMAIN.length + bodyLength + 64 + 32);
+  copy.set(BLOCK_DOMAIN, 0);
+  return copy;
 }
 
 /**
@@ -203,13 +293,13 @@ function splitEnvelope(bytes: Uint8Array): { bodyBytes: Uint8Array; sig: Uint8Ar
  * validateBlock's job. Null on any malformation.
  */
 export function decodeBlock(bytes: Uint8Array, hasher: Hasher = nobleSha256): Block | null {
-  if (bytes.length > MAX_BLOCK_BYTES) return null;
-  // A private copy: the block is kept, the caller's buffer may be reused.
-  const outer = splitEnvelope(new Uint8Array(bytes));
-  if (outer === null) return null;
-  const body = decodeBody(outer.bodyBytes);
-  if (body === null) return null;
-  return { body, bodyBytes: outer.bodyBytes, id: blockIdOf(outer.bodyBytes, hasher), sig: outer.sig };
+  const envelope = envelopeBody(bytes);
+  if (envelope === null) return null;
+  const { offset, length } = envelope;
+  const copy = privateBuffer(length);
+  copy.set(bytes.subarray(offset, offset + length), BLOCK_DOMAIN.length);
+  copy.set(bytes.subarray(offset + length + 2), BLOCK_DOMAIN.length + length);
+  return blockFromPrivateCopy(copy, length, hasher);
 }
 
 /** A block from its stored parts (body bytes and signature), strictly decoded; null if malformed. */
@@ -218,8 +308,9 @@ export function blockFromParts(
   sig: Uint8Array,
   hasher: Hasher = nobleSha256,
 ): Block | null {
-  if (sig.length !== 64) return null;
-  const body = decodeBody(bodyBytes);
-  if (body === null) return null;
-  return { body, bodyBytes, id: blockIdOf(bodyBytes, hasher), sig };
+  if (sig.length !== 64 || bodyBytes.length === 0 || bodyBytes.length > MAX_BODY_BYTES) return null;
+  const copy = privateBuffer(bodyBytes.length);
+  copy.set(bodyBytes, BLOCK_DOMAIN.length);
+  copy.set(sig, BLOCK_DOMAIN.length + bodyBytes.length);
+  return blockFromPrivateCopy(copy, bodyBytes.length, hasher);
 }

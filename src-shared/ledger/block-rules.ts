@@ -1,26 +1,29 @@
 // The rules a block must meet on its own, with no other block at hand (ref/ledger-design.md §6, first part):
 // network, version, signature, seq/prev/kind coherence, per-kind field emptiness, amount sign, outputs.
 import { BlockKind, type Block } from './block.ts';
+import { BlockFacts } from './block-facts.ts';
 import { bytesEqual, compareBytes, isZero32 } from './bytes.ts';
-import { decodeMachineBinding } from './machine-binding.ts';
-import { isAcceptableAccountKey, precheckEd25519, type SignatureVerifier } from './ed25519-strict.ts';
+import { isAcceptableAccountKey, isCanonicalSignature, type SignatureVerifier } from './ed25519-strict.ts';
 import type { LedgerParams } from './ledger-params.ts';
 import { MAX_OUTPUTS } from './block-codec.ts';
-import { decodeReserveTerms } from './reserve-terms.ts';
 import { requestCost } from './economy.ts';
 
-/** Null when the block passes every stand-alone rule, else the first rule it breaks. */
+/**
+ * Null when the block passes every stand-alone rule, else the first rule it breaks. `facts` (of this block)
+ * keeps what the rules decode for the steps after this one.
+ */
 export function checkBlockAlone(
   block: Block,
   params: LedgerParams,
   verify: SignatureVerifier,
   nowMs: bigint,
+  facts: BlockFacts = new BlockFacts(block),
 ): string | null {
   const b = block.body;
   if (!bytesEqual(b.net, params.networkId)) return 'another network';
   if (!isAcceptableAccountKey(b.account)) return 'unacceptable account key';
-  if (!precheckEd25519(block.sig, b.account) || !verify(block.sig, block.id, b.account))
-    return 'bad signature';
+  // isAcceptableAccountKey and isCanonicalSignature together are precheckEd25519.
+  if (!isCanonicalSignature(block.sig) || !verify(block.sig, block.id, b.account)) return 'bad signature';
   if (b.seq < 1n) return 'seq 0';
   const first = b.seq === 1n;
   if (first !== isZero32(b.prev) || first !== (b.kind === BlockKind.OPEN))
@@ -38,7 +41,7 @@ export function checkBlockAlone(
       if (!noRequest || !noCounterparty || !noLink || b.linkIndex !== 0 || !noTokens || !noOutputs)
         return 'OPEN carries request fields';
       if (b.balanceAfter !== b.amount || b.reservedAfter !== 0n) return 'OPEN balance must equal its amount';
-      const binding = decodeMachineBinding(b.extra);
+      const binding = facts.binding;
       if (binding === null) return 'OPEN without a valid machine binding';
       if (binding.inherits && bytesEqual(binding.inherits.predecessor, b.account))
         return 'OPEN inherits from itself';
@@ -47,7 +50,7 @@ export function checkBlockAlone(
     case BlockKind.RESERVE: {
       if (noRequest || noCounterparty || noLink || b.linkIndex !== 0 || !noOutputs || b.amount !== 0n)
         return 'RESERVE fields';
-      const terms = decodeReserveTerms(b.extra);
+      const terms = facts.terms;
       if (terms === null) return 'RESERVE without valid terms';
       if (!bytesEqual(terms.quoteId, b.linkId)) return 'RESERVE linkId is not its quote';
       const price = params.prices[terms.tier];

@@ -3,13 +3,82 @@
 /** 32 zero bytes: the `prev` of a first block and every unused id field. */
 export const ZERO32: Uint8Array = new Uint8Array(32);
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const HEX_CHUNK = 1024;
+const hexCodes = new Uint16Array(2 * HEX_CHUNK);
 
-/** Lower-case hex of bytes. */
+/**
+ * Lower-case hex of bytes. Built as one flat string per 1 KiB (String.fromCharCode over character codes):
+ * a string concatenated pair by pair stays a tree of that many pieces wherever it is kept, e.g. as a Map key.
+ */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const byte of bytes) out += HEX[byte];
+  for (let start = 0; start < bytes.length; start += HEX_CHUNK) {
+    const end = Math.min(bytes.length, start + HEX_CHUNK);
+    const codes = hexCodes.subarray(0, 2 * (end - start));
+    for (let i = start, j = 0; i < end; i++, j += 2) {
+      const byte = bytes[i]!;
+      codes[j] = HEX_DIGITS[byte >> 4]!;
+      codes[j + 1] = HEX_DIGITS[byte & 15]!;
+    }
+    out += String.fromCharCode.apply(null, codes as unknown as number[]);
+  }
   return out;
+}
+
+/**
+ * A compact string naming these bytes, for Map and Set keys only (never shown, stored or sent): 32 bytes
+ * become 16 UTF-16 code units in one allocation, about five times cheaper than toHex and quicker to hash.
+ * Injective over all lengths: other lengths get a '~' and their hex, which is never 16 code units long.
+ */
+export function mapKey(b: Uint8Array): string {
+  if (b.length !== 32) return `~${toHex(b)}`;
+  return String.fromCharCode(
+    b[0]! | (b[1]! << 8),
+    b[2]! | (b[3]! << 8),
+    b[4]! | (b[5]! << 8),
+    b[6]! | (b[7]! << 8),
+    b[8]! | (b[9]! << 8),
+    b[10]! | (b[11]! << 8),
+    b[12]! | (b[13]! << 8),
+    b[14]! | (b[15]! << 8),
+    b[16]! | (b[17]! << 8),
+    b[18]! | (b[19]! << 8),
+    b[20]! | (b[21]! << 8),
+    b[22]! | (b[23]! << 8),
+    b[24]! | (b[25]! << 8),
+    b[26]! | (b[27]! << 8),
+    b[28]! | (b[29]! << 8),
+    b[30]! | (b[31]! << 8),
+  );
+}
+
+/**
+ * mapKey of 32 bytes followed by a 32-bit index (e.g. a SETTLE id and an output index), as 18 code units in
+ * one string. Never equal to a mapKey (16 units, or '~' and an odd count).
+ */
+export function mapKeyWithIndex(b: Uint8Array, index: number): string {
+  if (b.length !== 32) throw new RangeError('mapKeyWithIndex takes 32 bytes');
+  return String.fromCharCode(
+    b[0]! | (b[1]! << 8),
+    b[2]! | (b[3]! << 8),
+    b[4]! | (b[5]! << 8),
+    b[6]! | (b[7]! << 8),
+    b[8]! | (b[9]! << 8),
+    b[10]! | (b[11]! << 8),
+    b[12]! | (b[13]! << 8),
+    b[14]! | (b[15]! << 8),
+    b[16]! | (b[17]! << 8),
+    b[18]! | (b[19]! << 8),
+    b[20]! | (b[21]! << 8),
+    b[22]! | (b[23]! << 8),
+    b[24]! | (b[25]! << 8),
+    b[26]! | (b[27]! << 8),
+    b[28]! | (b[29]! << 8),
+    b[30]! | (b[31]! << 8),
+    index & 0xffff,
+    (index >>> 16) & 0xffff,
+  );
 }
 
 /** Bytes from even-length hex; throws RangeError on anything else. */

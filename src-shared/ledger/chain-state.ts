@@ -2,13 +2,13 @@
 // history (ref/ledger-design.md §6, second part). `checkNext` decides; `applyNext` then updates the state,
 // so a rejected block never leaves a half-applied state behind.
 import { BlockKind, type Block, type Output } from './block.ts';
-import { bytesEqual, toHex } from './bytes.ts';
+import { BlockFacts } from './block-facts.ts';
+import { bytesEqual } from './bytes.ts';
 import { admission, workUnits } from './economy.ts';
 import type { LedgerParams } from './ledger-params.ts';
-import { decodeMachineBinding } from './machine-binding.ts';
 import { splitPayment } from './payment-split.ts';
-import { decodeReserveTerms, type ReserveTerms } from './reserve-terms.ts';
-import { invalid, type BlockVerdict, type MissingBlock } from './validation-result.ts';
+import type { ReserveTerms } from './reserve-terms.ts';
+import { invalid, VALID, type BlockVerdict, type MissingBlock } from './validation-result.ts';
 
 /** A RESERVE that is neither settled nor released yet. */
 export interface OpenReservation {
@@ -28,10 +28,11 @@ export interface ChainState {
   /** Σ of CREDIT amounts and Σ of SETTLE totals: earned and spent, for display. */
   earned: bigint;
   spent: bigint;
+  /** Open reservations by toHex(requestId). */
   readonly open: Map<string, OpenReservation>;
-  /** Every requestId this chain ever reserved (one RESERVE per requestId, ever). */
+  /** Every requestId this chain ever reserved (one RESERVE per requestId, ever), as mapKey(requestId). */
   readonly reservedRequests: Set<string>;
-  /** SETTLE outputs this chain claimed, as `settleIdHex:index`. */
+  /** SETTLE outputs this chain claimed, as mapKeyWithIndex(settleId, index). */
   readonly claimed: Set<string>;
   readonly fingerprint: readonly Uint8Array[];
 }
@@ -66,6 +67,14 @@ export function headSeq(state: ChainState | undefined): bigint {
   return state ? BigInt(state.ids.length) : 0n;
 }
 
+/**
+ * seq ≤ the head's seq, without a bigint per call. Exact: a seq above 2^53 becomes a number ≥ 2^53, still
+ * above any chain length.
+ */
+export function isAtOrBelowHead(seq: bigint, state: ChainState | undefined): boolean {
+  return Number(seq) <= (state ? state.ids.length : 0);
+}
+
 function missing(id: Uint8Array, account: Uint8Array, seq: bigint | null): BlockVerdict {
   const m: MissingBlock = { id, account, seq };
   return { status: 'partial', missing: m };
@@ -73,35 +82,38 @@ function missing(id: Uint8Array, account: Uint8Array, seq: bigint | null): Block
 
 /**
  * Decide whether `block` (already checked alone) extends `state` (undefined: no block of this account yet).
- * Blocks at or below the head are the caller's business (duplicate or fork).
+ * Blocks at or below the head are the caller's business (duplicate or fork). `facts` are the block's, kept
+ * from the stand-alone check.
  */
-export function checkNext(state: ChainState | undefined, block: Block, ctx: ChainContext): BlockVerdict {
+export function checkNext(
+  state: ChainState | undefined,
+  block: Block,
+  ctx: ChainContext,
+  facts: BlockFacts = new BlockFacts(block),
+): BlockVerdict {
   const b = block.body;
   const p = ctx.params;
-  const seq = headSeq(state);
-  if (b.seq > seq + 1n) {
+  // b.seq > head + 1, as numbers (exact, as in isAtOrBelowHead).
+  if (Number(b.seq) > (state ? state.ids.length : 0) + 1) {
     return missing(b.prev, b.account, b.seq - 1n);
   }
   if (state === undefined) {
     // b.seq === 1n: an OPEN (checked alone).
     if (b.kind !== BlockKind.OPEN) return invalid('first block is not OPEN');
-    const binding = decodeMachineBinding(b.extra);
+    const binding = facts.binding;
     if (binding === null) return invalid('OPEN without a valid machine binding');
     const genesis = ctx.genesisOf(b.account);
     if (genesis > 0n) {
       if (binding.inherits) return invalid('a genesis account inherits nothing');
-      return b.amount === genesis
-        ? { status: 'valid' }
-        : invalid('OPEN amount is not the genesis allocation');
+      return b.amount === genesis ? VALID : invalid('OPEN amount is not the genesis allocation');
     }
-    if (binding.inherits === null)
-      return b.amount === 0n ? { status: 'valid' } : invalid('OPEN creates tokens');
+    if (binding.inherits === null) return b.amount === 0n ? VALID : invalid('OPEN creates tokens');
     const { predecessor, seq: pSeq, head } = binding.inherits;
     const debt = ctx.balanceAt(predecessor, pSeq, head);
     if (debt === null) return missing(head, predecessor, pSeq);
     if (debt >= 0n) return invalid('only debt is inherited');
     if (ctx.isInherited(predecessor)) return invalid('that debt was already taken over');
-    return b.amount === debt ? { status: 'valid' } : invalid('OPEN amount is not the inherited debt');
+    return b.amount === debt ? VALID : invalid('OPEN amount is not the inherited debt');
   }
   if (!bytesEqual(b.prev, state.ids[state.ids.length - 1]!)) {
     // Our block seq − 1 differs from the one this block follows: the other one exists somewhere. Pull it: it
@@ -113,18 +125,17 @@ export function checkNext(state: ChainState | undefined, block: Block, ctx: Chai
     case BlockKind.OPEN:
       return invalid('OPEN after the first block');
     case BlockKind.RESERVE: {
-      const terms = decodeReserveTerms(b.extra);
+      const terms = facts.terms;
       if (terms === null) return invalid('RESERVE without valid terms');
-      if (state.reservedRequests.has(toHex(b.requestId)))
-        return invalid('requestId reserved before (replay)');
+      if (state.reservedRequests.has(facts.requestKey)) return invalid('requestId reserved before (replay)');
       if (admission(p, state.balance, state.reserved, terms.maxCost) !== null)
         return invalid('RESERVE not admitted: available below the minimum or the floor');
       if (b.balanceAfter !== state.balance || b.reservedAfter !== state.reserved + terms.maxCost)
         return invalid('RESERVE balances');
-      return { status: 'valid' };
+      return VALID;
     }
     case BlockKind.SETTLE: {
-      const reservation = state.open.get(toHex(b.requestId));
+      const reservation = state.open.get(facts.requestHex);
       if (!reservation) return invalid('SETTLE without an open RESERVE');
       if (
         b.promptTokens > reservation.maxPromptTokens ||
@@ -144,16 +155,16 @@ export function checkNext(state: ChainState | undefined, block: Block, ctx: Chai
         b.reservedAfter !== state.reserved - reservation.terms.maxCost
       )
         return invalid('SETTLE balances');
-      return { status: 'valid' };
+      return VALID;
     }
     case BlockKind.RELEASE: {
-      const reservation = state.open.get(toHex(b.requestId));
+      const reservation = state.open.get(facts.requestHex);
       if (!reservation || !bytesEqual(reservation.reserveId, b.linkId))
         return invalid('RELEASE without its open RESERVE');
       if (b.ts < reservation.terms.expiresAt) return invalid('RELEASE before the quote expired');
       if (b.balanceAfter !== state.balance || b.reservedAfter !== state.reserved - reservation.terms.maxCost)
         return invalid('RELEASE balances');
-      return { status: 'valid' };
+      return VALID;
     }
     case BlockKind.CREDIT: {
       const found = ctx.outputOf(b.linkId, b.linkIndex);
@@ -163,11 +174,11 @@ export function checkNext(state: ChainState | undefined, block: Block, ctx: Chai
         return invalid('CREDIT payer or request differs from the SETTLE');
       if (!bytesEqual(found.output.payee, b.account)) return invalid('CREDIT claims another payee’s output');
       if (found.output.amount !== b.amount) return invalid('CREDIT amount differs from the output');
-      if (found.claimed || state.claimed.has(`${toHex(b.linkId)}:${b.linkIndex}`))
+      if (found.claimed || state.claimed.has(facts.claimKey))
         return invalid('output already claimed (replay)');
       if (b.balanceAfter !== state.balance + b.amount || b.reservedAfter !== state.reserved)
         return invalid('CREDIT balances');
-      return { status: 'valid' };
+      return VALID;
     }
   }
 }
@@ -188,10 +199,14 @@ export function expectedOutputs(
 }
 
 /** Extend `state` by a block `checkNext` found valid; returns the (new or updated) state. */
-export function applyNext(state: ChainState | undefined, block: Block): ChainState {
+export function applyNext(
+  state: ChainState | undefined,
+  block: Block,
+  facts: BlockFacts = new BlockFacts(block),
+): ChainState {
   const b = block.body;
   if (state === undefined) {
-    const binding = decodeMachineBinding(b.extra);
+    const binding = facts.binding;
     return {
       account: b.account,
       ids: [block.id],
@@ -210,11 +225,11 @@ export function applyNext(state: ChainState | undefined, block: Block): ChainSta
   state.headTs = b.ts > state.headTs ? b.ts : state.headTs;
   state.balance = b.balanceAfter;
   state.reserved = b.reservedAfter;
-  const key = toHex(b.requestId);
   switch (b.kind) {
     case BlockKind.RESERVE: {
-      const terms = decodeReserveTerms(b.extra)!;
-      state.reservedRequests.add(key);
+      const key = facts.requestHex;
+      const terms = facts.terms!;
+      state.reservedRequests.add(facts.requestKey);
       state.open.set(key, {
         reserveId: block.id,
         terms,
@@ -224,14 +239,14 @@ export function applyNext(state: ChainState | undefined, block: Block): ChainSta
       break;
     }
     case BlockKind.SETTLE:
-      state.open.delete(key);
+      state.open.delete(facts.requestHex);
       state.spent -= b.amount;
       break;
     case BlockKind.RELEASE:
-      state.open.delete(key);
+      state.open.delete(facts.requestHex);
       break;
     case BlockKind.CREDIT:
-      state.claimed.add(`${toHex(b.linkId)}:${b.linkIndex}`);
+      state.claimed.add(facts.claimKey);
       state.earned += b.amount;
       break;
     case BlockKind.OPEN:

@@ -7,15 +7,20 @@
 // is kept only as fraud evidence and never counted. So each node's view conserves tokens on its own
 // (Σ balances + unclaimed outputs + unopened genesis = G) whatever the arrival order; views of a revoked
 // forker may differ between nodes (set semantics over both branches waits for the witness phase).
+//
+// Every map is keyed by mapKey() of the bytes (compact strings, not hex): validation looks several up per block.
 import { BlockKind, type Block, type Output } from './block.ts';
+import { BlockFacts } from './block-facts.ts';
 import { checkBlockAlone } from './block-rules.ts';
-import { bytesEqual, toHex } from './bytes.ts';
-import { applyNext, checkNext, headSeq, type ChainContext, type ChainState } from './chain-state.ts';
+import { bytesEqual, mapKey } from './bytes.ts';
+import { applyNext, checkNext, isAtOrBelowHead, type ChainContext, type ChainState } from './chain-state.ts';
 import type { SignatureVerifier } from './ed25519-strict.ts';
+import { FingerprintIndex } from './fingerprint-index.ts';
 import { forkProof, offenderOf, verifyFraudProof, type FraudProof } from './fraud-proof.ts';
 import { nobleSha256, type Hasher } from './hash.ts';
 import { genesisTotal, type LedgerParams } from './ledger-params.ts';
-import { decodeMachineBinding, sameMachineBinding } from './machine-binding.ts';
+import { sameMachineBinding } from './machine-binding.ts';
+import { PendingBlocks } from './pending-blocks.ts';
 import type { BlockVerdict, MissingBlock } from './validation-result.ts';
 
 export interface LedgerViewInit {
@@ -40,9 +45,10 @@ export interface ReceiveResult {
 }
 
 interface StoredOutput {
-  readonly payer: Uint8Array;
-  readonly requestId: Uint8Array;
+  readonly settle: Block;
+  readonly index: number;
   readonly output: Output;
+  /** mapKey of the claiming account. */
   claimedBy: string | null;
 }
 
@@ -66,15 +72,16 @@ export class LedgerView {
   readonly params: LedgerParams;
   readonly #verify: SignatureVerifier;
   readonly #hasher: Hasher;
-  readonly #maxPending: number;
   readonly #chains = new Map<string, ChainState>();
   readonly #blocks = new Map<string, Block>();
-  readonly #outputs = new Map<string, StoredOutput>();
+  /** SETTLE id → its outputs, by index. */
+  readonly #outputs = new Map<string, StoredOutput[]>();
   readonly #genesis = new Map<string, bigint>();
+  /** Predecessor account → the account that took over its debt, and the amount. */
   readonly #inheritedBy = new Map<string, { successor: string; amount: bigint }>();
-  readonly #fingerprintIndex = new Map<string, Set<string>>();
-  readonly #pending = new Map<string, { block: Block; missing: MissingBlock }>();
-  readonly #waiting = new Map<string, Set<string>>();
+  readonly #fingerprints = new FingerprintIndex();
+  readonly #pending: PendingBlocks;
+  /** Offender account → its proof. */
   readonly #proofs = new Map<string, FraudProof>();
   readonly #forkBlocks = new Map<string, Block>();
   #unclaimed = 0n;
@@ -84,166 +91,137 @@ export class LedgerView {
     this.params = init.params;
     this.#verify = init.verify;
     this.#hasher = init.hasher ?? nobleSha256;
-    this.#maxPending = init.maxPending ?? DEFAULT_MAX_PENDING;
-    for (const entry of init.params.genesis) this.#genesis.set(toHex(entry.account), entry.amount);
+    this.#pending = new PendingBlocks(init.maxPending ?? DEFAULT_MAX_PENDING);
+    for (const entry of init.params.genesis) this.#genesis.set(mapKey(entry.account), entry.amount);
     this.#context = {
       params: this.params,
-      genesisOf: (account) => this.#genesis.get(toHex(account)) ?? 0n,
+      genesisOf: (account) => this.#genesis.get(mapKey(account)) ?? 0n,
       outputOf: (settleId, index) => {
-        const block = this.#blocks.get(toHex(settleId));
+        const key = mapKey(settleId);
+        const block = this.#blocks.get(key);
         if (!block) return { status: 'missing' };
-        if (block.body.kind !== BlockKind.SETTLE) return { status: 'not-a-settle' };
-        const stored = this.#outputs.get(`${toHex(settleId)}:${index}`);
-        if (!stored) return { status: 'not-a-settle' };
+        const stored = this.#outputs.get(key)?.[index];
+        if (block.body.kind !== BlockKind.SETTLE || !stored) return { status: 'not-a-settle' };
         return {
           status: 'found',
-          payer: stored.payer,
-          requestId: stored.requestId,
+          payer: block.body.account,
+          requestId: block.body.requestId,
           output: stored.output,
           claimed: stored.claimedBy !== null,
         };
       },
       balanceAt: (account, seq, id) => {
-        const chain = this.#chains.get(toHex(account));
+        const chain = this.#chains.get(mapKey(account));
         if (!chain || seq < 1n || seq > BigInt(chain.ids.length)) return null;
         if (!bytesEqual(chain.ids[Number(seq) - 1]!, id)) return null;
-        return this.#blocks.get(toHex(id))?.body.balanceAfter ?? null;
+        return this.#blocks.get(mapKey(id))?.body.balanceAfter ?? null;
       },
-      isInherited: (predecessor) => this.#inheritedBy.has(toHex(predecessor)),
+      isInherited: (predecessor) => this.#inheritedBy.has(mapKey(predecessor)),
     };
   }
 
   /** Validate a block and, if valid, add it (and whatever was waiting for it). Never throws on bad input. */
   receive(block: Block, nowMs: bigint, options: ReceiveOptions = {}): ReceiveResult {
-    const verdict = this.#judge(block, nowMs, options);
+    const facts = new BlockFacts(block);
+    const verdict = this.#judge(facts, nowMs, options);
     if (verdict.status === 'fork') {
       // One proof per offender is enough; more conflicting bodies would only cost memory.
       if (this.isRevoked(block.body.account)) return { verdict, applied: [], proof: null };
-      const existing = this.blockAt(block.body.account, block.body.seq)!;
-      const proof = forkProof(existing, block);
-      this.#forkBlocks.set(toHex(block.id), block);
-      this.#recordProof(proof);
-      return { verdict, applied: [], proof };
+      return { verdict, applied: [], proof: this.#keepFork(facts) };
     }
     if (verdict.status === 'partial') {
-      this.#park(block, verdict.missing);
+      this.#pending.park(facts.idKey, block, verdict.missing);
       return { verdict, applied: [], proof: null };
     }
     if (verdict.status !== 'valid') return { verdict, applied: [], proof: null };
-    const applied: Block[] = [];
-    this.#apply(block);
-    applied.push(block);
-    this.#unlockWaiting(block.id, nowMs, applied);
+    const applied: Block[] = [block];
+    this.#apply(facts);
+    if (this.#pending.size > 0) this.#unlockWaiting(facts.idKey, nowMs, applied);
     return { verdict, applied, proof: null };
   }
 
   /** What receive would say, without changing anything (used before signing an own block). */
   check(block: Block, nowMs: bigint, options: ReceiveOptions = {}): BlockVerdict {
-    return this.#judge(block, nowMs, options);
+    return this.#judge(new BlockFacts(block), nowMs, options);
   }
 
-  #judge(block: Block, nowMs: bigint, options: ReceiveOptions): BlockVerdict {
-    const idHex = toHex(block.id);
-    if (this.#blocks.has(idHex) || this.#forkBlocks.has(idHex)) return { status: 'duplicate' };
+  #judge(facts: BlockFacts, nowMs: bigint, options: ReceiveOptions): BlockVerdict {
+    const idKey = facts.idKey;
+    if (this.#blocks.has(idKey) || this.#forkBlocks.has(idKey)) return { status: 'duplicate' };
+    const block = facts.block;
     const verify: SignatureVerifier = options.trusted ? () => true : this.#verify;
-    const reason = checkBlockAlone(block, this.params, verify, nowMs);
+    const reason = checkBlockAlone(block, this.params, verify, nowMs, facts);
     if (reason !== null) return { status: 'invalid', reason };
-    const state = this.#chains.get(toHex(block.body.account));
-    if (block.body.seq <= headSeq(state))
+    const state = this.#chains.get(facts.accountKey);
+    if (isAtOrBelowHead(block.body.seq, state))
       return { status: 'fork', reason: 'a second body at a known (account, seq)' };
-    return checkNext(state, block, this.#context);
+    return checkNext(state, block, this.#context, facts);
   }
 
-  #apply(block: Block): void {
+  #apply(facts: BlockFacts): void {
+    const block = facts.block;
     const b = block.body;
-    const accountHex = toHex(b.account);
-    const before = this.#chains.get(accountHex);
-    const after = applyNext(before, block);
+    const accountKey = facts.accountKey;
+    const before = this.#chains.get(accountKey);
+    const after = applyNext(before, block, facts);
     if (!before) {
-      this.#chains.set(accountHex, after);
-      for (const hash of after.fingerprint) {
-        const key = toHex(hash);
-        const set = this.#fingerprintIndex.get(key) ?? new Set<string>();
-        set.add(accountHex);
-        this.#fingerprintIndex.set(key, set);
-      }
-      const inherits = decodeMachineBinding(b.extra)?.inherits;
+      this.#chains.set(accountKey, after);
+      this.#fingerprints.add(accountKey, after.fingerprint);
+      const inherits = facts.binding?.inherits;
       if (inherits && b.amount < 0n)
-        this.#inheritedBy.set(toHex(inherits.predecessor), { successor: accountHex, amount: b.amount });
+        this.#inheritedBy.set(mapKey(inherits.predecessor), { successor: accountKey, amount: b.amount });
     }
-    this.#blocks.set(toHex(block.id), block);
-    const idHex = toHex(block.id);
+    this.#blocks.set(facts.idKey, block);
     if (b.kind === BlockKind.SETTLE) {
-      b.outputs.forEach((output, index) => {
-        this.#outputs.set(`${idHex}:${index}`, {
-          payer: b.account,
-          requestId: b.requestId,
-          output,
-          claimedBy: null,
-        });
+      const stored: StoredOutput[] = [];
+      for (let index = 0; index < b.outputs.length; index++) {
+        const output = b.outputs[index]!;
+        stored.push({ settle: block, index, output, claimedBy: null });
         this.#unclaimed += output.amount;
-      });
+      }
+      this.#outputs.set(facts.idKey, stored);
     } else if (b.kind === BlockKind.CREDIT) {
-      const stored = this.#outputs.get(`${toHex(b.linkId)}:${b.linkIndex}`)!;
-      stored.claimedBy = accountHex;
+      const stored = this.#outputs.get(mapKey(b.linkId))![b.linkIndex]!;
+      stored.claimedBy = accountKey;
       this.#unclaimed -= stored.output.amount;
     }
   }
 
-  #park(block: Block, missing: MissingBlock): void {
-    const idHex = toHex(block.id);
-    if (this.#pending.has(idHex)) return;
-    while (this.#pending.size >= this.#maxPending) {
-      const oldest = this.#pending.keys().next().value;
-      if (oldest === undefined) break;
-      this.#unpark(oldest);
-    }
-    this.#pending.set(idHex, { block, missing });
-    const key = toHex(missing.id);
-    const set = this.#waiting.get(key) ?? new Set<string>();
-    set.add(idHex);
-    this.#waiting.set(key, set);
+  /** Keep a second body at a known (account, seq) as evidence; returns its proof if it is the first. */
+  #keepFork(facts: BlockFacts): FraudProof | null {
+    const block = facts.block;
+    const existing = this.blockAt(block.body.account, block.body.seq)!;
+    const proof = forkProof(existing, block);
+    this.#forkBlocks.set(facts.idKey, block);
+    return this.#recordProof(proof) ? proof : null;
   }
 
-  #unpark(idHex: string): Block | undefined {
-    const entry = this.#pending.get(idHex);
-    if (!entry) return undefined;
-    this.#pending.delete(idHex);
-    const key = toHex(entry.missing.id);
-    const set = this.#waiting.get(key);
-    set?.delete(idHex);
-    if (set && set.size === 0) this.#waiting.delete(key);
-    return entry.block;
-  }
-
-  #unlockWaiting(id: Uint8Array, nowMs: bigint, applied: Block[]): void {
-    const queue: string[] = [toHex(id)];
+  #unlockWaiting(idKey: string, nowMs: bigint, applied: Block[]): void {
+    const queue: string[] = [idKey];
     while (queue.length > 0) {
-      const key = queue.shift()!;
-      const waiters = this.#waiting.get(key);
+      const waiters = this.#pending.waitersFor(queue.shift()!);
       if (!waiters) continue;
-      for (const waiterHex of [...waiters]) {
-        const block = this.#unpark(waiterHex);
+      for (const waiterKey of waiters) {
+        const block = this.#pending.unpark(waiterKey);
         if (!block) continue;
+        const facts = new BlockFacts(block);
         // Waiting blocks had their signature checked when they arrived (partial comes after the alone checks).
-        const verdict = this.#judge(block, nowMs, { trusted: true });
+        const verdict = this.#judge(facts, nowMs, { trusted: true });
         if (verdict.status === 'valid') {
-          this.#apply(block);
+          this.#apply(facts);
           applied.push(block);
-          queue.push(waiterHex);
+          queue.push(waiterKey);
         } else if (verdict.status === 'partial') {
-          this.#park(block, verdict.missing);
+          this.#pending.park(waiterKey, block, verdict.missing);
         } else if (verdict.status === 'fork') {
-          const existing = this.blockAt(block.body.account, block.body.seq)!;
-          this.#forkBlocks.set(toHex(block.id), block);
-          this.#recordProof(forkProof(existing, block));
+          this.#keepFork(facts);
         }
       }
     }
   }
 
   #recordProof(proof: FraudProof): boolean {
-    const key = toHex(offenderOf(proof));
+    const key = mapKey(offenderOf(proof));
     if (this.#proofs.has(key)) return false;
     this.#proofs.set(key, proof);
     return true;
@@ -261,11 +239,11 @@ export class LedgerView {
   }
 
   isRevoked(account: Uint8Array): boolean {
-    return this.#proofs.has(toHex(account));
+    return this.#proofs.has(mapKey(account));
   }
 
   chain(account: Uint8Array): ChainState | undefined {
-    return this.#chains.get(toHex(account));
+    return this.#chains.get(mapKey(account));
   }
 
   /** Accounts with at least an OPEN in this view. */
@@ -274,17 +252,17 @@ export class LedgerView {
   }
 
   block(id: Uint8Array): Block | undefined {
-    return this.#blocks.get(toHex(id));
+    return this.#blocks.get(mapKey(id));
   }
 
   blockAt(account: Uint8Array, seq: bigint): Block | undefined {
-    const chain = this.#chains.get(toHex(account));
+    const chain = this.#chains.get(mapKey(account));
     if (!chain || seq < 1n || seq > BigInt(chain.ids.length)) return undefined;
-    return this.#blocks.get(toHex(chain.ids[Number(seq) - 1]!));
+    return this.#blocks.get(mapKey(chain.ids[Number(seq) - 1]!));
   }
 
   head(account: Uint8Array): ChainHead | null {
-    const chain = this.#chains.get(toHex(account));
+    const chain = this.#chains.get(mapKey(account));
     if (!chain) return null;
     return { account: chain.account, seq: BigInt(chain.ids.length), id: chain.ids[chain.ids.length - 1]! };
   }
@@ -299,21 +277,19 @@ export class LedgerView {
 
   /** Blocks fromSeq..toSeq (inclusive) of a chain, at most `limit`. */
   range(account: Uint8Array, fromSeq: bigint, toSeq: bigint, limit: number): Block[] {
-    const chain = this.#chains.get(toHex(account));
+    const chain = this.#chains.get(mapKey(account));
     if (!chain) return [];
     const out: Block[] = [];
     const last = toSeq < BigInt(chain.ids.length) ? toSeq : BigInt(chain.ids.length);
     for (let seq = fromSeq < 1n ? 1n : fromSeq; seq <= last && out.length < limit; seq++) {
-      out.push(this.#blocks.get(toHex(chain.ids[Number(seq) - 1]!))!);
+      out.push(this.#blocks.get(mapKey(chain.ids[Number(seq) - 1]!))!);
     }
     return out;
   }
 
   /** What waiting blocks need, one entry per missing id (for sync to pull). */
   missing(): MissingBlock[] {
-    const seen = new Map<string, MissingBlock>();
-    for (const { missing } of this.#pending.values()) seen.set(toHex(missing.id), missing);
-    return [...seen.values()];
+    return this.#pending.missing();
   }
 
   get pendingCount(): number {
@@ -322,27 +298,25 @@ export class LedgerView {
 
   /** The balance this view counts for an account: its chain's, minus debt a successor took over. */
   balanceOf(account: Uint8Array): bigint {
-    const hex = toHex(account);
-    const chain = this.#chains.get(hex);
+    const key = mapKey(account);
+    const chain = this.#chains.get(key);
     if (!chain) return 0n;
-    return chain.balance - (this.#inheritedBy.get(hex)?.amount ?? 0n);
+    return chain.balance - (this.#inheritedBy.get(key)?.amount ?? 0n);
   }
 
   /** Why this node refuses to serve or pay an account, or null when it may. */
   serviceRefusal(account: Uint8Array): string | null {
     if (this.isRevoked(account)) return 'the account is revoked by a fraud proof';
-    const hex = toHex(account);
-    const chain = this.#chains.get(hex);
+    const key = mapKey(account);
+    const chain = this.#chains.get(key);
     if (!chain) return 'the account has no OPEN block in this view';
-    const candidates = new Set<string>();
-    for (const hash of chain.fingerprint)
-      for (const other of this.#fingerprintIndex.get(toHex(hash)) ?? []) candidates.add(other);
-    candidates.delete(hex);
-    for (const otherHex of candidates) {
-      const other = this.#chains.get(otherHex)!;
+    const candidates = this.#fingerprints.candidates(chain.fingerprint);
+    candidates.delete(key);
+    for (const otherKey of candidates) {
+      const other = this.#chains.get(otherKey)!;
       if (!sameMachineBinding(chain.fingerprint, other.fingerprint, this.params.fingerprintMatchMin))
         continue;
-      if (this.#proofs.has(otherHex)) return 'this machine belonged to a revoked account';
+      if (this.#proofs.has(otherKey)) return 'this machine belonged to a revoked account';
       if (this.balanceOf(other.account) < 0n)
         return 'this machine owes the debt of an earlier account; open with it as predecessor';
     }
@@ -353,17 +327,14 @@ export class LedgerView {
   matchingAccounts(
     fingerprint: readonly Uint8Array[],
   ): { account: Uint8Array; balance: bigint; revoked: boolean }[] {
-    const candidates = new Set<string>();
-    for (const hash of fingerprint)
-      for (const other of this.#fingerprintIndex.get(toHex(hash)) ?? []) candidates.add(other);
     const out: { account: Uint8Array; balance: bigint; revoked: boolean }[] = [];
-    for (const hex of candidates) {
-      const chain = this.#chains.get(hex)!;
+    for (const key of this.#fingerprints.candidates(fingerprint)) {
+      const chain = this.#chains.get(key)!;
       if (!sameMachineBinding(fingerprint, chain.fingerprint, this.params.fingerprintMatchMin)) continue;
       out.push({
         account: chain.account,
         balance: this.balanceOf(chain.account),
-        revoked: this.#proofs.has(hex),
+        revoked: this.#proofs.has(key),
       });
     }
     return out;
@@ -374,7 +345,7 @@ export class LedgerView {
     let balances = 0n;
     let unopenedGenesis = 0n;
     for (const chain of this.#chains.values()) balances += this.balanceOf(chain.account);
-    for (const [hex, amount] of this.#genesis) if (!this.#chains.has(hex)) unopenedGenesis += amount;
+    for (const [key, amount] of this.#genesis) if (!this.#chains.has(key)) unopenedGenesis += amount;
     return {
       balances,
       unclaimedOutputs: this.#unclaimed,
@@ -388,16 +359,17 @@ export class LedgerView {
     payee: Uint8Array,
   ): { settleId: Uint8Array; index: number; payer: Uint8Array; requestId: Uint8Array; amount: bigint }[] {
     const out = [];
-    for (const [key, stored] of this.#outputs) {
-      if (stored.claimedBy !== null || !bytesEqual(stored.output.payee, payee)) continue;
-      const [idHex, index] = key.split(':') as [string, string];
-      out.push({
-        settleId: this.#blocks.get(idHex)!.id,
-        index: Number(index),
-        payer: stored.payer,
-        requestId: stored.requestId,
-        amount: stored.output.amount,
-      });
+    for (const outputs of this.#outputs.values()) {
+      for (const stored of outputs) {
+        if (stored.claimedBy !== null || !bytesEqual(stored.output.payee, payee)) continue;
+        out.push({
+          settleId: stored.settle.id,
+          index: stored.index,
+          payer: stored.settle.body.account,
+          requestId: stored.settle.body.requestId,
+          amount: stored.output.amount,
+        });
+      }
     }
     return out;
   }

@@ -2,9 +2,11 @@
 // fingerprint so that debt follows the machine across a reinstall, and optionally names the predecessor
 // account whose debt this account takes over (credit never moves this way).
 import { bytesEqual, compareBytes, toHex } from './bytes.ts';
+import { CanonicalReader } from './canonical-reader.ts';
 import { asArray, asBytes, asU64, decodeCanonical, encodeCanonical, SchemaError } from './strict-cbor.ts';
 
 export const MAX_FINGERPRINT_HASHES = 16;
+const MAX_BINDING_BYTES = 1024;
 
 /** The debt an OPEN takes over: the predecessor's block at `seq` with id `head` fixes the amount. */
 export interface Inheritance {
@@ -57,17 +59,49 @@ export function encodeMachineBinding(binding: MachineBinding): Uint8Array {
   return encodeCanonical(toCbor({ ...binding, fingerprint }));
 }
 
-/** The binding, or null when the bytes are not its canonical encoding. */
+/**
+ * The binding, or null when the bytes are not its canonical encoding. Works on a private copy: the returned
+ * hashes never alias the caller's buffer.
+ */
 export function decodeMachineBinding(bytes: Uint8Array): MachineBinding | null {
-  const cached = decoded.get(bytes);
-  if (cached !== undefined) return cached;
-  const binding = decodeCanonical(bytes, 1024, fromCbor, toCbor);
-  decoded.set(bytes, binding);
-  return binding;
+  return readMachineBinding(new Uint8Array(bytes));
 }
 
-// Validation reads an OPEN's binding several times; the bytes of one block never change.
-const decoded = new WeakMap<Uint8Array, MachineBinding | null>();
+/**
+ * decodeMachineBinding without the copy, for bytes that never change (a decoded block's `extra`): the hashes
+ * are views into them. One pass of CanonicalReader proves canonicity, as decoding and re-encoding would
+ * (`decodeMachineBindingByReencoding`, the reference the tests compare it with).
+ */
+export function readMachineBinding(bytes: Uint8Array): MachineBinding | null {
+  if (bytes.length === 0 || bytes.length > MAX_BINDING_BYTES) return null;
+  try {
+    const r = new CanonicalReader(bytes);
+    r.array(4);
+    const count = r.array(undefined, MAX_FINGERPRINT_HASHES);
+    const fingerprint: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const hash = r.bytes(32);
+      if (i > 0 && compareBytes(fingerprint[i - 1]!, hash) >= 0) return null;
+      fingerprint.push(hash);
+    }
+    const predecessor = r.bytes(undefined, 32);
+    const seq = r.u64();
+    const head = r.bytes(undefined, 32);
+    r.end();
+    if (predecessor.length === 0)
+      return seq === 0n && head.length === 0 ? { fingerprint, inherits: null } : null;
+    if (predecessor.length !== 32 || head.length !== 32 || seq < 1n) return null;
+    return { fingerprint, inherits: { predecessor, seq, head } };
+  } catch (error) {
+    if (error instanceof SchemaError) return null;
+    throw error;
+  }
+}
+
+/** The generic strict decode + re-encode comparison; kept as the reference readMachineBinding is tested against. */
+export function decodeMachineBindingByReencoding(bytes: Uint8Array): MachineBinding | null {
+  return decodeCanonical(bytes, MAX_BINDING_BYTES, fromCbor, toCbor);
+}
 
 /**
  * Same machine as far as fingerprints tell: at least min(`minShared`, |a|, |b|) shared hashes, and at least

@@ -23,6 +23,11 @@ export function splitPayment(total: bigint, shares: readonly Share[]): Output[] 
     if (share.units <= 0n) throw new RangeError('units must be positive');
     unitSum += share.units;
   }
+  // One payee (most requests) takes the whole total: what the general case below computes, without its sorts.
+  if (shares.length === 1) {
+    const only = shares[0]!;
+    return total > 0n ? [{ payee: only.payee, amount: total, units: only.units }] : [];
+  }
   const sorted = [...shares].sort((a, b) => compareBytes(a.payee, b.payee));
   for (let i = 1; i < sorted.length; i++) {
     if (compareBytes(sorted[i - 1]!.payee, sorted[i]!.payee) === 0) throw new RangeError('repeated payee');

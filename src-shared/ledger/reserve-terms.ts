@@ -1,6 +1,7 @@
 // ReserveTerms: the RESERVE block's `extra`. They fix, before any work, who is paid, in what ratio and at
 // what price, so the SETTLE can be recomputed by anyone from the requester's own chain.
 import { compareBytes } from './bytes.ts';
+import { CanonicalReader } from './canonical-reader.ts';
 import {
   asArray,
   asBytes,
@@ -12,6 +13,9 @@ import {
 } from './strict-cbor.ts';
 
 export const MAX_SHARES = 16;
+const MAX_TERMS_BYTES = 1024;
+/** Longest tier id, in UTF-16 code units (what the generic decoder measures). */
+const MAX_TIER_LENGTH = 32;
 
 /** One payee of a request and its weight (e.g. the share of the model's layers it runs). */
 export interface ShareTerm {
@@ -59,7 +63,7 @@ function fromCbor(value: unknown): ReserveTerms {
   }
   return {
     quoteId: asBytes(f[0], 'quoteId', 32),
-    tier: asText(f[1], 'tier', 32),
+    tier: asText(f[1], 'tier', MAX_TIER_LENGTH),
     pricePerUnit: asU64(f[2], 'pricePerUnit'),
     promptWeight: asU64(f[3], 'promptWeight'),
     completionWeight: asU64(f[4], 'completionWeight'),
@@ -75,14 +79,51 @@ export function encodeReserveTerms(terms: ReserveTerms): Uint8Array {
   return encodeCanonical(toCbor({ ...terms, shares }));
 }
 
-/** The terms, or null when the bytes are not a canonical encoding of valid terms. */
+/**
+ * The terms, or null when the bytes are not the canonical encoding of valid terms. Works on a private copy:
+ * the returned byte fields never alias the caller's buffer.
+ */
 export function decodeReserveTerms(bytes: Uint8Array): ReserveTerms | null {
-  // Validation decodes a RESERVE's terms several times; the bytes of one block never change.
-  const cached = decoded.get(bytes);
-  if (cached !== undefined) return cached;
-  const terms = decodeCanonical(bytes, 1024, fromCbor, toCbor);
-  decoded.set(bytes, terms);
-  return terms;
+  return readReserveTerms(new Uint8Array(bytes));
 }
 
-const decoded = new WeakMap<Uint8Array, ReserveTerms | null>();
+/**
+ * decodeReserveTerms without the copy, for bytes that never change (a decoded block's `extra`): the byte
+ * fields are views into them. One pass of CanonicalReader proves canonicity, as decoding and re-encoding
+ * would (`decodeReserveTermsByReencoding`, the reference the tests compare it with).
+ */
+export function readReserveTerms(bytes: Uint8Array): ReserveTerms | null {
+  if (bytes.length === 0 || bytes.length > MAX_TERMS_BYTES) return null;
+  try {
+    const r = new CanonicalReader(bytes);
+    r.array(8);
+    const quoteId = r.bytes(32);
+    const tier = r.text(MAX_TIER_LENGTH);
+    const pricePerUnit = r.u64();
+    const promptWeight = r.u64();
+    const completionWeight = r.u64();
+    const maxCost = r.u64();
+    const expiresAt = r.u64();
+    const count = r.array(undefined, MAX_SHARES);
+    if (count === 0) return null;
+    const shares: ShareTerm[] = [];
+    for (let i = 0; i < count; i++) {
+      r.array(2);
+      const pk = r.bytes(32);
+      const weight = r.u64();
+      if (weight === 0n) return null;
+      if (i > 0 && compareBytes(shares[i - 1]!.pk, pk) >= 0) return null;
+      shares.push({ pk, weight });
+    }
+    r.end();
+    return { quoteId, tier, pricePerUnit, promptWeight, completionWeight, maxCost, expiresAt, shares };
+  } catch (error) {
+    if (error instanceof SchemaError) return null;
+    throw error;
+  }
+}
+
+/** The generic strict decode + re-encode comparison; kept as the reference readReserveTerms is tested against. */
+export function decodeReserveTermsByReencoding(bytes: Uint8Array): ReserveTerms | null {
+  return decodeCanonical(bytes, MAX_TERMS_BYTES, fromCbor, toCbor);
+}

@@ -33,6 +33,9 @@ export function gossipOutcome(verdict: BlockVerdict): GossipOutcome {
   }
 }
 
+/** The one 'valid' verdict (shared: verdicts are read-only). */
+export const VALID: BlockVerdict = Object.freeze({ status: 'valid' });
+
 export function invalid(reason: string): BlockVerdict {
   return { status: 'invalid', reason };
 }

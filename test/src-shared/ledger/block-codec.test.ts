@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildOpen } from '../../../src-shared/ledger/block-builders.ts';
-import { decodeBlock, decodeBody, encodeBlock, encodeBody } from '../../../src-shared/ledger/block-codec.ts';
+import {
+  blockFromParts,
+  blockIdOf,
+  decodeBlock,
+  decodeBody,
+  encodeBlock,
+  encodeBody,
+} from '../../../src-shared/ledger/block-codec.ts';
 import { bytesEqual, concatBytes, toHex } from '../../../src-shared/ledger/bytes.ts';
 import { encodeCanonical } from '../../../src-shared/ledger/strict-cbor.ts';
 import {
@@ -83,6 +90,22 @@ describe('block codec', () => {
     ];
     for (const variant of variants) expect(decodeBlock(variant)).toBeNull();
     expect(decodeBlock(wire)).not.toBeNull();
+  });
+
+  it('decodes into a private copy: reusing the wire buffer changes no field, id or signature', () => {
+    const { settle } = sampleSettle();
+    const wire = encodeBlock(settle);
+    const block = decodeBlock(wire)!;
+    const fromStore = blockFromParts(Uint8Array.from(settle.bodyBytes), Uint8Array.from(settle.sig))!;
+    wire.fill(0xee);
+    for (const decoded of [block, fromStore]) {
+      expect(decoded.body).toEqual(settle.body);
+      expect(toHex(decoded.id)).toBe(toHex(settle.id));
+      expect(toHex(decoded.sig)).toBe(toHex(settle.sig));
+      expect(toHex(decoded.bodyBytes)).toBe(toHex(settle.bodyBytes));
+      expect(toHex(decoded.id)).toBe(toHex(blockIdOf(decoded.bodyBytes)));
+    }
+    expect(blockFromParts(settle.bodyBytes, settle.sig.subarray(1))).toBeNull();
   });
 
   it('refuses a body with a field added or removed', () => {

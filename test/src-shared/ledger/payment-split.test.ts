@@ -19,6 +19,15 @@ describe('splitPayment', () => {
     ]);
   });
 
+  it('pays a single payee the whole total, nothing for a zero total, and still refuses bad units', () => {
+    expect(splitPayment(12_345n, [{ payee: payee(9), units: 7n }])).toEqual([
+      { payee: payee(9), amount: 12_345n, units: 7n },
+    ]);
+    expect(splitPayment(0n, [{ payee: payee(9), units: 7n }])).toEqual([]);
+    expect(() => splitPayment(5n, [{ payee: payee(9), units: 0n }])).toThrow(RangeError);
+    expect(() => splitPayment(-1n, [{ payee: payee(9), units: 1n }])).toThrow(RangeError);
+  });
+
   it('sums exactly, stays within 1 µT of the exact share, and ignores input order (property)', () => {
     fc.assert(
       fc.property(

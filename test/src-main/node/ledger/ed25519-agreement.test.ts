@@ -144,4 +144,22 @@ describe('Ed25519: portable strict verifier and OpenSSL agree', () => {
       { numRuns: 150 },
     );
   });
+
+  it('keep verifying right with a small key cache, whatever keys it evicted in between', () => {
+    const tiny = createCheckedNativeVerifier(2);
+    const signers = Array.from({ length: 5 }, (_, i) => new Uint8Array(32).fill(40 + i));
+    const keys = signers.map((seed) => ed25519.getPublicKey(seed));
+    const sigs = signers.map((seed) => ed25519.sign(msg, seed));
+    // Round-robin over more keys than the cache holds, then the most recent ones again: every answer must
+    // be the key's own, never a cached neighbour's.
+    for (const order of [
+      [0, 1, 2, 3, 4, 0, 1, 2, 3, 4],
+      [4, 4, 3, 4, 0, 3],
+    ]) {
+      for (const i of order) {
+        expect(tiny(sigs[i]!, msg, keys[i]!)).toBe(true);
+        expect(tiny(sigs[i]!, msg, keys[(i + 1) % keys.length]!)).toBe(false);
+      }
+    }
+  });
 });
