@@ -5,28 +5,25 @@ import { fileURLToPath } from 'node:url';
 import { TypedEventEmitter } from '@libp2p/interface';
 import { ensureDataDir } from './storage/data-dir.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
-import { allBootstrapAddresses } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
-import { ApiServer, type ApiUpgradeHandler } from './api/api-server.ts';
-import { readApiEndpoint, removeApiEndpoint, writeApiEndpoint } from './api/api-endpoint-file.ts';
-import { loadOrCreateApiKey } from './api/api-key.ts';
-import { createContractWsEndpoint } from './api/ws/contract-ws-endpoint.ts';
+import type { ApiServer, ApiUpgradeHandler } from './api/api-server.ts';
+import { readApiEndpoint } from './api/api-endpoint-file.ts';
+import { startNodeApi } from './api/start-node-api.ts';
 import { GeoService, type GeoInit } from './geo/geo-service.ts';
 import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
 import { MembershipService } from './membership/membership-service.ts';
 import type { MemberChange } from './membership/membership-view.ts';
 import { NetworkChangeWatcher, type NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
-import { P2pService, parseMultiaddr } from './p2p/p2p-service.ts';
+import type { P2pService } from './p2p/p2p-service.ts';
+import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
 import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
 import type { EngineState } from './engine/engine.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
 import { createNodeContract, type NodeContract } from './ui-contract/node-contract.ts';
 import { readNodeSettings, routingInitWithCaps } from './ui-contract/node-settings.ts';
 import { nodeRoutes } from './api/node-routes.ts';
-import { knownGossipTopics } from './p2p/gossip-topics.ts';
-import { isPrivateAddress } from './p2p/private-address.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
@@ -216,41 +213,20 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#started.push(ledger);
 
     const stored = await readNodeSettings(locations.settings);
-    const apiKey = await loadOrCreateApiKey(locations.apiKey);
-    const endpoint = options.wsUpgrade
-      ? null
-      : createContractWsEndpoint({
-          handlers: this.contract.handlers,
-          notifications: this.contract.notifications,
-          onInternalError: (error, call) => this.#log(`ui: ${call} failed: ${String(error)}`),
-        });
-    const api = new ApiServer(
-      {
-        apiKey,
-        routes: new Map([
-          ...nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
-          ['GET /api/ledger', ledgerApiRoute(ledger.service)],
-        ]),
-        upgrade: options.wsUpgrade ?? endpoint ?? undefined,
-        staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
-        onInternalError: (error, route) => this.#log(`api: ${route} failed: ${String(error)}`),
-      },
-      { port: options.apiPort ?? 0 },
-    );
-    await api.start();
-    this.#api = api;
-    this.#started.push({
-      stop: async () => {
-        await api.stop();
-        await removeApiEndpoint(locations.apiEndpoint);
-      },
+    const { api, stoppers } = await startNodeApi({
+      locations,
+      contract: this.contract,
+      routes: new Map([
+        ...nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
+        ['GET /api/ledger', ledgerApiRoute(ledger.service)],
+      ]),
+      ...(options.wsUpgrade ? { wsUpgrade: options.wsUpgrade } : {}),
+      dashboardDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
+      apiPort: options.apiPort ?? 0,
+      log: this.#log,
     });
-    // Dashboards are told the node is going (1001) before the server closes.
-    if (endpoint) this.#started.push({ stop: () => endpoint.close() });
-    await writeApiEndpoint(locations.apiEndpoint, { url: api.url, pid: process.pid });
-    this.#log(`api: ${api.url} (key in ${locations.apiKey})`);
-    // The key stays out of logs: the page asks for it (or takes it from a #key= link).
-    this.#log(`dashboard: ${api.url}/ (paste the key from ${locations.apiKey} when it asks)`);
+    this.#api = api;
+    this.#started.push(...stoppers);
     signal?.throwIfAborted();
 
     this.#step('profile');
@@ -259,25 +235,16 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#profile = profile;
     this.#started.push(profile);
 
-    const bootstrap = [...new Set([...allBootstrapAddresses(this.#config), ...(options.bootstrap ?? [])])];
-    const listen = options.listen;
-    const privateNetwork =
-      options.privateNetwork ??
-      [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
-    const topics = knownGossipTopics(this.#config);
-    const p2p = new P2pService(
-      { privateKey: identity.privateKey },
-      {
-        ...(listen ? { listen } : {}),
-        bootstrap: bootstrap.filter((address) => !this.#isSelf(address, identity.peerId.toString())),
-        relayServer: options.relay ?? false,
-        privateNetwork,
-        upnp: !privateNetwork,
-        scoredTopics: topics,
-        allowedTopics: topics,
-        reputation: (peerId) => ledger.payments.requester.reputation(peerId),
-      },
-    );
+    const { p2p, bootstrap } = createNodeP2p({
+      config: this.#config,
+      privateKey: identity.privateKey,
+      peerId: identity.peerId.toString(),
+      ...(options.listen ? { listen: options.listen } : {}),
+      bootstrap: options.bootstrap ?? [],
+      relay: options.relay ?? false,
+      ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
+      reputation: (peerId) => ledger.payments.requester.reputation(peerId),
+    });
     this.#step('geo');
     await p2p.start();
     this.#p2p = p2p;
@@ -302,7 +269,11 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     });
     await watcher.start();
     this.#started.push(watcher);
-    await this.#waitForBootstrap(p2p, bootstrap.length, signal);
+    await waitForBootstrap(p2p, bootstrap.length, {
+      waitMs: options.bootstrapWaitMs ?? 5000,
+      log: this.#log,
+      ...(signal ? { signal } : {}),
+    });
     const decision = geo.decision;
     this.#log(`geo: region ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
 
@@ -501,26 +472,5 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       return; // A stale file from a crashed node.
     }
     throw new NodeAlreadyRunningError(this.locations.dataDir, endpoint.pid);
-  }
-
-  async #waitForBootstrap(
-    p2p: P2pService,
-    bootstrapCount: number,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    if (bootstrapCount === 0) return;
-    const deadline = Date.now() + (this.#options.bootstrapWaitMs ?? 5000);
-    while (p2p.connectionCount() === 0 && Date.now() < deadline) {
-      signal?.throwIfAborted();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (p2p.connectionCount() === 0) this.#log('p2p: no bootstrap node answered yet; going on alone');
-    else this.#log(`p2p: connected to ${p2p.connectionCount()} peer(s)`);
-  }
-
-  #isSelf(address: string, peerId: string): boolean {
-    return parseMultiaddr(address, 'bootstrap')
-      .getComponents()
-      .some((component) => component.name === 'p2p' && component.value === peerId);
   }
 }

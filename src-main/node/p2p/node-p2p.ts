@@ -1,0 +1,66 @@
+// The node's libp2p service as onboarding builds it: bootstrap nodes from the signed config plus the command
+// line (never itself), private-network mode for loopback/LAN devnets, the gossip topic allow-list, and the
+// ledger's reputation in gossip scores. Then the wait for a first bootstrap connection.
+import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { allBootstrapAddresses, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import { knownGossipTopics } from './gossip-topics.ts';
+import { P2pService, parseMultiaddr } from './p2p-service.ts';
+import { isPrivateAddress } from './private-address.ts';
+
+export interface NodeP2pOptions {
+  readonly config: NetworkConfig;
+  readonly privateKey: Ed25519PrivateKey;
+  readonly peerId: string;
+  readonly listen?: readonly string[];
+  /** Extra bootstrap addresses beyond the network config's. */
+  readonly bootstrap: readonly string[];
+  readonly relay: boolean;
+  /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
+  readonly privateNetwork?: boolean;
+  readonly reputation: (peerId: string) => number;
+}
+
+/** The (not yet started) service, and every bootstrap address it was given. */
+export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; bootstrap: string[] } {
+  const bootstrap = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
+  const listen = options.listen;
+  const privateNetwork =
+    options.privateNetwork ?? [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
+  const topics = knownGossipTopics(options.config);
+  const p2p = new P2pService(
+    { privateKey: options.privateKey },
+    {
+      ...(listen ? { listen } : {}),
+      bootstrap: bootstrap.filter((address) => !isSelf(address, options.peerId)),
+      relayServer: options.relay,
+      privateNetwork,
+      upnp: !privateNetwork,
+      scoredTopics: topics,
+      allowedTopics: topics,
+      reputation: options.reputation,
+    },
+  );
+  return { p2p, bootstrap };
+}
+
+/** Wait up to `waitMs` for a first connection; a node with no bootstrap node goes on at once. */
+export async function waitForBootstrap(
+  p2p: P2pService,
+  bootstrapCount: number,
+  options: { readonly waitMs: number; readonly log: (line: string) => void; readonly signal?: AbortSignal },
+): Promise<void> {
+  if (bootstrapCount === 0) return;
+  const deadline = Date.now() + options.waitMs;
+  while (p2p.connectionCount() === 0 && Date.now() < deadline) {
+    options.signal?.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (p2p.connectionCount() === 0) options.log('p2p: no bootstrap node answered yet; going on alone');
+  else options.log(`p2p: connected to ${p2p.connectionCount()} peer(s)`);
+}
+
+function isSelf(address: string, peerId: string): boolean {
+  return parseMultiaddr(address, 'bootstrap')
+    .getComponents()
+    .some((component) => component.name === 'p2p' && component.value === peerId);
+}
