@@ -79,16 +79,6 @@ export interface P2pInit {
   readonly allowedTopics?: readonly string[];
   /** gossipsub's mesh maintenance interval. */
   readonly gossipHeartbeatMs?: number;
-  /**
-   * gossipsub's mesh degree (target D, kept between Dlo and Dhi; defaults 6, 4, 12). Every mesh peer forwards
-   * each message once, so a node receives about D copies of every heartbeat and pays the transport cost of each.
-   */
-  readonly gossipMesh?: { readonly D: number; readonly Dlo: number; readonly Dhi: number };
-  /**
-   * Send our own messages to every subscribed peer rather than to the mesh (gossipsub's default, true): robust
-   * against a bad mesh, but a well-connected publisher sends each heartbeat dozens of times.
-   */
-  readonly floodPublish?: boolean;
   readonly maxConnections?: number;
   /** Peer IPs exempt from gossipsub's colocation penalty (our relays, CGNAT gateways). */
   readonly colocationWhitelist?: readonly string[];
@@ -156,8 +146,6 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
         fastMsgIdFn: (message) =>
           `${Buffer.from(message.from ?? []).toString('base64')}:${Buffer.from(message.seqno ?? []).toString('base64')}`,
         heartbeatInterval: init.gossipHeartbeatMs ?? 1000,
-        ...(init.gossipMesh ? meshDegree(init.gossipMesh) : {}),
-        ...(init.floodPublish === undefined ? {} : { floodPublish: init.floodPublish }),
         maxInboundDataLength: MAX_GOSSIP_DATA_BYTES,
         scoreParams: peerScoreParams(init.scoredTopics ?? [], colocationWhitelist, init.reputation),
         // Peer exchange helps joiners find cluster members; only well-connected relays hand it out.
@@ -339,18 +327,6 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   connectionCount(): number {
     return this.#node === null ? 0 : this.#node.getConnections().length;
   }
-}
-
-/** gossipsub's degree options; Dout (outbound mesh quota) must stay below Dlo and at most D / 2. */
-function meshDegree(mesh: { D: number; Dlo: number; Dhi: number }) {
-  if (!(mesh.Dlo >= 1 && mesh.Dlo <= mesh.D && mesh.D <= mesh.Dhi))
-    throw new RangeError('gossip mesh degree needs 1 ≤ Dlo ≤ D ≤ Dhi');
-  return {
-    D: mesh.D,
-    Dlo: mesh.Dlo,
-    Dhi: mesh.Dhi,
-    Dout: Math.max(0, Math.min(mesh.Dlo - 1, Math.floor(mesh.D / 2))),
-  };
 }
 
 export function parseMultiaddr(address: string, what: string): Multiaddr {
