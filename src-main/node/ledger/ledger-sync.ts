@@ -113,7 +113,10 @@ export class LedgerSync {
     let pull: Promise<void> | null = null;
     if (verdict!.status === 'partial' && from !== null && !this.#pulling.has(from)) {
       this.#pulling.add(from);
-      pull = this.#pullOne(from, verdict!.missing, AbortSignal.timeout(this.#timeoutMs * 4))
+      const signal = AbortSignal.timeout(this.#timeoutMs * 4);
+      // Then whatever else waits (blocks that arrived while this pull ran were not pulled for).
+      pull = this.#pullOne(from, verdict!.missing, signal)
+        .then(() => this.pullMissing(from, { signal }))
         .catch(() => undefined)
         .finally(() => this.#pulling.delete(from));
     }
@@ -182,9 +185,11 @@ export class LedgerSync {
   }
 
   async #pullOne(peer: string, missing: MissingBlock, signal: AbortSignal): Promise<void> {
+    // Everything between what this node has of the chain and the missing block: a chain this node has never
+    // seen is fetched from its OPEN, or the fetched block would only wait for its own predecessor in turn.
     const head = this.#target.view.head(missing.account);
-    const from = missing.seq ?? (head ? head.seq + 1n : 1n);
-    const start = head && head.seq < from ? head.seq + 1n : from;
+    const next = head ? head.seq + 1n : 1n;
+    const start = missing.seq !== null && missing.seq < next ? missing.seq : next;
     await this.#pullRange(peer, missing.account, start, missing.seq ?? 2n ** 63n, signal);
   }
 
