@@ -48,7 +48,15 @@ export interface Heartbeat {
   readonly sentAt: number;
   /** How often the sender beats; receivers declare it dead after some missed intervals. */
   readonly intervalMs: number;
+  /**
+   * The node id of the sender's own EXO (when it runs one): a worker whose EXO instance spans several
+   * machines maps each shard's EXO node to the member that runs it, and the request pays each its share.
+   */
+  readonly engineNode?: string;
 }
+
+/** What an engine node id may look like on the wire (EXO's are libp2p peer ids or UUIDs). */
+export const ENGINE_NODE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export type HeartbeatDecodeResult =
   { readonly ok: true; readonly heartbeat: Heartbeat } | { readonly ok: false; readonly reason: string };
@@ -68,6 +76,7 @@ const FIELDS = [
   'sentAt',
   'intervalMs',
 ] as const;
+const OPTIONAL_FIELDS = ['engineNode'] as const;
 
 /** Encode a heartbeat; throws RangeError for values the decoder would refuse (a local bug, not peer input). */
 export function encodeHeartbeat(heartbeat: Heartbeat): Uint8Array {
@@ -85,6 +94,7 @@ export function encodeHeartbeat(heartbeat: Heartbeat): Uint8Array {
     seq: heartbeat.seq,
     sentAt: heartbeat.sentAt,
     intervalMs: heartbeat.intervalMs,
+    ...(heartbeat.engineNode !== undefined ? { engineNode: heartbeat.engineNode } : {}),
   };
   const bytes = encode(wire);
   const check = decodeHeartbeat(bytes);
@@ -100,7 +110,10 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecodeResult {
   if (!decoded.ok) return fail(decoded.error);
   const record = decoded.record;
   const keys = Object.keys(record);
-  const unknown = keys.find((key) => !(FIELDS as readonly string[]).includes(key));
+  const unknown = keys.find(
+    (key) =>
+      !(FIELDS as readonly string[]).includes(key) && !(OPTIONAL_FIELDS as readonly string[]).includes(key),
+  );
   if (unknown !== undefined) return fail(`unknown field ${JSON.stringify(unknown.slice(0, 32))}`);
   const missing = FIELDS.find((key) => !(key in record));
   if (missing !== undefined) return fail(`missing field ${missing}`);
@@ -124,6 +137,12 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecodeResult {
   if (!isIntIn(sentAt, 0, Number.MAX_SAFE_INTEGER)) return fail('bad sentAt');
   if (!isIntIn(intervalMs, MIN_HEARTBEAT_INTERVAL_MS, MAX_HEARTBEAT_INTERVAL_MS))
     return fail('bad intervalMs');
+  const engineNode = record.engineNode;
+  if (
+    engineNode !== undefined &&
+    (typeof engineNode !== 'string' || !ENGINE_NODE_ID_PATTERN.test(engineNode))
+  )
+    return fail('bad engine node id');
 
   return {
     ok: true,
@@ -140,6 +159,7 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecodeResult {
       seq,
       sentAt,
       intervalMs,
+      ...(engineNode !== undefined ? { engineNode } : {}),
     },
   };
 }

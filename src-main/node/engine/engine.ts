@@ -1,6 +1,6 @@
 // The engine interface: what the node needs from any inference backend (an EXO process it supervises, or an
 // OpenAI-compatible server the user runs). One engine serves one cluster's model.
-import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+import type { ChatChunk, ChatRequest, ChatServingShare } from '../../../src-shared/protocol/chat.ts';
 import type { TypedEventTarget } from 'main-event';
 
 /** Which implementation an engine is. */
@@ -53,8 +53,16 @@ export interface ChatStream extends AsyncIterable<ChatChunk> {
   cancel(): Promise<void>;
 }
 
+/** Where a ready engine's model runs: this machine's engine node and each node's share of the work. */
+export interface EnginePlacement {
+  readonly localNode: string;
+  readonly shares: readonly ChatServingShare[];
+}
+
 export interface Engine extends TypedEventTarget<EngineEvents> {
   readonly kind: EngineKind;
+  /** The serving instance's placement (EXO); absent or null for single-machine engines. */
+  readonly placement?: EnginePlacement | null;
   readonly state: EngineState;
   /** The most recent log lines, oldest first (bounded). */
   readonly recentLog: readonly string[];

@@ -98,9 +98,9 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
     // the debt its machine owes, and could not check a requester's chain anyway.
     this.payments = {
       worker: {
-        quote: (requesterInfo, tier, request) =>
+        quote: (requesterInfo, tier, request, shareholders) =>
           ready()
-            ? this.#worker.quote(requesterInfo, tier, request)
+            ? this.#worker.quote(requesterInfo, tier, request, shareholders)
             : { ok: false, problem: 'this node’s ledger is still catching up' },
       },
       requester: {

@@ -101,7 +101,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
   }
 
   reserve(
-    worker: { readonly peerId: string },
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
     tier: string,
     request: ChatRequest,
     quoteBytes: Uint8Array,
@@ -120,9 +120,10 @@ export class LedgerRequesterPayments implements RequesterPayments {
       throw new PaymentError('the quote covers another reply length than asked');
     if (q.maxPromptTokens > promptTokenBound(request) + PROMPT_BOUND_SLACK)
       throw new PaymentError('the quote claims a longer prompt than the request has');
-    // Phase 1: the worker alone is paid (a sharded EXO instance would list its shard nodes here).
-    if (q.shares.length !== 1 || !bytesEqual(q.shares[0]!.pk, workerKey))
-      throw new PaymentError('the quote pays someone other than the worker');
+    // The worker alone, or the shard nodes of its instance: members of the cluster, nobody else.
+    const payable = new Set([toHex(workerKey), ...worker.cluster.flatMap((peer) => accountHex(peer))]);
+    if (q.shares.some((share) => !payable.has(toHex(share.pk))))
+      throw new PaymentError('the quote pays someone outside the cluster');
     if (q.expiresAt <= BigInt(this.#now())) throw new PaymentError('the quote has expired');
     const terms = termsForQuote(params, quote);
     ledger.assertCanRequest(terms.maxCost);
@@ -246,6 +247,15 @@ export class LedgerRequesterPayments implements RequesterPayments {
         if (how === 'worker-failed') ledger.recordOutcome(workerKey, 'failed');
       },
     };
+  }
+}
+
+/** A peer's account as hex, or nothing when the peer id has no Ed25519 key. */
+function accountHex(peerId: string): string[] {
+  try {
+    return [toHex(accountOf(peerId))];
+  } catch {
+    return [];
   }
 }
 

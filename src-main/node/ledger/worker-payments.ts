@@ -33,6 +33,9 @@ import { encodeReceipt } from '../../../src-shared/ledger/payment/receipt.ts';
 import type { ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import { promptTokenBound } from '../../../src-shared/protocol/prompt-token-bound.ts';
 import { deltaText, type WorkPayment, type WorkerPayments } from '../routing/payments.ts';
+import type { Shareholder } from '../routing/shard-shares.ts';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { MAX_SHARES, type ShareTerm } from '../../../src-shared/ledger/reserve-terms.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
@@ -97,6 +100,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     requester: { readonly account: Uint8Array; readonly peer: string },
     tier: string,
     request: ChatRequest,
+    shareholders: readonly Shareholder[],
   ): { readonly ok: true; readonly payment: WorkPayment } | { readonly ok: false; readonly problem: string } {
     const { ledger, signer } = this.#components;
     const params = this.#components.params();
@@ -114,7 +118,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
         requester: requester.account,
         worker: signer.publicKey,
         tier,
-        shares: [{ pk: signer.publicKey, weight: 1n }],
+        shares: sharesOf(shareholders, signer.publicKey),
         maxPromptTokens: promptTokenBound(request),
         maxCompletionTokens,
         expiresAt: BigInt(this.#now() + this.#quoteTtlMs),
@@ -313,4 +317,26 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
         return;
     }
   }
+}
+
+/** Weights per million of the work: the quote's shares (the worker alone when nothing else is known). */
+const SHARE_UNITS = 1_000_000;
+
+function sharesOf(shareholders: readonly Shareholder[], worker: Uint8Array): ShareTerm[] {
+  const weights = new Map<string, { pk: Uint8Array; weight: bigint }>();
+  for (const holder of shareholders.slice(0, MAX_SHARES)) {
+    let pk: Uint8Array;
+    try {
+      const peer = peerIdFromString(holder.peerId);
+      if (peer.type !== 'Ed25519') continue;
+      pk = peer.publicKey.raw;
+    } catch {
+      continue;
+    }
+    const weight = BigInt(Math.round(Math.min(1, Math.max(0, holder.share)) * SHARE_UNITS));
+    if (weight === 0n) continue;
+    const key = toHex(pk);
+    weights.set(key, { pk, weight: (weights.get(key)?.weight ?? 0n) + weight });
+  }
+  return weights.size > 0 ? [...weights.values()] : [{ pk: worker, weight: 1n }];
 }

@@ -7,6 +7,7 @@ import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import {
+  ENGINE_NODE_ID_PATTERN,
   MAX_MODELS_PER_HEARTBEAT,
   clusterKey,
   encodeHeartbeat,
@@ -59,6 +60,8 @@ export interface LocalClusterState {
   readonly modelsReady: readonly string[];
   readonly capacity: number;
   readonly load: number;
+  /** This node's own EXO node id, when known (shard payments map EXO nodes to members by it). */
+  readonly engineNode?: string;
 }
 
 export interface RejectedHeartbeat {
@@ -83,6 +86,8 @@ export interface MemberSnapshot {
   readonly capacity: number;
   readonly load: number;
   readonly version: string;
+  /** The member's own EXO node id, when it sent one. */
+  readonly engineNode?: string;
   /** ms since the last heartbeat (0 for self). */
   readonly lastHeardMsAgo: number;
 }
@@ -216,6 +221,9 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
         .slice(0, MAX_MODELS_PER_HEARTBEAT),
       capacity: slots(state.capacity),
       load: slots(state.load),
+      ...(state.engineNode !== undefined && ENGINE_NODE_ID_PATTERN.test(state.engineNode)
+        ? { engineNode: state.engineNode }
+        : {}),
     });
   }
 
@@ -260,6 +268,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
           capacity: local.capacity,
           load: local.load,
           version: this.#version,
+          ...(local.engineNode !== undefined ? { engineNode: local.engineNode } : {}),
           lastHeardMsAgo: 0,
         });
       }
@@ -439,6 +448,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
           seq: this.#seq,
           sentAt: this.#now(),
           intervalMs: this.#intervalMs,
+          ...(local.engineNode !== undefined ? { engineNode: local.engineNode } : {}),
         };
         try {
           await pubsub.publish(
@@ -464,6 +474,7 @@ function memberSnapshot(record: MemberRecord, now: number): MemberSnapshot {
     capacity: record.heartbeat.capacity,
     load: record.heartbeat.load,
     version: record.heartbeat.version,
+    ...(record.heartbeat.engineNode !== undefined ? { engineNode: record.heartbeat.engineNode } : {}),
     lastHeardMsAgo: Math.max(0, now - record.lastHeardAt),
   };
 }

@@ -9,6 +9,8 @@ export interface ClusterMember {
   readonly engineReady: boolean;
   readonly capacity: number;
   readonly load: number;
+  /** The member's own EXO node id, when it announced one (to pay shards of a multi-machine instance). */
+  readonly engineNode?: string;
 }
 
 export interface ClusterDirectory {

@@ -353,7 +353,8 @@ export class InferRequester {
           channel.abort('no ledger');
           return { kind: 'unavailable', why: 'it asks for payment and this node keeps no ledger' };
         }
-        payment = payments.reserve({ peerId }, tier, request, first.quote);
+        const cluster = this.#components.directory.members(tier).map((member) => member.peerId);
+        payment = payments.reserve({ peerId, cluster }, tier, request, first.quote);
         try {
           await channel.write({ t: 'reserve', block: payment.reserve }, signal);
           first = await channel.read(this.#admitTimeoutMs, signal);

@@ -16,6 +16,7 @@ import type { Engine } from '../engine/engine.ts';
 import { DeltaBatcher, deltaSizeBound } from './delta-batcher.ts';
 import { FrameChannel } from './frame-channel.ts';
 import type { WorkPayment, WorkerPayments } from './payments.ts';
+import type { Shareholder } from './shard-shares.ts';
 import { reasonText } from './reason-text.ts';
 import { RequesterFrames } from './requester-frames.ts';
 
@@ -41,6 +42,8 @@ export interface InferWorkerComponents {
   readonly payments?: WorkerPayments;
   /** This node's peer id: its own requests are never charged. */
   readonly selfPeerId?: string;
+  /** Who a request on `tier` pays (shard nodes of a multi-machine instance); the worker alone by default. */
+  readonly shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
 }
 
 export interface InferWorkerInit {
@@ -232,7 +235,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     }
     let payment: WorkPayment | null;
     try {
-      payment = await this.#agreePayment(channel, connection, frame);
+      payment = await this.#agreePayment(channel, connection, frame, admission.engine);
     } catch (error) {
       admission.release();
       if (error instanceof PaymentRefused) {
@@ -251,15 +254,18 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     channel: FrameChannel<RequesterFrame, WorkerFrame>,
     connection: Connection,
     frame: Extract<RequesterFrame, { t: 'request' }>,
+    engine: Engine,
   ): Promise<WorkPayment | null> {
     const payments = this.#components.payments;
     const peer = connection.remotePeer;
     if (!payments || peer.toString() === this.#components.selfPeerId) return null;
     if (peer.type !== 'Ed25519') throw new PaymentRefused('requests are paid from Ed25519 accounts only');
+    const self = this.#components.selfPeerId ?? '';
     const quoted = payments.quote(
       { account: peer.publicKey.raw, peer: peer.toString() },
       frame.tier,
       frame.request,
+      this.#components.shareholders?.(frame.tier, engine) ?? [{ peerId: self, share: 1 }],
     );
     if (!quoted.ok) throw new PaymentRefused(quoted.problem);
     await channel.write({ t: 'quote', quote: quoted.payment.quote });

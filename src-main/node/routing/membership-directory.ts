@@ -14,6 +14,7 @@ export function membershipDirectory(membership: MembershipService): ClusterDirec
         engineReady: member.engine === 'ready' && member.modelsReady.length > 0,
         capacity: member.capacity,
         load: member.load,
+        ...(member.engineNode !== undefined ? { engineNode: member.engineNode } : {}),
       }));
     },
   };

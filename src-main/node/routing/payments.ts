@@ -3,6 +3,7 @@
 // (src-main/node/ledger/infer-payments.ts) signs, checks and records. Without these the routing runs unpaid
 // (tests of routing alone, a node's requests to itself).
 import type { ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+import type { Shareholder } from './shard-shares.ts';
 
 /** Why a step of a payment failed, in words for the other side and the logs. */
 export type PaymentProblem = string;
@@ -31,11 +32,15 @@ export interface WorkPayment {
 
 /** What the worker asks of the ledger when a request arrives. */
 export interface WorkerPayments {
-  /** A quote for `requester` (raw Ed25519 key); `peer` is where to pull its chain from; a problem refuses. */
+  /**
+   * A quote for `requester` (raw Ed25519 key); `peer` is where to pull its chain from; `shareholders` who is
+   * paid in what part (the worker alone, or each shard node of a multi-machine instance). A problem refuses.
+   */
   quote(
     requester: { readonly account: Uint8Array; readonly peer: string },
     tier: string,
     request: ChatRequest,
+    shareholders: readonly Shareholder[],
   ): { readonly ok: true; readonly payment: WorkPayment } | { readonly ok: false; readonly problem: string };
 }
 
@@ -78,7 +83,8 @@ export interface RequesterPayments {
    * return the payment. Throws InsufficientBalanceError (user-facing) or PaymentError (the worker's fault).
    */
   reserve(
-    worker: { readonly peerId: string },
+    /** The worker, and the peers of the tier's cluster (shares may pay only them). */
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
     tier: string,
     request: ChatRequest,
     quote: Uint8Array,

@@ -17,6 +17,7 @@ import { InferRequester, type InferRequesterInit } from './infer-requester.ts';
 import { InferWorker } from './infer-worker.ts';
 import { membershipDirectory } from './membership-directory.ts';
 import type { RequesterPayments, WorkerPayments } from './payments.ts';
+import { shardShareholders } from './shard-shares.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 
 /** How this node runs engines: EXO (found on the machine, or a given executable), or a server the user runs. */
@@ -77,6 +78,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     super();
     this.#components = components;
     this.#init = init;
+    const directory = membershipDirectory(components.membership);
     this.worker = new InferWorker(
       {
         host: components.libp2p,
@@ -86,10 +88,11 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         },
         selfPeerId: components.libp2p.peerId.toString(),
         ...(components.payments ? { payments: components.payments.worker } : {}),
+        shareholders: (tier, engine) =>
+          shardShareholders(engine.placement, directory.members(tier), components.libp2p.peerId.toString()),
       },
       { capacityPerTier: init.capacityPerTier ?? 2 },
     );
-    const directory = membershipDirectory(components.membership);
     const tierLabel = (tier: string) =>
       components.config().tiers.find((candidate) => candidate.id === tier)?.label ?? tier;
     this.requester = new InferRequester(
@@ -174,8 +177,11 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   #publishLocalState(clusterId: string): void {
     const tier = clusterId.slice(clusterId.indexOf('/') + 1);
     if (!this.#serving.includes(tier)) return;
-    const state = this.engines.get(clusterId)?.state ?? { status: 'stopped' as const };
+    const engine = this.engines.get(clusterId);
+    const state = engine?.state ?? { status: 'stopped' as const };
+    const engineNode = engine?.placement?.localNode;
     this.#components.membership.setLocalState(tier, {
+      ...(engineNode !== undefined ? { engineNode } : {}),
       engine: heartbeatEngineState(state),
       modelsReady: state.status === 'ready' ? state.models.slice(0, 8) : [],
       capacity: this.worker.capacity,

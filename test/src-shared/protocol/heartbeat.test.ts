@@ -110,6 +110,9 @@ describe('heartbeat codec', () => {
     ['a non-base58 peer id', { peer: '0OIl' }, /peer id/],
     ['a tiny interval', { intervalMs: 1 }, /intervalMs/],
     ['an unknown state', { state: 'zombie' }, /state/],
+    ['an engine node id with a space', { engineNode: 'exo node' }, /engine node/],
+    ['an empty engine node id', { engineNode: '' }, /engine node/],
+    ['a numeric engine node id', { engineNode: 7 }, /engine node/],
   ])('rejects %s', (_name, overrides, reason) => {
     const result = decodeHeartbeat(wire(overrides));
     expect(result.ok).toBe(false);
@@ -130,6 +133,13 @@ describe('heartbeat codec', () => {
     const loose = new Uint8Array([...canonical.subarray(0, at), 0x18, 0x04, ...canonical.subarray(at + 1)]);
     expect(decodeHeartbeat(canonical).ok).toBe(true);
     expect(decodeHeartbeat(loose).ok).toBe(false);
+  });
+
+  it('carries the sender’s EXO node id when it has one, and nothing when not', () => {
+    const withNode = { ...sample, engineNode: '12D3KooWExoNodeOfThisMachine' };
+    expect(decodeHeartbeat(encodeHeartbeat(withNode))).toEqual({ ok: true, heartbeat: withNode });
+    const without = decodeHeartbeat(encodeHeartbeat(sample));
+    expect(without.ok && 'engineNode' in without.heartbeat).toBe(false);
   });
 
   it('refuses to encode an invalid heartbeat', () => {

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatRequest, ChatServingShare } from '../../../../src-shared/protocol/chat.ts';
-import type { ChatOptions, ChatStream } from '../engine.ts';
+import type { ChatOptions, ChatStream, EnginePlacement } from '../engine.ts';
 import { EngineBase, errorMessage, type EngineBaseInit, type RunOutcome } from '../engine-base.ts';
 import { EngineNotReadyError } from '../errors.ts';
 import { openHttpChatStream } from '../http-chat-stream.ts';
@@ -82,6 +82,7 @@ export class ExoEngine extends EngineBase {
   #attached = false;
   readonly #keeper: ExoInstanceKeeper;
   #serving: ExoInstanceView | null = null;
+  #localNode: string | null = null;
 
   constructor(init: ExoEngineInit) {
     super(init);
@@ -114,6 +115,13 @@ export class ExoEngine extends EngineBase {
   /** The instance serving chats, when ready (its shard assignments say which EXO nodes hold the model). */
   get servingInstance(): ExoInstanceView | null {
     return this.#serving;
+  }
+
+  /** This machine's EXO node and the instance's shares (shard payments), while serving. */
+  get placement(): EnginePlacement | null {
+    const serving = this.#serving;
+    if (!serving || this.#localNode === null) return null;
+    return { localNode: this.#localNode, shares: servingShares(serving) };
   }
 
   chat(request: ChatRequest, options: ChatOptions = {}): ChatStream {
@@ -251,6 +259,7 @@ export class ExoEngine extends EngineBase {
     let nodeId = await this.#waitForApi(signal, startupTimeoutMs);
     for (;;) {
       const instance = await this.#keeper.bringUp(nodeId, signal);
+      this.#localNode = nodeId;
       this.#serving = instance;
       this.markHealthy();
       const end = await this.#keeper.watch(nodeId, instance.instanceId, signal);

@@ -35,6 +35,7 @@ import type { ClusterDirectory } from '../../../../src-main/node/routing/cluster
 import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
 import { InferWorker, type InferWorkerInit } from '../../../../src-main/node/routing/infer-worker.ts';
 import type { RequesterPayments } from '../../../../src-main/node/routing/payments.ts';
+import { shardShareholders, type Shareholder } from '../../../../src-main/node/routing/shard-shares.ts';
 import { spawnedExoEngine, waitForStatus } from '../engine/engine-test-kit.ts';
 import { startLoopbackP2p, waitFor } from '../p2p/loopback-network.ts';
 
@@ -80,7 +81,11 @@ async function paidNode(
   params: LedgerParams,
   key: Ed25519PrivateKey,
   bootstrap: string[],
-  options: { worker?: InferWorkerInit; payments?: WorkerPaymentsInit } = {},
+  options: {
+    worker?: InferWorkerInit;
+    payments?: WorkerPaymentsInit;
+    shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
+  } = {},
 ): Promise<PaidNode> {
   const dir = mkdtempSync(join(tmpdir(), 'og-paid-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -156,6 +161,7 @@ async function paidNode(
       engines: { engineFor: (tier) => (tier === TIER ? (node.engine ?? undefined) : undefined) },
       payments: workerPayments,
       selfPeerId: p2p.peerId,
+      ...(options.shareholders ? { shareholders: options.shareholders } : {}),
     },
     { requestTimeoutMs: 5_000, ...options.worker },
   );
@@ -165,8 +171,12 @@ async function paidNode(
   return node;
 }
 
-async function withEngine(node: PaidNode, double: Record<string, string | number | boolean> = {}) {
-  const engine = await spawnedExoEngine({ double });
+async function withEngine(
+  node: PaidNode,
+  double: Record<string, string | number | boolean> = {},
+  memoryMb?: number,
+) {
+  const engine = await spawnedExoEngine({ double, ...(memoryMb ? { init: { memoryMb } } : {}) });
   await engine.start();
   cleanup.push(() => engine.stop());
   await waitForStatus(engine, 'ready');
@@ -425,5 +435,68 @@ describe('paid requests over /og/infer', () => {
       () => r.p2p.libp2p.services.pubsub.getScore(a.peerId) <= -10,
       10_000,
     );
+  }, 60_000);
+
+  it('pays each machine of a multi-machine EXO instance its share', async () => {
+    const [keyR, keyW, keyS] = await Promise.all([
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+      generateKeyPair('Ed25519'),
+    ]);
+    const params = paramsFor([
+      [keyR, 5_000n],
+      [keyW, 1_000n],
+      [keyS, 1_000n],
+    ]);
+    // S runs the other EXO node of W's instance; it announced that node id in its heartbeats.
+    const announced = { engineNode: '' };
+    const shard = { peerId: '', status: 'up' as const, engineReady: false, capacity: 0, load: 0 };
+    const w = await paidNode(params, keyW, [], {
+      shareholders: (_tier, engine) =>
+        shardShareholders(engine.placement, [{ ...shard, engineNode: announced.engineNode }], w.peerId),
+    });
+    const s = await paidNode(params, keyS, [w.p2p.listenAddresses()[0]!]);
+    const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+    shard.peerId = s.peerId;
+    // A model too big for one machine: the double's EXO places it over this node and a LAN peer.
+    await withEngine(w, { nodes: 2, ramMb: 600 }, 600);
+    const placement = w.engine!.placement!;
+    expect(placement.shares).toHaveLength(2);
+    announced.engineNode = placement.shares.find((x) => x.engineNodeId !== placement.localNode)!.engineNodeId;
+
+    const directory: ClusterDirectory = {
+      region: () => 'europe',
+      members: () => [
+        { peerId: w.peerId, status: 'up', engineReady: true, capacity: 2, load: w.worker.load(TIER) },
+        { ...shard, engineNode: announced.engineNode },
+      ],
+    };
+    const requester = new InferRequester(
+      { dialer: r.p2p.libp2p, directory, payments: r.requesterPayments },
+      { admitTimeoutMs: 5_000, idleTimeoutMs: 10_000, spareStreamMs: 0 },
+    );
+    const { usage } = await collect(requester.chat(TIER, ASK));
+    const counts = usage?.type === 'usage' ? usage.usage : null;
+    const cost = PRICE * BigInt(counts!.promptTokens + counts!.completionTokens);
+
+    const settle = r.ledger.view.blockAt(r.ledger.account, 3n)!.body;
+    expect(settle.kind).toBe(BlockKind.SETTLE);
+    expect(settle.outputs.map((o) => toHex(o.payee)).sort()).toEqual(
+      [toHex(w.ledger.account), toHex(s.ledger.account)].sort(),
+    );
+    expect(settle.outputs.reduce((sum, o) => sum + o.amount, 0n)).toBe(cost);
+    // Each claims its own output; together they earned exactly what the requester paid.
+    await waitFor(
+      'S saw the SETTLE',
+      () => s.ledger.view.block(r.ledger.view.chain(r.ledger.account)!.ids[2]!) !== undefined,
+    );
+    s.ledger.claimCredits();
+    await waitFor('W claimed', () => w.ledger.view.balanceOf(w.ledger.account) > 1_000n * MICRO_PER_TOKEN);
+    const earned =
+      w.ledger.view.balanceOf(w.ledger.account) +
+      s.ledger.view.balanceOf(s.ledger.account) -
+      2_000n * MICRO_PER_TOKEN;
+    expect(earned).toBe(cost);
+    expect(s.ledger.view.balanceOf(s.ledger.account)).toBeGreaterThan(1_000n * MICRO_PER_TOKEN);
   }, 60_000);
 });
