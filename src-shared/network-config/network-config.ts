@@ -28,7 +28,8 @@ export interface NetworkTier {
   readonly price: number;
 }
 
-export interface LedgerParams {
+/** The ledger section of the signed config, in whole tokens (the ledger converts it to its LedgerParams). */
+export interface LedgerSettings {
   /** A request may start only with at least this balance available (DESIGN.md §8: 1,000). */
   readonly minBalanceToRequest: number;
   /** How far below zero a running request may take a balance (a negative number or 0). */
@@ -54,7 +55,7 @@ export interface NetworkConfig {
   /** Bootstrap multiaddrs (with /p2p/<peer id>) per region. */
   readonly bootstrap: Readonly<Partial<Record<RegionId, readonly string[]>>>;
   readonly tiers: readonly NetworkTier[];
-  readonly ledger: LedgerParams;
+  readonly ledger: LedgerSettings;
   readonly genesis: readonly GenesisAllocation[];
   /** Salt for machine fingerprints, so they cannot be compared across networks. */
   readonly fingerprintSalt: string;
@@ -107,7 +108,7 @@ export function parseNetworkConfig(value: unknown): NetworkConfig {
   if (ids.size !== tiers.length) throw new NetworkConfigInvalidError('tiers', 'duplicate tier id');
 
   const ledgerIn = object(root.ledger, 'ledger', ['minBalanceToRequest', 'debtFloor', 'ackEveryTokens']);
-  const ledger: LedgerParams = {
+  const ledger: LedgerSettings = {
     minBalanceToRequest: int(ledgerIn.minBalanceToRequest, 'ledger.minBalanceToRequest', 0),
     debtFloor: int(ledgerIn.debtFloor, 'ledger.debtFloor', Number.MIN_SAFE_INTEGER, 0),
     ackEveryTokens: int(ledgerIn.ackEveryTokens, 'ledger.ackEveryTokens', 1),
