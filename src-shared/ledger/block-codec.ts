@@ -4,7 +4,8 @@
 import { BLOCK_FORMAT_VERSION, type Block, type BlockBody, type BlockKind, type Output } from './block.ts';
 import { CanonicalReader } from './canonical-reader.ts';
 import { ZERO32 } from './bytes.ts';
-import { DOMAIN, domainHash, nobleSha256, type Hasher } from './hash.ts';
+import { FieldInterner } from './field-interner.ts';
+import { DOMAIN, domainHash, hashInto, nobleSha256, type Hasher } from './hash.ts';
 import {
   asArray,
   asBytes,
@@ -95,51 +96,24 @@ export function decodeBody(bytes: Uint8Array): BlockBody | null {
   return readBody(new Uint8Array(bytes));
 }
 
-// Decoded blocks are kept for as long as a node runs, so fields that are the same in many blocks share one
-// array instead of a view each (a view costs more memory and collector work than its 32 bytes): empty
-// outputs, empty `extra`, all-zero ids (as ZERO32, like the block builders), the network id and recent
-// account keys. Nothing may write into a decoded block's fields (nothing does: they are what was signed).
+// Fields that repeat across blocks share one array (field-interner.ts): empty outputs and `extra`, all-zero
+// ids (as ZERO32, like the block builders), the network id, account keys, and recent ids and request ids.
 const NO_OUTPUTS: readonly Output[] = Object.freeze([]);
 const NO_EXTRA = new Uint8Array(0);
-let lastNet: Uint8Array = ZERO32;
+const networks = new FieldInterner(4);
+const accounts = new FieldInterner(1024);
+const ids = new FieldInterner(1024);
 
-/** 32 bytes of `bytes` at `at`, as ZERO32 when all zero, else as a view. */
+/** An id-like field (prev, requestId, linkId): ZERO32 when all zero, else shared with a recent equal one. */
 function id32(bytes: Uint8Array, at: number): Uint8Array {
-  for (let i = at; i < at + 32; i++) if (bytes[i] !== 0) return bytes.subarray(at, at + 32);
+  for (let i = at; i < at + 32; i++) if (bytes[i] !== 0) return ids.take(bytes, at);
   return ZERO32;
 }
 
-/** The network id at `at`, shared with the previous block's when equal (nearly always). */
-function net32(bytes: Uint8Array, at: number): Uint8Array {
-  for (let i = 0; i < 32; i++) {
-    if (bytes[at + i] !== lastNet[i]) {
-      lastNet = bytes.subarray(at, at + 32);
-      return lastNet;
-    }
-  }
-  return lastNet;
-}
-
-// Recent account keys, one per value of the key's first byte (a direct-mapped cache: bounded, no hashing).
-const recentAccounts: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(256).fill(undefined);
-
-/** The account key at `at`, shared with an earlier block's of the same account when the cache has it. */
+/** An account-like field (counterparty, payee): ZERO32 when all zero, else shared with a recent equal one. */
 function account32(bytes: Uint8Array, at: number): Uint8Array {
-  const slot = bytes[at]!;
-  const recent = recentAccounts[slot];
-  if (recent !== undefined) {
-    let same = true;
-    for (let i = 1; i < 32; i++) {
-      if (bytes[at + i] !== recent[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return recent;
-  }
-  const key = bytes.subarray(at, at + 32);
-  recentAccounts[slot] = key;
-  return key;
+  for (let i = at; i < at + 32; i++) if (bytes[i] !== 0) return accounts.take(bytes, at);
+  return ZERO32;
 }
 
 /** decodeBody on bytes the caller owns and never changes: the body's byte fields are views into them. */
@@ -150,15 +124,15 @@ function readBody(bytes: Uint8Array): BlockBody | null {
     r.array(18);
     const v = r.u32();
     if (v !== BLOCK_FORMAT_VERSION) return null;
-    const net = net32(bytes, r.bytesAt(32));
-    const account = account32(bytes, r.bytesAt(32));
+    const net = networks.take(bytes, r.bytesAt(32));
+    const account = accounts.take(bytes, r.bytesAt(32));
     const seq = r.u64();
     const prev = id32(bytes, r.bytesAt(32));
     const kind = r.u32();
     if (kind > 4) return null;
     const ts = r.u64();
     const requestId = id32(bytes, r.bytesAt(32));
-    const counterparty = id32(bytes, r.bytesAt(32));
+    const counterparty = account32(bytes, r.bytesAt(32));
     const linkId = id32(bytes, r.bytesAt(32));
     const linkIndex = r.u32();
     const amount = r.i64();
@@ -168,7 +142,7 @@ function readBody(bytes: Uint8Array): BlockBody | null {
       const read: Output[] = [];
       for (let i = 0; i < count; i++) {
         r.array(3);
-        read.push({ payee: r.bytes(32), amount: r.i64(), units: r.u64() });
+        read.push({ payee: account32(bytes, r.bytesAt(32)), amount: r.i64(), units: r.u64() });
       }
       outputs = read;
     }
@@ -176,8 +150,7 @@ function readBody(bytes: Uint8Array): BlockBody | null {
     const completionTokens = r.u32();
     const balanceAfter = r.i64();
     const reservedAfter = r.i64();
-    const extraBytes = r.bytes(undefined, MAX_EXTRA_BYTES);
-    const extra = extraBytes.length === 0 ? NO_EXTRA : extraBytes;
+    const extra = r.bytesOr(NO_EXTRA, MAX_EXTRA_BYTES);
     r.end();
     return {
       v,
@@ -277,8 +250,11 @@ function blockFromPrivateCopy(copy: Uint8Array, bodyLength: number, hasher: Hash
   const body = readBody(bodyBytes);
   if (body === null) return null;
   const idAt = bodyEnd + 64;
-  copy.set(hasher(copy.subarray(0, bodyEnd)), idAt);
-  return { body, bodyBytes, id: copy.subarray(idAt, idAt + 32), sig: copy.subarray(bodyEnd, idAt) };
+  hashInto(hasher, copy.subarray(0, bodyEnd), copy, idAt);
+  const id = copy.subarray(idAt, idAt + 32);
+  // The next block of this chain names this id as its prev, a CREDIT as its linkId.
+  ids.put(id);
+  return { body, bodyBytes, id, sig: copy.subarray(bodyEnd, idAt) };
 }
 
 /** The private buffer for a block with a body of `bodyLength` bytes, domain prefix in place. */

@@ -17,8 +17,10 @@ export class BlockFacts {
   #idKey: string | undefined;
   #accountKey: string | undefined;
 
-  constructor(block: Block) {
+  /** `accountKey`: mapKey(block.body.account), when the caller has it already. */
+  constructor(block: Block, accountKey?: string) {
     this.block = block;
+    this.#accountKey = accountKey;
   }
 
   /** The OPEN's machine binding, or null when `extra` is not a valid one. */

@@ -12,6 +12,7 @@ const hexCodes = new Uint16Array(2 * HEX_CHUNK);
  * a string concatenated pair by pair stays a tree of that many pieces wherever it is kept, e.g. as a Map key.
  */
 export function toHex(bytes: Uint8Array): string {
+  if (bytes.length === 32) return hex32(bytes);
   let out = '';
   for (let start = 0; start < bytes.length; start += HEX_CHUNK) {
     const end = Math.min(bytes.length, start + HEX_CHUNK);
@@ -24,6 +25,80 @@ export function toHex(bytes: Uint8Array): string {
     out += String.fromCharCode.apply(null, codes as unknown as number[]);
   }
   return out;
+}
+
+// Character codes of each byte's two hex digits.
+const HI = Uint16Array.from({ length: 256 }, (_, i) => HEX_DIGITS[i >> 4]!);
+const LO = Uint16Array.from({ length: 256 }, (_, i) => HEX_DIGITS[i & 15]!);
+
+/** toHex of 32 bytes (ids and keys, the usual case): 64 arguments, no array to spread. */
+function hex32(b: Uint8Array): string {
+  return String.fromCharCode(
+    HI[b[0]!]!,
+    LO[b[0]!]!,
+    HI[b[1]!]!,
+    LO[b[1]!]!,
+    HI[b[2]!]!,
+    LO[b[2]!]!,
+    HI[b[3]!]!,
+    LO[b[3]!]!,
+    HI[b[4]!]!,
+    LO[b[4]!]!,
+    HI[b[5]!]!,
+    LO[b[5]!]!,
+    HI[b[6]!]!,
+    LO[b[6]!]!,
+    HI[b[7]!]!,
+    LO[b[7]!]!,
+    HI[b[8]!]!,
+    LO[b[8]!]!,
+    HI[b[9]!]!,
+    LO[b[9]!]!,
+    HI[b[10]!]!,
+    LO[b[10]!]!,
+    HI[b[11]!]!,
+    LO[b[11]!]!,
+    HI[b[12]!]!,
+    LO[b[12]!]!,
+    HI[b[13]!]!,
+    LO[b[13]!]!,
+    HI[b[14]!]!,
+    LO[b[14]!]!,
+    HI[b[15]!]!,
+    LO[b[15]!]!,
+    HI[b[16]!]!,
+    LO[b[16]!]!,
+    HI[b[17]!]!,
+    LO[b[17]!]!,
+    HI[b[18]!]!,
+    LO[b[18]!]!,
+    HI[b[19]!]!,
+    LO[b[19]!]!,
+    HI[b[20]!]!,
+    LO[b[20]!]!,
+    HI[b[21]!]!,
+    LO[b[21]!]!,
+    HI[b[22]!]!,
+    LO[b[22]!]!,
+    HI[b[23]!]!,
+    LO[b[23]!]!,
+    HI[b[24]!]!,
+    LO[b[24]!]!,
+    HI[b[25]!]!,
+    LO[b[25]!]!,
+    HI[b[26]!]!,
+    LO[b[26]!]!,
+    HI[b[27]!]!,
+    LO[b[27]!]!,
+    HI[b[28]!]!,
+    LO[b[28]!]!,
+    HI[b[29]!]!,
+    LO[b[29]!]!,
+    HI[b[30]!]!,
+    LO[b[30]!]!,
+    HI[b[31]!]!,
+    LO[b[31]!]!,
+  );
 }
 
 /**

@@ -100,6 +100,18 @@ export class CanonicalReader {
     return out;
   }
 
+  /** Like bytes(undefined, maxLength), but a zero-length string comes back as `empty` (a shared array). */
+  bytesOr(empty: Uint8Array, maxLength: number): Uint8Array {
+    const value = this.#length(MAJOR_BYTES);
+    if (value > maxLength) throw new SchemaError('wrong byte string size');
+    if (value === 0) return empty;
+    const end = this.#at + value;
+    if (end > this.#bytes.length) throw new SchemaError('truncated');
+    const out = this.#bytes.subarray(this.#at, end);
+    this.#at = end;
+    return out;
+  }
+
   /**
    * A byte string of exactly `length` bytes, like bytes(length), but returns the input offset where its
    * content starts instead of a view: for callers that may hand out an equal shared array instead.

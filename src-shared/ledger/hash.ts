@@ -3,7 +3,19 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ascii } from './bytes.ts';
 
-export type Hasher = (data: Uint8Array) => Uint8Array;
+/**
+ * SHA-256 as a function. A hasher may also offer `into`, which writes the 32-byte digest into `out` at
+ * `offset` without allocating one (block decoding uses it: the id goes straight into the block's buffer).
+ */
+export type Hasher = ((data: Uint8Array) => Uint8Array) & {
+  readonly into?: (data: Uint8Array, out: Uint8Array, offset: number) => void;
+};
+
+/** The digest of `data` written into `out` at `offset`, through `into` when the hasher has it. */
+export function hashInto(hasher: Hasher, data: Uint8Array, out: Uint8Array, offset: number): void {
+  if (hasher.into) hasher.into(data, out, offset);
+  else out.set(hasher(data), offset);
+}
 
 export const nobleSha256: Hasher = (data) => sha256(data);
 

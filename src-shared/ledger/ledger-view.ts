@@ -68,6 +68,19 @@ export interface Conservation {
 
 export const DEFAULT_MAX_PENDING = 10_000;
 
+const DUPLICATE: BlockVerdict = Object.freeze({ status: 'duplicate' });
+const NO_OPTIONS: ReceiveOptions = Object.freeze({});
+const TRUSTED: ReceiveOptions = Object.freeze({ trusted: true });
+const SKIP_SIGNATURE: SignatureVerifier = () => true;
+
+/** True when `key` is mapKey(bytes) of these 32 bytes. */
+function keyMatches(key: string, bytes: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) {
+    if (key.charCodeAt(i) !== (bytes[2 * i]! | (bytes[2 * i + 1]! << 8))) return false;
+  }
+  return true;
+}
+
 export class LedgerView {
   readonly params: LedgerParams;
   readonly #verify: SignatureVerifier;
@@ -86,6 +99,8 @@ export class LedgerView {
   readonly #forkBlocks = new Map<string, Block>();
   #unclaimed = 0n;
   readonly #context: ChainContext;
+  readonly #accountKeys: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(256).fill(undefined);
+  readonly #accountKeyStrings: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
 
   constructor(init: LedgerViewInit) {
     this.params = init.params;
@@ -98,14 +113,16 @@ export class LedgerView {
       genesisOf: (account) => this.#genesis.get(mapKey(account)) ?? 0n,
       outputOf: (settleId, index) => {
         const key = mapKey(settleId);
-        const block = this.#blocks.get(key);
-        if (!block) return { status: 'missing' };
-        const stored = this.#outputs.get(key)?.[index];
-        if (block.body.kind !== BlockKind.SETTLE || !stored) return { status: 'not-a-settle' };
+        // Only SETTLEs have outputs here: one lookup for the usual case, a second to tell the others apart.
+        const outputs = this.#outputs.get(key);
+        if (outputs === undefined)
+          return this.#blocks.has(key) ? { status: 'not-a-settle' } : { status: 'missing' };
+        const stored = outputs[index];
+        if (stored === undefined) return { status: 'not-a-settle' };
         return {
           status: 'found',
-          payer: block.body.account,
-          requestId: block.body.requestId,
+          payer: stored.settle.body.account,
+          requestId: stored.settle.body.requestId,
           output: stored.output,
           claimed: stored.claimedBy !== null,
         };
@@ -120,9 +137,32 @@ export class LedgerView {
     };
   }
 
+  /**
+   * mapKey of an account key, from a small cache by array identity: the decoder hands out one shared array
+   * per recent account (field-interner.ts), so most blocks find their account's key here.
+   */
+  #accountKeyOf(account: Uint8Array): string {
+    const slot = account[0]!;
+    if (this.#accountKeys[slot] === account) {
+      // Same array; checked against its bytes too, so a caller reusing an array for another key is safe.
+      const cached = this.#accountKeyStrings[slot]!;
+      if (keyMatches(cached, account)) return cached;
+    }
+    const key = mapKey(account);
+    if (account.length === 32) {
+      this.#accountKeys[slot] = account;
+      this.#accountKeyStrings[slot] = key;
+    }
+    return key;
+  }
+
+  #factsOf(block: Block): BlockFacts {
+    return new BlockFacts(block, this.#accountKeyOf(block.body.account));
+  }
+
   /** Validate a block and, if valid, add it (and whatever was waiting for it). Never throws on bad input. */
-  receive(block: Block, nowMs: bigint, options: ReceiveOptions = {}): ReceiveResult {
-    const facts = new BlockFacts(block);
+  receive(block: Block, nowMs: bigint, options: ReceiveOptions = NO_OPTIONS): ReceiveResult {
+    const facts = this.#factsOf(block);
     const verdict = this.#judge(facts, nowMs, options);
     if (verdict.status === 'fork') {
       // One proof per offender is enough; more conflicting bodies would only cost memory.
@@ -141,20 +181,21 @@ export class LedgerView {
   }
 
   /** What receive would say, without changing anything (used before signing an own block). */
-  check(block: Block, nowMs: bigint, options: ReceiveOptions = {}): BlockVerdict {
-    return this.#judge(new BlockFacts(block), nowMs, options);
+  check(block: Block, nowMs: bigint, options: ReceiveOptions = NO_OPTIONS): BlockVerdict {
+    return this.#judge(this.#factsOf(block), nowMs, options);
   }
 
   #judge(facts: BlockFacts, nowMs: bigint, options: ReceiveOptions): BlockVerdict {
-    const idKey = facts.idKey;
-    if (this.#blocks.has(idKey) || this.#forkBlocks.has(idKey)) return { status: 'duplicate' };
     const block = facts.block;
-    const verify: SignatureVerifier = options.trusted ? () => true : this.#verify;
+    const state = this.#chains.get(facts.accountKey);
+    // A block held already (valid, or as fork evidence) has this body, so this account and seq, and its seq
+    // is at or below the head: a block above the head is new, without a lookup in the largest maps.
+    const known = isAtOrBelowHead(block.body.seq, state);
+    if (known && (this.#blocks.has(facts.idKey) || this.#forkBlocks.has(facts.idKey))) return DUPLICATE;
+    const verify = options.trusted ? SKIP_SIGNATURE : this.#verify;
     const reason = checkBlockAlone(block, this.params, verify, nowMs, facts);
     if (reason !== null) return { status: 'invalid', reason };
-    const state = this.#chains.get(facts.accountKey);
-    if (isAtOrBelowHead(block.body.seq, state))
-      return { status: 'fork', reason: 'a second body at a known (account, seq)' };
+    if (known) return { status: 'fork', reason: 'a second body at a known (account, seq)' };
     return checkNext(state, block, this.#context, facts);
   }
 
@@ -204,9 +245,9 @@ export class LedgerView {
       for (const waiterKey of waiters) {
         const block = this.#pending.unpark(waiterKey);
         if (!block) continue;
-        const facts = new BlockFacts(block);
+        const facts = this.#factsOf(block);
         // Waiting blocks had their signature checked when they arrived (partial comes after the alone checks).
-        const verdict = this.#judge(facts, nowMs, { trusted: true });
+        const verdict = this.#judge(facts, nowMs, TRUSTED);
         if (verdict.status === 'valid') {
           this.#apply(facts);
           applied.push(block);

@@ -6,17 +6,24 @@ import { precheckEd25519, type SignatureVerifier } from '../../../src-shared/led
 import type { Hasher } from '../../../src-shared/ledger/hash.ts';
 
 /**
- * SHA-256 by OpenSSL, one shot (no Hash object per call). The digest comes back as a 'binary' (latin1) string (one
- * character per byte, exact for every byte value) and is copied into a plain 32-byte Uint8Array: half the
- * cost of a Buffer digest, which needs a fresh off-heap allocation per call. Arrays that small live on V8's
- * heap, where the ids every block keeps are cheapest.
+ * SHA-256 by OpenSSL, one shot (no Hash object per call). The digest comes back as a 'binary' (latin1)
+ * string, one character per byte and exact for every byte value: half the cost of a Buffer digest, which
+ * needs a fresh off-heap allocation per call. `into` writes it where the caller wants it (a decoded block's
+ * id goes straight into the block's buffer); called as a function it returns a plain 32-byte Uint8Array.
  */
-export const nativeSha256: Hasher = (data) => {
+export const nativeSha256: Hasher = Object.assign(
+  (data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(32);
+    sha256Into(data, out, 0);
+    return out;
+  },
+  { into: sha256Into },
+);
+
+function sha256Into(data: Uint8Array, out: Uint8Array, offset: number): void {
   const digest = hash('sha256', data, 'binary');
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = digest.charCodeAt(i);
-  return out;
-};
+  for (let i = 0; i < 32; i++) out[offset + i] = digest.charCodeAt(i);
+}
 
 // The DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw key follows. Cheaper than JWK parsing.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

@@ -7,6 +7,7 @@ import {
   buildSettle,
   reserveTermsFor,
 } from '../../../src-shared/ledger/block-builders.ts';
+import { decodeBlock, encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
 import { toHex } from '../../../src-shared/ledger/bytes.ts';
 import { MICRO_PER_TOKEN } from '../../../src-shared/ledger/ledger-params.ts';
 import { verifyFraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
@@ -158,6 +159,46 @@ describe('LedgerView', () => {
     expect(fresh.addFraudProof(result.proof!)).toBe('new');
     expect(fresh.isRevoked(gen.pk)).toBe(true);
     expect(view.serviceRefusal(gen.pk)).toMatch(/revoked/);
+  });
+
+  it('calls a block seen before a duplicate, whether it was applied, kept as fork evidence or decoded anew', () => {
+    const view = newView(testParams([{ account: gen, tokens: 5_000n }]));
+    const open = openAccount(view, gen);
+    openAccount(view, worker);
+    const { settle } = paidRequest(view, gen, [{ account: worker, weight: 1n }], 1, {
+      maxPrompt: 10,
+      maxCompletion: 10,
+      prompt: 5,
+      completion: 5,
+    });
+    for (const block of [open, settle, decodeBlock(encodeBlock(settle))!])
+      expect(view.receive(block, T0).verdict).toEqual({ status: 'duplicate' });
+    const forked = sign(gen, { ...settle.body, linkId: new Uint8Array(32).fill(9) });
+    expect(view.receive(forked, T0).verdict.status).toBe('fork');
+    expect(view.receive(decodeBlock(encodeBlock(forked))!, T0).verdict).toEqual({ status: 'duplicate' });
+    // Above the head nothing is a duplicate: the next block is judged on its merits.
+    const chain = view.chain(gen.pk)!;
+    expect(view.check(sign(gen, { ...settle.body, seq: settle.body.seq + 1n }), T0).status).toBe('partial');
+    expect(chain.ids).toHaveLength(Number(settle.body.seq));
+  });
+
+  it('judges each block by its own account bytes, even when a caller reuses one array for two accounts', () => {
+    const params = testParams([{ account: gen, tokens: 5_000n }]);
+    const view = newView(params);
+    // Two keys with the same first byte (the view caches account keys by array and first byte).
+    const twin = testAccount(66);
+    expect(twin.pk[0]).toBe(gen.pk[0]);
+    const shared = Uint8Array.from(gen.pk);
+    const open = (account: typeof gen, amount: bigint, machine: number) =>
+      sign(account, {
+        ...buildOpen(params, account.pk, T0, { fingerprint: fingerprintOf(machine), inherits: null }, amount),
+        account: shared,
+      });
+    expect(view.receive(open(gen, 5_000n * MICRO_PER_TOKEN, 1), T0).verdict.status).toBe('valid');
+    shared.set(twin.pk);
+    expect(view.receive(open(twin, 0n, 2), T0).verdict.status).toBe('valid');
+    expect(view.chain(twin.pk)?.ids).toHaveLength(1);
+    expect(view.balanceOf(twin.pk)).toBe(0n);
   });
 
   it('keeps a block whose predecessor is missing and applies it when the predecessor arrives', () => {
