@@ -4,7 +4,7 @@
 // This process runs the bootstrap node (relay server, watching the cluster like a deployed bootstrap node) and
 // coordinates; the N nodes run in `--procs` worker processes (bench/membership-worker.ts), spread evenly, so
 // they can use more than one core and no single event loop carries every node.
-// Usage: npm run bench:membership -- --nodes 100 --procs 4 [--heartbeat-ms 20000] [--window-intervals 3]
+// Usage: npm run bench:membership -- --nodes 100 [--procs 2] [--heartbeat-ms 30000] [--window-intervals 3]
 //        [--missed 3] [--no-dht] [--timeout-s 900] [--cpu-prof DIR]
 // Last line: one JSON object.
 import { generateKeyPair } from '@libp2p/crypto/keys';
@@ -26,7 +26,7 @@ import { BENCH_REGION, BENCH_TIER, benchP2p } from './membership-node.ts';
 const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '25' },
-    procs: { type: 'string', default: '1' },
+    procs: { type: 'string', default: '2' },
     'heartbeat-ms': { type: 'string', default: '5000' },
     'window-intervals': { type: 'string', default: '3' },
     missed: { type: 'string', default: '3' },
