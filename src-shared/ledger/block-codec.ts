@@ -12,6 +12,7 @@ import {
   asI64,
   asU32,
   asU64,
+  canonicalHead,
   decodeCanonical,
   encodeCanonical,
   SchemaError,
@@ -201,9 +202,20 @@ export function createBlock(
   return { body, bodyBytes, id, sig: sign(id) };
 }
 
-/** The wire form of a block: CBOR [bodyBytes, sig]. */
+/** The wire form of a block: CBOR [bodyBytes, sig], written by hand (two byte strings in an array). */
 export function encodeBlock(block: Pick<Block, 'bodyBytes' | 'sig'>): Uint8Array {
-  return encodeCanonical([block.bodyBytes, block.sig]);
+  const { bodyBytes, sig } = block;
+  const bodyHead = canonicalHead(2, bodyBytes.length);
+  const sigHead = canonicalHead(2, sig.length);
+  const out = new Uint8Array(1 + bodyHead.length + bodyBytes.length + sigHead.length + sig.length);
+  out[0] = 0x82;
+  out.set(bodyHead, 1);
+  let at = 1 + bodyHead.length;
+  out.set(bodyBytes, at);
+  at += bodyBytes.length;
+  out.set(sigHead, at);
+  out.set(sig, at + sigHead.length);
+  return out;
 }
 
 /**

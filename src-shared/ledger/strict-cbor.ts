@@ -23,6 +23,18 @@ export function encodeCanonical(value: unknown): Uint8Array {
   return new Uint8Array(encode(value, rfc8949EncodeOptions));
 }
 
+/**
+ * The canonical (shortest) head of a CBOR item of major type `major` (2: byte string, 4: array, …) with
+ * argument `value` < 2^32, as bytes: what encodeCanonical writes before the item's content.
+ */
+export function canonicalHead(major: number, value: number): number[] {
+  const m = major << 5;
+  if (value < 24) return [m | value];
+  if (value < 0x100) return [m | 24, value];
+  if (value < 0x10000) return [m | 25, value >> 8, value & 0xff];
+  return [m | 26, (value >>> 24) & 0xff, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff];
+}
+
 /** The decoded value, or null when the bytes are not strict, well-formed CBOR. */
 export function decodeStrict(bytes: Uint8Array): unknown {
   try {

@@ -73,6 +73,12 @@ function answer(view: LedgerView, request: SyncRequest): SyncResponse {
   }
 }
 
+/**
+ * Most blocks pulled (in pages of MAX_RANGE_BLOCKS) before the node validates and commits them in one go:
+ * ten pages, at most about 4 MB held.
+ */
+export const RECEIVE_BATCH_BLOCKS = 1000;
+
 export interface LedgerSyncInit {
   readonly hasher?: Hasher;
   /** Per-request timeout (ms). */
@@ -143,6 +149,12 @@ export class LedgerSync {
     return response;
   }
 
+  /**
+   * Pull a range page by page (a page is at most MAX_RANGE_BLOCKS), handing the node up to
+   * RECEIVE_BATCH_BLOCKS at a time: the node validates and commits each hand-over in one transaction, and a
+   * commit (an fsync) costs more than validating a page. Stops at a malformed page (what came before it is
+   * still handed over), at an invalid block, and at a block that waits for another chain.
+   */
   async #pullRange(
     peer: string,
     account: Uint8Array,
@@ -150,32 +162,62 @@ export class LedgerSync {
     toSeq: bigint,
     signal: AbortSignal,
   ): Promise<{ progressed: boolean; blocked: boolean }> {
+    const state = { progressed: false, blocked: false };
+    const batch: Block[] = [];
     let from = fromSeq;
-    let progressed = false;
-    while (from <= toSeq) {
+    let more = from <= toSeq;
+    while (more) {
       const response = await this.#ask(peer, { type: 'get-range', account, fromSeq: from, toSeq }, signal);
-      if (response.type !== 'blocks' || response.blocks.length === 0) return { progressed, blocked: false };
-      const blocks: Block[] = [];
-      for (const bytes of response.blocks) {
-        const block = decodeBlock(bytes, this.#hasher);
-        if (block === null || !bytesEqual(block.body.account, account)) {
-          this.stats.invalidFromPeer++;
-          return { progressed, blocked: false };
-        }
-        blocks.push(block);
-      }
-      this.stats.blocksReceived += blocks.length;
-      const verdicts = this.#target.receive(blocks);
-      if (verdicts.some((v) => v.status === 'valid')) progressed = true;
-      if (verdicts.some((v) => v.status === 'invalid')) {
+      const page = response.type === 'blocks' ? this.#decodePage(response.blocks, account, from) : [];
+      if (page === null) {
         this.stats.invalidFromPeer++;
-        return { progressed, blocked: false };
+        this.#deliver(batch, state);
+        return state;
       }
-      // A block waiting for another chain: stop this chain for now, the other chain's pull will unlock it.
-      if (verdicts.some((v) => v.status === 'partial')) return { progressed, blocked: true };
-      from = blocks[blocks.length - 1]!.body.seq + 1n;
+      if (page.length > 0) {
+        batch.push(...page);
+        from = page[page.length - 1]!.body.seq + 1n;
+      }
+      more = page.length > 0 && from <= toSeq;
+      if (!more || batch.length >= RECEIVE_BATCH_BLOCKS) {
+        if (!this.#deliver(batch, state)) return state;
+        batch.length = 0;
+      }
     }
-    return { progressed, blocked: false };
+    return state;
+  }
+
+  /**
+   * The blocks of one range reply, or null when one is malformed or belongs to another account, or the reply
+   * does not start at the seq asked for (so each page moves the range forward and a pull always ends).
+   */
+  #decodePage(encoded: readonly Uint8Array[], account: Uint8Array, from: bigint): Block[] | null {
+    const blocks: Block[] = [];
+    for (const bytes of encoded) {
+      const block = decodeBlock(bytes, this.#hasher);
+      if (block === null || !bytesEqual(block.body.account, account)) return null;
+      if (blocks.length === 0 && block.body.seq !== from) return null;
+      blocks.push(block);
+    }
+    return blocks;
+  }
+
+  /** Hand blocks to the node; false when the range should stop (an invalid block, or one that waits). */
+  #deliver(blocks: readonly Block[], state: { progressed: boolean; blocked: boolean }): boolean {
+    if (blocks.length === 0) return true;
+    this.stats.blocksReceived += blocks.length;
+    const verdicts = this.#target.receive(blocks);
+    if (verdicts.some((v) => v.status === 'valid')) state.progressed = true;
+    if (verdicts.some((v) => v.status === 'invalid')) {
+      this.stats.invalidFromPeer++;
+      return false;
+    }
+    // A block waiting for another chain: stop this chain for now, the other chain's pull will unlock it.
+    if (verdicts.some((v) => v.status === 'partial')) {
+      state.blocked = true;
+      return false;
+    }
+    return true;
   }
 
   /** Pull whatever the waiting blocks miss (predecessors, linked SETTLEs, inherited heads). */

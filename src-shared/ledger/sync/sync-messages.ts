@@ -1,10 +1,12 @@
 // Messages of /og/ledger-sync/1.0.0 (heads, ranges, fraud proofs) and their strict codecs. Each frame is one
 // canonical CBOR array whose first item says what it is; everything is size-limited before decoding.
+import { CanonicalReader } from '../canonical-reader.ts';
 import {
   asArray,
   asBytes,
   asU32,
   asU64,
+  canonicalHead,
   decodeCanonical,
   encodeCanonical,
   SchemaError,
@@ -17,6 +19,8 @@ export const MAX_HEADS = 10_000;
 /** Most blocks in one range reply (ref/ledger-design.md §8: ≤ 100). */
 export const MAX_RANGE_BLOCKS = 100;
 export const MAX_PROOFS = 256;
+/** Largest encoded block a range reply may carry. */
+const MAX_BLOCK_WIRE_BYTES = 8192;
 
 export type SyncRequest =
   | { readonly type: 'get-heads'; readonly accounts: readonly Uint8Array[] }
@@ -108,7 +112,7 @@ function responseFromCbor(value: unknown): SyncResponse {
       return {
         type: 'blocks',
         blocks: asArray(f[1], 'blocks', undefined, MAX_RANGE_BLOCKS).map((b) =>
-          asBytes(b, 'block', undefined, 8192),
+          asBytes(b, 'block', undefined, MAX_BLOCK_WIRE_BYTES),
         ),
       };
     case 2:
@@ -137,9 +141,57 @@ export function decodeSyncRequest(bytes: Uint8Array): SyncRequest | null {
 }
 
 export function encodeSyncResponse(response: SyncResponse): Uint8Array {
+  if (response.type === 'blocks') return encodeBlocksResponse(response.blocks);
   return encodeCanonical(responseToCbor(response));
 }
 
+/** [1, [block, …]] written by hand: the reply sync sends most, up to 100 encoded blocks. */
+function encodeBlocksResponse(blocks: readonly Uint8Array[]): Uint8Array {
+  const listHead = canonicalHead(4, blocks.length);
+  let length = 2 + listHead.length;
+  const heads = blocks.map((block) => {
+    const head = canonicalHead(2, block.length);
+    length += head.length + block.length;
+    return head;
+  });
+  const out = new Uint8Array(length);
+  out[0] = 0x82;
+  out[1] = 0x01;
+  out.set(listHead, 2);
+  let at = 2 + listHead.length;
+  for (let i = 0; i < blocks.length; i++) {
+    out.set(heads[i]!, at);
+    at += heads[i]!.length;
+    out.set(blocks[i]!, at);
+    at += blocks[i]!.length;
+  }
+  return out;
+}
+
+/**
+ * The response, or null when the bytes are not its canonical encoding. A blocks reply (array(2), 1, then an
+ * array of byte strings) is read in one pass by CanonicalReader; other replies by decode and re-encode
+ * (`decodeSyncResponseByReencoding`, the reference the tests compare the fast path with).
+ */
 export function decodeSyncResponse(bytes: Uint8Array): SyncResponse | null {
+  if (bytes.length === 0 || bytes.length > MAX_SYNC_FRAME_BYTES) return null;
+  if (bytes[0] !== 0x82 || bytes[1] !== 0x01) return decodeSyncResponseByReencoding(bytes);
+  // A private copy: the blocks are views into it, and the transport may reuse its buffer.
+  const copy = new Uint8Array(bytes);
+  try {
+    const r = new CanonicalReader(copy, 2);
+    const count = r.array(undefined, MAX_RANGE_BLOCKS);
+    const blocks: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) blocks.push(r.bytes(undefined, MAX_BLOCK_WIRE_BYTES));
+    r.end();
+    return { type: 'blocks', blocks };
+  } catch (error) {
+    if (error instanceof SchemaError) return null;
+    throw error;
+  }
+}
+
+/** The generic strict decode + re-encode comparison for every response type. */
+export function decodeSyncResponseByReencoding(bytes: Uint8Array): SyncResponse | null {
   return decodeCanonical(bytes, MAX_SYNC_FRAME_BYTES, responseFromCbor, responseToCbor);
 }
