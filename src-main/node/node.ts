@@ -27,6 +27,7 @@ import { nodeRoutes } from './api/node-routes.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
+import { ConfigUpdates } from './network-config/config-updates.ts';
 import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
 import { ledgerApiRoute } from './ledger/ledger-api-route.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
@@ -251,6 +252,22 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#started.push(p2p);
     this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
 
+    // Newer signed configs (higher revision, signed by the founders) replace the stored one.
+    const configUpdates = new ConfigUpdates({ libp2p: p2p.libp2p, locations }, { current: this.#config });
+    await configUpdates.start();
+    this.#started.push(configUpdates);
+    configUpdates.addEventListener('config:updated', (event) => {
+      const { config, previousRevision, publisher } = event.detail;
+      this.#config = config;
+      this.#log(
+        `network: adopted config revision ${config.revision} (was ${previousRevision}) from ${publisher}`,
+      );
+    });
+    configUpdates.addEventListener('config:refused', (event) => {
+      if (event.detail.penalised)
+        this.#log(`network: refused a config update from ${event.detail.from}: ${event.detail.reason}`);
+    });
+
     // A --region given now wins; otherwise the choice the user made in the UI last time.
     const override = options.region ?? stored?.regionOverride ?? null;
     const geo = new GeoService({ locations }, { ...options.geo, override });
@@ -263,6 +280,13 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
         this.#log(`geo: could not record an observed address: ${String(error)}`);
       });
     });
+    p2p.addEventListener('upnp-address', (event) => {
+      geo.setUpnpAddress(event.detail).catch((error: unknown) => {
+        this.#log(`geo: could not record the UPnP address: ${String(error)}`);
+      });
+    });
+    // The gateway may have answered before geo started.
+    if (p2p.upnpAddress !== null) await geo.setUpnpAddress(p2p.upnpAddress);
     const watcher = new NetworkChangeWatcher(options.networkChange);
     watcher.addEventListener('change', (event) => {
       void this.#onNetworkChanged(event.detail);

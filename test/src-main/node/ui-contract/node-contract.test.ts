@@ -18,6 +18,14 @@ import { locationsFor } from '../../../../src-main/node/locations.ts';
 import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
 import { OpenGatewayNode } from '../../../../src-main/node/node.ts';
 import { formatTokens } from '../../../../src-shared/ledger/token-amount.ts';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Ed25519PrivateKey } from '@libp2p/interface';
+import type { Block } from '../../../../src-shared/ledger/block.ts';
+import { buildReserve, buildSettle, reserveTermsFor } from '../../../../src-shared/ledger/block-builders.ts';
+import type { LedgerParams } from '../../../../src-shared/ledger/ledger-params.ts';
+import { ledgerParamsFromConfig } from '../../../../src-main/node/ledger/ledger-params-from-config.ts';
+import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
+import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { readNodeSettings } from '../../../../src-main/node/ui-contract/node-settings.ts';
 import {
   createWebSocketTransport,
@@ -30,6 +38,7 @@ let node: OpenGatewayNode;
 let transport: WebSocketTransport;
 let client: ContractClient;
 const notifications: Notification[] = [];
+let payer: Ed25519PrivateKey;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
   // Bounded by the test's timeout; polls what a dashboard would see.
@@ -38,6 +47,58 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 50));
     if (!node) throw new Error(`gave up waiting for ${what}`);
+  }
+}
+
+/** The payer's OPEN, RESERVE and SETTLE paying `payee` for 1 prompt + 2 completion tokens (3,000 µT at model-a). */
+async function payerChain(params: LedgerParams, payee: Uint8Array): Promise<Block[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'og-payer-'));
+  const ledger = new LedgerService(
+    { signer: signerFromIdentity(payer), fingerprint: [] },
+    { params, dbPath: join(dir, 'ledger.sqlite') },
+  );
+  await ledger.start();
+  try {
+    const requestId = new Uint8Array(32).fill(7);
+    const terms = reserveTermsFor(
+      params,
+      'model-a',
+      requestId,
+      [{ pk: payee, weight: 1n }],
+      10,
+      10,
+      BigInt(Date.now() + 30_000),
+    );
+    const blocks = [ledger.ensureOpen()!];
+    blocks.push(
+      ledger.appendOwn((state) =>
+        buildReserve(params, state!, BigInt(Date.now()), {
+          requestId,
+          worker: payee,
+          maxPromptTokens: 10,
+          maxCompletionTokens: 10,
+          terms,
+        }),
+      ),
+    );
+    blocks.push(
+      ledger.appendOwn((state) =>
+        buildSettle(
+          params,
+          state!,
+          BigInt(Date.now()),
+          state!.open.values().next().value!,
+          requestId,
+          requestId,
+          1,
+          2,
+        ),
+      ),
+    );
+    return blocks;
+  } finally {
+    await ledger.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -58,11 +119,16 @@ beforeAll(async () => {
   // The node holds a genesis allocation, so its requests pass the ledger's admission like a funded user's.
   await mkdir(join(root, 'data'), { recursive: true, mode: 0o700 });
   const { privateKey } = await loadOrCreateNodeKey(locationsFor(join(root, 'data')).identityKey);
+  payer = await generateKeyPair('Ed25519');
   const network = await initNetwork({
     outDir: join(root, 'net'),
     founders: 1,
     threshold: 1,
-    genesis: [{ account: peerIdFromPrivateKey(privateKey).toString(), amount: 10_000 }],
+    genesis: [
+      { account: peerIdFromPrivateKey(privateKey).toString(), amount: 10_000 },
+      // Another account of the network, which pays this node in the balance test.
+      { account: peerIdFromPrivateKey(payer).toString(), amount: 5_000 },
+    ],
   });
   await mkdir(join(root, 'dashboard'));
   await writeFile(join(root, 'dashboard', 'index.html'), '<!doctype html><title>dashboard</title>');
@@ -158,9 +224,14 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     expect(formatTokens(BigInt(balance!.available))).toBe(summary.available);
     expect(formatTokens(BigInt(balance!.spent))).toBe(summary.spent);
     expect(earnings!.series.length).toBeGreaterThan(0);
-    // Pushed as well, without a call: the dashboard hears the opened account's balance.
-    await waitFor('a balance notification', () =>
-      notifications.find((entry) => entry.name === 'balance' && entry.payload.available === 10_000_000_000),
+    // Pushed as well, without a call, when the balance changes: another account pays this node, which
+    // claims the payment; the dashboard hears the new balance.
+    const payments = await payerChain(ledgerParamsFromConfig(node.networkConfig!), ledger.account);
+    expect(ledger.receive(payments).every((verdict) => verdict.status === 'valid')).toBe(true);
+    await waitFor('a balance notification with the payment', () =>
+      notifications.find(
+        (entry) => entry.name === 'balance' && entry.payload.available === 10_000_000_000 + 3_000,
+      ),
     );
   });
 
@@ -178,6 +249,8 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     // Micro-tokens: the price is whole tokens per 1,000 work units, so 1,000 µT × price per token.
     expect(estimate.maxCost).toBe(modelA.pricePer1k * 1000 * (estimate.promptTokens + 16));
 
+    const balanceBefore = (await client.call('getBalance'))?.available;
+    expect(balanceBefore).toBeGreaterThan(0);
     await client.call('sendChat', { requestId: 'chat-00000001', model: modelA.id, messages, maxTokens: 16 });
     const end = await ended('chat-00000001');
     const events = chatEvents('chat-00000001');
@@ -189,7 +262,7 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
     expect(end.completionTokens).toBeGreaterThan(0);
     // Its own worker answered: the routing layer does not pay itself, so the reply is free and says so.
     expect(end.cost).toBe(0);
-    expect((await client.call('getBalance'))?.available).toBe(10_000_000_000);
+    expect((await client.call('getBalance'))?.available).toBe(balanceBefore);
   });
 
   it('stops a reply on cancelChat, and says which reason a failed request had', async () => {
