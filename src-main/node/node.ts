@@ -251,6 +251,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#p2p = p2p;
     this.#started.push(p2p);
     this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
+    // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
+    this.#started.push({ stop: () => ledger.leave() });
 
     // Newer signed configs (higher revision, signed by the founders) replace the stored one.
     const configUpdates = new ConfigUpdates({ libp2p: p2p.libp2p, locations }, { current: this.#config });

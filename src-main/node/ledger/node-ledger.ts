@@ -137,11 +137,17 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
   }
 
   async stop(): Promise<void> {
-    this.#controller.abort(new Error('the ledger is stopping'));
+    await this.leave();
     this.#worker.stop();
-    await this.#network?.stop();
-    this.#network = null;
     await this.service.stop();
+  }
+
+  /** Off the network (before libp2p stops); the store stays open until stop(). */
+  async leave(): Promise<void> {
+    this.#controller.abort(new Error('the ledger is stopping'));
+    const network = this.#network;
+    this.#network = null;
+    await network?.stop();
   }
 
   /**
