@@ -251,8 +251,12 @@ function envelopeBody(bytes: Uint8Array): { offset: number; length: number } | n
 
 const BLOCK_DOMAIN = DOMAIN.block;
 
+// Between body and signature the buffer keeps the 2 bytes of the signature's head (0x58 0x40), so that a
+// wire block is copied in with one call.
+const SIG_GAP = 2;
+
 /**
- * A block over one private buffer [domain][body][sig][id] (the id space is filled here): the id hashes the
+ * A block over one private buffer [domain][body][gap][sig][id] (the id space is filled here): the id hashes the
  * first two parts in place, so hashing needs no concatenation, and every byte field of the block is a view
  * into this one buffer, which holds each received block with as few objects as possible.
  */
@@ -261,17 +265,36 @@ function blockFromPrivateCopy(copy: Uint8Array, bodyLength: number, hasher: Hash
   const bodyBytes = copy.subarray(BLOCK_DOMAIN.length, bodyEnd);
   const body = readBody(bodyBytes);
   if (body === null) return null;
-  const idAt = bodyEnd + 64;
+  const sigAt = bodyEnd + SIG_GAP;
+  const idAt = sigAt + 64;
   hashInto(hasher, copy.subarray(0, bodyEnd), copy, idAt);
   const id = copy.subarray(idAt, idAt + 32);
   // The next block of this chain names this id as its prev, a CREDIT as its linkId.
   ids.put(id);
-  return { body, bodyBytes, id, sig: copy.subarray(bodyEnd, idAt) };
+  return { body, bodyBytes, id, sig: copy.subarray(sigAt, idAt) };
 }
+
+// Block buffers are carved out of 8 KiB slabs, as Node does for small Buffers: a fresh ArrayBuffer per block
+// (an off-heap allocation the collector tracks) cost more than the rest of decoding. The price is Node's
+// too: a slab lives while any block carved from it does, so a kept block can hold at most 8 KiB.
+const SLAB_BYTES = 8 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
 
 /** The private buffer for a block with a body of `bodyLength` bytes, domain prefix in place. */
 function privateBuffer(bodyLength: number): Uint8Array {
-  const copy = new Uint8Array(BLOCK_DOMAIN.length + bodyLength + 64 + 32);
+  const size = BLOCK_DOMAIN.length + bodyLength + SIG_GAP + 64 + 32;
+  let copy: Uint8Array;
+  if (size > SLAB_BYTES / 4) {
+    copy = new Uint8Array(size);
+  } else {
+    if (slabUsed + size > slab.length) {
+      slab = new Uint8Array(SLAB_BYTES);
+      slabUsed = 0;
+    }
+    copy = slab.subarray(slabUsed, slabUsed + size);
+    slabUsed += size;
+  }
   copy.set(BLOCK_DOMAIN, 0);
   return copy;
 }
@@ -285,8 +308,8 @@ export function decodeBlock(bytes: Uint8Array, hasher: Hasher = nobleSha256): Bl
   if (envelope === null) return null;
   const { offset, length } = envelope;
   const copy = privateBuffer(length);
-  copy.set(bytes.subarray(offset, offset + length), BLOCK_DOMAIN.length);
-  copy.set(bytes.subarray(offset + length + 2), BLOCK_DOMAIN.length + length);
+  // Body, the signature's 2-byte head (the gap) and the signature: one copy.
+  copy.set(bytes.subarray(offset), BLOCK_DOMAIN.length);
   return blockFromPrivateCopy(copy, length, hasher);
 }
 
@@ -299,6 +322,6 @@ export function blockFromParts(
   if (sig.length !== 64 || bodyBytes.length === 0 || bodyBytes.length > MAX_BODY_BYTES) return null;
   const copy = privateBuffer(bodyBytes.length);
   copy.set(bodyBytes, BLOCK_DOMAIN.length);
-  copy.set(sig, BLOCK_DOMAIN.length + bodyBytes.length);
+  copy.set(sig, BLOCK_DOMAIN.length + bodyBytes.length + SIG_GAP);
   return blockFromPrivateCopy(copy, bodyBytes.length, hasher);
 }

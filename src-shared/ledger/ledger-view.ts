@@ -8,7 +8,8 @@
 // (Σ balances + unclaimed outputs + unopened genesis = G) whatever the arrival order; views of a revoked
 // forker may differ between nodes (set semantics over both branches waits for the witness phase).
 //
-// Every map is keyed by mapKey() of the bytes (compact strings, not hex): validation looks several up per block.
+// Blocks are indexed by id in an IdMap (numeric keys); the other maps are keyed by mapKey() of the bytes
+// (compact strings, not hex): validation looks several up per block.
 import { BlockKind, type Block, type Output } from './block.ts';
 import { BlockFacts } from './block-facts.ts';
 import { checkBlockAlone } from './block-rules.ts';
@@ -16,6 +17,7 @@ import { bytesEqual, mapKey } from './bytes.ts';
 import { applyNext, checkNext, isAtOrBelowHead, type ChainContext, type ChainState } from './chain-state.ts';
 import type { SignatureVerifier } from './ed25519-strict.ts';
 import { FingerprintIndex } from './fingerprint-index.ts';
+import { IdMap } from './id-map.ts';
 import { forkProof, offenderOf, verifyFraudProof, type FraudProof } from './fraud-proof.ts';
 import { nobleSha256, type Hasher } from './hash.ts';
 import { genesisTotal, type LedgerParams } from './ledger-params.ts';
@@ -86,7 +88,7 @@ export class LedgerView {
   readonly #verify: SignatureVerifier;
   readonly #hasher: Hasher;
   readonly #chains = new Map<string, ChainState>();
-  readonly #blocks = new Map<string, Block>();
+  readonly #blocks = new IdMap<Block>((block) => block.id);
   /** SETTLE id → its outputs, by index. */
   readonly #outputs = new Map<string, StoredOutput[]>();
   readonly #genesis = new Map<string, bigint>();
@@ -116,7 +118,7 @@ export class LedgerView {
         // Only SETTLEs have outputs here: one lookup for the usual case, a second to tell the others apart.
         const outputs = this.#outputs.get(key);
         if (outputs === undefined)
-          return this.#blocks.has(key) ? { status: 'not-a-settle' } : { status: 'missing' };
+          return this.#blocks.has(settleId) ? { status: 'not-a-settle' } : { status: 'missing' };
         const stored = outputs[index];
         if (stored === undefined) return { status: 'not-a-settle' };
         return {
@@ -131,7 +133,7 @@ export class LedgerView {
         const chain = this.#chains.get(mapKey(account));
         if (!chain || seq < 1n || seq > BigInt(chain.ids.length)) return null;
         if (!bytesEqual(chain.ids[Number(seq) - 1]!, id)) return null;
-        return this.#blocks.get(mapKey(id))?.body.balanceAfter ?? null;
+        return this.#blocks.get(id)?.body.balanceAfter ?? null;
       },
       isInherited: (predecessor) => this.#inheritedBy.has(mapKey(predecessor)),
     };
@@ -191,7 +193,7 @@ export class LedgerView {
     // A block held already (valid, or as fork evidence) has this body, so this account and seq, and its seq
     // is at or below the head: a block above the head is new, without a lookup in the largest maps.
     const known = isAtOrBelowHead(block.body.seq, state);
-    if (known && (this.#blocks.has(facts.idKey) || this.#forkBlocks.has(facts.idKey))) return DUPLICATE;
+    if (known && (this.#blocks.has(block.id) || this.#forkBlocks.has(facts.idKey))) return DUPLICATE;
     const verify = options.trusted ? SKIP_SIGNATURE : this.#verify;
     const reason = checkBlockAlone(block, this.params, verify, nowMs, facts);
     if (reason !== null) return { status: 'invalid', reason };
@@ -212,7 +214,7 @@ export class LedgerView {
       if (inherits && b.amount < 0n)
         this.#inheritedBy.set(mapKey(inherits.predecessor), { successor: accountKey, amount: b.amount });
     }
-    this.#blocks.set(facts.idKey, block);
+    this.#blocks.set(block);
     if (b.kind === BlockKind.SETTLE) {
       const stored: StoredOutput[] = [];
       for (let index = 0; index < b.outputs.length; index++) {
@@ -293,13 +295,13 @@ export class LedgerView {
   }
 
   block(id: Uint8Array): Block | undefined {
-    return this.#blocks.get(mapKey(id));
+    return this.#blocks.get(id);
   }
 
   blockAt(account: Uint8Array, seq: bigint): Block | undefined {
     const chain = this.#chains.get(mapKey(account));
     if (!chain || seq < 1n || seq > BigInt(chain.ids.length)) return undefined;
-    return this.#blocks.get(mapKey(chain.ids[Number(seq) - 1]!));
+    return this.#blocks.get(chain.ids[Number(seq) - 1]!);
   }
 
   head(account: Uint8Array): ChainHead | null {
@@ -323,7 +325,7 @@ export class LedgerView {
     const out: Block[] = [];
     const last = toSeq < BigInt(chain.ids.length) ? toSeq : BigInt(chain.ids.length);
     for (let seq = fromSeq < 1n ? 1n : fromSeq; seq <= last && out.length < limit; seq++) {
-      out.push(this.#blocks.get(mapKey(chain.ids[Number(seq) - 1]!))!);
+      out.push(this.#blocks.get(chain.ids[Number(seq) - 1]!)!);
     }
     return out;
   }
