@@ -32,7 +32,7 @@ function ModelPicker() {
             <option key={entry.id} value={entry.id} disabled={!entry.available}>
               {entry.label}
               {entry.available
-                ? ` — ${entry.pricePer1k} tokens per 1,000 units of text`
+                ? ` — ${entry.pricePer1k} ${entry.pricePer1k === 1 ? 'token' : 'tokens'} per 1,000 units of text`
                 : ' — not available now'}
             </option>
           ))}
