@@ -210,9 +210,13 @@ export class CanonicalReader {
   }
 }
 
-/** BigInt(value), without a fresh allocation for the most common value, 0 (blocks keep their integers). */
+// Decoded blocks keep their integers, and small ones (0, seqs, counts) are the most common: one shared
+// bigint each below 1,024 instead of a fresh one per field.
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+/** BigInt(value), shared for small values. */
 function toBigInt(value: number | bigint): bigint {
-  return value === 0 ? 0n : BigInt(value);
+  return typeof value === 'number' && value < 1024 ? SMALL_BIGINTS[value]! : BigInt(value);
 }
 
 /** The 6 payload bits of a UTF-8 continuation byte at `at` that must lie in lo..hi. */

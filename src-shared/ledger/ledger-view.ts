@@ -10,7 +10,7 @@
 //
 // Blocks are indexed by id in an IdMap (numeric keys); the other maps are keyed by mapKey() of the bytes
 // (compact strings, not hex): validation looks several up per block.
-import { BlockKind, type Block, type Output } from './block.ts';
+import { BlockKind, type Block } from './block.ts';
 import { BlockFacts } from './block-facts.ts';
 import { checkBlockAlone } from './block-rules.ts';
 import { bytesEqual, mapKey } from './bytes.ts';
@@ -23,7 +23,11 @@ import { nobleSha256, type Hasher } from './hash.ts';
 import { genesisTotal, type LedgerParams } from './ledger-params.ts';
 import { sameMachineBinding } from './machine-binding.ts';
 import { PendingBlocks } from './pending-blocks.ts';
+import { SettleOutputIndex, type UnclaimedOutput } from './settle-outputs.ts';
+import { AccountKeys } from './account-keys.ts';
 import type { BlockVerdict, MissingBlock } from './validation-result.ts';
+
+export type { UnclaimedOutput } from './settle-outputs.ts';
 
 export interface LedgerViewInit {
   readonly params: LedgerParams;
@@ -44,14 +48,6 @@ export interface ReceiveResult {
   readonly applied: readonly Block[];
   /** A fraud proof this block produced (status 'fork'). */
   readonly proof: FraudProof | null;
-}
-
-interface StoredOutput {
-  readonly settle: Block;
-  readonly index: number;
-  readonly output: Output;
-  /** mapKey of the claiming account. */
-  claimedBy: string | null;
 }
 
 /** A head as sync exchanges it. */
@@ -75,22 +71,13 @@ const NO_OPTIONS: ReceiveOptions = Object.freeze({});
 const TRUSTED: ReceiveOptions = Object.freeze({ trusted: true });
 const SKIP_SIGNATURE: SignatureVerifier = () => true;
 
-/** True when `key` is mapKey(bytes) of these 32 bytes. */
-function keyMatches(key: string, bytes: Uint8Array): boolean {
-  for (let i = 0; i < 16; i++) {
-    if (key.charCodeAt(i) !== (bytes[2 * i]! | (bytes[2 * i + 1]! << 8))) return false;
-  }
-  return true;
-}
-
 export class LedgerView {
   readonly params: LedgerParams;
   readonly #verify: SignatureVerifier;
   readonly #hasher: Hasher;
   readonly #chains = new Map<string, ChainState>();
   readonly #blocks = new IdMap<Block>((block) => block.id);
-  /** SETTLE id → its outputs, by index. */
-  readonly #outputs = new Map<string, StoredOutput[]>();
+  readonly #outputs = new SettleOutputIndex();
   readonly #genesis = new Map<string, bigint>();
   /** Predecessor account → the account that took over its debt, and the amount. */
   readonly #inheritedBy = new Map<string, { successor: string; amount: bigint }>();
@@ -99,10 +86,8 @@ export class LedgerView {
   /** Offender account → its proof. */
   readonly #proofs = new Map<string, FraudProof>();
   readonly #forkBlocks = new Map<string, Block>();
-  #unclaimed = 0n;
   readonly #context: ChainContext;
-  readonly #accountKeys: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(256).fill(undefined);
-  readonly #accountKeyStrings: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+  readonly #accountKeys = new AccountKeys();
 
   constructor(init: LedgerViewInit) {
     this.params = init.params;
@@ -113,22 +98,7 @@ export class LedgerView {
     this.#context = {
       params: this.params,
       genesisOf: (account) => this.#genesis.get(mapKey(account)) ?? 0n,
-      outputOf: (settleId, index) => {
-        const key = mapKey(settleId);
-        // Only SETTLEs have outputs here: one lookup for the usual case, a second to tell the others apart.
-        const outputs = this.#outputs.get(key);
-        if (outputs === undefined)
-          return this.#blocks.has(settleId) ? { status: 'not-a-settle' } : { status: 'missing' };
-        const stored = outputs[index];
-        if (stored === undefined) return { status: 'not-a-settle' };
-        return {
-          status: 'found',
-          payer: stored.settle.body.account,
-          requestId: stored.settle.body.requestId,
-          output: stored.output,
-          claimed: stored.claimedBy !== null,
-        };
-      },
+      outputOf: (settleId, index) => this.#outputs.outputOf(settleId, index, (id) => this.#blocks.has(id)),
       balanceAt: (account, seq, id) => {
         const chain = this.#chains.get(mapKey(account));
         if (!chain || seq < 1n || seq > BigInt(chain.ids.length)) return null;
@@ -139,27 +109,8 @@ export class LedgerView {
     };
   }
 
-  /**
-   * mapKey of an account key, from a small cache by array identity: the decoder hands out one shared array
-   * per recent account (field-interner.ts), so most blocks find their account's key here.
-   */
-  #accountKeyOf(account: Uint8Array): string {
-    const slot = account[0]!;
-    if (this.#accountKeys[slot] === account) {
-      // Same array; checked against its bytes too, so a caller reusing an array for another key is safe.
-      const cached = this.#accountKeyStrings[slot]!;
-      if (keyMatches(cached, account)) return cached;
-    }
-    const key = mapKey(account);
-    if (account.length === 32) {
-      this.#accountKeys[slot] = account;
-      this.#accountKeyStrings[slot] = key;
-    }
-    return key;
-  }
-
   #factsOf(block: Block): BlockFacts {
-    return new BlockFacts(block, this.#accountKeyOf(block.body.account));
+    return new BlockFacts(block, this.#accountKeys.keyOf(block.body.account));
   }
 
   /** Validate a block and, if valid, add it (and whatever was waiting for it). Never throws on bad input. */
@@ -215,19 +166,8 @@ export class LedgerView {
         this.#inheritedBy.set(mapKey(inherits.predecessor), { successor: accountKey, amount: b.amount });
     }
     this.#blocks.set(block);
-    if (b.kind === BlockKind.SETTLE) {
-      const stored: StoredOutput[] = [];
-      for (let index = 0; index < b.outputs.length; index++) {
-        const output = b.outputs[index]!;
-        stored.push({ settle: block, index, output, claimedBy: null });
-        this.#unclaimed += output.amount;
-      }
-      this.#outputs.set(facts.idKey, stored);
-    } else if (b.kind === BlockKind.CREDIT) {
-      const stored = this.#outputs.get(mapKey(b.linkId))![b.linkIndex]!;
-      stored.claimedBy = accountKey;
-      this.#unclaimed -= stored.output.amount;
-    }
+    if (b.kind === BlockKind.SETTLE) this.#outputs.addSettle(block);
+    else if (b.kind === BlockKind.CREDIT) this.#outputs.claim(b.linkId, b.linkIndex, accountKey);
   }
 
   /** Keep a second body at a known (account, seq) as evidence; returns its proof if it is the first. */
@@ -391,29 +331,14 @@ export class LedgerView {
     for (const [key, amount] of this.#genesis) if (!this.#chains.has(key)) unopenedGenesis += amount;
     return {
       balances,
-      unclaimedOutputs: this.#unclaimed,
+      unclaimedOutputs: this.#outputs.unclaimed,
       unopenedGenesis,
       genesis: genesisTotal(this.params),
     };
   }
 
   /** Unclaimed SETTLE outputs paying `payee` (what its CREDITs may claim). */
-  unclaimedFor(
-    payee: Uint8Array,
-  ): { settleId: Uint8Array; index: number; payer: Uint8Array; requestId: Uint8Array; amount: bigint }[] {
-    const out = [];
-    for (const outputs of this.#outputs.values()) {
-      for (const stored of outputs) {
-        if (stored.claimedBy !== null || !bytesEqual(stored.output.payee, payee)) continue;
-        out.push({
-          settleId: stored.settle.id,
-          index: stored.index,
-          payer: stored.settle.body.account,
-          requestId: stored.settle.body.requestId,
-          amount: stored.output.amount,
-        });
-      }
-    }
-    return out;
+  unclaimedFor(payee: Uint8Array): UnclaimedOutput[] {
+    return this.#outputs.unclaimedFor(payee);
   }
 }
