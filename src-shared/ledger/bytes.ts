@@ -166,6 +166,8 @@ export function fromHex(hex: string): Uint8Array {
 
 /** True when both hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  // Decoded blocks share equal fields (field-interner.ts): often the very same array.
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
