@@ -198,6 +198,7 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 
 /** True for 32 zero bytes. */
 export function isZero32(bytes: Uint8Array): boolean {
+  if (bytes === ZERO32) return true;
   if (bytes.length !== 32) return false;
   for (const byte of bytes) if (byte !== 0) return false;
   return true;
