@@ -409,7 +409,8 @@ describe('paid requests over /og/infer', () => {
     ]);
     const a = await paidNode(params, keyA, []);
     const b = await paidNode(params, keyB, [a.p2p.listenAddresses()[0]!]);
-    const r = await paidNode(params, keyR, [a.p2p.listenAddresses()[0]!]);
+    // R knows both workers' addresses (its requests dial them directly).
+    const r = await paidNode(params, keyR, [a.p2p.listenAddresses()[0]!, b.p2p.listenAddresses()[0]!]);
     await Promise.all([withEngine(a), withEngine(b)]);
     // A signs a second OPEN: two bodies at one seq, a fork R proves on its own.
     const open = a.ledger.view.blockAt(a.ledger.account, 1n)!;
