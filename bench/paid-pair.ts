@@ -24,6 +24,8 @@ export interface PaidPair {
   readonly requester: InferRequester;
   /** Blocks on the requester's chain so far (two per request: RESERVE, SETTLE). */
   requesterBlocks(): number;
+  /** Resolves once the worker took every payment (its CREDIT committed): the next measurement starts clean. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,8 @@ export async function paidPair(engine: Engine, capacity: number): Promise<PaidPa
     params: () => params,
     pullAccount: () => Promise.reject(new Error('the bench worker has the requester’s chain')),
   });
+  let settlements = 0;
+  workerPayments.addEventListener('settlement', () => (settlements += 1));
   const worker = new InferWorker(
     {
       host: w.p2p.libp2p,
@@ -95,6 +99,12 @@ export async function paidPair(engine: Engine, capacity: number): Promise<PaidPa
   return {
     requester,
     requesterBlocks: () => r.ledger.view.chain(r.ledger.account)?.ids.length ?? 0,
+    async settled() {
+      const requests = () => ((r.ledger.view.chain(r.ledger.account)?.ids.length ?? 1) - 1) / 2;
+      const deadline = Date.now() + 5_000;
+      while (settlements < requests() && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 1));
+    },
     async stop() {
       requester.close();
       workerPayments.stop();

@@ -109,7 +109,13 @@ try {
   const routed = (maxTokens: number) => measure(requester.chat('model-a', prompt(maxTokens)));
   const paidPath = await paidPair(engine, CONCURRENT + 8);
   cleanups.push(() => paidPath.stop());
-  const paid = (maxTokens: number) => measure(paidPath.requester.chat('model-a', prompt(maxTokens)));
+  // A paid request ends for its user when the reply has arrived and its SETTLE is committed; the worker's
+  // CREDIT follows. Each measurement waits for that, so no path runs while another's payment is finishing.
+  const paid = async (maxTokens: number) => {
+    const run = await measure(paidPath.requester.chat('model-a', prompt(maxTokens)));
+    await paidPath.settled();
+    return run;
+  };
   const paths = { direct, routed, paid } as const;
   type PathName = keyof typeof paths;
   // Rotate the order every run, so no path always runs first or last.
@@ -141,7 +147,8 @@ try {
   };
   const concurrentDirect = await concurrent(direct);
   const concurrentRouted = await concurrent(routed);
-  const concurrentPaid = await concurrent(paid);
+  const concurrentPaid = await concurrent((n) => measure(paidPath.requester.chat('model-a', prompt(n))));
+  await paidPath.settled();
   const directTtft = median(ttft.direct);
   const routedTtft = median(ttft.routed);
   const paidTtft = median(ttft.paid);
