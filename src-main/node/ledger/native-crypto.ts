@@ -1,6 +1,7 @@
 // Node's OpenSSL Ed25519 verifier and SHA-256 for the ledger: same answers as the portable ones
 // (test/src-main/node/ledger/ed25519-agreement.test.ts), about 11 times faster.
-import { createPublicKey, hash, verify, type KeyObject } from 'node:crypto';
+import { hash, verify, type KeyObject } from 'node:crypto';
+import { publicKeyFromRaw } from '../crypto/ed25519-keys.ts';
 import { mapKey } from '../../../src-shared/ledger/bytes.ts';
 import { precheckEd25519, type SignatureVerifier } from '../../../src-shared/ledger/ed25519-strict.ts';
 import type { Hasher } from '../../../src-shared/ledger/hash.ts';
@@ -25,9 +26,6 @@ function sha256Into(data: Uint8Array, out: Uint8Array, offset: number): void {
   for (let i = 0; i < 32; i++) out[offset + i] = digest.charCodeAt(i);
 }
 
-// The DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw key follows. Cheaper than JWK parsing.
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 /** Parsed public keys, least recently used first; parsing one costs about as much as a verification. */
 class KeyObjectCache {
   readonly #max: number;
@@ -48,7 +46,7 @@ class KeyObjectCache {
       return key;
     }
     try {
-      key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+      key = publicKeyFromRaw(publicKey);
     } catch {
       key = null;
     }

@@ -1,26 +1,9 @@
 // Node's native Ed25519 (≈11× faster than @noble/curves here) for founder keys and config signatures.
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { Ed25519Verify } from '../../../src-shared/network-config/index.ts';
+import { publicKeyFromRaw, rawPublicKey } from '../crypto/ed25519-keys.ts';
 
-/** The fixed DER header of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
-  if (raw.length !== 32) throw new RangeError('an Ed25519 public key is 32 bytes');
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
-}
-
-export function rawPublicKey(key: KeyObject): Uint8Array {
-  const der = key.export({ format: 'der', type: 'spki' });
-  return new Uint8Array(der.subarray(SPKI_ED25519_PREFIX.length));
-}
+export { publicKeyFromRaw, rawPublicKey };
 
 /** Verifier for the pure config code: false for any bad input, never throws. */
 export const nodeEd25519Verify: Ed25519Verify = (publicKey, message, signature) => {
