@@ -2,12 +2,17 @@
 import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { Ed25519Verify } from '../../../src-shared/network-config/index.ts';
 import { publicKeyFromRaw, rawPublicKey } from '../crypto/ed25519-keys.ts';
+import { precheckEd25519 } from '../../../src-shared/ledger/ed25519-strict.ts';
 
 export { publicKeyFromRaw, rawPublicKey };
 
-/** Verifier for the pure config code: false for any bad input, never throws. */
+/**
+ * Verifier for the pure config code: false for any bad input, never throws. Strict RFC 8032 like the ledger's:
+ * OpenSSL alone accepts a few "signatures" by small-order keys, which anyone can make.
+ */
 export const nodeEd25519Verify: Ed25519Verify = (publicKey, message, signature) => {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if (!precheckEd25519(signature, publicKey)) return false;
   try {
     return verify(null, message, publicKeyFromRaw(publicKey), signature);
   } catch {
