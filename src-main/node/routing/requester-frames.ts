@@ -37,30 +37,28 @@ export class RequesterFrames {
 
   /** Resolves once an ack raised the budget above 0; throws when the requester stopped acknowledging. */
   async awaitBudget(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.#payment && this.#payment.budget === 0) {
-      this.#controller.signal.throwIfAborted();
-      if (this.#closed) throw this.#closed;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error('the requester stopped acknowledging tokens');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
-    }
+    await this.#until(
+      () => this.#payment === null || this.#payment.budget > 0,
+      timeoutMs,
+      'the requester stopped acknowledging tokens',
+    );
   }
 
   /** Waits for the requester's SETTLE and hands it to the ledger. */
   async settle(timeoutMs: number): Promise<void> {
+    await this.#until(() => this.#settle !== null, timeoutMs, 'no SETTLE from the requester');
+    const problem = await this.#payment!.settle(this.#settle!.receipt, this.#settle!.block);
+    if (problem) throw new Error(problem);
+  }
+
+  /** Wait for `done()`, re-checked whenever a frame arrives; throws when the stream ends or time runs out. */
+  async #until(done: () => boolean, timeoutMs: number, timeout: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.#settle) {
+    while (!done()) {
+      this.#controller.signal.throwIfAborted();
       if (this.#closed) throw this.#closed;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error('no SETTLE from the requester');
+      if (left <= 0) throw new Error(timeout);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#wake = () => {
@@ -70,8 +68,6 @@ export class RequesterFrames {
       });
       this.#wake = null;
     }
-    const problem = await this.#payment!.settle(this.#settle.receipt, this.#settle.block);
-    if (problem) throw new Error(problem);
   }
 
   async #read(timeoutMs: number): Promise<void> {
