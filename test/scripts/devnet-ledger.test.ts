@@ -11,18 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readApiEndpoint } from '../../src-main/node/api/api-endpoint-file.ts';
+import { startDevnetProcess, type DevnetNode, type DevnetProcess } from './devnet-process.ts';
 import { locationsFor } from '../../src-main/node/locations.ts';
 
-const DEVNET = fileURLToPath(new URL('../../scripts/devnet.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src-main/cli/bin.ts', import.meta.url));
-
-interface DevnetNode {
-  peerId: string;
-  apiUrl: string;
-  apiKey: string;
-  role: 'bootstrap' | 'worker';
-  dataDir: string;
-}
 
 interface AccountSummary {
   account: string;
@@ -34,40 +26,35 @@ interface AccountSummary {
   refusal: string | null;
 }
 
-let devnet: ChildProcess;
-let nodes: DevnetNode[];
+let devnet: DevnetProcess;
+let nodes: readonly DevnetNode[];
 let root = '';
-let stderr = '';
 const extra: ChildProcess[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'og-reinstall-'));
 
 beforeAll(async () => {
-  devnet = spawn(
-    process.execPath,
-    [DEVNET, '--nodes', '2', '--json', '--token-rate', '0', '--genesis-tokens', '1000', '--price', '2000'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  devnet.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    devnet.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const json = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (json) resolve(json);
-    });
-    devnet.once('exit', (code) => reject(new Error(`devnet exited with ${code}: ${stderr}`)));
-  });
-  nodes = (JSON.parse(line) as { nodes: DevnetNode[] }).nodes;
-  root = /devnet: network \S+ in (\S+)/.exec(stderr)?.[1] ?? '';
+  devnet = await startDevnetProcess([
+    '--nodes',
+    '2',
+    '--token-rate',
+    '0',
+    '--genesis-tokens',
+    '1000',
+    '--price',
+    '2000',
+  ]);
+  nodes = devnet.nodes;
+  root = /devnet: network \S+ in (\S+)/.exec(devnet.stderr())?.[1] ?? '';
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of [...extra, devnet]) {
+  for (const child of extra) {
     if (child.exitCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
     await exited;
   }
+  await devnet.stop();
   rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 

@@ -1,55 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevnetProcess, type DevnetNode, type DevnetProcess } from './devnet-process.ts';
 
-const SCRIPT = fileURLToPath(new URL('../../scripts/devnet.ts', import.meta.url));
-
-interface DevnetNode {
-  peerId: string;
-  region: string;
-  apiUrl: string;
-  apiKey: string;
-  dashboardUrl: string;
-  role: 'bootstrap' | 'worker';
-  dataDir: string;
-}
-
-let devnet: ChildProcess;
-let nodes: DevnetNode[];
-let stderr = '';
+let devnet: DevnetProcess;
+let nodes: readonly DevnetNode[];
 
 beforeAll(async () => {
-  devnet = spawn(
-    process.execPath,
-    [SCRIPT, '--nodes', '3', '--regions', 'asia,europe', '--json', '--token-rate', '200'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  devnet.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    devnet.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const json = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (json) resolve(json);
-    });
-    devnet.once('exit', (code) => reject(new Error(`devnet exited with ${code}: ${stderr}`)));
-  });
-  nodes = (JSON.parse(line) as { nodes: DevnetNode[] }).nodes;
+  devnet = await startDevnetProcess(['--nodes', '3', '--regions', 'asia,europe', '--token-rate', '200']);
+  nodes = devnet.nodes;
 }, 120_000);
 
-afterAll(async () => {
-  if (devnet.exitCode === null) {
-    const exited = new Promise((resolve) => devnet.once('exit', resolve));
-    devnet.kill('SIGINT');
-    await exited;
-  }
-});
+afterAll(() => devnet.stop());
 
 const worker = (region: string) => nodes.find((node) => node.role === 'worker' && node.region === region)!;
 
@@ -66,7 +30,7 @@ describe('npm run devnet', () => {
       expect(node.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(node.dashboardUrl).toBe(`${node.apiUrl}/#key=${node.apiKey}`);
     }
-    expect(stderr).toContain('SIMULATED engine');
+    expect(devnet.stderr()).toContain('SIMULATED engine');
   });
 
   it('serves an OpenAI client from a node’s local API, with usage, only from the node’s own region', async () => {
@@ -126,8 +90,8 @@ describe('npm run devnet', () => {
 
   it('stops on Ctrl-C and leaves no process behind', async () => {
     const root = dirname(nodes[0]!.dataDir);
-    const exited = new Promise<number | null>((resolve) => devnet.once('exit', resolve));
-    devnet.kill('SIGINT');
+    const exited = new Promise<number | null>((resolve) => devnet.child.once('exit', resolve));
+    devnet.child.kill('SIGINT');
     expect(await exited).toBe(0);
     const survivors: string[] = [];
     for (const entry of await readdir('/proc')) {
