@@ -122,10 +122,28 @@ async function statusOf(member: Member): Promise<NodeReport | null> {
   }
 }
 
-/** Ready: the node says so, a worker's engine is ready, and it sees every worker of its region up. */
+/** Whether the node's ledger account is open (after its first sync), so it can pay and be paid. */
+async function accountOpen(member: Member): Promise<boolean> {
+  const api = await apiOf(member);
+  if (!api) return false;
+  try {
+    const response = await fetch(`${api.url}/api/ledger?limit=1`, {
+      headers: { authorization: `Bearer ${api.key}` },
+    });
+    return response.ok && ((await response.json()) as { account: { opened: boolean } }).account.opened;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ready: the node says so, its ledger account is open, a worker's engine is ready, and it sees every worker
+ * of its region up.
+ */
 async function isReady(member: Member, workers: readonly Member[]): Promise<boolean> {
   const report = await statusOf(member);
   if (!report || report.state.status !== 'ready') return false;
+  if (!(await accountOpen(member))) return false;
   if (member.role === 'bootstrap') return true;
   const cluster = `${member.region}/model-a`;
   if (report.engines[cluster]?.status !== 'ready') return false;

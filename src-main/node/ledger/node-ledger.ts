@@ -31,6 +31,11 @@ export interface NodeLedgerInit {
   readonly openSyncPeers?: number;
   /** How long to wait between attempts to sync before opening (no peer answered). */
   readonly openRetryMs?: number;
+  /**
+   * Open anyway after this long without a single successful sync (peers that do not speak ledger sync):
+   * a node must not stay unable to pay forever. Logged, since debt from an earlier account may be missed.
+   */
+  readonly openWithoutSyncAfterMs?: number;
   readonly worker?: WorkerPaymentsInit;
 }
 
@@ -189,6 +194,7 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
   async #openAfterSync(): Promise<void> {
     const signal = this.#controller.signal;
     const retryMs = this.#init.openRetryMs ?? 5_000;
+    const giveUpAt = Date.now() + (this.#init.openWithoutSyncAfterMs ?? 60_000);
     while (!this.#open && !signal.aborted) {
       const network = this.#network;
       const peers = this.#libp2p?.getPeers() ?? [];
@@ -203,6 +209,10 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
             this.#log(`ledger: first sync with ${peer.toString()} failed: ${String(error)}`);
           }
         }
+      }
+      if (!synced && Date.now() >= giveUpAt) {
+        this.#log('ledger: no peer could share the ledger; opening the account without a first sync');
+        synced = true;
       }
       if (synced && !signal.aborted) {
         try {
