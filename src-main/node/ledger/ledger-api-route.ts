@@ -3,7 +3,8 @@
 // next to /api/status.
 import type { ApiRequest, ApiResponse, ApiRoute } from '../api/api-server.ts';
 import { fromHex } from '../../../src-shared/ledger/bytes.ts';
-import type { AccountSummary, HistoryEntry, LedgerService } from './ledger-service.ts';
+import type { AccountSummary, HistoryEntry } from './account-summary.ts';
+import type { LedgerService } from './ledger-service.ts';
 
 /** The body of GET /api/ledger. */
 export interface LedgerApiReport {

@@ -2,7 +2,7 @@
 // Transport-agnostic: it emits 'block:publish' for every own block once committed and 'fraud:proof' for every
 // new proof; the p2p layer gossips them and feeds received blocks back through receive().
 import { TypedEventEmitter } from 'main-event';
-import { BLOCK_KIND_NAMES, BlockKind, type Block, type BlockBody } from '../../../src-shared/ledger/block.ts';
+import { BLOCK_KIND_NAMES, type Block, type BlockBody } from '../../../src-shared/ledger/block.ts';
 import { buildCredit, buildOpen } from '../../../src-shared/ledger/block-builders.ts';
 import { createBlock } from '../../../src-shared/ledger/block-codec.ts';
 import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
@@ -15,9 +15,11 @@ import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
 import { LedgerView, type ReceiveResult } from '../../../src-shared/ledger/ledger-view.ts';
 import { reputationScore, type CounterpartyRecord } from '../../../src-shared/ledger/local-reputation.ts';
 import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
+import { historyOf, summaryOf, type AccountSummary, type HistoryEntry } from './account-summary.ts';
 import type { BlockVerdict } from '../../../src-shared/ledger/validation-result.ts';
 import { InsufficientBalanceError, LedgerNotStartedError, OwnBlockRejectedError } from './errors.ts';
-import { LedgerStore, type CachedHead } from './ledger-store.ts';
+import { LedgerStore } from './ledger-store.ts';
+import { headsOf, sameHeads } from './heads-cache.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 
@@ -49,29 +51,6 @@ export interface LedgerEvents {
   'fraud:proof': CustomEvent<FraudProof>;
   /** Blocks became valid in this node's view. */
   'ledger:changed': CustomEvent<readonly Block[]>;
-}
-
-/** What the status API and the CLI show about this node's account. */
-export interface AccountSummary {
-  readonly account: string;
-  readonly opened: boolean;
-  readonly seq: string;
-  readonly balance: string;
-  readonly reserved: string;
-  readonly available: string;
-  readonly earned: string;
-  readonly spent: string;
-  readonly revoked: boolean;
-  readonly refusal: string | null;
-}
-
-export interface HistoryEntry {
-  readonly seq: string;
-  readonly kind: string;
-  readonly ts: string;
-  readonly requestId: string | null;
-  readonly amount: string;
-  readonly balanceAfter: string;
 }
 
 export class LedgerService extends TypedEventEmitter<LedgerEvents> {
@@ -355,22 +334,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
 
   /** Any account as this node's view has it (after sync, every node shows the same numbers). */
   summaryOf(account: Uint8Array): AccountSummary {
-    const { view } = this.#started();
-    const chain = view.chain(account);
-    const balance = view.balanceOf(account);
-    const reserved = chain?.reserved ?? 0n;
-    return {
-      account: toHex(account),
-      opened: chain !== undefined,
-      seq: String(chain?.ids.length ?? 0),
-      balance: formatTokens(balance),
-      reserved: formatTokens(reserved),
-      available: formatTokens(balance - reserved),
-      earned: formatTokens(chain?.earned ?? 0n),
-      spent: formatTokens(chain?.spent ?? 0n),
-      revoked: view.isRevoked(account),
-      refusal: chain ? view.serviceRefusal(account) : null,
-    };
+    return summaryOf(this.#started().view, account);
   }
 
   /** The newest `limit` blocks of this node's chain, newest first. */
@@ -403,56 +367,6 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     if (!this.#state) throw new LedgerNotStartedError('ledger service used before start()');
     return this.#state;
   }
-}
-
-/** A chain's blocks newest first, as history entries. */
-export function historyOf(view: LedgerView, account: Uint8Array, limit: number): HistoryEntry[] {
-  const chain = view.chain(account);
-  if (!chain) return [];
-  const out: HistoryEntry[] = [];
-  for (let seq = BigInt(chain.ids.length); seq >= 1n && out.length < limit; seq--) {
-    const b = view.blockAt(account, seq)!.body;
-    out.push({
-      seq: String(b.seq),
-      kind: BLOCK_KIND_NAMES[b.kind],
-      ts: new Date(Number(b.ts)).toISOString(),
-      requestId: b.kind === BlockKind.OPEN ? null : toHex(b.requestId),
-      amount: formatTokens(b.amount),
-      balanceAfter: formatTokens(b.balanceAfter),
-    });
-  }
-  return out;
-}
-
-function headsOf(view: LedgerView, accounts: readonly Uint8Array[]): CachedHead[] {
-  const seen = new Map<string, CachedHead>();
-  for (const account of accounts) {
-    const chain = view.chain(account);
-    if (!chain) continue;
-    seen.set(toHex(account), {
-      account,
-      seq: BigInt(chain.ids.length),
-      id: chain.ids[chain.ids.length - 1]!,
-      balance: chain.balance,
-      reserved: chain.reserved,
-    });
-  }
-  return [...seen.values()];
-}
-
-function sameHeads(a: readonly CachedHead[], b: readonly CachedHead[]): boolean {
-  if (a.length !== b.length) return false;
-  const byAccount = new Map(b.map((h) => [toHex(h.account), h]));
-  return a.every((h) => {
-    const other = byAccount.get(toHex(h.account));
-    return (
-      other !== undefined &&
-      other.seq === h.seq &&
-      bytesEqual(other.id, h.id) &&
-      other.balance === h.balance &&
-      other.reserved === h.reserved
-    );
-  });
 }
 
 function describe(verdict: BlockVerdict): string {
