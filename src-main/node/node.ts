@@ -28,6 +28,14 @@ import { loadNodeNetworkConfig } from './network-config/load-node-network-config
 import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
 import { ConfigUpdates } from './network-config/config-updates.ts';
+import { feedGeoFromPeers } from './geo/feed-geo-from-peers.ts';
+import {
+  describeConfigUpdate,
+  describeEngineState,
+  describeMemberChange,
+  describeRefusedConfig,
+  describeRejectedHeartbeat,
+} from './node-log-lines.ts';
 import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
 import { ledgerApiRoute } from './ledger/ledger-api-route.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
@@ -259,15 +267,11 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     await configUpdates.start();
     this.#started.push(configUpdates);
     configUpdates.addEventListener('config:updated', (event) => {
-      const { config, previousRevision, publisher } = event.detail;
-      this.#config = config;
-      this.#log(
-        `network: adopted config revision ${config.revision} (was ${previousRevision}) from ${publisher}`,
-      );
+      this.#config = event.detail.config;
+      this.#log(describeConfigUpdate(event.detail));
     });
     configUpdates.addEventListener('config:refused', (event) => {
-      if (event.detail.penalised)
-        this.#log(`network: refused a config update from ${event.detail.from}: ${event.detail.reason}`);
+      if (event.detail.penalised) this.#log(describeRefusedConfig(event.detail));
     });
 
     // A --region given now wins; otherwise the choice the user made in the UI last time.
@@ -276,19 +280,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     await geo.start();
     this.#geo = geo;
     this.#started.push(geo);
-    p2p.addEventListener('observed-address', (event) => {
-      const { peerId, ip, reporterIp } = event.detail;
-      geo.recordObservedAddress(peerId, ip, reporterIp ?? undefined).catch((error: unknown) => {
-        this.#log(`geo: could not record an observed address: ${String(error)}`);
-      });
-    });
-    p2p.addEventListener('upnp-address', (event) => {
-      geo.setUpnpAddress(event.detail).catch((error: unknown) => {
-        this.#log(`geo: could not record the UPnP address: ${String(error)}`);
-      });
-    });
-    // The gateway may have answered before geo started.
-    if (p2p.upnpAddress !== null) await geo.setUpnpAddress(p2p.upnpAddress);
+    await feedGeoFromPeers(p2p, geo, this.#log);
     const watcher = new NetworkChangeWatcher(options.networkChange);
     watcher.addEventListener('change', (event) => {
       void this.#onNetworkChanged(event.detail);
@@ -324,18 +316,12 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#membership = membership;
     this.#started.push(membership);
     membership.addEventListener('member-change', (event) => {
-      const change = event.detail;
-      const reason = change.reason ? ` (${change.reason})` : '';
-      this.#log(
-        `membership: ${change.cluster.region}/${change.cluster.tier} ${change.peerId} ${change.from ?? 'new'} → ${change.to}${reason}`,
-      );
-      this.safeDispatchEvent('member-change', { detail: change });
+      this.#log(describeMemberChange(event.detail));
+      this.safeDispatchEvent('member-change', { detail: event.detail });
     });
-    membership.addEventListener('heartbeat-rejected', (event) => {
-      this.#log(
-        `membership: rejected a heartbeat from ${event.detail.propagationSource}: ${event.detail.reason}`,
-      );
-    });
+    membership.addEventListener('heartbeat-rejected', (event) =>
+      this.#log(describeRejectedHeartbeat(event.detail)),
+    );
     const config = this.#config;
     const routing = new RoutingService(
       {
@@ -352,14 +338,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#routing = routing;
     this.#started.push(routing);
     routing.addEventListener('engine:state', (event) => {
-      const { clusterId, state } = event.detail;
-      const detail =
-        state.status === 'failed'
-          ? `: ${state.reason}`
-          : state.status === 'absent'
-            ? `: ${state.reason}`
-            : '';
-      this.#log(`engine: ${clusterId} ${state.status}${detail}`);
+      this.#log(describeEngineState(event.detail.clusterId, event.detail.state));
       this.safeDispatchEvent('engine:state', { detail: event.detail });
     });
     geo.addEventListener('region:changed', (event) => {
