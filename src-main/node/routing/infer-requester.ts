@@ -16,14 +16,10 @@ import {
 } from '../../../src-shared/protocol/infer-frames.ts';
 import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
 import type { ClusterDirectory } from './cluster-directory.ts';
-import {
-  InferProtocolError,
-  NoLiveMemberError,
-  NoWorkerAnsweredError,
-  PartialResponseError,
-} from './errors.ts';
+import { NoLiveMemberError, NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
 import type { InferWorker } from './infer-worker.ts';
 import { FrameChannel } from './frame-channel.ts';
+import { settleQuietly, streamReply } from './reply-stream.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
 import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
@@ -364,7 +360,8 @@ export class InferRequester {
         }
         if (first.t !== 'admitted') settleQuietly(payment, 'ended');
       }
-      if (first.t === 'admitted') return { kind: 'admitted', chunks: this.#stream(channel, payment, signal) };
+      if (first.t === 'admitted')
+        return { kind: 'admitted', chunks: streamReply(channel, payment, this.#idleTimeoutMs, signal) };
       await channel.close();
       if (first.t === 'refused')
         return first.reason === 'busy' ? { kind: 'busy' } : { kind: 'unavailable', why: first.message };
@@ -378,95 +375,9 @@ export class InferRequester {
     }
   }
 
-  async *#stream(
-    channel: FrameChannel<WorkerFrame, RequesterFrame>,
-    payment: RequestPayment | null,
-    signal?: AbortSignal,
-  ): AsyncGenerator<ChatChunk> {
-    let finished = false;
-    let workerFailed = false;
-    const onAbort = () => {
-      // Tell the worker, so its engine stops and its slot frees; then drop the stream.
-      void channel
-        .write({ t: 'cancel' }, AbortSignal.timeout(1_000))
-        .finally(() => channel.abort('cancelled'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for (;;) {
-        const frame = await channel.read(this.#idleTimeoutMs, signal);
-        switch (frame.t) {
-          case 'deltas': {
-            // Acknowledge before handing the text on: the worker streams on while the reader reads.
-            const ack = payment?.received(frame.deltas) ?? null;
-            if (ack) await channel.write({ t: 'ack', ack }, signal);
-            for (const delta of frame.deltas) yield delta;
-            break;
-          }
-          case 'end':
-            finished = true;
-            if (payment) await this.#settle(channel, payment, frame.receipt ?? null, signal);
-            yield {
-              type: 'usage',
-              usage: frame.usage,
-              finishReason: frame.finishReason,
-              ...(frame.servedBy ? { servedBy: frame.servedBy } : {}),
-            };
-            await channel.close();
-            return;
-          case 'error':
-            finished = true;
-            throw new InferProtocolError(`the worker stopped: ${frame.message}`);
-          case 'admitted':
-          case 'refused':
-          case 'quote':
-            throw new InferProtocolError(`unexpected ${frame.t} frame`);
-        }
-      }
-    } catch (error) {
-      // The worker's failure (not this node's cancel) counts against it in local reputation.
-      if (!signal?.aborted) workerFailed = true;
-      throw error;
-    } finally {
-      // Cut off, cancelled or failed: pay for what arrived, no more (nothing, when nothing did).
-      if (payment) settleQuietly(payment, workerFailed ? 'worker-failed' : 'ended');
-      signal?.removeEventListener('abort', onAbort);
-      // Left early (the caller stopped iterating) or failed: make sure the worker stops too.
-      if (!finished && !signal?.aborted) onAbort();
-    }
-  }
-
-  /** The end of a paid reply: the last ack, then the co-signed receipt with the SETTLE. */
-  async #settle(
-    channel: FrameChannel<WorkerFrame, RequesterFrame>,
-    payment: RequestPayment,
-    receipt: Uint8Array | null,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    try {
-      const ack = payment.finalAck();
-      if (ack) await channel.write({ t: 'ack', ack }, signal);
-      if (receipt === null) return;
-      const settle = payment.settle(receipt);
-      await channel.write({ t: 'settle', receipt: settle.receipt, block: settle.block }, signal);
-    } catch {
-      // A receipt that does not match what arrived, or a worker gone: the finally of #stream settles alone
-      // for what arrived (a SETTLE already committed is never repeated).
-    }
-  }
-
   #recordRtt(peerId: string, ms: number): void {
     const previous = this.#rtt.get(peerId);
     this.#rtt.set(peerId, previous === undefined ? ms : previous * 0.8 + ms * 0.2);
-  }
-}
-
-/** Settle alone for what arrived; a failure leaves the reservation open (it is never paid twice). */
-function settleQuietly(payment: RequestPayment, how: 'ended' | 'worker-failed'): void {
-  try {
-    payment.settleAlone(how);
-  } catch {
-    // The own chain refused the SETTLE (the store failed): the reserved amount stays locked, not lost.
   }
 }
 

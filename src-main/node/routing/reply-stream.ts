@@ -1,0 +1,93 @@
+// A reply as it streams back to the requester (/og/infer): deltas in order, then usage; for a paid request
+// the acks on the way, and at the end the last ack and the co-signed receipt with the SETTLE. A reply that
+// ends any other way is settled alone for what arrived.
+import type { ChatChunk } from '../../../src-shared/protocol/chat.ts';
+import type { RequesterFrame, WorkerFrame } from '../../../src-shared/protocol/infer-frames.ts';
+import { InferProtocolError } from './errors.ts';
+import type { FrameChannel } from './frame-channel.ts';
+import type { RequestPayment } from './payments.ts';
+
+export async function* streamReply(
+  channel: FrameChannel<WorkerFrame, RequesterFrame>,
+  payment: RequestPayment | null,
+  idleTimeoutMs: number,
+  signal?: AbortSignal,
+): AsyncGenerator<ChatChunk> {
+  let finished = false;
+  let workerFailed = false;
+  const onAbort = () => {
+    // Tell the worker, so its engine stops and its slot frees; then drop the stream.
+    void channel.write({ t: 'cancel' }, AbortSignal.timeout(1_000)).finally(() => channel.abort('cancelled'));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      const frame = await channel.read(idleTimeoutMs, signal);
+      switch (frame.t) {
+        case 'deltas': {
+          // Acknowledge before handing the text on: the worker streams on while the reader reads.
+          const ack = payment?.received(frame.deltas) ?? null;
+          if (ack) await channel.write({ t: 'ack', ack }, signal);
+          for (const delta of frame.deltas) yield delta;
+          break;
+        }
+        case 'end':
+          finished = true;
+          if (payment) await settle(channel, payment, frame.receipt ?? null, signal);
+          yield {
+            type: 'usage',
+            usage: frame.usage,
+            finishReason: frame.finishReason,
+            ...(frame.servedBy ? { servedBy: frame.servedBy } : {}),
+          };
+          await channel.close();
+          return;
+        case 'error':
+          finished = true;
+          throw new InferProtocolError(`the worker stopped: ${frame.message}`);
+        case 'admitted':
+        case 'refused':
+        case 'quote':
+          throw new InferProtocolError(`unexpected ${frame.t} frame`);
+      }
+    }
+  } catch (error) {
+    // The worker's failure (not this node's cancel) counts against it in local reputation.
+    if (!signal?.aborted) workerFailed = true;
+    throw error;
+  } finally {
+    // Cut off, cancelled or failed: pay for what arrived, no more (nothing, when nothing did).
+    if (payment) settleQuietly(payment, workerFailed ? 'worker-failed' : 'ended');
+    signal?.removeEventListener('abort', onAbort);
+    // Left early (the caller stopped iterating) or failed: make sure the worker stops too.
+    if (!finished && !signal?.aborted) onAbort();
+  }
+}
+
+/** The end of a paid reply: the last ack, then the co-signed receipt with the SETTLE. */
+async function settle(
+  channel: FrameChannel<WorkerFrame, RequesterFrame>,
+  payment: RequestPayment,
+  receipt: Uint8Array | null,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    const ack = payment.finalAck();
+    if (ack) await channel.write({ t: 'ack', ack }, signal);
+    if (receipt === null) return;
+    const settle = payment.settle(receipt);
+    await channel.write({ t: 'settle', receipt: settle.receipt, block: settle.block }, signal);
+  } catch {
+    // A receipt that does not match what arrived, or a worker gone: the finally of #stream settles alone
+    // for what arrived (a SETTLE already committed is never repeated).
+  }
+}
+
+/** Settle alone for what arrived; a failure leaves the reservation open (it is never paid twice). */
+export function settleQuietly(payment: RequestPayment, how: 'ended' | 'worker-failed'): void {
+  try {
+    payment.settleAlone(how);
+  } catch {
+    // The own chain refused the SETTLE (the store failed): the reserved amount stays locked, not lost.
+  }
+}
