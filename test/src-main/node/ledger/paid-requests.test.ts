@@ -2,6 +2,7 @@
 // quote → RESERVE → acks → co-signed receipt → SETTLE → CREDIT, admission, the ack allowance, and a requester
 // that never settles.
 import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -431,12 +432,20 @@ describe('paid requests over /og/infer', () => {
       served.push(...routed);
     }
     expect(served).toEqual([b.peerId, b.peerId, b.peerId, b.peerId]);
+    // Gossipsub scores only the peers it exchanges gossip with: make sure A is one of R's, then watch.
+    const pubsub = r.p2p.libp2p.services.pubsub;
+    await r.p2p.libp2p.dial(multiaddr(a.p2p.listenAddresses()[0]));
+    await waitFor(
+      'A is a gossip peer of R',
+      () => pubsub.getPeers().some((peer) => peer.toString() === a.peerId),
+      20_000,
+    );
     await waitFor(
       'A’s gossip score at R reflects the revocation',
-      () => r.p2p.libp2p.services.pubsub.getScore(a.peerId) <= -10,
-      10_000,
+      () => pubsub.getScore(a.peerId) <= -10,
+      20_000,
     );
-  }, 60_000);
+  }, 90_000);
 
   it('pays each machine of a multi-machine EXO instance its share', async () => {
     const [keyR, keyW, keyS] = await Promise.all([
