@@ -23,6 +23,11 @@ export const QUIET_TOPIC_SCORE: Partial<TopicScoreParams> = {
 
 /** How much one point of local reputation (-1…1) weighs in a peer's gossip score. */
 export const REPUTATION_SCORE_WEIGHT = 10;
+/**
+ * A revoked account's peer (reputation -1, a fraud proof against it): far below gossipsub's graylist
+ * threshold (-80 by default), whatever its good deliveries earned, so its gossip is ignored.
+ */
+export const REVOKED_SCORE = -1000;
 
 export function peerScoreParams(
   scoredTopics: readonly string[],

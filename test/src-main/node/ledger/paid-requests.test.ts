@@ -397,7 +397,7 @@ describe('paid requests over /og/infer', () => {
     expect(observer.ledger.reputation().get(toHex(r.ledger.account))?.failedCount).toBe(1);
   }, 60_000);
 
-  it('gives a worker revoked by a fraud proof no work, and drops its gossip score', async () => {
+  it('gives a worker revoked by a fraud proof no work, and graylists it in gossip', async () => {
     const [keyR, keyA, keyB] = await Promise.all([
       generateKeyPair('Ed25519'),
       generateKeyPair('Ed25519'),
