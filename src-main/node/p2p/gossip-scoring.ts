@@ -42,11 +42,14 @@ export function peerScoreParams(
     // shared addresses (loopback in tests, our own relays) are exempt.
     IPColocationFactorWhitelist: new Set(colocationWhitelist),
     // The ledger's local reputation (settled and failed work, fraud proofs) is gossipsub's application score
-    // (P5): a revoked account's peer drops 10 points, which with a few invalid messages graylists it.
+    // (P5): up to ±10 points for work done or failed; a revoked account's peer is graylisted.
     ...(reputation
       ? {
-          appSpecificScore: (peerId: string) => reputation(peerId),
-          appSpecificWeight: REPUTATION_SCORE_WEIGHT,
+          appSpecificScore: (peerId: string) => {
+            const score = reputation(peerId);
+            return score <= -1 ? REVOKED_SCORE : score * REPUTATION_SCORE_WEIGHT;
+          },
+          appSpecificWeight: 1,
         }
       : {}),
   };

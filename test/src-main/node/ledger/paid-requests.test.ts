@@ -440,11 +440,8 @@ describe('paid requests over /og/infer', () => {
       () => pubsub.getPeers().some((peer) => peer.toString() === a.peerId),
       20_000,
     );
-    await waitFor(
-      'A’s gossip score at R reflects the revocation',
-      () => pubsub.getScore(a.peerId) <= -10,
-      20_000,
-    );
+    // Below gossipsub's graylist threshold (-80), whatever A's good deliveries earned it.
+    await waitFor('A is graylisted at R', () => pubsub.getScore(a.peerId) <= -80, 20_000);
   }, 90_000);
 
   it('pays each machine of a multi-machine EXO instance its share', async () => {
