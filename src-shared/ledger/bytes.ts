@@ -134,26 +134,7 @@ export function mapKey(b: Uint8Array): string {
  */
 export function mapKeyWithIndex(b: Uint8Array, index: number): string {
   if (b.length !== 32) throw new RangeError('mapKeyWithIndex takes 32 bytes');
-  return String.fromCharCode(
-    b[0]! | (b[1]! << 8),
-    b[2]! | (b[3]! << 8),
-    b[4]! | (b[5]! << 8),
-    b[6]! | (b[7]! << 8),
-    b[8]! | (b[9]! << 8),
-    b[10]! | (b[11]! << 8),
-    b[12]! | (b[13]! << 8),
-    b[14]! | (b[15]! << 8),
-    b[16]! | (b[17]! << 8),
-    b[18]! | (b[19]! << 8),
-    b[20]! | (b[21]! << 8),
-    b[22]! | (b[23]! << 8),
-    b[24]! | (b[25]! << 8),
-    b[26]! | (b[27]! << 8),
-    b[28]! | (b[29]! << 8),
-    b[30]! | (b[31]! << 8),
-    index & 0xffff,
-    (index >>> 16) & 0xffff,
-  );
+  return mapKey(b) + String.fromCharCode(index & 0xffff, (index >>> 16) & 0xffff);
 }
 
 /** Bytes from even-length hex; throws RangeError on anything else. */
