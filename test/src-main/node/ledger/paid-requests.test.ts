@@ -64,7 +64,16 @@ interface PaidNode {
   engine: Engine | null;
 }
 
-function paramsFor(genesis: readonly [Ed25519PrivateKey, bigint][]): LedgerParams {
+/** Fresh account keys with these genesis amounts (tokens), and the network's parameters. */
+async function fundedAccounts<const T extends readonly bigint[]>(
+  tokens: T,
+): Promise<{ keys: { [K in keyof T]: Ed25519PrivateKey }; params: LedgerParams }> {
+  const keys = await Promise.all(tokens.map(() => generateKeyPair('Ed25519')));
+  const params = paramsFor(keys.map((key, i) => [key, tokens[i]!] as const));
+  return { keys: keys as { [K in keyof T]: Ed25519PrivateKey }, params };
+}
+
+function paramsFor(genesis: readonly (readonly [Ed25519PrivateKey, bigint])[]): LedgerParams {
   return {
     ...DEFAULT_LEDGER_PARAMS,
     networkId: new Uint8Array(32).fill(0x42),
@@ -225,16 +234,10 @@ const ASK: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }], m
 
 describe('paid requests over /og/infer', () => {
   it('moves exactly the cost from the requester to the worker, the same on every node after gossip', async () => {
-    const [keyR, keyW, keyO] = await Promise.all([
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-    ]);
-    const params = paramsFor([
-      [keyR, 5_000n],
-      [keyW, 1_000n],
-      [keyO, 1_000n],
-    ]);
+    const {
+      keys: [keyR, keyW, keyO],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
     const w = await paidNode(params, keyW, []);
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
     const observer = await paidNode(params, keyO, [w.p2p.listenAddresses()[0]!]);
@@ -276,11 +279,10 @@ describe('paid requests over /og/infer', () => {
   }, 60_000);
 
   it('refuses a requester below 1,000 tokens with a clear message, before any worker runs', async () => {
-    const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
-    const params = paramsFor([
-      [keyR, 999n],
-      [keyW, 1_000n],
-    ]);
+    const {
+      keys: [keyR, keyW],
+      params,
+    } = await fundedAccounts([999n, 1_000n]);
     const w = await paidNode(params, keyW, []);
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
     await withEngine(w);
@@ -295,11 +297,10 @@ describe('paid requests over /og/infer', () => {
   }, 60_000);
 
   it('sends a requester that stops acknowledging no more than the allowance, and it pays for what arrived', async () => {
-    const [keyR, keyW] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
-    const params = paramsFor([
-      [keyR, 5_000n],
-      [keyW, 1_000n],
-    ]);
+    const {
+      keys: [keyR, keyW],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n]);
     const w = await paidNode(params, keyW, [], { worker: { ackTimeoutMs: 500 } });
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
     await withEngine(w);
@@ -335,16 +336,10 @@ describe('paid requests over /og/infer', () => {
   }, 60_000);
 
   it('judges a requester that never settles by its own signed evidence, and the region believes the report', async () => {
-    const [keyR, keyW, keyO] = await Promise.all([
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-    ]);
-    const params = paramsFor([
-      [keyR, 5_000n],
-      [keyW, 1_000n],
-      [keyO, 1_000n],
-    ]);
+    const {
+      keys: [keyR, keyW, keyO],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
     const timings = { worker: { settleWaitMs: 300 }, payments: { settleDeadlineMs: 300 } };
     const w = await paidNode(params, keyW, [], timings);
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
@@ -398,16 +393,10 @@ describe('paid requests over /og/infer', () => {
   }, 60_000);
 
   it('gives a worker revoked by a fraud proof no work, and graylists it in gossip', async () => {
-    const [keyR, keyA, keyB] = await Promise.all([
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-    ]);
-    const params = paramsFor([
-      [keyR, 5_000n],
-      [keyA, 1_000n],
-      [keyB, 1_000n],
-    ]);
+    const {
+      keys: [keyR, keyA, keyB],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
     const a = await paidNode(params, keyA, []);
     const b = await paidNode(params, keyB, [a.p2p.listenAddresses()[0]!]);
     // R knows both workers' addresses (its requests dial them directly).
@@ -445,16 +434,10 @@ describe('paid requests over /og/infer', () => {
   }, 90_000);
 
   it('pays each machine of a multi-machine EXO instance its share', async () => {
-    const [keyR, keyW, keyS] = await Promise.all([
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-      generateKeyPair('Ed25519'),
-    ]);
-    const params = paramsFor([
-      [keyR, 5_000n],
-      [keyW, 1_000n],
-      [keyS, 1_000n],
-    ]);
+    const {
+      keys: [keyR, keyW, keyS],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
     // S runs the other EXO node of W's instance; it announced that node id in its heartbeats.
     const announced = { engineNode: '' };
     const shard = { peerId: '', status: 'up' as const, engineReady: false, capacity: 0, load: 0 };
