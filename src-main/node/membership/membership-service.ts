@@ -20,12 +20,8 @@ import {
 } from '../../../src-shared/protocol/index.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import { judgeHeartbeat } from './heartbeat-validation.ts';
-import {
-  MembershipView,
-  type MemberChange,
-  type MemberRecord,
-  type MemberStatus,
-} from './membership-view.ts';
+import { MembershipView, type MemberChange } from './membership-view.ts';
+import { memberSnapshot, selfSnapshot, type ClusterSnapshot } from './cluster-snapshot.ts';
 
 export interface MembershipComponents {
   /** The started libp2p node (gossipsub as `pubsub`). */
@@ -76,28 +72,7 @@ export interface MembershipEvents {
   'heartbeat-rejected': CustomEvent<RejectedHeartbeat>;
 }
 
-export interface MemberSnapshot {
-  readonly peerId: string;
-  readonly self: boolean;
-  readonly status: MemberStatus;
-  readonly downReason: string | null;
-  readonly engine: EngineState;
-  readonly modelsReady: readonly string[];
-  readonly capacity: number;
-  readonly load: number;
-  readonly version: string;
-  /** The member's own EXO node id, when it sent one. */
-  readonly engineNode?: string;
-  /** ms since the last heartbeat (0 for self). */
-  readonly lastHeardMsAgo: number;
-}
-
-export interface ClusterSnapshot {
-  readonly cluster: ClusterId;
-  readonly key: string;
-  readonly serving: boolean;
-  readonly members: readonly MemberSnapshot[];
-}
+export type { ClusterSnapshot, MemberSnapshot } from './cluster-snapshot.ts';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
 export const DEFAULT_MISSED_HEARTBEATS = 3;
@@ -257,20 +232,9 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
       const serving = joined.plan.serve.includes(view.cluster.tier);
       const members = view.members().map((record) => memberSnapshot(record, now));
       if (serving) {
-        const local = this.#localState(view.cluster.tier);
-        members.unshift({
-          peerId: self,
-          self: true,
-          status: this.#state === 'paused' ? 'paused' : 'up',
-          downReason: null,
-          engine: local.engine,
-          modelsReady: local.modelsReady,
-          capacity: local.capacity,
-          load: local.load,
-          version: this.#version,
-          ...(local.engineNode !== undefined ? { engineNode: local.engineNode } : {}),
-          lastHeardMsAgo: 0,
-        });
+        members.unshift(
+          selfSnapshot(self, this.#state === 'paused', this.#localState(view.cluster.tier), this.#version),
+        );
       }
       return { cluster: view.cluster, key: clusterKey(view.cluster), serving, members };
     });
@@ -461,22 +425,6 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
       }),
     );
   }
-}
-
-function memberSnapshot(record: MemberRecord, now: number): MemberSnapshot {
-  return {
-    peerId: record.peerId,
-    self: false,
-    status: record.status,
-    downReason: record.downReason,
-    engine: record.heartbeat.engine,
-    modelsReady: record.heartbeat.modelsReady,
-    capacity: record.heartbeat.capacity,
-    load: record.heartbeat.load,
-    version: record.heartbeat.version,
-    ...(record.heartbeat.engineNode !== undefined ? { engineNode: record.heartbeat.engineNode } : {}),
-    lastHeardMsAgo: Math.max(0, now - record.lastHeardAt),
-  };
 }
 
 function randomIndex(length: number): number {
