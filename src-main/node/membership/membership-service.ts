@@ -4,7 +4,6 @@
 // heartbeats or a lost connection, and says goodbye on pause and shutdown.
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import {
   ENGINE_NODE_ID_PATTERN,
@@ -22,6 +21,7 @@ import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import { judgeHeartbeat } from './heartbeat-validation.ts';
 import { MembershipView, type MemberChange } from './membership-view.ts';
 import { memberSnapshot, selfSnapshot, type ClusterSnapshot } from './cluster-snapshot.ts';
+import { ClusterConnections } from './cluster-connections.ts';
 
 export interface MembershipComponents {
   /** The started libp2p node (gossipsub as `pubsub`). */
@@ -76,8 +76,6 @@ export type { ClusterSnapshot, MemberSnapshot } from './cluster-snapshot.ts';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
 export const DEFAULT_MISSED_HEARTBEATS = 3;
-/** Dials per heartbeat while below the cluster peer target: bounded, so a join does not storm the network. */
-const MAX_DIALS_PER_BEAT = 2;
 
 interface Joined {
   readonly plan: MembershipPlan;
@@ -90,7 +88,6 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   readonly #intervalMs: number;
   readonly #missed: number;
   readonly #maxMembers: number;
-  readonly #peerTarget: number;
   readonly #version: string;
   readonly #now: () => number;
   readonly #local = new Map<string, LocalClusterState>();
@@ -98,8 +95,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   #state: MemberState = 'active';
   #seq = 0;
   #rejected = 0;
-  readonly #dialing = new Set<string>();
-  #lookingUp = false;
+  readonly #connections: ClusterConnections;
   readonly #onMessage = (event: CustomEvent<Message>): void => this.#handleMessage(event.detail);
   readonly #onDisconnect = (event: CustomEvent<PeerId>): void =>
     this.#handleDisconnect(event.detail.toString());
@@ -110,7 +106,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
     this.#intervalMs = init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.#missed = init.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
     this.#maxMembers = init.maxMembersPerCluster ?? 10_000;
-    this.#peerTarget = init.clusterPeerTarget ?? 8;
+    this.#connections = new ClusterConnections(components.libp2p, init.clusterPeerTarget ?? 8);
     this.#version = (init.version ?? '0.0.0').slice(0, 32);
     this.#now = init.now ?? Date.now;
   }
@@ -297,87 +293,14 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
     }
   }
 
-  /**
-   * Keep a few direct connections to live members of the region's clusters. A node that only reaches the
-   * bootstrap node gets heartbeats only while it sits in the bootstrap node's mesh (at most Dhi peers), so
-   * each beat it dials a couple of members it is not connected to, until it has `clusterPeerTarget`.
-   */
+  /** Keep a few direct connections to live members of the region's clusters (see ClusterConnections). */
   #maintainConnections(): void {
     const joined = this.#joined;
     if (joined === null) return;
-    const libp2p = this.#libp2p;
-    const connected = new Set(libp2p.getPeers().map((peer) => peer.toString()));
     const live = new Set<string>();
     for (const view of joined.views.values())
       for (const member of view.liveMembers()) live.add(member.peerId);
-    let have = 0;
-    const candidates: string[] = [];
-    for (const peerId of live) {
-      if (connected.has(peerId)) have += 1;
-      else if (!this.#dialing.has(peerId)) candidates.push(peerId);
-    }
-    const wanted = Math.min(this.#peerTarget - have, MAX_DIALS_PER_BEAT);
-    if (wanted <= 0) return;
-    if (candidates.length >= wanted) {
-      for (let i = 0; i < wanted; i += 1)
-        this.#dial(candidates.splice(randomIndex(candidates.length), 1)[0]!);
-      return;
-    }
-    for (const peerId of candidates) this.#dial(peerId);
-    // Too few members known to dial: a node that only reaches the bootstrap node may hear no heartbeat at all.
-    // Peers the DHT told us about (their addresses are in the peer store) get it out of that corner.
-    if (connected.size >= this.#peerTarget) return;
-    void libp2p.peerStore
-      .all()
-      .then((peers) => {
-        const unknown = peers
-          .map((peer) => peer.id.toString())
-          .filter((id) => id !== libp2p.peerId.toString() && !connected.has(id) && !this.#dialing.has(id));
-        for (let i = 0; i < wanted - candidates.length && unknown.length > 0; i += 1)
-          this.#dial(unknown.splice(randomIndex(unknown.length), 1)[0]!);
-        if (unknown.length === 0) this.#lookUpNeighbours();
-      })
-      .catch(() => {
-        // The node is stopping.
-      });
-  }
-
-  /** Ask the DHT for the peers closest to us: the lookup itself connects us to some of them. */
-  #lookUpNeighbours(): void {
-    if (this.#lookingUp) return;
-    this.#lookingUp = true;
-    const libp2p = this.#libp2p;
-    void (async () => {
-      try {
-        const signal = AbortSignal.timeout(10_000);
-        for await (const peer of libp2p.peerRouting.getClosestPeers(libp2p.peerId.toMultihash().bytes, {
-          signal,
-        })) {
-          if (!libp2p.getPeers().some((connected) => connected.equals(peer.id)))
-            this.#dial(peer.id.toString());
-        }
-      } catch {
-        // No DHT, no answer in time, or the node is stopping: the next beat tries again.
-      } finally {
-        this.#lookingUp = false;
-      }
-    })();
-  }
-
-  #dial(peerId: string): void {
-    let target: PeerId;
-    try {
-      target = peerIdFromString(peerId);
-    } catch {
-      return;
-    }
-    this.#dialing.add(peerId);
-    this.#libp2p
-      .dial(target, { signal: AbortSignal.timeout(10_000) })
-      .catch(() => {
-        // Unreachable members are still reachable through the mesh; the dial was only an optimisation.
-      })
-      .finally(() => this.#dialing.delete(peerId));
+    this.#connections.maintain(live);
   }
 
   #localState(tier: string): LocalClusterState {
@@ -425,8 +348,4 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
       }),
     );
   }
-}
-
-function randomIndex(length: number): number {
-  return Math.floor(Math.random() * length);
 }
