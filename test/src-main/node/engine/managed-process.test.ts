@@ -43,6 +43,9 @@ describe('ManagedProcess', () => {
     expect(liveGroupMembers(pgid)).toHaveLength(2);
     const exit = await child.stop(300);
     expect(describeExit(exit)).toBe('was killed by SIGKILL');
+    // The group's SIGKILL reaches the grandchild at once, but the kernel may take a moment to tear it down.
+    for (let i = 0; i < 50 && liveGroupMembers(pgid).length > 0; i += 1)
+      await new Promise((done) => setTimeout(done, 20));
     expect(liveGroupMembers(pgid)).toEqual([]);
   });
 
