@@ -4,6 +4,7 @@
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { allBootstrapAddresses, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { knownGossipTopics } from './gossip-topics.ts';
+import { localOnlyFromEnv } from './local-only.ts';
 import { P2pService, parseMultiaddr } from './p2p-service.ts';
 import { isPrivateAddress } from './private-address.ts';
 
@@ -18,6 +19,13 @@ export interface NodeP2pOptions {
   /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
   readonly privateNetwork?: boolean;
   readonly reputation: (peerId: string) => number;
+  /**
+   * Nothing leaves the machine: no name lookups, no UPnP or mDNS, dials only to loopback. Default: the
+   * OPENGATEWAY_LOCAL_ONLY environment variable.
+   */
+  readonly localOnly?: boolean;
+  /** Find peers on the LAN by mDNS (default: on, unless local-only). */
+  readonly mdns?: boolean;
 }
 
 /** The (not yet started) service, and every bootstrap address it was given. */
@@ -27,6 +35,7 @@ export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; boots
   const privateNetwork =
     options.privateNetwork ?? [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
   const topics = knownGossipTopics(options.config);
+  const localOnly = options.localOnly ?? localOnlyFromEnv(process.env);
   const p2p = new P2pService(
     { privateKey: options.privateKey },
     {
@@ -35,6 +44,8 @@ export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; boots
       relayServer: options.relay,
       privateNetwork,
       upnp: !privateNetwork,
+      mdns: options.mdns ?? true,
+      localOnly,
       scoredTopics: topics,
       allowedTopics: topics,
       reputation: options.reputation,
