@@ -81,7 +81,19 @@ export class LabNamespaces {
   link(tag: string, a: string, addressA: string | null, b: string, addressB: string | null): void {
     const devA = `${this.prefix}${tag}a`;
     const devB = `${this.prefix}${tag}b`;
-    run('ip', ['link', 'add', devA, 'netns', this.name(a), 'type', 'veth', 'peer', devB, 'netns', this.name(b)]);
+    run('ip', [
+      'link',
+      'add',
+      devA,
+      'netns',
+      this.name(a),
+      'type',
+      'veth',
+      'peer',
+      devB,
+      'netns',
+      this.name(b),
+    ]);
     for (const [ns, dev, address] of [
       [a, devA, addressA],
       [b, devB, addressB],

@@ -48,7 +48,7 @@ export class LabNodeProcess {
     );
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-20_000)));
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     let node: LabNodeProcess | null = null;
     const early: string[] = [];
     const ready = new Promise<string>((resolve, reject) => {
@@ -99,7 +99,7 @@ export class LabNodeProcess {
   #call<T>(command: Record<string, unknown>): Promise<T> {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.set(id, { resolve: resolve, reject });
       this.#child.stdin?.write(`${JSON.stringify({ id, ...command })}\n`);
     });
   }

@@ -40,7 +40,9 @@ function describe(connection: Connection): Record<string, unknown> {
   };
 }
 
-libp2p.addEventListener('connection:open', (event) => emit({ event: 'connection', ...describe(event.detail) }));
+libp2p.addEventListener('connection:open', (event) =>
+  emit({ event: 'connection', ...describe(event.detail) }),
+);
 
 // Echo: read frames until an empty frame, answer with the same number of bytes, then an empty frame.
 await libp2p.handle(
@@ -77,7 +79,10 @@ if (options.membership) {
   });
 }
 
-async function echo(peer: string, bytes: number): Promise<{ received: number; ms: number; relayed: boolean }> {
+async function echo(
+  peer: string,
+  bytes: number,
+): Promise<{ received: number; ms: number; relayed: boolean }> {
   const begin = performance.now();
   const stream = await libp2p.dialProtocol(peerIdFromString(peer), ECHO_PROTOCOL, {
     signal: AbortSignal.timeout(20_000),
@@ -108,7 +113,9 @@ async function handle(command: LabCommand): Promise<unknown> {
         connections: libp2p.getConnections().map(describe),
       };
     case 'dial': {
-      const connection = await libp2p.dial(multiaddr(command.address), { signal: AbortSignal.timeout(20_000) });
+      const connection = await libp2p.dial(multiaddr(command.address), {
+        signal: AbortSignal.timeout(20_000),
+      });
       return describe(connection);
     }
     case 'echo':
@@ -136,7 +143,11 @@ for await (const line of createInterface({ input: process.stdin })) {
   handle(command).then(
     (result) => emit({ id: command.id, ok: true, result }),
     (error: unknown) =>
-      emit({ id: command.id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : 'error' }),
+      emit({
+        id: command.id,
+        ok: false,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : 'error',
+      }),
   );
 }
 await membership?.stop();

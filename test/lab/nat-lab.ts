@@ -137,12 +137,16 @@ export async function connectThroughRelay(
   const begin = Date.now();
   const circuit = await poll(async () => {
     const status = await listener.status();
-    return (
-      status.addresses.find((address) => address.includes(`/p2p/${relayPeerId}/p2p-circuit`)) ?? null
-    );
+    return status.addresses.find((address) => address.includes(`/p2p/${relayPeerId}/p2p-circuit`)) ?? null;
   }, options.reservationWaitMs);
   if (circuit === null) {
-    return { reservationMs: null, relayedEcho: null, directMs: null, directEcho: null, error: 'no reservation' };
+    return {
+      reservationMs: null,
+      relayedEcho: null,
+      directMs: null,
+      directEcho: null,
+      error: 'no reservation',
+    };
   }
   const reservationMs = Date.now() - begin;
   try {
@@ -152,9 +156,7 @@ export async function connectThroughRelay(
     if (!connection.relayed) throw new Error(`dial of ${circuit} was not relayed: ${connection.remoteAddr}`);
     const direct = await poll(async () => {
       const status = await dialer.status();
-      return status.connections.some(
-        (c) => c.peer === listener.peerId && !c.relayed && c.status === 'open',
-      );
+      return status.connections.some((c) => c.peer === listener.peerId && !c.relayed && c.status === 'open');
     }, options.directWaitMs);
     const directMs = direct === null ? null : Date.now() - connectedAt;
     const directEcho = direct === null ? null : await dialer.echo(listener.peerId, options.bytes);
