@@ -23,6 +23,8 @@ export interface Locations {
   readonly settings: string;
   /** Per-cluster engine homes (EXO_HOME and logs). */
   readonly enginesDir: string;
+  /** The model cache: downloaded model files and their index. */
+  readonly modelsDir: string;
   readonly logsDir: string;
 }
 
@@ -58,6 +60,7 @@ export function locationsFor(dataDir: string): Locations {
     ledgerDb: join(root, 'ledger.sqlite'),
     settings: join(root, 'settings.json'),
     enginesDir: join(root, 'engines'),
+    modelsDir: join(root, 'models'),
     logsDir: join(root, 'logs'),
   };
 }
