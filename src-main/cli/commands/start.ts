@@ -148,7 +148,9 @@ function simulatedMachine(id: string): HardwareIds {
     HardwareIdKind,
     string[]
   >;
+  // Two strong ids: the ledger needs two shared ids to call two accounts one machine.
   ids['system-uuid'] = [`simulated-${id}`];
+  ids['baseboard-serial'] = [`simulated-board-${id}`];
   return ids;
 }
 
