@@ -5,6 +5,7 @@ import { TypedEventEmitter } from 'main-event';
 import type { ModelState } from '../../../src-shared/ipc/models.ts';
 import type { GgufModel, NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { ggufSizeBytes } from '../../../src-shared/tiers/index.ts';
+import type { ModelFile, ModelSource } from '../engine/builtin/model-source.ts';
 import type { Locations } from '../locations.ts';
 import { DiskQueue } from './disk-queue.ts';
 import { ModelDownloadError, ModelNotInCatalogError } from './errors.ts';
@@ -25,13 +26,7 @@ export type ModelsInit = Omit<
   readonly log?: (line: string) => void;
 };
 
-/** The file an engine loads for a tier (the built-in engine's `ModelSource`). */
-export interface ModelFile {
-  readonly path: string;
-  readonly modelId: string;
-  readonly contextLength: number;
-  readonly sha256: string;
-}
+export type { ModelFile } from '../engine/builtin/model-source.ts';
 
 export interface ModelsEvents {
   'model:state': CustomEvent<{ readonly tier: string; readonly state: ModelState }>;
@@ -47,7 +42,7 @@ interface Job {
   readonly done: Promise<void>;
 }
 
-export class ModelsService extends TypedEventEmitter<ModelsEvents> {
+export class ModelsService extends TypedEventEmitter<ModelsEvents> implements ModelSource {
   readonly cache: ModelCache;
   readonly #components: ModelsComponents;
   readonly #init: ModelsInit;
