@@ -25,6 +25,8 @@ export interface Locations {
   readonly instanceLock: string;
   /** Per-cluster engine homes (EXO_HOME and logs). */
   readonly enginesDir: string;
+  /** The model cache: downloaded model files and their index. */
+  readonly modelsDir: string;
   readonly logsDir: string;
 }
 
@@ -61,6 +63,7 @@ export function locationsFor(dataDir: string): Locations {
     settings: join(root, 'settings.json'),
     instanceLock: join(root, 'node.lock'),
     enginesDir: join(root, 'engines'),
+    modelsDir: join(root, 'models'),
     logsDir: join(root, 'logs'),
   };
 }

@@ -4,6 +4,7 @@
 // contract) sit above it in local-api/ and reach it only through RunningNode.
 import { TypedEventEmitter } from '@libp2p/interface';
 import { ensureDataDir } from './storage/data-dir.ts';
+import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
@@ -16,6 +17,8 @@ import type { P2pService } from './p2p/p2p-service.ts';
 import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
 import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
+import { ModelsService, type ModelsInit } from './models/models-service.ts';
+import { planServing } from './models/serving-plan.ts';
 import type { ChatGateway } from './routing/chat-gateway.ts';
 import { routingInitWithCaps, type NodeSettings } from './settings/node-settings.ts';
 import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
@@ -72,6 +75,8 @@ export interface NodeOptions {
   readonly networkChange?: NetworkChangeWatcherInit;
   /** Engines, capacity and request routing (EXO found on the machine by default). */
   readonly routing?: RoutingInit;
+  /** Model downloads (tests inject a full disk or short retries). */
+  readonly models?: ModelsInit;
   /** Ledger timings (tests shorten them). */
   readonly ledger?: NodeLedgerInit;
 }
@@ -103,6 +108,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   #profile: ProfileService | null = null;
   #membership: MembershipService | null = null;
   #routing: RoutingService | null = null;
+  #models: ModelsService | null = null;
   #ledger: NodeLedger | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
@@ -197,6 +203,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
 
     this.#step('identity');
     this.#config = await loadNodeNetworkConfig(this.locations.networkConfig, this.#options.networkConfigPath);
+    const config0 = this.#config;
     const identity = await this.#started.start(
       new IdentityService(
         { locations },
@@ -221,6 +228,18 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.#ledger = ledger;
     const stored = await this.#settings.stored();
     signal?.throwIfAborted();
+
+    // The models the node serves: the cache is read now; downloads start once the node knows its tiers.
+    const models = await this.#started.start(
+      new ModelsService(
+        { locations, config: () => this.#config ?? config0 },
+        { log: this.#log, ...options.models },
+      ),
+    );
+    this.#models = models;
+    models.addEventListener('model:state', (event) =>
+      this.#onModelState(event.detail.tier, event.detail.state),
+    );
 
     this.#step('profile');
     const profile = new ProfileService({ locations }, options.profile);
@@ -251,6 +270,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     configUpdates.addEventListener('config:updated', (event) => {
       this.#config = event.detail.config;
       this.#log(describeConfigUpdate(event.detail));
+      void this.#models?.refresh();
     });
     configUpdates.addEventListener('config:refused', (event) => {
       if (event.detail.penalised) this.#log(describeRefusedConfig(event.detail));
@@ -331,10 +351,12 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   async pause(reason: 'user' | 'waiting-for-idle' = 'user'): Promise<void> {
     await this.#membership?.pause();
     await this.#routing?.setPaused(true);
+    this.#models?.setPaused(true);
     this.#setStatus({ status: 'paused', reason, since: Date.now() });
   }
 
   async resume(): Promise<void> {
+    this.#models?.setPaused(false);
     await this.#routing?.setPaused(false);
     await this.#membership?.resume();
     this.#setReady();
@@ -363,6 +385,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       clusters: this.#membership?.snapshot() ?? [],
       engines: this.#routing?.engineStates() ?? {},
       engine: this.#routing?.engineKind ?? null,
+      models: this.#models?.states() ?? {},
       rejectedHeartbeats: this.#membership?.rejectedCount ?? 0,
     };
   }
@@ -383,8 +406,11 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
-    const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
+    const { serve, planned, skipped } = await this.#planServing(config);
+    for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
+    this.#models?.want(planned);
+    const waiting = planned.filter((tier) => !serve.includes(tier));
+    if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);
     await membership.join({ region, serve, watch: [...known] }, { signal });
     if (this.#status.status === 'onboarding') this.#step('engines');
@@ -394,6 +420,35 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     );
     this.#step('heartbeat');
     if (this.#status.status !== 'paused') this.#setReady();
+  }
+
+  /** The tiers to serve now and the ones waiting for a model (the built-in engine serves only ready ones). */
+  async #planServing(config: NetworkConfig) {
+    const profile = this.#profile?.profile;
+    const forced = this.#options.serveTiers ?? [];
+    if (!profile || !this.#models) return { serve: [...forced], planned: [...forced], skipped: [] };
+    const kind: string = this.#routing?.engineKind.kind ?? 'exo';
+    const stored = await this.#settings.stored();
+    return planServing({
+      config,
+      profile,
+      qualified: this.#tiers,
+      forced,
+      engine: kind === 'builtin' ? 'builtin' : kind === 'openai' ? 'openai' : 'exo',
+      models: this.#models,
+      ...(stored ? { gpuShare: stored.gpuMemoryShare } : {}),
+    });
+  }
+
+  /** A model that became ready lets its tier join; the change is published to the faces. */
+  #onModelState(tier: string, state: ModelState): void {
+    this.safeDispatchEvent('model:state', { detail: { tier, state } });
+    if (state.status !== 'ready' || this.#stopping) return;
+    const region = this.#membership?.plan?.region ?? null;
+    if (region === null || this.#membership?.plan?.serve.includes(tier)) return;
+    void this.#join(region, undefined).catch((error: unknown) =>
+      this.#log(`join: serving ${tier} after its model became ready failed: ${String(error)}`),
+    );
   }
 
   /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */

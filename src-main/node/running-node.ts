@@ -2,6 +2,7 @@
 // core declares it and OpenGatewayNode implements it, so faces sit above the core and never reach into its
 // services (DESIGN.md §2: a lower layer that must be called from above declares the interface).
 import type { TypedEventTarget } from '@libp2p/interface';
+import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile } from '../../src-shared/tiers/index.ts';
@@ -25,6 +26,8 @@ export interface RunningNodeEvents {
   'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
   /** The region or how it was decided changed (a re-join follows when the region itself changed). */
   region: CustomEvent<RegionDecision>;
+  /** A tier's model moved on (download progress, verified, failed). */
+  'model:state': CustomEvent<{ readonly tier: string; readonly state: ModelState }>;
 }
 
 /** Read-only access to the node's ledger (its own account, the view, and when it changes). */

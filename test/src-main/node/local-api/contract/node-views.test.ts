@@ -89,6 +89,7 @@ function report(overrides: Partial<NodeStatusReport> = {}): NodeStatusReport {
     engines: { 'asia/model-a': { status: 'ready', models: ['llama-3.2-1b'] } },
     engine: { kind: 'exo', simulated: true },
     rejectedHeartbeats: 0,
+    models: {},
     ...overrides,
   };
 }
