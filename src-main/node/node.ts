@@ -332,7 +332,12 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
           payments: ledger.payments,
         },
         // The contributor's caps from the UI apply where the command line set none.
-        routingInitWithCaps(options.routing, stored, profile.profile),
+        routingInitWithCaps(
+          // The built-in engine loads the files the models service verified.
+          { modelSource: models, ...options.routing },
+          stored,
+          profile.profile,
+        ),
       ),
     );
     this.#routing = routing;
