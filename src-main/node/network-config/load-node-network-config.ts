@@ -1,7 +1,6 @@
 import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
-import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
-import { NetworkConfigMissingError } from './errors.ts';
+import { NetworkConfigFileNotFoundError, NetworkConfigMissingError } from './errors.ts';
 import { loadNetworkConfigFile } from './load-network-config.ts';
 import { serializeSignedNetworkConfig } from './sign-network-config.ts';
 
@@ -18,8 +17,7 @@ export async function loadNodeNetworkConfig(storedPath: string, givenPath?: stri
   try {
     return (await loadNetworkConfigFile(storedPath)).config;
   } catch (error) {
-    if (error instanceof ExpectedError && /no such file/.test(error.message))
-      throw new NetworkConfigMissingError(storedPath);
+    if (error instanceof NetworkConfigFileNotFoundError) throw new NetworkConfigMissingError(storedPath);
     throw error;
   }
 }
