@@ -406,9 +406,9 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const { serve, planned, skipped } = await this.#planServing(config);
+    const { serve, planned, fetch, skipped } = await this.#planServing(config);
     for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
-    this.#models?.want(planned);
+    this.#models?.want(fetch);
     const waiting = planned.filter((tier) => !serve.includes(tier));
     if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);
@@ -426,7 +426,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   async #planServing(config: NetworkConfig) {
     const profile = this.#profile?.profile;
     const forced = this.#options.serveTiers ?? [];
-    if (!profile || !this.#models) return { serve: [...forced], planned: [...forced], skipped: [] };
+    if (!profile || !this.#models)
+      return { serve: [...forced], planned: [...forced], fetch: [], skipped: [] };
     const kind: string = this.#routing?.engineKind.kind ?? 'exo';
     const stored = await this.#settings.stored();
     return planServing({

@@ -28,6 +28,8 @@ export interface ServingPlan {
   readonly serve: readonly string[];
   /** Tiers the node means to serve, whose models it fetches (serve ⊆ planned). */
   readonly planned: readonly string[];
+  /** Tiers whose built-in models to download (none when another engine holds its own models). */
+  readonly fetch: readonly string[];
   /** Qualified tiers left out of the plan, with why. */
   readonly skipped: readonly { readonly tier: string; readonly reason: string }[];
 }
@@ -49,5 +51,5 @@ export async function planServing(input: ServingPlanInput): Promise<ServingPlan>
   const forced = input.forced.filter((tier) => known.has(tier));
   const planned = [...new Set([...plan.serve.map((tier) => tier.tier), ...forced])];
   const serve = input.engine === 'builtin' ? planned.filter((tier) => input.models.isReady(tier)) : planned;
-  return { serve, planned, skipped: plan.skipped };
+  return { serve, planned, fetch: input.engine === 'builtin' ? planned : [], skipped: plan.skipped };
 }

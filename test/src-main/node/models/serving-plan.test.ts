@@ -70,6 +70,7 @@ describe('planServing', () => {
     const before = await planServing(input);
     expect(before.planned).toEqual(['model-a']);
     expect(before.serve).toEqual([]);
+    expect(before.fetch).toEqual(['model-a']);
     await models.pull('model-a');
     expect((await planServing(input)).serve).toEqual(['model-a']);
   });
@@ -85,6 +86,7 @@ describe('planServing', () => {
     });
     expect(plan.serve).toEqual(['model-a', 'model-b', 'model-c']);
     expect(plan.planned).toEqual(plan.serve);
+    expect(plan.fetch).toEqual([]);
     expect(plan.skipped).toEqual([]);
   });
 });
