@@ -91,6 +91,7 @@ export async function serveNode(node: RunningNode, options: ServeNodeOptions): P
     parts.add(onStop(() => removeApiEndpoint(locations.apiEndpoint)));
     await parts.start(api);
     listening = api;
+    parts.add(onStop(() => void (listening = null)));
     parts.add(onStop(() => endpoint.close()));
     await writeApiEndpoint(locations.apiEndpoint, { url: api.url, pid: process.pid });
     log(`api: ${api.url} (key in ${locations.apiKey})`);

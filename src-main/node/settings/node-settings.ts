@@ -89,7 +89,12 @@ export function routingInitWithCaps(
   return {
     ...init,
     capacityPerTier,
-    engine: memoryMb !== undefined && engine.kind === 'exo' ? { ...engine, memoryMb } : engine,
+    engine:
+      memoryMb !== undefined && engine.kind === 'exo'
+        ? { ...engine, memoryMb }
+        : engine.kind === 'builtin' && engine.gpuShare === undefined
+          ? { ...engine, gpuShare: stored.gpuMemoryShare }
+          : engine,
   };
 }
 

@@ -215,6 +215,22 @@ describe('the desktop app', () => {
     expect(served).toBeNull();
   });
 
+  it('finding 27: the browser dashboard cannot install an update; the window can', async () => {
+    electron.app.isPackaged = true;
+    await launch();
+    updater.emit('update-downloaded', { version: '0.2.0' });
+    const context = { signal: new AbortController().signal };
+    // The attack: a local page or process with the key calls installUpdate over /api/ws.
+    expect(() => served!.handlers.installUpdate(null, context)).toThrow(/not from the browser dashboard/);
+    expect(updater.quitAndInstall).not.toHaveBeenCalled();
+    // The dashboard still sees the update state; the window installs it.
+    await expect(served!.handlers.getUpdateState(null, context)).resolves.toMatchObject({
+      state: 'downloaded',
+    });
+    await invoke('installUpdate');
+    expect(updater.quitAndInstall).toHaveBeenCalledOnce();
+  });
+
   it('stays paused across a restart when the user paused', async () => {
     await launch();
     await invoke('pause', {});

@@ -3,13 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../storage/atomic-write.ts';
+import { keepPrivate } from '../../storage/private-mode.ts';
 import { ApiKeyFileInvalidError } from './errors.ts';
 
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
 export async function loadOrCreateApiKey(path: string): Promise<string> {
   const existing = await readApiKey(path);
-  if (existing !== null) return existing;
+  if (existing !== null) {
+    await keepPrivate(path, 0o600);
+    return existing;
+  }
   const key = randomBytes(32).toString('hex');
   await writeFileAtomic(path, `${key}\n`, 0o600);
   return key;

@@ -27,3 +27,11 @@ export class NodeNotRunningError extends ExpectedError {
     );
   }
 }
+
+/** The server's address was asked before start() or after stop(). */
+export class ApiServerNotStartedError extends Error {
+  override readonly name = 'ApiServerNotStartedError';
+  constructor() {
+    super('the local API server is not listening');
+  }
+}

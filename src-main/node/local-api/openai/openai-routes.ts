@@ -5,6 +5,7 @@ import type { ChatChunk, ChatToolCallDelta, ChatUsage } from '../../../../src-sh
 import { parseChatRequest } from '../../../../src-shared/protocol/chat-request-schema.ts';
 import type { ChatGateway, GatewayTier } from '../../routing/chat-gateway.ts';
 import type { ApiRequest, ApiResponse, ApiRoute } from '../http/api-server.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { errorBody, openAiError, routingErrorResponse } from './openai-errors.ts';
 
 /** Fields of OpenAI's request the API handles itself (the rest go to the engine, validated). */
@@ -46,6 +47,13 @@ async function chatCompletions(gateway: ChatGateway, request: ApiRequest): Promi
   } catch {
     return openAiError(400, 'the body must be a JSON object', 'invalid_request_error', 'invalid_json');
   }
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH))
+    return openAiError(
+      400,
+      `the body nests more than ${MAX_JSON_DEPTH} levels of objects and arrays`,
+      'invalid_request_error',
+      'invalid_json',
+    );
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) {
     return openAiError(

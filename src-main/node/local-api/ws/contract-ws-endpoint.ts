@@ -34,6 +34,10 @@ export interface ContractWsEndpointInit {
   readonly onInternalError?: (error: unknown, call: string) => void;
   /** A client that lets this much pile up unread is dropped rather than growing memory without bound. */
   readonly maxBufferedBytes?: number;
+  /** Dashboards connected at once; more are refused with 503 (security finding 18). */
+  readonly maxConnections?: number;
+  /** How often each client is pinged; one that has not answered the previous ping by then is dropped. */
+  readonly pingIntervalMs?: number;
 }
 
 /** Fits api-server.ts's ApiUpgradeHandler, so the node passes the endpoint as its `wsUpgrade`. */
@@ -51,6 +55,9 @@ export interface ContractWsEndpoint {
 }
 
 const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** A person has a few tabs open; a local process opening hundreds is not a dashboard. */
+export const DEFAULT_WS_MAX_CONNECTIONS = 32;
+const DEFAULT_PING_INTERVAL_MS = 30_000;
 
 export function createContractWsEndpoint(init: ContractWsEndpointInit): ContractWsEndpoint {
   const maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -63,6 +70,9 @@ export function createContractWsEndpoint(init: ContractWsEndpointInit): Contract
     handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
 
+  const maxConnections = init.maxConnections ?? DEFAULT_WS_MAX_CONNECTIONS;
+  let closed = false;
+
   function attach(socket: WebSocket): void {
     if (socket.protocol !== WS_SUBPROTOCOL) {
       socket.close(WS_CLOSE.policyViolation, `expected subprotocol ${WS_SUBPROTOCOL}`);
@@ -71,6 +81,18 @@ export function createContractWsEndpoint(init: ContractWsEndpointInit): Contract
     sockets.add(socket);
     const lifetime = new AbortController();
     let inFlight = 0;
+    // A client that vanished without closing (a sleeping laptop, a killed tab) is found by its silence.
+    let answered = true;
+    socket.on('pong', () => (answered = true));
+    const pinger = setInterval(() => {
+      if (!answered) {
+        socket.terminate();
+        return;
+      }
+      answered = false;
+      socket.ping();
+    }, init.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+    pinger.unref();
 
     const send = (frame: ServerFrame): void => {
       if (socket.readyState !== socket.OPEN) return;
@@ -107,15 +129,19 @@ export function createContractWsEndpoint(init: ContractWsEndpointInit): Contract
         return;
       }
       inFlight += 1;
-      void dispatchCall(init.handlers, frame.name, frame.input, { signal: lifetime.signal }, init).then(
-        (result) => {
-          inFlight -= 1;
-          send({ t: 'result', id: frame.id, result });
-        },
-      );
+      const id = frame.id;
+      void dispatchCall(init.handlers, frame.name, frame.input, { signal: lifetime.signal }, init)
+        .then((result) => send({ t: 'result', id, result }))
+        .catch((error: unknown) => {
+          // dispatchCall turns handler failures into results; reaching here is a bug in sending.
+          init.onInternalError?.(error, frame.name);
+          socket.terminate();
+        })
+        .finally(() => (inFlight -= 1));
     });
 
     socket.on('close', () => {
+      clearInterval(pinger);
       sockets.delete(socket);
       unsubscribe();
       lifetime.abort(new Error('the client disconnected'));
@@ -130,6 +156,10 @@ export function createContractWsEndpoint(init: ContractWsEndpointInit): Contract
     path: WS_PATH,
     keyFromRequest: (request) => apiKeyFromProtocols(request.headers['sec-websocket-protocol']),
     handleUpgrade(request, socket, head) {
+      if (closed || sockets.size >= maxConnections) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       server.handleUpgrade(request, socket, head, (ws) => attach(ws));
     },
     attach,
@@ -137,6 +167,7 @@ export function createContractWsEndpoint(init: ContractWsEndpointInit): Contract
       return sockets.size;
     },
     async close() {
+      closed = true;
       for (const socket of sockets) socket.close(WS_CLOSE.goingAway, 'node is stopping');
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
