@@ -332,7 +332,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
           payments: ledger.payments,
         },
         // The contributor's caps from the UI apply where the command line set none.
-        routingInitWithCaps(options.routing, stored, profile.profile),
+        // The built-in engine loads the files the models service verified (unless a test hands its own).
+        { modelSource: models, ...routingInitWithCaps(options.routing, stored, profile.profile) },
       ),
     );
     this.#routing = routing;
@@ -408,7 +409,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     const known = new Set(config.tiers.map((tier) => tier.id));
     const { serve, planned, fetch, skipped } = await this.#planServing(config);
     for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
-    this.#models?.want(fetch);
+    this.#models?.want(this.#options.routing?.modelSource ? [] : fetch);
     const waiting = planned.filter((tier) => !serve.includes(tier));
     if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);
@@ -428,14 +429,17 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     const forced = this.#options.serveTiers ?? [];
     if (!profile || !this.#models)
       return { serve: [...forced], planned: [...forced], fetch: [], skipped: [] };
-    const kind: string = this.#routing?.engineKind.kind ?? 'exo';
+    const routing = this.#routing;
+    // A model source handed over (tests, benchmarks) replaces the models service: nothing to download.
+    const given = this.#options.routing?.modelSource;
     const stored = await this.#settings.stored();
     return planServing({
       config,
       profile,
       qualified: this.#tiers,
       forced,
-      engine: kind === 'builtin' ? 'builtin' : kind === 'openai' ? 'openai' : 'exo',
+      engineFor: (tier) => routing?.engineSettingsFor(tier).kind ?? 'exo',
+      ...(given ? { isReady: (tier: string) => given.fileFor(tier) !== null } : {}),
       models: this.#models,
       ...(stored ? { gpuShare: stored.gpuMemoryShare } : {}),
     });

@@ -64,7 +64,7 @@ describe('planServing', () => {
       profile: BUILD_VM,
       qualified: qualify(BUILD_VM, config.tiers),
       forced: ['model-a'],
-      engine: 'builtin' as const,
+      engineFor: () => 'builtin' as const,
       models,
     };
     const before = await planServing(input);
@@ -81,7 +81,7 @@ describe('planServing', () => {
       profile: WORKSTATION_4090,
       qualified: qualify(WORKSTATION_4090, config.tiers),
       forced: [],
-      engine: 'exo',
+      engineFor: () => 'exo',
       models,
     });
     expect(plan.serve).toEqual(['model-a', 'model-b', 'model-c']);
