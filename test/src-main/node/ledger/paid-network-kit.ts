@@ -27,7 +27,7 @@ import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import type { ClusterDirectory } from '../../../../src-main/node/routing/cluster-directory.ts';
 import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
 import { InferWorker, type InferWorkerInit } from '../../../../src-main/node/routing/infer-worker.ts';
-import type { RequesterPayments } from '../../../../src-main/node/routing/payments.ts';
+import type { RequesterPayments, WorkerPayments } from '../../../../src-main/node/routing/payments.ts';
 import type { Shareholder } from '../../../../src-main/node/routing/shard-shares.ts';
 import { spawnedExoEngine, waitForStatus } from '../engine/engine-test-kit.ts';
 import { startLoopbackP2p } from '../p2p/loopback-network.ts';
@@ -53,6 +53,8 @@ export interface PaidNode {
   readonly workerPayments: LedgerWorkerPayments;
   readonly requesterPayments: LedgerRequesterPayments;
   readonly settlements: SettlementOutcome[];
+  /** The ledger's SQLite file (a restart opens it again). */
+  readonly dbPath: string;
   /** Reports of non-settlement this node published. */
   readonly reports: Uint8Array[];
   engine: Engine | null;
@@ -91,6 +93,8 @@ export async function paidNode(
     shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
     /** The machine binding's hashes; one hash from the key's first byte by default. */
     fingerprint?: Uint8Array[];
+    /** What the worker uses as its payments: a hostile wrapper of the real ones in attack tests. */
+    workerPaymentsAs?: (real: LedgerWorkerPayments) => WorkerPayments;
   } = {},
 ): Promise<PaidNode> {
   const dir = mkdtempSync(join(tmpdir(), 'og-paid-'));
@@ -157,6 +161,7 @@ export async function paidNode(
     workerPayments,
     requesterPayments,
     settlements,
+    dbPath: join(dir, 'ledger.sqlite'),
     reports,
     engine: null,
     worker: null as unknown as InferWorker,
@@ -165,7 +170,7 @@ export async function paidNode(
     {
       host: p2p.libp2p,
       engines: { engineFor: (tier) => (tier === TIER ? (node.engine ?? undefined) : undefined) },
-      payments: workerPayments,
+      payments: options.workerPaymentsAs ? options.workerPaymentsAs(workerPayments) : workerPayments,
       selfPeerId: p2p.peerId,
       ...(options.shareholders ? { shareholders: options.shareholders } : {}),
     },
