@@ -233,7 +233,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       locations,
       config: () => this.#config ?? config,
       ledger,
-      routing: routingInitWithCaps(options.routing, stored, profile.profile),
+      // The built-in engine loads the files the models service verified.
+      routing: routingInitWithCaps({ modelSource: models, ...options.routing }, stored, profile.profile),
       started: this.#started,
       log: this.#log,
       onMemberChange: (change) => this.safeDispatchEvent('member-change', { detail: change }),
