@@ -84,6 +84,11 @@ export interface NodeOptions {
   readonly routing?: RoutingInit;
   /** Ledger timings (tests shorten them). */
   readonly ledger?: NodeLedgerInit;
+  /**
+   * Nothing leaves the machine: no DNS names resolved, no UPnP (build machines and tests).
+   * Default: the environment variable OPENGATEWAY_LOCAL_ONLY=1.
+   */
+  readonly localOnly?: boolean;
 }
 
 export interface NodeEvents {
@@ -120,6 +125,11 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   #api: ApiServer | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
+  /** Bootstrap addresses dialled, and those skipped in local-only mode (for "looking for peers"). */
+  #bootstrap: { readonly dialled: readonly string[]; readonly skipped: readonly string[] } = {
+    dialled: [],
+    skipped: [],
+  };
 
   constructor(options: NodeOptions) {
     super();
@@ -244,7 +254,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#profile = profile;
     this.#started.push(profile);
 
-    const { p2p, bootstrap } = createNodeP2p({
+    const localOnly = options.localOnly ?? process.env.OPENGATEWAY_LOCAL_ONLY === '1';
+    const { p2p, bootstrap, skipped } = createNodeP2p({
       config: this.#config,
       privateKey: identity.privateKey,
       peerId: identity.peerId.toString(),
@@ -253,12 +264,22 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       relay: options.relay ?? false,
       ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
       reputation: (peerId) => ledger.payments.requester.reputation(peerId),
+      localOnly,
     });
+    this.#bootstrap = { dialled: bootstrap, skipped };
+    for (const address of skipped) this.#log(`p2p: not resolving ${address} (OPENGATEWAY_LOCAL_ONLY=1)`);
     this.#step('geo');
     await p2p.start();
     this.#p2p = p2p;
     this.#started.push(p2p);
     this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
+    // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
+    p2p.addEventListener('peer:connect', () => {
+      if (this.#status.status === 'looking-for-peers') this.#setReady();
+    });
+    p2p.addEventListener('peer:disconnect', () => {
+      if (this.#status.status === 'ready' && p2p.connectionCount() === 0) this.#setReady();
+    });
     // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
     this.#started.push({ stop: () => ledger.leave() });
 
@@ -397,6 +418,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       await this.#ledger?.join(this.#p2p!.libp2p, null);
       await membership.leave();
       await this.#routing?.serve(null, []);
+      // Alone, the region cannot be known yet: the first peers will tell it (geo re-decides and re-joins).
+      if (this.#isAlone()) return this.#setStatus(this.#lookingForPeers());
       this.#setStatus({
         status: 'offline',
         message: 'the region is unknown: set one in settings (or --region)',
@@ -444,8 +467,50 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   }
 
   #setReady(): void {
+    if (this.#isAlone()) {
+      this.#setStatus(this.#lookingForPeers());
+      return;
+    }
     const serving = this.#membership?.plan?.serve.length ?? 0;
     this.#setStatus({ status: 'ready', clusters: serving, since: Date.now() });
+  }
+
+  /**
+   * Has bootstrap nodes to reach and reaches no peer. A node with no bootstrap address at all (the first
+   * node of a network, a lone test node) is the one others find: it is ready on its own.
+   */
+  #isAlone(): boolean {
+    const { dialled, skipped } = this.#bootstrap;
+    return (
+      dialled.length + skipped.length > 0 &&
+      this.#p2p !== null &&
+      this.#p2p.isStarted &&
+      this.#p2p.connectionCount() === 0
+    );
+  }
+
+  /** What the node does to find peers, in words (the status a node alone shows instead of an error). */
+  #lookingForPeers(): NodeStatus {
+    const progress = this.#p2p?.bootstrapProgress() ?? { attempts: 0, nextAttemptAt: null };
+    const { dialled, skipped } = this.#bootstrap;
+    const tried = [
+      ...dialled
+        .slice(0, 8)
+        .map(
+          (address) =>
+            `${address}: no answer yet${progress.attempts > 0 ? ` (${progress.attempts + 1} attempts)` : ''}`,
+        ),
+      ...skipped
+        .slice(0, 7)
+        .map((address) => `${address}: not looked up (local-only mode, OPENGATEWAY_LOCAL_ONLY=1)`),
+    ];
+    if (tried.length === 0) tried.push('no bootstrap node is configured: waiting for peers to connect');
+    return {
+      status: 'looking-for-peers',
+      since: Date.now(),
+      tried: tried.map((line) => line.slice(0, 300)),
+      nextAttemptAt: dialled.length > 0 ? progress.nextAttemptAt : null,
+    };
   }
 
   #step(step: OnboardingStepId): void {
