@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { defaultDataDir, locationsFor } from '../src-main/node/locations.ts';
-import { readApiEndpoint } from '../src-main/node/api/api-endpoint-file.ts';
+import { readApiEndpoint } from '../src-main/node/local-api/http/api-endpoint-file.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
 import { decideStart, runElectronInstaller } from './start-decision.ts';
 

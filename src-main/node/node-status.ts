@@ -1,7 +1,8 @@
 // The node's state as a union, and the report `GET /api/status` and `opengateway-node status` show.
+import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { RegionDecision } from '../../src-shared/regions/index.ts';
 import type { TierQualification } from '../../src-shared/tiers/index.ts';
-import type { EngineState } from './engine/engine.ts';
+import type { EngineKind, EngineState } from './engine/engine.ts';
 import type { ClusterSnapshot } from './membership/membership-service.ts';
 
 /** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
@@ -37,6 +38,8 @@ export interface NodeStatusReport {
   /** The engine of each served cluster (`asia/model-a` → state). */
   readonly engines: Readonly<Record<string, EngineState>>;
   /** The kind of engine this node serves with; `simulated` on devnets (never real inference). */
-  readonly engine: { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } | null;
+  readonly engine: { readonly kind: EngineKind; readonly simulated: boolean } | null;
   readonly rejectedHeartbeats: number;
+  /** Each catalog tier's model for the built-in engine: downloading, ready, failed and why. */
+  readonly models: Readonly<Record<string, ModelState>>;
 }

@@ -1,31 +1,29 @@
 // The composition root (DESIGN.md §3–§4): builds the node's services, runs onboarding
 // (identity → profile → p2p → geo → qualify → join → heartbeat → ready), stops them in reverse order, and
-// reports one status union. A failed start stops whatever already started.
-import { fileURLToPath } from 'node:url';
+// reports one status union. A failed start stops whatever already started. Its faces (the local API, the UI
+// contract) sit above it in local-api/ and reach it only through RunningNode.
 import { TypedEventEmitter } from '@libp2p/interface';
 import { ensureDataDir } from './storage/data-dir.ts';
+import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
-import type { ApiServer, ApiUpgradeHandler } from './api/api-server.ts';
-import { readApiEndpoint } from './api/api-endpoint-file.ts';
-import { startNodeApi } from './api/start-node-api.ts';
 import { GeoService, type GeoInit } from './geo/geo-service.ts';
 import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
 import { MembershipService } from './membership/membership-service.ts';
-import type { MemberChange } from './membership/membership-view.ts';
 import { NetworkChangeWatcher, type NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
 import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
 import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
-import type { EngineState } from './engine/engine.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
-import { createNodeContract, type NodeContract } from './ui-contract/node-contract.ts';
-import { readNodeSettings, routingInitWithCaps } from './ui-contract/node-settings.ts';
-import { nodeRoutes } from './api/node-routes.ts';
+import { ModelsService, type ModelsInit } from './models/models-service.ts';
+import { planServing } from './models/serving-plan.ts';
+import type { ChatGateway } from './routing/chat-gateway.ts';
+import { routingInitWithCaps, type NodeSettings } from './settings/node-settings.ts';
+import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
-import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
+import { NodeNotStartedError } from './node-errors.ts';
 import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
 import { ConfigUpdates } from './network-config/config-updates.ts';
 import { feedGeoFromPeers } from './geo/feed-geo-from-peers.ts';
@@ -37,11 +35,14 @@ import {
   describeRejectedHeartbeat,
 } from './node-log-lines.ts';
 import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
-import { ledgerApiRoute } from './ledger/ledger-api-route.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
+import type { RunningNode, RunningNodeEvents } from './running-node.ts';
+import { onStop, StartedParts } from './startable.ts';
+import { DataDirLock } from './storage/data-dir-lock.ts';
 
 export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
+export type { RunningNode, RunningNodeEvents } from './running-node.ts';
 export { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 export { isPrivateAddress } from './p2p/private-address.ts';
 
@@ -58,8 +59,6 @@ export interface NodeOptions {
   readonly relay?: boolean;
   /** Serve these tiers whatever the profile says (devnets and tests, with the engine double). */
   readonly serveTiers?: readonly string[];
-  /** Local API port; 0 picks a free one. */
-  readonly apiPort?: number;
   /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
   readonly privateNetwork?: boolean;
   readonly heartbeatIntervalMs?: number;
@@ -74,14 +73,10 @@ export interface NodeOptions {
   readonly geo?: Omit<GeoInit, 'override'>;
   /** How network changes are noticed (tests inject interface lists). */
   readonly networkChange?: NetworkChangeWatcherInit;
-  /** Hands `/api/ws` upgrades to this handler instead of the node's own contract endpoint. */
-  readonly wsUpgrade?: ApiUpgradeHandler;
-  /** Who shows the UI: the desktop app adds idle-only mode, start at login and updates. Default headless. */
-  readonly shell?: 'headless' | 'desktop';
-  /** The built dashboard served at `/` of the local API (default: out/renderer-web of this checkout). */
-  readonly dashboardDir?: string;
   /** Engines, capacity and request routing (EXO found on the machine by default). */
   readonly routing?: RoutingInit;
+  /** Model downloads (tests inject a full disk or short retries). */
+  readonly models?: ModelsInit;
   /** Ledger timings (tests shorten them). */
   readonly ledger?: NodeLedgerInit;
   /**
@@ -91,28 +86,25 @@ export interface NodeOptions {
   readonly localOnly?: boolean;
 }
 
-export interface NodeEvents {
-  status: CustomEvent<NodeStatus>;
-  'member-change': CustomEvent<MemberChange>;
-  'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
-  /** The region or how it was decided changed (a re-join follows when the region itself changed). */
-  region: CustomEvent<RegionDecision>;
+/** The node's events (the same as every RunningNode's). */
+export type NodeEvents = RunningNodeEvents;
+
+/** The node's services, for tests and benches only: faces use RunningNode. */
+export interface NodeServicesForTests {
+  readonly p2p: P2pService | null;
+  readonly membership: MembershipService | null;
+  readonly routing: RoutingService | null;
+  readonly ledger: LedgerService | null;
+  readonly nodeLedger: NodeLedger | null;
 }
 
-/** Where `npm run build` puts the browser build of the renderer. */
-const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../out/renderer-web', import.meta.url));
-
-interface Stoppable {
-  stop(): Promise<void>;
-}
-
-export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
+export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implements RunningNode {
   readonly locations: Locations;
-  /** The ipc contract over this node (served on `/api/ws`, and by the desktop app over Electron IPC). */
-  readonly contract: NodeContract;
   readonly #options: NodeOptions;
   readonly #log: (line: string) => void;
-  readonly #started: Stoppable[] = [];
+  readonly #started = new StartedParts();
+  readonly #settings: NodeSettingsStore;
+  #lock: DataDirLock | null = null;
   #status: NodeStatus = { status: 'starting' };
   #config: NetworkConfig | null = null;
   #identity: IdentityService | null = null;
@@ -121,8 +113,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   #profile: ProfileService | null = null;
   #membership: MembershipService | null = null;
   #routing: RoutingService | null = null;
+  #models: ModelsService | null = null;
   #ledger: NodeLedger | null = null;
-  #api: ApiServer | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
   /** Bootstrap addresses dialled, and those skipped in local-only mode (for "looking for peers"). */
@@ -135,11 +127,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     super();
     this.#options = options;
     this.locations = locationsFor(options.dataDir);
+    this.#settings = new NodeSettingsStore(this.locations.settings);
     this.#log = options.log ?? (() => {});
-    this.contract = createNodeContract(this, {
-      shell: options.shell ?? 'headless',
-      onInternalError: (error, what) => this.#log(`ui: ${what} failed: ${String(error)}`),
-    });
   }
 
   get status(): NodeStatus {
@@ -150,20 +139,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     return this.#config;
   }
 
-  get p2p(): P2pService | null {
-    return this.#p2p;
-  }
-
-  get membership(): MembershipService | null {
-    return this.#membership;
-  }
-
-  get routing(): RoutingService | null {
-    return this.#routing;
-  }
-
-  get api(): ApiServer | null {
-    return this.#api;
+  get chatGateway(): ChatGateway | null {
+    return this.#routing?.gateway ?? null;
   }
 
   /** This node's ledger (balance, history, blocks); null until it started. */
@@ -171,14 +148,24 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     return this.#ledger?.service ?? null;
   }
 
-  /** The ledger with its network side and payments (tests wait for the account to open). */
-  get nodeLedger(): NodeLedger | null {
-    return this.#ledger;
-  }
-
   /** What this machine has (null until the first scan). */
   get profile(): ResourceProfile | null {
     return this.#profile?.profile ?? null;
+  }
+
+  /** The services themselves, for tests and benches (faces use RunningNode instead). */
+  servicesForTests(): NodeServicesForTests {
+    return {
+      p2p: this.#p2p,
+      membership: this.#membership,
+      routing: this.#routing,
+      ledger: this.ledger,
+      nodeLedger: this.#ledger,
+    };
+  }
+
+  engineLog(clusterId: string): readonly string[] {
+    return this.#routing?.engines.get(clusterId)?.recentLog ?? [];
   }
 
   /** The user's region choice (null: detect it again); the node re-joins when the region changes. */
@@ -187,7 +174,26 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (geo === null)
       throw new NodeNotStartedError('the node has not decided its region yet; try again shortly');
     await geo.setOverride(region);
+    await this.#settings.update({ regionOverride: region });
     return geo.decision;
+  }
+
+  settings(): Promise<NodeSettings> {
+    return this.#settings.read();
+  }
+
+  async updateSettings(patch: NodeSettingsPatch): Promise<NodeSettings> {
+    const { previous, next } = await this.#settings.update(patch);
+    // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
+    if (next.maxConcurrentRequests !== previous.maxConcurrentRequests)
+      this.#routing?.setCapacityPerTier(next.maxConcurrentRequests);
+    return next;
+  }
+
+  async claimDataDir(): Promise<void> {
+    if (this.#lock !== null) return;
+    await ensureDataDir(this.locations.dataDir);
+    this.#lock = DataDirLock.acquire(this.locations.instanceLock, this.locations.dataDir);
   }
 
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -203,56 +209,53 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   async #start(signal: AbortSignal | undefined): Promise<void> {
     const options = this.#options;
     const locations = this.locations;
-    await ensureDataDir(locations.dataDir);
-    await this.#refuseSecondNode();
+    await this.claimDataDir();
 
     this.#step('identity');
     this.#config = await loadNodeNetworkConfig(this.locations.networkConfig, this.#options.networkConfigPath);
-    const identity = new IdentityService(
-      { locations },
-      { fingerprintSalt: this.#config.fingerprintSalt, ...options.identity },
+    const config0 = this.#config;
+    const identity = await this.#started.start(
+      new IdentityService(
+        { locations },
+        { fingerprintSalt: this.#config.fingerprintSalt, ...options.identity },
+      ),
     );
-    await identity.start();
     this.#identity = identity;
-    this.#started.push(identity);
     this.#log(`identity: peer id ${identity.peerId.toString()}${identity.created ? ' (new)' : ''}`);
     this.#log(`network: ${this.#config.networkId} (revision ${this.#config.revision})`);
 
-    const ledger = new NodeLedger(
-      {
-        identity,
-        params: ledgerParamsFromConfig(this.#config),
-        dbPath: locations.ledgerDb,
-        log: this.#log,
-      },
-      options.ledger,
+    const ledger = await this.#started.start(
+      new NodeLedger(
+        {
+          identity,
+          params: ledgerParamsFromConfig(this.#config),
+          dbPath: locations.ledgerDb,
+          log: this.#log,
+        },
+        options.ledger,
+      ),
     );
-    await ledger.start();
     this.#ledger = ledger;
-    this.#started.push(ledger);
-
-    const stored = await readNodeSettings(locations.settings);
-    const { api, stoppers } = await startNodeApi({
-      locations,
-      contract: this.contract,
-      routes: new Map([
-        ...nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
-        ['GET /api/ledger', ledgerApiRoute(ledger.service)],
-      ]),
-      ...(options.wsUpgrade ? { wsUpgrade: options.wsUpgrade } : {}),
-      dashboardDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
-      apiPort: options.apiPort ?? 0,
-      log: this.#log,
-    });
-    this.#api = api;
-    this.#started.push(...stoppers);
+    const stored = await this.#settings.stored();
     signal?.throwIfAborted();
+
+    // The models the node serves: the cache is read now; downloads start once the node knows its tiers.
+    const models = await this.#started.start(
+      new ModelsService(
+        { locations, config: () => this.#config ?? config0 },
+        { log: this.#log, ...options.models },
+      ),
+    );
+    this.#models = models;
+    models.addEventListener('model:state', (event) =>
+      this.#onModelState(event.detail.tier, event.detail.state),
+    );
 
     this.#step('profile');
     const profile = new ProfileService({ locations }, options.profile);
     await profile.start({ signal });
     this.#profile = profile;
-    this.#started.push(profile);
+    this.#started.add(profile);
 
     const localOnly = options.localOnly ?? process.env.OPENGATEWAY_LOCAL_ONLY === '1';
     const { p2p, bootstrap, skipped } = createNodeP2p({
@@ -269,9 +272,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     this.#bootstrap = { dialled: bootstrap, skipped };
     for (const address of skipped) this.#log(`p2p: not resolving ${address} (OPENGATEWAY_LOCAL_ONLY=1)`);
     this.#step('geo');
-    await p2p.start();
-    this.#p2p = p2p;
-    this.#started.push(p2p);
+    this.#p2p = await this.#started.start(p2p);
     this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
     // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
     p2p.addEventListener('peer:connect', () => {
@@ -281,15 +282,16 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       if (this.#status.status === 'ready' && p2p.connectionCount() === 0) this.#setReady();
     });
     // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
-    this.#started.push({ stop: () => ledger.leave() });
+    this.#started.add(onStop(() => ledger.leave()));
 
     // Newer signed configs (higher revision, signed by the founders) replace the stored one.
-    const configUpdates = new ConfigUpdates({ libp2p: p2p.libp2p, locations }, { current: this.#config });
-    await configUpdates.start();
-    this.#started.push(configUpdates);
+    const configUpdates = await this.#started.start(
+      new ConfigUpdates({ libp2p: p2p.libp2p, locations }, { current: this.#config }),
+    );
     configUpdates.addEventListener('config:updated', (event) => {
       this.#config = event.detail.config;
       this.#log(describeConfigUpdate(event.detail));
+      void this.#models?.refresh();
     });
     configUpdates.addEventListener('config:refused', (event) => {
       if (event.detail.penalised) this.#log(describeRefusedConfig(event.detail));
@@ -297,17 +299,14 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
 
     // A --region given now wins; otherwise the choice the user made in the UI last time.
     const override = options.region ?? stored?.regionOverride ?? null;
-    const geo = new GeoService({ locations }, { ...options.geo, override });
-    await geo.start();
+    const geo = await this.#started.start(new GeoService({ locations }, { ...options.geo, override }));
     this.#geo = geo;
-    this.#started.push(geo);
     await feedGeoFromPeers(p2p, geo, this.#log);
     const watcher = new NetworkChangeWatcher(options.networkChange);
     watcher.addEventListener('change', (event) => {
       void this.#onNetworkChanged(event.detail);
     });
-    await watcher.start();
-    this.#started.push(watcher);
+    await this.#started.start(watcher);
     await waitForBootstrap(p2p, bootstrap.length, {
       waitMs: options.bootstrapWaitMs ?? 5000,
       log: this.#log,
@@ -325,17 +324,17 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     }
 
     this.#step('join');
-    const membership = new MembershipService(
-      { libp2p: p2p.libp2p },
-      {
-        version: options.version ?? '0.0.0',
-        ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
-        ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
-      },
+    const membership = await this.#started.start(
+      new MembershipService(
+        { libp2p: p2p.libp2p },
+        {
+          version: options.version ?? '0.0.0',
+          ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+          ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
+        },
+      ),
     );
-    await membership.start();
     this.#membership = membership;
-    this.#started.push(membership);
     membership.addEventListener('member-change', (event) => {
       this.#log(describeMemberChange(event.detail));
       this.safeDispatchEvent('member-change', { detail: event.detail });
@@ -344,20 +343,20 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       this.#log(describeRejectedHeartbeat(event.detail)),
     );
     const config = this.#config;
-    const routing = new RoutingService(
-      {
-        libp2p: p2p.libp2p,
-        membership,
-        locations,
-        config: () => this.#config ?? config,
-        payments: ledger.payments,
-      },
-      // The contributor's caps from the UI apply where the command line set none.
-      routingInitWithCaps(options.routing, stored, profile.profile),
+    const routing = await this.#started.start(
+      new RoutingService(
+        {
+          libp2p: p2p.libp2p,
+          membership,
+          locations,
+          config: () => this.#config ?? config,
+          payments: ledger.payments,
+        },
+        // The contributor's caps from the UI apply where the command line set none.
+        routingInitWithCaps(options.routing, stored, profile.profile),
+      ),
     );
-    await routing.start();
     this.#routing = routing;
-    this.#started.push(routing);
     routing.addEventListener('engine:state', (event) => {
       this.#log(describeEngineState(event.detail.clusterId, event.detail.state));
       this.safeDispatchEvent('engine:state', { detail: event.detail });
@@ -373,10 +372,12 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   async pause(reason: 'user' | 'waiting-for-idle' = 'user'): Promise<void> {
     await this.#membership?.pause();
     await this.#routing?.setPaused(true);
+    this.#models?.setPaused(true);
     this.#setStatus({ status: 'paused', reason, since: Date.now() });
   }
 
   async resume(): Promise<void> {
+    this.#models?.setPaused(false);
     await this.#routing?.setPaused(false);
     await this.#membership?.resume();
     this.#setReady();
@@ -387,7 +388,6 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#log('stopping: leaving clusters and closing connections');
-    this.contract.close();
     await this.#stopStarted();
     this.#log('stopped');
   }
@@ -406,6 +406,7 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       clusters: this.#membership?.snapshot() ?? [],
       engines: this.#routing?.engineStates() ?? {},
       engine: this.#routing?.engineKind ?? null,
+      models: this.#models?.states() ?? {},
       rejectedHeartbeats: this.#membership?.rejectedCount ?? 0,
     };
   }
@@ -428,8 +429,11 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
-    const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
+    const { serve, planned, skipped } = await this.#planServing(config);
+    for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
+    this.#models?.want(planned);
+    const waiting = planned.filter((tier) => !serve.includes(tier));
+    if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);
     await membership.join({ region, serve, watch: [...known] }, { signal });
     if (this.#status.status === 'onboarding') this.#step('engines');
@@ -439,6 +443,35 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     );
     this.#step('heartbeat');
     if (this.#status.status !== 'paused') this.#setReady();
+  }
+
+  /** The tiers to serve now and the ones waiting for a model (the built-in engine serves only ready ones). */
+  async #planServing(config: NetworkConfig) {
+    const profile = this.#profile?.profile;
+    const forced = this.#options.serveTiers ?? [];
+    if (!profile || !this.#models) return { serve: [...forced], planned: [...forced], skipped: [] };
+    const kind: string = this.#routing?.engineKind.kind ?? 'exo';
+    const stored = await this.#settings.stored();
+    return planServing({
+      config,
+      profile,
+      qualified: this.#tiers,
+      forced,
+      engine: kind === 'builtin' ? 'builtin' : kind === 'openai' ? 'openai' : 'exo',
+      models: this.#models,
+      ...(stored ? { gpuShare: stored.gpuMemoryShare } : {}),
+    });
+  }
+
+  /** A model that became ready lets its tier join; the change is published to the faces. */
+  #onModelState(tier: string, state: ModelState): void {
+    this.safeDispatchEvent('model:state', { detail: { tier, state } });
+    if (state.status !== 'ready' || this.#stopping) return;
+    const region = this.#membership?.plan?.region ?? null;
+    if (region === null || this.#membership?.plan?.serve.includes(tier)) return;
+    void this.#join(region, undefined).catch((error: unknown) =>
+      this.#log(`join: serving ${tier} after its model became ready failed: ${String(error)}`),
+    );
   }
 
   /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */
@@ -523,24 +556,10 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   }
 
   async #stopStarted(): Promise<void> {
-    while (this.#started.length > 0) {
-      const service = this.#started.pop()!;
-      try {
-        await service.stop();
-      } catch (error) {
-        this.#log(`stop: a service failed to stop cleanly: ${String(error)}`);
-      }
-    }
-  }
-
-  async #refuseSecondNode(): Promise<void> {
-    const endpoint = await readApiEndpoint(this.locations.apiEndpoint);
-    if (endpoint === null || endpoint.pid === process.pid) return;
-    try {
-      process.kill(endpoint.pid, 0);
-    } catch {
-      return; // A stale file from a crashed node.
-    }
-    throw new NodeAlreadyRunningError(this.locations.dataDir, endpoint.pid);
+    await this.#started.stopAll((error) =>
+      this.#log(`stop: a service failed to stop cleanly: ${String(error)}`),
+    );
+    this.#lock?.release();
+    this.#lock = null;
   }
 }

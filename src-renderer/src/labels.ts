@@ -104,7 +104,9 @@ export function engineLabel(engine: EngineState | null): string {
       ? 'simulator (not real AI)'
       : engine.kind === 'exo'
         ? 'EXO'
-        : 'your own server';
+        : engine.kind === 'builtin'
+          ? 'built-in llama.cpp'
+          : 'your own server';
   return `${engine.state} · ${kind}`;
 }
 

@@ -4,6 +4,8 @@
 // meaning if a later version gave them one).
 import { REGION_IDS, isRegionId, type RegionId } from '../regions/index.ts';
 import { NetworkConfigInvalidError } from './errors.ts';
+import { parseTierModels, type TierModels } from './model-catalog.ts';
+import { array, int, object, string } from './strict-fields.ts';
 
 export const NETWORK_CONFIG_FORMAT = 1;
 /** A config file larger than this is refused before it is parsed. */
@@ -24,7 +26,8 @@ export interface NetworkTier {
   readonly minGpuMemoryGb: number | null;
   readonly recommendedGpuMemoryGb: number | null;
   readonly minFreeDiskGb: number;
-  readonly engineModels: { readonly exo: string };
+  /** Per engine, the model this tier serves (the model catalog). */
+  readonly engineModels: TierModels;
   /** Tokens per 1,000 work units (prompt + completion tokens). */
   readonly price: number;
 }
@@ -65,8 +68,6 @@ export interface NetworkConfig {
   /** How many distinct founders must sign (M of N). */
   readonly threshold: number;
 }
-
-type Obj = Record<string, unknown>;
 
 /** Check an untrusted value against the schema and return a fresh object holding exactly the known fields. */
 export function parseNetworkConfig(value: unknown): NetworkConfig {
@@ -170,7 +171,6 @@ function parseTier(value: unknown, path: string): NetworkTier {
   const id = string(t.id, `${path}.id`, 1, 32);
   if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(id))
     throw new NetworkConfigInvalidError(`${path}.id`, 'use lower-case letters, digits and dashes');
-  const engineModels = object(t.engineModels, `${path}.engineModels`, ['exo']);
   return {
     id,
     label: string(t.label, `${path}.label`, 1, 64),
@@ -186,40 +186,9 @@ function parseTier(value: unknown, path: string): NetworkTier {
         ? null
         : int(t.recommendedGpuMemoryGb, `${path}.recommendedGpuMemoryGb`, 0, 1 << 20),
     minFreeDiskGb: int(t.minFreeDiskGb, `${path}.minFreeDiskGb`, 0, 1 << 30),
-    engineModels: { exo: string(engineModels.exo, `${path}.engineModels.exo`, 1, 256) },
+    engineModels: parseTierModels(t.engineModels, `${path}.engineModels`),
     price: int(t.price, `${path}.price`, 1),
   };
-}
-
-function object(value: unknown, path: string, allowed: readonly string[]): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new NetworkConfigInvalidError(path, 'must be an object');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key))
-      throw new NetworkConfigInvalidError(path, `unknown field ${JSON.stringify(key.slice(0, 64))}`);
-  }
-  return value as Obj;
-}
-
-function array(value: unknown, path: string, max: number): unknown[] {
-  if (!Array.isArray(value)) throw new NetworkConfigInvalidError(path, 'must be a list');
-  if (value.length > max) throw new NetworkConfigInvalidError(path, `more than ${max} entries`);
-  return value as unknown[];
-}
-
-function string(value: unknown, path: string, min: number, max: number): string {
-  if (typeof value !== 'string') throw new NetworkConfigInvalidError(path, 'must be a string');
-  if (value.length < min || value.length > max)
-    throw new NetworkConfigInvalidError(path, `must be ${min}–${max} characters`);
-  return value;
-}
-
-function int(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value))
-    throw new NetworkConfigInvalidError(path, 'must be a whole number');
-  if (value < min || value > max)
-    throw new NetworkConfigInvalidError(path, `must be between ${min} and ${max}`);
-  return value;
 }
 
 /** Bootstrap addresses for a region; an empty list when the config names none. */

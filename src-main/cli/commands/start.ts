@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { REGION_IDS, parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
 import { defaultDataDir } from '../../node/locations.ts';
 import { OpenGatewayNode } from '../../node/node.ts';
+import { installLastResortHandlers, serveNode } from '../../node/local-api/serve-node.ts';
 import {
   HARDWARE_ID_KINDS,
   type HardwareIdKind,
@@ -91,7 +92,6 @@ export const startCommand: CliCommand = {
       bootstrap: values.bootstrap ?? [],
       region,
       relay: values.relay ?? false,
-      apiPort,
       serveTiers: values['serve-tier'] ?? [],
       ...(heartbeatMs !== undefined ? { heartbeatIntervalMs: heartbeatMs } : {}),
       version: appVersion(),
@@ -119,12 +119,25 @@ export const startCommand: CliCommand = {
       else if (status.status === 'ready') io.stdout(`ready: contributing to ${status.clusters} cluster(s)`);
       else io.stdout(`status: ${status.status}`);
     });
-    // A signal during start-up aborts it; start() then stops what had started.
-    await node.start({ signal });
-    if (!signal.aborted) {
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    // A bug that escapes a handler is logged, and the node keeps serving (security finding 2).
+    const uninstall = installLastResortHandlers({ log: (line) => io.stderr(line) });
+    try {
+      // A signal during start-up aborts it; serveNode then stops what had started.
+      const served = await serveNode(node, {
+        apiPort,
+        shell: 'headless',
+        log: (line) => io.stdout(line),
+        signal,
+      });
+      if (!signal.aborted) {
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+      }
+      await served.stop();
+    } finally {
+      uninstall();
     }
-    await node.stop();
     return 0;
   },
 };
@@ -135,7 +148,9 @@ function simulatedMachine(id: string): HardwareIds {
     HardwareIdKind,
     string[]
   >;
+  // Two strong ids: the ledger needs two shared ids to call two accounts one machine.
   ids['system-uuid'] = [`simulated-${id}`];
+  ids['baseboard-serial'] = [`simulated-board-${id}`];
   return ids;
 }
 

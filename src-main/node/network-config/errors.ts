@@ -2,13 +2,21 @@ import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 
 /** The network config file cannot be read or is not JSON. */
 export class NetworkConfigUnreadableError extends ExpectedError {
-  override readonly name = 'NetworkConfigUnreadableError';
+  override readonly name: string = 'NetworkConfigUnreadableError';
   readonly path: string;
   readonly reason: string;
   constructor(path: string, reason: string) {
     super(`cannot read network config ${path}: ${reason}`);
     this.path = path;
     this.reason = reason;
+  }
+}
+
+/** The network config file does not exist (a node without --network-config and no stored copy). */
+export class NetworkConfigFileNotFoundError extends NetworkConfigUnreadableError {
+  override readonly name = 'NetworkConfigFileNotFoundError';
+  constructor(path: string) {
+    super(path, 'no such file');
   }
 }
 

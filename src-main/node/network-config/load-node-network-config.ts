@@ -1,7 +1,7 @@
 import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
 import { loadDefaultNetworkConfig } from './default-network.ts';
-import { NetworkConfigUnreadableError } from './errors.ts';
+import { NetworkConfigFileNotFoundError } from './errors.ts';
 import { loadNetworkConfigFile, type LoadedNetworkConfig } from './load-network-config.ts';
 import { serializeSignedNetworkConfig } from './sign-network-config.ts';
 
@@ -21,8 +21,7 @@ export async function loadNodeNetworkConfig(
   try {
     stored = await loadNetworkConfigFile(storedPath);
   } catch (error) {
-    if (error instanceof NetworkConfigUnreadableError && error.reason === 'no such file')
-      return store(storedPath, shipped());
+    if (error instanceof NetworkConfigFileNotFoundError) return store(storedPath, shipped());
     throw error;
   }
   let fallback: LoadedNetworkConfig | null = null;

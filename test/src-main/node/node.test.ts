@@ -1,15 +1,23 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { writeApiEndpoint } from '../../../src-main/node/api/api-endpoint-file.ts';
+import { serveNode, type ServedNode } from '../../../src-main/node/local-api/serve-node.ts';
 import { initNetwork } from '../../../src-main/node/network-config/init-network.ts';
 import { NodeAlreadyRunningError, OpenGatewayNode, type NodeOptions } from '../../../src-main/node/node.ts';
 
 let root: string;
 let configPath: string;
 const nodes: OpenGatewayNode[] = [];
+const servedNodes: ServedNode[] = [];
+
+/** The node with its local API, as the CLI's start runs it. */
+async function serve(target: OpenGatewayNode): Promise<ServedNode> {
+  const served = await serveNode(target, { apiPort: 0, shell: 'headless' });
+  servedNodes.push(served);
+  return served;
+}
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'og-node-'));
@@ -17,6 +25,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  await Promise.allSettled(servedNodes.splice(0).map((served) => served.stop()));
   await Promise.allSettled(nodes.splice(0).map((node) => node.stop()));
   await rm(root, { recursive: true, force: true });
 });
@@ -47,7 +56,7 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
       const status = event.detail;
       steps.push(status.status === 'onboarding' ? status.step : status.status);
     });
-    await first.start();
+    const served = await serve(first);
     expect(steps).toEqual(['identity', 'profile', 'geo', 'qualify', 'join', 'engines', 'heartbeat', 'ready']);
     const report = first.report();
     expect(report.state).toMatchObject({ status: 'ready', clusters: 1 });
@@ -59,16 +68,23 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(lines.some((line) => line.includes('network: interfaces changed (10.9.8.7)'))).toBe(true);
 
-    await first.stop();
+    await served.stop();
     await expect(stat(first.locations.apiEndpoint)).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses a second node on the same data directory', async () => {
     const first = node();
-    await first.start();
-    // Pretend the first node is another process: its api.json names a live pid that is not ours.
-    await writeApiEndpoint(first.locations.apiEndpoint, { url: first.api!.url, pid: process.ppid });
+    const served = await serve(first);
+    const endpoint = await readFile(first.locations.apiEndpoint, 'utf8');
+    // The data directory is locked (an OS lock, not a pid check): the second node is refused before it
+    // touches the first one's api.json, whether it is served or started bare.
+    await expect(serve(node())).rejects.toThrow(NodeAlreadyRunningError);
     await expect(node().start()).rejects.toThrow(NodeAlreadyRunningError);
+    expect(await readFile(first.locations.apiEndpoint, 'utf8')).toBe(endpoint);
+    // Once the first stops, the directory is free again.
+    await served.stop();
+    const next = await serve(node());
+    expect(next.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('starts with the stored network config the second time, and on the default network when there is none', async () => {
@@ -104,11 +120,14 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
   it('goes from "looking for peers" to ready when a peer connects, and back when the last one leaves', async () => {
     const seed = node({ dataDir: join(root, 'seed'), serveTiers: [] });
     await seed.start();
-    const address = seed.p2p!.listenAddresses().find((a) => a.startsWith('/ip4/127.0.0.1/'))!;
+    const address = seed
+      .servicesForTests()
+      .p2p!.listenAddresses()
+      .find((a) => a.startsWith('/ip4/127.0.0.1/'))!;
     // An address nobody listens on: the node dials it with backoff and says so.
     const alone = node({
       dataDir: join(root, 'alone'),
-      bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/' + seed.p2p!.peerId],
+      bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/' + seed.servicesForTests().p2p!.peerId],
       bootstrapWaitMs: 100,
     });
     await alone.start();
@@ -119,7 +138,7 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
     );
     expect(state.status === 'looking-for-peers' && state.nextAttemptAt).toBeGreaterThan(Date.now() - 1000);
 
-    await alone.p2p!.libp2p.dial(multiaddr(address));
+    await alone.servicesForTests().p2p!.libp2p.dial(multiaddr(address));
     await vi.waitFor(() => expect(alone.report().state.status).toBe('ready'));
     await seed.stop();
     await vi.waitFor(() => expect(alone.report().state.status).toBe('looking-for-peers'), {
