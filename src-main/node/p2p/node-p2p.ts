@@ -39,9 +39,7 @@ export function createNodeP2p(options: NodeP2pOptions): {
   const all = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
   const skipped = options.localOnly ? all.filter(isNamedAddress) : [];
   // Never itself: the first node of a network finds its own address in the config.
-  const bootstrap = all.filter(
-    (address) => !skipped.includes(address) && !isSelf(address, options.peerId),
-  );
+  const bootstrap = all.filter((address) => !skipped.includes(address) && !isSelf(address, options.peerId));
   const listen = options.listen;
   const privateNetwork =
     options.privateNetwork ?? [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
