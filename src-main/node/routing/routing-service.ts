@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { TypedEventEmitter } from 'main-event';
-import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import { servedTiersOf, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
@@ -280,12 +280,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
 }
 
 function gatewayTiers(config: NetworkConfig): GatewayTier[] {
-  return config.tiers.map((tier) => ({
-    id: tier.id,
-    label: tier.label,
-    modelId: tier.engineModels.exo,
-    price: tier.price,
-  }));
+  return servedTiersOf(config);
 }
 
 function heartbeatEngineState(state: EngineState): HeartbeatEngineState {
