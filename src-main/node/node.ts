@@ -8,37 +8,29 @@ import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
-import { GeoService, type GeoInit } from './geo/geo-service.ts';
-import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
+import type { GeoService } from './geo/geo-service.ts';
+import { IdentityService } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
-import { MembershipService } from './membership/membership-service.ts';
-import { NetworkChangeWatcher, type NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
+import type { MembershipService } from './membership/membership-service.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
-import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
-import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
-import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
-import { ModelsService, type ModelsInit } from './models/models-service.ts';
-import { planServing } from './models/serving-plan.ts';
+import { ProfileService } from './profile/profile-service.ts';
+import type { RoutingService } from './routing/routing-service.ts';
+import { ModelsService } from './models/models-service.ts';
 import type { ChatGateway } from './routing/chat-gateway.ts';
 import { routingInitWithCaps, type NodeSettings } from './settings/node-settings.ts';
 import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeNotStartedError } from './node-errors.ts';
-import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
-import { ConfigUpdates } from './network-config/config-updates.ts';
-import { feedGeoFromPeers } from './geo/feed-geo-from-peers.ts';
-import {
-  describeConfigUpdate,
-  describeEngineState,
-  describeMemberChange,
-  describeRefusedConfig,
-  describeRejectedHeartbeat,
-} from './node-log-lines.ts';
+import { NodeLedger } from './ledger/node-ledger.ts';
+import { planNodeServing, startClusterServices } from './node-clusters.ts';
+import { startNodeNetwork } from './node-network.ts';
+import { statusReport } from './node-report.ts';
+import type { NodeOptions, NodeServicesForTests } from './node-options.ts';
 import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
 import type { RunningNode, RunningNodeEvents } from './running-node.ts';
-import { onStop, StartedParts } from './startable.ts';
+import { StartedParts } from './startable.ts';
 import { DataDirLock } from './storage/data-dir-lock.ts';
 
 export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
@@ -46,52 +38,7 @@ export type { RunningNode, RunningNodeEvents } from './running-node.ts';
 export { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 export { isPrivateAddress } from './p2p/private-address.ts';
 
-export interface NodeOptions {
-  readonly dataDir: string;
-  /** A signed config to use (and store in the data dir); the stored copy otherwise. */
-  readonly networkConfigPath?: string;
-  readonly listen?: readonly string[];
-  /** Extra bootstrap addresses beyond the network config's. */
-  readonly bootstrap?: readonly string[];
-  /** The user's region choice; wins over every evidence. */
-  readonly region?: RegionId | null;
-  /** Run the relay server and act as a well-connected bootstrap node. */
-  readonly relay?: boolean;
-  /** Serve these tiers whatever the profile says (devnets and tests, with the engine double). */
-  readonly serveTiers?: readonly string[];
-  /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
-  readonly privateNetwork?: boolean;
-  readonly heartbeatIntervalMs?: number;
-  readonly missedHeartbeats?: number;
-  /** How long onboarding waits for a first bootstrap connection before going on alone. */
-  readonly bootstrapWaitMs?: number;
-  readonly version?: string;
-  readonly log?: (line: string) => void;
-  /** Injected in tests. */
-  readonly identity?: IdentityInit;
-  readonly profile?: ProfileInit;
-  readonly geo?: Omit<GeoInit, 'override'>;
-  /** How network changes are noticed (tests inject interface lists). */
-  readonly networkChange?: NetworkChangeWatcherInit;
-  /** Engines, capacity and request routing (EXO found on the machine by default). */
-  readonly routing?: RoutingInit;
-  /** Model downloads (tests inject a full disk or short retries). */
-  readonly models?: ModelsInit;
-  /** Ledger timings (tests shorten them). */
-  readonly ledger?: NodeLedgerInit;
-}
-
-/** The node's events (the same as every RunningNode's). */
-export type NodeEvents = RunningNodeEvents;
-
-/** The node's services, for tests and benches only: faces use RunningNode. */
-export interface NodeServicesForTests {
-  readonly p2p: P2pService | null;
-  readonly membership: MembershipService | null;
-  readonly routing: RoutingService | null;
-  readonly ledger: LedgerService | null;
-  readonly nodeLedger: NodeLedger | null;
-}
+export type { NodeEvents, NodeOptions, NodeServicesForTests } from './node-options.ts';
 
 export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implements RunningNode {
   readonly locations: Locations;
@@ -247,50 +194,26 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.#profile = profile;
     this.#started.add(profile);
 
-    const { p2p, bootstrap } = createNodeP2p({
-      config: this.#config,
-      privateKey: identity.privateKey,
-      peerId: identity.peerId.toString(),
-      ...(options.listen ? { listen: options.listen } : {}),
-      bootstrap: options.bootstrap ?? [],
-      relay: options.relay ?? false,
-      ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
-      reputation: (peerId) => ledger.payments.requester.reputation(peerId),
-    });
     this.#step('geo');
-    this.#p2p = await this.#started.start(p2p);
-    this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
-    // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
-    this.#started.add(onStop(() => ledger.leave()));
-
-    // Newer signed configs (higher revision, signed by the founders) replace the stored one.
-    const configUpdates = await this.#started.start(
-      new ConfigUpdates({ libp2p: p2p.libp2p, locations }, { current: this.#config }),
-    );
-    configUpdates.addEventListener('config:updated', (event) => {
-      this.#config = event.detail.config;
-      this.#log(describeConfigUpdate(event.detail));
-      void this.#models?.refresh();
-    });
-    configUpdates.addEventListener('config:refused', (event) => {
-      if (event.detail.penalised) this.#log(describeRefusedConfig(event.detail));
-    });
-
-    // A --region given now wins; otherwise the choice the user made in the UI last time.
-    const override = options.region ?? stored?.regionOverride ?? null;
-    const geo = await this.#started.start(new GeoService({ locations }, { ...options.geo, override }));
-    this.#geo = geo;
-    await feedGeoFromPeers(p2p, geo, this.#log);
-    const watcher = new NetworkChangeWatcher(options.networkChange);
-    watcher.addEventListener('change', (event) => {
-      void this.#onNetworkChanged(event.detail);
-    });
-    await this.#started.start(watcher);
-    await waitForBootstrap(p2p, bootstrap.length, {
-      waitMs: options.bootstrapWaitMs ?? 5000,
+    const { p2p, geo } = await startNodeNetwork({
+      options,
+      locations,
+      config: this.#config,
+      identity,
+      ledger,
+      // A --region given now wins; otherwise the choice the user made in the UI last time.
+      override: options.region ?? stored?.regionOverride ?? null,
+      started: this.#started,
       log: this.#log,
       ...(signal ? { signal } : {}),
+      onConfigUpdated: (config) => {
+        this.#config = config;
+        void this.#models?.refresh();
+      },
+      stopping: () => this.#stopping,
     });
+    this.#p2p = p2p;
+    this.#geo = geo;
     const decision = geo.decision;
     this.#log(`geo: region ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
 
@@ -303,43 +226,22 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     }
 
     this.#step('join');
-    const membership = await this.#started.start(
-      new MembershipService(
-        { libp2p: p2p.libp2p },
-        {
-          version: options.version ?? '0.0.0',
-          ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
-          ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
-        },
-      ),
-    );
-    this.#membership = membership;
-    membership.addEventListener('member-change', (event) => {
-      this.#log(describeMemberChange(event.detail));
-      this.safeDispatchEvent('member-change', { detail: event.detail });
-    });
-    membership.addEventListener('heartbeat-rejected', (event) =>
-      this.#log(describeRejectedHeartbeat(event.detail)),
-    );
     const config = this.#config;
-    const routing = await this.#started.start(
-      new RoutingService(
-        {
-          libp2p: p2p.libp2p,
-          membership,
-          locations,
-          config: () => this.#config ?? config,
-          payments: ledger.payments,
-        },
-        // The contributor's caps from the UI apply where the command line set none.
-        routingInitWithCaps(options.routing, stored, profile.profile),
-      ),
-    );
-    this.#routing = routing;
-    routing.addEventListener('engine:state', (event) => {
-      this.#log(describeEngineState(event.detail.clusterId, event.detail.state));
-      this.safeDispatchEvent('engine:state', { detail: event.detail });
+    const { membership, routing } = await startClusterServices({
+      options,
+      libp2p: p2p.libp2p,
+      locations,
+      config: () => this.#config ?? config,
+      ledger,
+      // The built-in engine loads the files the models service verified.
+      routing: routingInitWithCaps({ modelSource: models, ...options.routing }, stored, profile.profile),
+      started: this.#started,
+      log: this.#log,
+      onMemberChange: (change) => this.safeDispatchEvent('member-change', { detail: change }),
+      onEngineState: (detail) => this.safeDispatchEvent('engine:state', { detail }),
     });
+    this.#membership = membership;
+    this.#routing = routing;
     geo.addEventListener('region:changed', (event) => {
       this.safeDispatchEvent('region', { detail: event.detail });
       void this.#onRegionChanged(event.detail);
@@ -372,22 +274,18 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   }
 
   report(): NodeStatusReport {
-    const p2p = this.#p2p?.isStarted ? this.#p2p : null;
-    return {
+    return statusReport({
       version: this.#options.version ?? '0.0.0',
       peerId: this.#identity ? this.#identity.peerId.toString() : null,
-      networkId: this.#config?.networkId ?? null,
-      state: this.#status,
-      region: this.#geo ? this.#geo.decision : null,
-      listenAddresses: p2p ? p2p.listenAddresses() : [],
-      connections: p2p ? p2p.connectionCount() : 0,
+      config: this.#config,
+      status: this.#status,
+      geo: this.#geo,
+      p2p: this.#p2p,
       tiers: this.#tiers,
-      clusters: this.#membership?.snapshot() ?? [],
-      engines: this.#routing?.engineStates() ?? {},
-      engine: this.#routing?.engineKind ?? null,
-      models: this.#models?.states() ?? {},
-      rejectedHeartbeats: this.#membership?.rejectedCount ?? 0,
-    };
+      membership: this.#membership,
+      routing: this.#routing,
+      models: this.#models,
+    });
   }
 
   async #join(region: RegionId | null, signal: AbortSignal | undefined): Promise<void> {
@@ -406,7 +304,15 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const { serve, planned, skipped } = await this.#planServing(config);
+    const { serve, planned, skipped } = await planNodeServing({
+      config,
+      profile: this.#profile?.profile ?? null,
+      qualified: this.#tiers,
+      forced: this.#options.serveTiers ?? [],
+      models: this.#models,
+      engineKind: this.#routing?.engineKind.kind ?? 'exo',
+      stored: await this.#settings.stored(),
+    });
     for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
     this.#models?.want(planned);
     const waiting = planned.filter((tier) => !serve.includes(tier));
@@ -422,24 +328,6 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     if (this.#status.status !== 'paused') this.#setReady();
   }
 
-  /** The tiers to serve now and the ones waiting for a model (the built-in engine serves only ready ones). */
-  async #planServing(config: NetworkConfig) {
-    const profile = this.#profile?.profile;
-    const forced = this.#options.serveTiers ?? [];
-    if (!profile || !this.#models) return { serve: [...forced], planned: [...forced], skipped: [] };
-    const kind: string = this.#routing?.engineKind.kind ?? 'exo';
-    const stored = await this.#settings.stored();
-    return planServing({
-      config,
-      profile,
-      qualified: this.#tiers,
-      forced,
-      engine: kind === 'builtin' ? 'builtin' : kind === 'openai' ? 'openai' : 'exo',
-      models: this.#models,
-      ...(stored ? { gpuShare: stored.gpuMemoryShare } : {}),
-    });
-  }
-
   /** A model that became ready lets its tier join; the change is published to the faces. */
   #onModelState(tier: string, state: ModelState): void {
     this.safeDispatchEvent('model:state', { detail: { tier, state } });
@@ -449,20 +337,6 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     void this.#join(region, undefined).catch((error: unknown) =>
       this.#log(`join: serving ${tier} after its model became ready failed: ${String(error)}`),
     );
-  }
-
-  /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */
-  async #onNetworkChanged(addresses: readonly string[]): Promise<void> {
-    const p2p = this.#p2p;
-    const geo = this.#geo;
-    if (p2p === null || geo === null || this.#stopping) return;
-    this.#log(`network: interfaces changed (${addresses.join(', ') || 'none'}); deciding the region again`);
-    try {
-      for (const peer of p2p.resetObservedAddresses()) await geo.forgetPeer(peer);
-      await geo.redecide();
-    } catch (error) {
-      this.#log(`geo: deciding again after a network change failed: ${String(error)}`);
-    }
   }
 
   async #onRegionChanged(decision: RegionDecision): Promise<void> {

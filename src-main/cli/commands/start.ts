@@ -9,6 +9,7 @@ import {
   type HardwareIdKind,
   type HardwareIds,
 } from '../../node/identity/machine-fingerprint.ts';
+import { detectEngine, ENGINE_CHOICES, isEngineChoice } from '../../node/engine/engine-choice.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config FILE] [--listen ADDR]...
@@ -26,6 +27,8 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
   --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
   --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)
+  --engine ENGINE         builtin (llama.cpp, part of this app), exo, openai, or auto (default): EXO where
+                          installed, the server given by --engine-url, otherwise builtin
   --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
   --engine-url URL        serve with an OpenAI-compatible server you run (Ollama, llama-server, LM Studio, vLLM)
                           instead of EXO; its API key, if any, from OPENGATEWAY_ENGINE_API_KEY
@@ -51,6 +54,7 @@ export const startCommand: CliCommand = {
       'serve-tier': { type: 'string', multiple: true },
       'heartbeat-ms': { type: 'string' },
       'exo-path': { type: 'string' },
+      engine: { type: 'string' },
       'engine-url': { type: 'string' },
       'engine-model': { type: 'string' },
       capacity: { type: 'string' },
@@ -69,6 +73,18 @@ export const startCommand: CliCommand = {
     if (engineUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(engineUrl)) {
       throw new UsageError(`--engine-url needs an http(s) URL, got "${engineUrl.slice(0, 100)}"`);
     }
+    const choice = values.engine ?? 'auto';
+    if (!isEngineChoice(choice)) {
+      throw new UsageError(`unknown engine "${choice.slice(0, 40)}" (${ENGINE_CHOICES.join(', ')})`);
+    }
+    if (choice === 'openai' && engineUrl === undefined) {
+      throw new UsageError('--engine openai needs --engine-url (the server to serve with)');
+    }
+    // An --exo-path is a choice of EXO as much as --engine exo is.
+    const engineKind =
+      choice === 'auto' && engineUrl === undefined && values['exo-path'] !== undefined
+        ? 'exo'
+        : await detectEngine(choice, { openAiConfigured: engineUrl !== undefined, env: io.env });
     const capacity =
       values.capacity === undefined ? undefined : intIn(values.capacity, '--capacity', 1, 1024);
     const simulated = values['simulated-engine'] ?? false;
@@ -101,15 +117,17 @@ export const startCommand: CliCommand = {
         : {}),
       routing: {
         engine:
-          engineUrl !== undefined
-            ? {
-                kind: 'openai',
-                baseUrl: engineUrl,
-                simulated,
-                ...(engineKey ? { apiKey: engineKey } : {}),
-                ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
-              }
-            : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) },
+          engineKind === 'builtin'
+            ? { kind: 'builtin', simulated }
+            : engineKind === 'openai' && engineUrl !== undefined
+              ? {
+                  kind: 'openai',
+                  baseUrl: engineUrl,
+                  simulated,
+                  ...(engineKey ? { apiKey: engineKey } : {}),
+                  ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
+                }
+              : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) },
         ...(capacity !== undefined ? { capacityPerTier: capacity } : {}),
       },
     });

@@ -4,9 +4,10 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { TypedEventEmitter } from 'main-event';
-import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import { servedTiersOf, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
+import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
 import type { EngineKind, EngineState } from '../engine/engine.ts';
@@ -278,22 +279,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   }
 }
 
-/**
- * CPU threads for each built-in engine: the machine's cores minus one (the node and the desktop stay
- * responsive), split among the built-in tiers, at least one. ggml's threads spin on barriers, so giving the
- * engines together more threads than cores collapses throughput (ref/real-engine.md).
- */
-export function builtinThreads(cores: number, builtinTiers: number): number {
-  return Math.max(1, Math.floor(Math.max(1, cores - 1) / Math.max(1, builtinTiers)));
-}
-
 function gatewayTiers(config: NetworkConfig): GatewayTier[] {
-  return config.tiers.map((tier) => ({
-    id: tier.id,
-    label: tier.label,
-    modelId: tier.engineModels.exo,
-    price: tier.price,
-  }));
+  return servedTiersOf(config);
 }
 
 function heartbeatEngineState(state: EngineState): HeartbeatEngineState {

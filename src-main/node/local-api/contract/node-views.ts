@@ -13,7 +13,7 @@ import type {
   Resources,
 } from '../../../../src-shared/ipc/index.ts';
 import { ONBOARDING_STEP_IDS } from '../../../../src-shared/ipc/index.ts';
-import type { NetworkConfig } from '../../../../src-shared/network-config/index.ts';
+import { servedTiersOf, type NetworkConfig } from '../../../../src-shared/network-config/index.ts';
 import { REGION_LABELS, type RegionDecision } from '../../../../src-shared/regions/index.ts';
 import { machineSizes, type ResourceProfile } from '../../../../src-shared/tiers/index.ts';
 import type { EngineState } from '../../engine/engine.ts';
@@ -272,8 +272,8 @@ export interface ModelOffer {
 
 /** The network's tiers as the chat picker offers them. */
 export function modelOffersOf(config: NetworkConfig | null): ModelOffer[] {
-  return (config?.tiers ?? []).map((tier) => ({
-    modelId: tier.engineModels.exo,
+  return servedTiersOf(config).map((tier) => ({
+    modelId: tier.modelId,
     tier: tier.id,
     label: tier.label,
     price: tier.price,

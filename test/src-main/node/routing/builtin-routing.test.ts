@@ -16,7 +16,8 @@ import {
 import { waitForEngineState, type EngineState } from '../../../../src-main/node/engine/engine.ts';
 import type { Locations } from '../../../../src-main/node/locations.ts';
 import type { MembershipService } from '../../../../src-main/node/membership/membership-service.ts';
-import { builtinThreads, RoutingService } from '../../../../src-main/node/routing/routing-service.ts';
+import { builtinThreads } from '../../../../src-main/node/engine/builtin/builtin-threads.ts';
+import { RoutingService } from '../../../../src-main/node/routing/routing-service.ts';
 import { generateTestModelFile } from '../../../model-gen/test-model-file.ts';
 import { startLoopbackP2p } from '../p2p/loopback-network.ts';
 import { connect, directoryOf, requesterFor, startNode, stopNode, type TestNode } from './routing-kit.ts';
