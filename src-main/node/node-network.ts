@@ -15,6 +15,7 @@ import type { NodeOptions } from './node-options.ts';
 import { NetworkChangeWatcher } from './p2p/network-change-watcher.ts';
 import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
+import type { BootstrapPlan } from './looking-for-peers.ts';
 import { onStop, type StartedParts } from './startable.ts';
 
 export interface NodeNetworkInit {
@@ -36,9 +37,9 @@ export interface NodeNetworkInit {
 
 export async function startNodeNetwork(
   init: NodeNetworkInit,
-): Promise<{ readonly p2p: P2pService; readonly geo: GeoService }> {
+): Promise<{ readonly p2p: P2pService; readonly geo: GeoService; readonly bootstrap: BootstrapPlan }> {
   const { options, locations, ledger, started, log } = init;
-  const { p2p, bootstrap } = createNodeP2p({
+  const { p2p, bootstrap, skipped } = createNodeP2p({
     config: init.config,
     privateKey: init.identity.privateKey,
     peerId: init.identity.peerId.toString(),
@@ -47,7 +48,9 @@ export async function startNodeNetwork(
     relay: options.relay ?? false,
     ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
     reputation: (peerId) => ledger.payments.requester.reputation(peerId),
+    localOnly: options.localOnly ?? process.env.OPENGATEWAY_LOCAL_ONLY === '1',
   });
+  for (const address of skipped) log(`p2p: not resolving ${address} (OPENGATEWAY_LOCAL_ONLY=1)`);
   await started.start(p2p);
   log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
   // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
@@ -78,7 +81,7 @@ export async function startNodeNetwork(
     log,
     ...(init.signal ? { signal: init.signal } : {}),
   });
-  return { p2p, geo };
+  return { p2p, geo, bootstrap: { dialled: bootstrap, skipped } };
 }
 
 /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */

@@ -45,6 +45,11 @@ export interface NodeOptions {
   readonly models?: ModelsInit;
   /** Ledger timings (tests shorten them). */
   readonly ledger?: NodeLedgerInit;
+  /**
+   * Nothing leaves the machine: no DNS names resolved, no UPnP (build machines and tests).
+   * Default: the environment variable OPENGATEWAY_LOCAL_ONLY=1.
+   */
+  readonly localOnly?: boolean;
 }
 
 /** The node's events (the same as every RunningNode's). */

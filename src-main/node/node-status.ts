@@ -12,6 +12,14 @@ export type NodeStatus =
   | { readonly status: 'ready'; readonly clusters: number; readonly since: number }
   | { readonly status: 'paused'; readonly reason: 'user' | 'waiting-for-idle'; readonly since: number }
   | { readonly status: 'offline'; readonly message: string; readonly retryAt: number | null }
+  | {
+      readonly status: 'looking-for-peers';
+      readonly since: number;
+      /** How the node looks for peers, one line each ("DNS name x not resolved: local-only mode"). */
+      readonly tried: string[];
+      /** When the next bootstrap dial is due; null when there is nothing to dial (waiting to be found). */
+      readonly nextAttemptAt: number | null;
+    }
   | { readonly status: 'error'; readonly message: string };
 
 export type OnboardingStepId = 'identity' | 'profile' | 'geo' | 'qualify' | 'join' | 'engines' | 'heartbeat';

@@ -24,6 +24,7 @@ import { NodeNotStartedError } from './node-errors.ts';
 import { NodeLedger } from './ledger/node-ledger.ts';
 import { planNodeServing, startClusterServices } from './node-clusters.ts';
 import { startNodeNetwork } from './node-network.ts';
+import { isAlone, lookingForPeers, type BootstrapPlan } from './looking-for-peers.ts';
 import { statusReport } from './node-report.ts';
 import type { NodeOptions, NodeServicesForTests } from './node-options.ts';
 import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
@@ -59,6 +60,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   #ledger: NodeLedger | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
+  #bootstrap: BootstrapPlan = { dialled: [], skipped: [] };
 
   constructor(options: NodeOptions) {
     super();
@@ -195,7 +197,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.#started.add(profile);
 
     this.#step('geo');
-    const { p2p, geo } = await startNodeNetwork({
+    const { p2p, geo, bootstrap } = await startNodeNetwork({
       options,
       locations,
       config: this.#config,
@@ -214,6 +216,14 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     });
     this.#p2p = p2p;
     this.#geo = geo;
+    this.#bootstrap = bootstrap;
+    // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
+    p2p.addEventListener('peer:connect', () => {
+      if (this.#status.status === 'looking-for-peers') this.#setReady();
+    });
+    p2p.addEventListener('peer:disconnect', () => {
+      if (this.#status.status === 'ready' && p2p.connectionCount() === 0) this.#setReady();
+    });
     const decision = geo.decision;
     this.#log(`geo: region ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
 
@@ -296,6 +306,9 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       await this.#ledger?.join(this.#p2p!.libp2p, null);
       await membership.leave();
       await this.#routing?.serve(null, []);
+      // Alone, the region cannot be known yet: the first peers will tell it (geo re-decides and re-joins).
+      if (isAlone(this.#p2p, this.#bootstrap))
+        return this.#setStatus(lookingForPeers(this.#p2p, this.#bootstrap));
       this.#setStatus({
         status: 'offline',
         message: 'the region is unknown: set one in settings (or --region)',
@@ -351,6 +364,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   }
 
   #setReady(): void {
+    if (isAlone(this.#p2p, this.#bootstrap))
+      return this.#setStatus(lookingForPeers(this.#p2p, this.#bootstrap));
     const serving = this.#membership?.plan?.serve.length ?? 0;
     this.#setStatus({ status: 'ready', clusters: serving, since: Date.now() });
   }

@@ -15,6 +15,7 @@ const MAX_FOUNDERS = 32;
 const MAX_BOOTSTRAP_PER_REGION = 64;
 const MAX_TIERS = 16;
 const MAX_GENESIS = 10_000;
+const DNSADDR_NAME = /^\/dnsaddr\/[a-z0-9]([a-z0-9-]{0,62}\.)+[a-z]{2,63}$/;
 
 /** One tier of the network: a TierSpec (requirements, the model each engine serves) with its price. */
 export interface NetworkTier extends TierSpec {
@@ -86,10 +87,12 @@ export function parseNetworkConfig(value: unknown): NetworkConfig {
     if (!isRegionId(region)) throw new NetworkConfigInvalidError(`bootstrap.${region}`, 'unknown region');
     bootstrap[region] = array(list, `bootstrap.${region}`, MAX_BOOTSTRAP_PER_REGION).map((addr, i) => {
       const text = string(addr, `bootstrap.${region}[${i}]`, 4, 512);
-      if (!text.startsWith('/') || !text.includes('/p2p/'))
+      // A bare `/dnsaddr/<name>` is allowed: its TXT records name the peers, so operators can change the
+      // nodes behind a name without a new config revision.
+      if (!text.startsWith('/') || !(text.includes('/p2p/') || DNSADDR_NAME.test(text)))
         throw new NetworkConfigInvalidError(
           `bootstrap.${region}[${i}]`,
-          'not a multiaddr ending in /p2p/<peer id>',
+          'not a multiaddr ending in /p2p/<peer id>, nor a /dnsaddr/<name>',
         );
       return text;
     });

@@ -4,9 +4,11 @@ import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 export class NetworkConfigUnreadableError extends ExpectedError {
   override readonly name: string = 'NetworkConfigUnreadableError';
   readonly path: string;
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`cannot read network config ${path}: ${reason}`);
     this.path = path;
+    this.reason = reason;
   }
 }
 
@@ -23,17 +25,6 @@ export class NetworkInitTargetExistsError extends ExpectedError {
   override readonly name = 'NetworkInitTargetExistsError';
   constructor(path: string) {
     super(`${path} already exists; choose another --out directory (founding keys are never overwritten)`);
-  }
-}
-
-/** No network config was given and none is stored in the data directory. */
-export class NetworkConfigMissingError extends ExpectedError {
-  override readonly name = 'NetworkConfigMissingError';
-  constructor(path: string) {
-    super(
-      `no network config: pass --network-config FILE (create one with "opengateway-node network init"), ` +
-        `or place it at ${path}`,
-    );
   }
 }
 

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { multiaddr } from '@multiformats/multiaddr';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { serveNode, type ServedNode } from '../../../src-main/node/local-api/serve-node.ts';
 import { initNetwork } from '../../../src-main/node/network-config/init-network.ts';
 import { NodeAlreadyRunningError, OpenGatewayNode, type NodeOptions } from '../../../src-main/node/node.ts';
@@ -86,7 +87,7 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
     expect(next.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('starts with the stored network config the second time, and says clearly when there is none', async () => {
+  it('starts with the stored network config the second time, and on the default network when there is none', async () => {
     const first = node();
     await first.start();
     await first.stop();
@@ -94,7 +95,54 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
     await again.start();
     expect(again.networkConfig?.networkId).toBe(first.networkConfig?.networkId);
     await again.stop();
-    const fresh = new OpenGatewayNode({ dataDir: join(root, 'empty'), region: 'europe' });
-    await expect(fresh.start()).rejects.toThrow(/no network config: pass --network-config/);
+    const lines: string[] = [];
+    const fresh = new OpenGatewayNode({
+      dataDir: join(root, 'empty'),
+      region: 'europe',
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      localOnly: true,
+      log: (line) => lines.push(line),
+    });
+    nodes.push(fresh);
+    await fresh.start();
+    expect(fresh.networkConfig?.networkId).toBe('opengateway-main');
+    // Alone (local-only: the bootstrap names are not even looked up) is not an error.
+    const state = fresh.report().state;
+    expect(state).toMatchObject({ status: 'looking-for-peers', nextAttemptAt: null });
+    expect(state.status === 'looking-for-peers' && state.tried).toContain(
+      '/dnsaddr/europe.bootstrap.opengateway.network: not looked up (local-only mode, OPENGATEWAY_LOCAL_ONLY=1)',
+    );
+    expect(lines).toContain(
+      'p2p: not resolving /dnsaddr/asia.bootstrap.opengateway.network (OPENGATEWAY_LOCAL_ONLY=1)',
+    );
+  });
+
+  it('goes from "looking for peers" to ready when a peer connects, and back when the last one leaves', async () => {
+    const seed = node({ dataDir: join(root, 'seed'), serveTiers: [] });
+    await seed.start();
+    const address = seed
+      .servicesForTests()
+      .p2p!.listenAddresses()
+      .find((a) => a.startsWith('/ip4/127.0.0.1/'))!;
+    // An address nobody listens on: the node dials it with backoff and says so.
+    const alone = node({
+      dataDir: join(root, 'alone'),
+      bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/' + seed.servicesForTests().p2p!.peerId],
+      bootstrapWaitMs: 100,
+    });
+    await alone.start();
+    const state = alone.report().state;
+    expect(state).toMatchObject({ status: 'looking-for-peers' });
+    expect(state.status === 'looking-for-peers' && state.tried[0]).toMatch(
+      /^\/ip4\/127\.0\.0\.1\/tcp\/1\/p2p\/.*: no answer yet/,
+    );
+    expect(state.status === 'looking-for-peers' && state.nextAttemptAt).toBeGreaterThan(Date.now() - 1000);
+
+    await alone.servicesForTests().p2p!.libp2p.dial(multiaddr(address));
+    await vi.waitFor(() => expect(alone.report().state.status).toBe('ready'));
+    await seed.stop();
+    await vi.waitFor(() => expect(alone.report().state.status).toBe('looking-for-peers'), {
+      timeout: 10_000,
+    });
   });
 });
