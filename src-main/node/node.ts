@@ -317,17 +317,18 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const { serve, planned, skipped } = await planNodeServing({
+    const { serve, planned, fetch, skipped } = await planNodeServing({
       config,
       profile: this.#profile?.profile ?? null,
       qualified: this.#tiers,
       forced: this.#options.serveTiers ?? [],
       models: this.#models,
-      engineKind: this.#routing?.engineKind.kind ?? 'exo',
+      engineFor: (tier) => this.#routing?.engineSettingsFor(tier).kind ?? 'exo',
+      ...(this.#options.routing?.modelSource ? { givenModels: this.#options.routing.modelSource } : {}),
       stored: await this.#settings.stored(),
     });
     for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
-    this.#models?.want(planned);
+    this.#models?.want(fetch);
     const waiting = planned.filter((tier) => !serve.includes(tier));
     if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);
