@@ -3,7 +3,7 @@
 import type { Stream } from '@libp2p/interface';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import type { FrameDecode } from '../../../src-shared/protocol/infer-frames.ts';
-import { InferProtocolError } from './errors.ts';
+import { InferProtocolError, InferStreamEndedError } from './errors.ts';
 
 export interface FrameChannelCodec<In, Out> {
   readonly maxInBytes: number;
@@ -32,7 +32,9 @@ export class FrameChannel<In, Out> {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (deadline.aborted) throw new InferProtocolError(`no frame within ${timeoutMs} ms`);
-      throw new InferProtocolError(`stream ended: ${error instanceof Error ? error.message : String(error)}`);
+      throw new InferStreamEndedError(
+        `stream ended: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const decoded = this.#codec.decode(bytes);
     if (!decoded.ok) throw new InferProtocolError(`bad frame: ${decoded.error}`);
