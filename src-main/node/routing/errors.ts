@@ -37,3 +37,8 @@ export class PartialResponseError extends ExpectedError {
 export class InferProtocolError extends Error {
   override readonly name = 'InferProtocolError';
 }
+
+/** A peer sent more unfinished frame bytes than this node holds for it (or for everyone): its stream is cut. */
+export class InboundBudgetError extends Error {
+  override readonly name = 'InboundBudgetError';
+}
