@@ -6,6 +6,8 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Nothing a test starts may resolve public names or multicast on the host's network (issue 13).
+    env: { OPENGATEWAY_LOCAL_ONLY: '1' },
     // electron-store must load our mocked electron, not the real (undownloadable) binary.
     server: { deps: { inline: ['electron-store'] } },
   },

@@ -16,6 +16,7 @@ import { locationsFor } from '../src-main/node/locations.ts';
 import { initNetwork } from '../src-main/node/network-config/init-network.ts';
 import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
+import { ensureDashboardBuilt } from './dashboard-build.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
@@ -213,6 +214,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 try {
+  // The links printed below open each node's dashboard: it must exist (a fresh clone has no build yet).
+  await ensureDashboardBuilt(ROOT, (line) => say(`devnet: ${line}`));
   const bootstrap = await prepare(root, 'bootstrap', 'bootstrap', regions[0]!);
   const workers = await Promise.all(
     Array.from({ length: count }, (_, index) =>

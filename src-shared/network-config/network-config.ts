@@ -4,7 +4,8 @@
 // meaning if a later version gave them one).
 import { REGION_IDS, isRegionId, type RegionId } from '../regions/index.ts';
 import { NetworkConfigInvalidError } from './errors.ts';
-import { parseTierModels, type TierModels } from './model-catalog.ts';
+import type { TierSpec } from '../tiers/tier-spec.ts';
+import { parseTierModels } from './model-catalog.ts';
 import { array, int, object, string } from './strict-fields.ts';
 
 export const NETWORK_CONFIG_FORMAT = 1;
@@ -14,19 +15,10 @@ const MAX_FOUNDERS = 32;
 const MAX_BOOTSTRAP_PER_REGION = 64;
 const MAX_TIERS = 16;
 const MAX_GENESIS = 10_000;
+const DNSADDR_NAME = /^\/dnsaddr\/[a-z0-9]([a-z0-9-]{0,62}\.)+[a-z]{2,63}$/;
 
-/** One tier: requirements, the model each engine serves. Same shape as src-shared/tiers' TierSpec. */
-export interface NetworkTier {
-  readonly id: string;
-  readonly label: string;
-  readonly exampleModels: readonly string[];
-  readonly minCpuCores: number;
-  readonly minRamGb: number;
-  readonly minGpuMemoryGb: number | null;
-  readonly recommendedGpuMemoryGb: number | null;
-  readonly minFreeDiskGb: number;
-  /** Per engine, the model this tier serves (the model catalog). */
-  readonly engineModels: TierModels;
+/** One tier of the network: a TierSpec (requirements, the model each engine serves) with its price. */
+export interface NetworkTier extends TierSpec {
   /** Tokens per 1,000 work units (prompt + completion tokens). */
   readonly price: number;
 }
@@ -95,10 +87,12 @@ export function parseNetworkConfig(value: unknown): NetworkConfig {
     if (!isRegionId(region)) throw new NetworkConfigInvalidError(`bootstrap.${region}`, 'unknown region');
     bootstrap[region] = array(list, `bootstrap.${region}`, MAX_BOOTSTRAP_PER_REGION).map((addr, i) => {
       const text = string(addr, `bootstrap.${region}[${i}]`, 4, 512);
-      if (!text.startsWith('/') || !text.includes('/p2p/'))
+      // A bare `/dnsaddr/<name>` is allowed: its TXT records name the peers, so operators can change the
+      // nodes behind a name without a new config revision.
+      if (!text.startsWith('/') || !(text.includes('/p2p/') || DNSADDR_NAME.test(text)))
         throw new NetworkConfigInvalidError(
           `bootstrap.${region}[${i}]`,
-          'not a multiaddr ending in /p2p/<peer id>',
+          'not a multiaddr ending in /p2p/<peer id>, nor a /dnsaddr/<name>',
         );
       return text;
     });

@@ -4,3 +4,4 @@ export * from './nominal-size.ts';
 export * from './machine-sizes.ts';
 export * from './qualify.ts';
 export * from './tier-models.ts';
+export * from './tier-plan.ts';

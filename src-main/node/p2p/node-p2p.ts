@@ -18,11 +18,28 @@ export interface NodeP2pOptions {
   /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
   readonly privateNetwork?: boolean;
   readonly reputation: (peerId: string) => number;
+  /**
+   * OPENGATEWAY_LOCAL_ONLY: resolve no names. Bootstrap addresses by DNS name are skipped (and reported), so
+   * a node on a build machine never looks up or dials a public name.
+   */
+  readonly localOnly?: boolean;
 }
 
-/** The (not yet started) service, and every bootstrap address it was given. */
-export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; bootstrap: string[] } {
-  const bootstrap = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
+/** Addresses whose first part is a DNS name (`/dns4/…`, `/dnsaddr/…`): resolving them leaves the machine. */
+export function isNamedAddress(address: string): boolean {
+  return /^\/dns(4|6|addr)?\//.test(address);
+}
+
+/** The (not yet started) service, every bootstrap address it dials, and those it skipped (local-only). */
+export function createNodeP2p(options: NodeP2pOptions): {
+  p2p: P2pService;
+  bootstrap: string[];
+  skipped: string[];
+} {
+  const all = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
+  const skipped = options.localOnly ? all.filter(isNamedAddress) : [];
+  // Never itself: the first node of a network finds its own address in the config.
+  const bootstrap = all.filter((address) => !skipped.includes(address) && !isSelf(address, options.peerId));
   const listen = options.listen;
   const privateNetwork =
     options.privateNetwork ?? [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
@@ -31,16 +48,17 @@ export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; boots
     { privateKey: options.privateKey },
     {
       ...(listen ? { listen } : {}),
-      bootstrap: bootstrap.filter((address) => !isSelf(address, options.peerId)),
+      bootstrap,
       relayServer: options.relay,
       privateNetwork,
-      upnp: !privateNetwork,
+      // UPnP multicasts SSDP on the LAN: never in local-only mode.
+      upnp: !privateNetwork && !(options.localOnly ?? false),
       scoredTopics: topics,
       allowedTopics: topics,
       reputation: options.reputation,
     },
   );
-  return { p2p, bootstrap };
+  return { p2p, bootstrap, skipped };
 }
 
 /** Wait up to `waitMs` for a first connection; a node with no bootstrap node goes on at once. */

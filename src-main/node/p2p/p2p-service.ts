@@ -109,6 +109,8 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   readonly #init: P2pInit;
   #node: OgLibp2p | null = null;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #bootstrapAttempts = 0;
+  #nextBootstrapAt = 0;
   #upnpAddress: string | null = null;
   /** Gateway answers count from the start of libp2p (which asks the gateway at once) until stop. */
   #acceptGatewayAnswers = false;
@@ -183,6 +185,7 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       );
     }
 
+    const withPeerId = bootstrapList.filter((address) => address.includes('/p2p/'));
     const busyServer = privateNetwork || (init.relayServer ?? false);
     let node: OgLibp2p;
     this.#acceptGatewayAnswers = true;
@@ -193,7 +196,9 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
         transports: [tcp(), webSockets(), circuitRelayTransport()],
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
-        peerDiscovery: bootstrapList.length > 0 ? [bootstrap({ list: bootstrapList, timeout: 0 })] : [],
+        // @libp2p/bootstrap needs a peer id in each address; a bare `/dnsaddr/` name (whose TXT records carry
+        // the peer ids) is dialled by #keepBootstrapped alone.
+        peerDiscovery: withPeerId.length > 0 ? [bootstrap({ list: withPeerId, timeout: 0 })] : [],
         connectionManager: {
           maxConnections: init.maxConnections ?? 200,
           // Defaults (5 per IP per second, 10 pending) throttle bootstrap servers and loopback networks.
@@ -248,23 +253,38 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   #keepBootstrapped(node: OgLibp2p, addresses: readonly string[], peers: ReadonlySet<string>): void {
     const initial = this.#init.bootstrapRetryMs ?? 2000;
     let delay = initial;
+    // Bare `/dnsaddr/` names name no peer: any connection then counts as being back in the network.
+    const anyPeer = addresses.some((address) => !address.includes('/p2p/'));
     const check = async (): Promise<void> => {
       if (this.#node !== node) return;
-      const connected = node.getPeers().some((peer) => peers.has(peer.toString()));
+      const connected = node.getPeers().some((peer) => anyPeer || peers.has(peer.toString()));
       if (connected) {
         delay = initial;
       } else {
+        this.#bootstrapAttempts += 1;
         await Promise.allSettled(
           addresses.map((address) => node.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) })),
         );
         delay = Math.min(delay * 2, 60_000);
       }
       if (this.#node !== node) return;
-      this.#retryTimer = setTimeout(() => void check(), delay);
-      this.#retryTimer.unref();
+      this.#schedule(() => void check(), delay);
     };
-    this.#retryTimer = setTimeout(() => void check(), delay);
+    this.#schedule(() => void check(), delay);
+  }
+
+  #schedule(run: () => void, delay: number): void {
+    this.#nextBootstrapAt = Date.now() + delay;
+    this.#retryTimer = setTimeout(run, delay);
     this.#retryTimer.unref();
+  }
+
+  /** How the node is trying to reach its bootstrap nodes (what "looking for peers" tells the user). */
+  bootstrapProgress(): { readonly attempts: number; readonly nextAttemptAt: number | null } {
+    return {
+      attempts: this.#bootstrapAttempts,
+      nextAttemptAt: this.#retryTimer === null ? null : this.#nextBootstrapAt,
+    };
   }
   #onGatewayAddress(reported: unknown): void {
     if (!this.#acceptGatewayAnswers) return;

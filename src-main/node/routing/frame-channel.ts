@@ -3,7 +3,7 @@
 import type { Stream } from '@libp2p/interface';
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import type { FrameDecode } from '../../../src-shared/protocol/infer-frames.ts';
-import { InboundBudgetError, InferProtocolError } from './errors.ts';
+import { InboundBudgetError, InferProtocolError, InferStreamEndedError } from './errors.ts';
 import type { InboundAllowance } from './inbound-budget.ts';
 
 export interface FrameChannelCodec<In, Out> {
@@ -89,7 +89,9 @@ export class FrameChannel<In, Out> {
       if (this.#overBudget) throw new InboundBudgetError('the peer sent more unread data than allowed');
       if (signal?.aborted) throw signal.reason;
       if (deadline.aborted) throw new InferProtocolError(`no frame within ${timeoutMs} ms`);
-      throw new InferProtocolError(`stream ended: ${error instanceof Error ? error.message : String(error)}`);
+      throw new InferStreamEndedError(
+        `stream ended: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const decoded = this.#codec.decode(bytes);
     if (!decoded.ok) throw new InferProtocolError(`bad frame: ${decoded.error}`);
