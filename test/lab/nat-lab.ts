@@ -117,10 +117,10 @@ export function publicAddresses(addresses: readonly string[]): string[] {
 
 export interface PairResult {
   readonly reservationMs: number | null;
-  readonly relayedEcho: { received: number; relayed: boolean } | null;
+  readonly relayedEcho: { received: number; ms: number; relayed: boolean } | null;
   /** Time from the relayed connection to a direct one (DCUtR), null when none came within the wait. */
   readonly directMs: number | null;
-  readonly directEcho: { received: number; relayed: boolean } | null;
+  readonly directEcho: { received: number; ms: number; relayed: boolean } | null;
   readonly error: string | null;
 }
 
