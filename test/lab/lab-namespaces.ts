@@ -27,13 +27,55 @@ export function run(command: string, args: readonly string[]): string {
   }
 }
 
+/** Labs started by this process so far (two labs in one process get different prefixes). */
+let labsStarted = 0;
+/** Our namespaces: `nl` + the creating process id (base 36) + `x` + a counter, then `-<name>`. */
+const LAB_NAMESPACE = /^nl([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$/;
+
+/**
+ * Removes namespaces that a killed lab left behind: only names of our pattern whose creating process is gone
+ * (a lab still running in another process keeps its namespaces).
+ */
+export function sweepAbandonedLabs(): void {
+  for (const line of run('ip', ['netns', 'list']).split('\n')) {
+    const name = line.split(' ')[0] ?? '';
+    const match = LAB_NAMESPACE.exec(name);
+    if (match === null) continue;
+    const pid = parseInt(match[1]!, 36);
+    if (isAlive(pid)) continue;
+    try {
+      run('ip', ['netns', 'del', name]);
+    } catch {
+      // Removed meanwhile.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class LabNamespaces {
-  /** Short (veth names have 15 characters at most) and unique: `nl` + 4 hex digits. */
+  /**
+   * Short (veth names have 15 characters at most, ours add 3) and unique on this machine: the process id and
+   * a counter, so a crashed run's leftovers can be told apart from a running lab's.
+   */
   readonly prefix: string;
   readonly #created: string[] = [];
+  readonly #onExit = (): void => this.destroy();
 
-  constructor(prefix = `nl${randomBytes(2).toString('hex')}`) {
-    this.prefix = prefix;
+  constructor() {
+    labsStarted += 1;
+    this.prefix = `nl${process.pid.toString(36)}x${labsStarted.toString(36)}`;
+    if (this.prefix.length > 12) this.prefix = `nl${randomBytes(3).toString('hex')}`;
+    sweepAbandonedLabs();
+    // Even when the run fails or is interrupted, the namespaces go with the process.
+    process.once('exit', this.#onExit);
   }
 
   /** The full name of the lab's namespace `short`. */
@@ -130,5 +172,6 @@ export class LabNamespaces {
       }
     }
     this.#created.length = 0;
+    process.removeListener('exit', this.#onExit);
   }
 }
