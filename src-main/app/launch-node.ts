@@ -7,7 +7,8 @@ import { failedNodeContract } from './failed-node.ts';
 import type { LaunchNode, NodeHandle } from './node-handle.ts';
 
 export const launchNode: LaunchNode = ({ dataDir, version, log }) => {
-  const node = new OpenGatewayNode({ dataDir, version, log });
+  // EXO where it is installed, otherwise the built-in llama.cpp every install has (DESIGN.md §7).
+  const node = new OpenGatewayNode({ dataDir, version, log, routing: { engine: { kind: 'auto' } } });
   let served: ServedNode | null = null;
   const handle: NodeHandle = {
     async start(front) {

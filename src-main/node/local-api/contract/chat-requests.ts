@@ -19,7 +19,12 @@ import {
 } from '../../routing/errors.ts';
 import { ExpectedError } from '../../../../src-shared/errors/expected-error.ts';
 import { InsufficientBalanceError } from '../../ledger/errors.ts';
-import { ChatNotReadyError, DuplicateChatError, TooManyChatsError } from './errors.ts';
+import {
+  ChatNotReadyError,
+  DuplicateChatError,
+  ReplyWithoutUsageError,
+  TooManyChatsError,
+} from './errors.ts';
 import { shortPeerId } from './node-views.ts';
 
 export interface ChatRequestsComponents {
@@ -67,10 +72,13 @@ export class ChatRequests {
     // A UI that goes away cannot read its reply: stop spending on it.
     const onGone = () => controller.abort(new Error('the chat panel disconnected'));
     callerGone?.addEventListener('abort', onGone, { once: true });
-    void this.#run(gateway, input, tier, controller.signal).finally(() => {
-      callerGone?.removeEventListener('abort', onGone);
-      this.#running.delete(input.requestId);
-    });
+    void this.#run(gateway, input, tier, controller.signal)
+      // #run reports the network's failures itself; what reaches here is a bug in reporting them.
+      .catch((error: unknown) => this.#components.onInternalError(error, `chat ${input.requestId}`))
+      .finally(() => {
+        callerGone?.removeEventListener('abort', onGone);
+        this.#running.delete(input.requestId);
+      });
   }
 
   /** Stops a running request; false when there is none with that id (it ended already). */
@@ -127,7 +135,7 @@ export class ChatRequests {
           publish({ type: 'delta', requestId, text: text.slice(at, at + MAX_DELTA_CHARS) });
       }
       if (signal.aborted) return publish(cancelled(requestId));
-      if (usage === null) throw new Error('the reply ended without usage');
+      if (usage === null) throw new ReplyWithoutUsageError('the reply ended without usage');
       // The routing layer never pays this node's own worker: such a reply is free, and the balance stays.
       const free = routedTo !== null && routedTo === this.#components.selfPeerId();
       publish({
