@@ -74,6 +74,45 @@ export default tseslint.config(
     },
   },
   {
+    // The core sits below its faces (DESIGN.md §2): nothing in src-main/node outside local-api/ imports them.
+    files: ['src-main/node/**/*.ts'],
+    ignores: ['src-main/node/local-api/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^electron', message: 'The node never imports electron (DESIGN.md §2).' },
+            { regex: 'src-main/app', message: 'The node must not import the Electron shell.' },
+            {
+              regex: '(^|/)local-api/',
+              message: 'The core never imports its faces: declare what you need in running-node.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The desktop shell reaches the node only through serveNode and what RunningNode needs (node.ts builds
+    // the node, running-node.ts describes it).
+    files: ['src-main/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\.?/(\\.\\./)*node/(?!local-api/serve-node\\.ts$|node\\.ts$|running-node\\.ts$)',
+              message:
+                'The desktop shell imports from src-main/node only local-api/serve-node.ts, node.ts and running-node.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src-renderer/src/**/*.ts', 'src-renderer/src/**/*.tsx'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },

@@ -1,45 +1,94 @@
-// `npm start`: build and launch the desktop app where Electron can run; otherwise say how to run the headless node.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+// `npm start`: the main job on this machine. The desktop app where Electron's binary and a display are there
+// (Electron's installer runs first when the binary is missing); otherwise the headless node on the default
+// network in the foreground, with its dashboard built when needed and its link printed, until Ctrl-C.
+// Arguments after `--` go to `opengateway-node start` in the headless case (e.g. `npm start -- --relay`).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { defaultDataDir, locationsFor } from '../src-main/node/locations.ts';
+import { readApiEndpoint } from '../src-main/node/local-api/http/api-endpoint-file.ts';
+import { ensureDashboardBuilt } from './dashboard-build.ts';
+import { decideStart, runElectronInstaller } from './start-decision.ts';
 
-const require = createRequire(import.meta.url);
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Path of the downloaded Electron binary, or why there is none. */
-function findElectron(): { ok: true; path: string } | { ok: false; why: string } {
-  let pkgDir: string;
+function electronDir(): string | null {
   try {
-    pkgDir = dirname(require.resolve('electron/package.json'));
+    return dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   } catch {
-    return { ok: false, why: 'the electron package is not installed (run npm ci)' };
+    return null;
   }
-  // electron downloads its binary on first use; path.txt exists only once that has succeeded.
-  const pathFile = join(pkgDir, 'path.txt');
-  if (!existsSync(pathFile))
-    return { ok: false, why: 'the Electron binary has not been downloaded on this machine' };
-  const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(binary) ? { ok: true, path: binary } : { ok: false, why: `${binary} is missing` };
 }
 
-function hasDisplay(): boolean {
-  if (process.platform !== 'linux') return true;
-  return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const plan = await decideStart({
+  platform: process.platform,
+  env: process.env,
+  electronDir: electronDir(),
+  runInstaller: runElectronInstaller,
+  log: say,
+});
+
+if (plan.kind === 'desktop') {
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const run = spawnSync(plan.electronPath, ['.'], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(run.status ?? 0);
 }
 
-const electron = findElectron();
-if (!electron.ok || !hasDisplay()) {
-  const why = electron.ok ? 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)' : electron.why;
-  console.log(`The desktop app cannot start here: ${why}.`);
-  console.log('Run the headless node instead:');
-  console.log('  npx opengateway-node start          # the node in the foreground (Ctrl+C stops it)');
-  console.log('  npx opengateway-node status         # what it is doing, and its local API address');
-  console.log('  npx opengateway-node profile        # what this machine can contribute, and its region');
-  console.log('  npx opengateway-node --help         # every command');
-  process.exit(0);
+say(`npm start: the desktop app cannot start here (${plan.why}); starting the headless node instead.`);
+try {
+  await ensureDashboardBuilt(ROOT, (line) => say(`npm start: ${line}`));
+} catch (error) {
+  say(`npm start: ${(error as Error).message}; the node starts without its dashboard`);
 }
 
-const build = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
-const run = spawnSync(electron.path, ['.'], { stdio: 'inherit' });
-process.exit(run.status ?? 0);
+const args = process.argv.slice(2);
+const dataDirFlag = args.indexOf('--data-dir');
+const dataDir =
+  dataDirFlag >= 0 && args[dataDirFlag + 1] ? resolve(args[dataDirFlag + 1]!) : defaultDataDir();
+// Its own process group: a Ctrl-C in the terminal reaches this script only, which passes exactly one on (the
+// node takes a second one as "stop now, skip the clean shutdown").
+const node = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, 'start', ...args], {
+  cwd: ROOT,
+  stdio: 'inherit',
+  detached: true,
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (node.exitCode === null) node.kill(signal);
+  });
+}
+const exited = new Promise<number>((done) =>
+  node.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))),
+);
+void printDashboardLink(dataDir, node.pid ?? -1, exited);
+process.exitCode = await exited;
+
+/** Once the node's local API listens (its api.json names this child), print where its dashboard is. */
+async function printDashboardLink(dir: string, pid: number, done: Promise<number>): Promise<void> {
+  const locations = locationsFor(dir);
+  let finished = false;
+  void done.then(() => (finished = true));
+  while (!finished) {
+    const endpoint = await readApiEndpoint(locations.apiEndpoint).catch(() => null);
+    if (endpoint !== null && endpoint.pid === pid) {
+      const key = (await readFile(locations.apiKey, 'utf8')).trim();
+      say('');
+      say(`  Dashboard: ${endpoint.url}/#key=${key}`);
+      say(`  (data in ${dir}; Ctrl-C stops the node)`);
+      say('');
+      return;
+    }
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+}

@@ -12,16 +12,16 @@ import type {
   Tray,
 } from 'electron';
 import { join } from 'node:path';
-import type { ContractHandlers } from '../../src-shared/ipc/index.ts';
+import type { ContractHandlers, NotificationHub } from '../../src-shared/ipc/index.ts';
 import { startIdleMonitor, type IdleMonitor } from './contribution/idle-monitor.ts';
 import { ContributionController } from './contribution/contribution-controller.ts';
-import { createDesktopHandlers, nodeSettingsOf } from './desktop-handlers.ts';
+import { createDesktopHandlers, dashboardHandlersOf, nodeSettingsOf } from './desktop-handlers.ts';
 import { createDesktopNotifications } from './desktop-notifications.ts';
 import { createFailedNodeHandle } from './failed-node.ts';
 import { forwardNotifications } from './ipc/forward-notifications.ts';
 import { registerContractIpc } from './ipc/register-contract-ipc.ts';
 import { createSenderCheck } from './ipc/sender-check.ts';
-import type { LaunchNode, NodeHandle } from './node-handle.ts';
+import type { ContractSurface, LaunchNode, NodeHandle, ShellFront } from './node-handle.ts';
 import type { PreferencesStore } from './settings/preferences-store.ts';
 import { TrayController } from './tray/tray-controller.ts';
 import { UpdateController, type AutoUpdaterLike } from './updater/update-controller.ts';
@@ -76,6 +76,17 @@ export interface DesktopApp {
   shutdown(): Promise<void>;
 }
 
+/** The shell's parts that stand on the node's own contract. */
+interface ShellParts {
+  readonly own: ContractSurface;
+  readonly notifications: NotificationHub;
+  readonly contribution: ContributionController;
+  readonly handlers: ContractHandlers<AbortSignal>;
+  readonly unregister: () => void;
+  readonly unforward: () => void;
+  readonly untrack: () => void;
+}
+
 /** Passed by the login item, so a start at login stays in the tray. */
 export const HIDDEN_FLAG = '--hidden';
 
@@ -106,28 +117,27 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     );
   }
 
-  const notifications = createDesktopNotifications(node.notifications);
+  const reportFailure = (what: string) => (error: unknown) => log(`${what} failed: ${String(error)}`);
   const window = new MainWindowController({
     createWindow: (options) => new electron.BrowserWindow(options),
     preloadPath: init.paths.preload,
     rendererUrl: init.paths.rendererUrl,
     devTools: !app.isPackaged,
-    openExternal: (url) => void electron.shell.openExternal(url),
+    openExternal: (url) => void electron.shell.openExternal(url).catch(reportFailure('opening a link')),
   });
   app.on('second-instance', () => window.show());
+
+  // The shell's parts that stand on the node's own contract; built by `front` before the node onboards.
+  // (Declared with a cast so TypeScript does not narrow it to null: `front` assigns it.)
+  let shell = null as ShellParts | null;
+  const startedHidden = init.argv.includes(HIDDEN_FLAG) || app.getLoginItemSettings().wasOpenedAtLogin;
 
   const updates = new UpdateController({
     autoUpdater: init.autoUpdater,
     enabled: app.isPackaged,
-    publish: (state) => notifications.publish('update', state),
+    publish: (state) => shell?.notifications.publish('update', state),
     firstCheckDelayMs: init.firstUpdateCheckDelayMs,
   });
-  const contribution = new ContributionController(
-    node,
-    { userPaused: preferences.userPaused, idleOnly: preferences.settings.idleOnly },
-    lifetime.signal,
-  );
-  const reportFailure = (what: string) => (error: unknown) => log(`${what} failed: ${String(error)}`);
 
   let idle: IdleMonitor | null = null;
   const startIdle = (): void => {
@@ -135,39 +145,13 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
       source: electron.powerMonitor,
       thresholdMinutes: () => init.preferences.read().settings.idleMinutes,
       onChange: (systemIdle) =>
-        void contribution.setSystemIdle(systemIdle).catch(reportFailure('idle change')),
+        void shell?.contribution.setSystemIdle(systemIdle).catch(reportFailure('idle change')),
       pollMs: init.idlePollMs,
     });
   };
   // The screen locking is as good a sign of absence as any.
   electron.powerMonitor.on('lock-screen', () => idle?.check());
   electron.powerMonitor.on('unlock-screen', () => idle?.check());
-
-  const handlers = createDesktopHandlers({
-    node,
-    preferences: init.preferences,
-    contribution,
-    updates,
-    notifications,
-    version,
-    setStartAtLogin: (open) => app.setLoginItemSettings({ openAtLogin: open, args: [HIDDEN_FLAG] }),
-    onIdleSettingsChanged: () => idle?.check(),
-  });
-
-  // The node's browser dashboard answers through the same handlers as the window: one place for pause.
-  node.serve({ handlers, notifications });
-  const unregister = registerContractIpc({
-    ipcMain: electron.ipcMain,
-    handlers,
-    isTrustedSender: createSenderCheck({
-      trustedWebContentsIds: () => window.trustedWebContentsIds(),
-      rendererUrl: init.paths.rendererUrl,
-    }),
-    signal: lifetime.signal,
-    onInternalError: (error, call) => log(`ipc ${call} failed: ${String(error)}`),
-    onRefused: (call, url) => log(`ipc ${call} refused for ${url}`),
-  });
-  const unforward = forwardNotifications(notifications, () => window.webContents());
 
   let quitting = false;
   const tray = new TrayController(
@@ -178,16 +162,53 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
         electron.nativeImage.createFromPath(join(init.paths.assetsDir, `tray-${state}.png`)),
     },
     {
-      pause: () => void handlers.pause({}, { signal: lifetime.signal }).catch(reportFailure('pause')),
-      resume: () => void handlers.resume(null, { signal: lifetime.signal }).catch(reportFailure('resume')),
+      pause: () => void shell?.handlers.pause({}, { signal: lifetime.signal }).catch(reportFailure('pause')),
+      resume: () =>
+        void shell?.handlers.resume(null, { signal: lifetime.signal }).catch(reportFailure('resume')),
       open: () => window.show(),
       quit: () => app.quit(),
     },
   );
-  const untrack = notifications.subscribe((notification) => {
-    if (notification.name === 'status') tray.setStatus(notification.payload);
-    if (notification.name === 'balance') tray.setBalance(notification.payload);
-  });
+
+  const front: ShellFront = (own) => {
+    const notifications = createDesktopNotifications(own.notifications);
+    const contribution = new ContributionController(
+      own,
+      { userPaused: preferences.userPaused, idleOnly: preferences.settings.idleOnly },
+      lifetime.signal,
+    );
+    const handlers = createDesktopHandlers({
+      node: own,
+      preferences: init.preferences,
+      contribution,
+      updates,
+      notifications,
+      version,
+      setStartAtLogin: (open) => app.setLoginItemSettings({ openAtLogin: open, args: [HIDDEN_FLAG] }),
+      onIdleSettingsChanged: () => idle?.check(),
+    });
+    const unregister = registerContractIpc({
+      ipcMain: electron.ipcMain,
+      handlers,
+      isTrustedSender: createSenderCheck({
+        trustedWebContentsIds: () => window.trustedWebContentsIds(),
+        rendererUrl: init.paths.rendererUrl,
+      }),
+      signal: lifetime.signal,
+      onInternalError: (error, call) => log(`ipc ${call} failed: ${String(error)}`),
+      onRefused: (call, url) => log(`ipc ${call} refused for ${url}`),
+    });
+    const unforward = forwardNotifications(notifications, () => window.webContents());
+    const untrack = notifications.subscribe((notification) => {
+      if (notification.name === 'status') tray.setStatus(notification.payload);
+      if (notification.name === 'balance') tray.setBalance(notification.payload);
+    });
+    shell = { own, notifications, contribution, handlers, unregister, unforward, untrack };
+    // Shown once its calls are registered, so the renderer's first calls find them.
+    if (!startedHidden) window.show();
+    // The node's browser dashboard answers through the same handlers as the window: one place for pause.
+    return { handlers: dashboardHandlersOf(handlers), notifications };
+  };
 
   let stopped: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
@@ -195,10 +216,9 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
       window.allowClose();
       idle?.stop();
       updates.stop();
-      untrack();
-      unforward();
-      unregister();
-      node.serve(null);
+      shell?.untrack();
+      shell?.unforward();
+      shell?.unregister();
       lifetime.abort(new Error('OpenGateway is quitting'));
       // Quitting must not hang on a stuck node: it gets a grace period, then the process goes anyway.
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -220,21 +240,21 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     // Stop the node (leave clusters, stop engines) before the process goes away.
     event.preventDefault();
     quitting = true;
-    void shutdown().then(() => app.quit());
+    void shutdown()
+      .catch(reportFailure('shutting down'))
+      .then(() => app.quit());
   });
   // The app lives in the tray: closing the window must not quit it.
   app.on('window-all-closed', () => {});
 
-  const startedHidden = init.argv.includes(HIDDEN_FLAG) || app.getLoginItemSettings().wasOpenedAtLogin;
-  if (!startedHidden) window.show();
-
   try {
-    await node.start();
-    await node.handlers.updateSettings(nodeSettingsOf(preferences.settings), { signal: lifetime.signal });
-    tray.setStatus(await node.handlers.getStatus(null, { signal: lifetime.signal }));
-    tray.setBalance(await node.handlers.getBalance(null, { signal: lifetime.signal }));
+    await node.start(front);
+    const own = shell!.own;
+    await own.handlers.updateSettings(nodeSettingsOf(preferences.settings), { signal: lifetime.signal });
+    tray.setStatus(await own.handlers.getStatus(null, { signal: lifetime.signal }));
+    tray.setBalance(await own.handlers.getBalance(null, { signal: lifetime.signal }));
     startIdle();
-    await contribution.apply();
+    await shell!.contribution.apply();
   } catch (error) {
     log(`node start failed: ${String(error)}`);
     tray.setStatus({
@@ -246,5 +266,15 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
   if (!idle) startIdle();
   updates.start();
 
-  return { window, tray, updates, contribution, handlers, node, shutdown };
+  // Every NodeHandle calls `front` before its start settles (a failed one with a contract that says why).
+  const built = shell!;
+  return {
+    window,
+    tray,
+    updates,
+    contribution: built.contribution,
+    handlers: built.handlers,
+    node,
+    shutdown,
+  };
 }

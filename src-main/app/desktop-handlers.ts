@@ -6,13 +6,20 @@ import type {
   Settings,
   SettingsPatch,
 } from '../../src-shared/ipc/index.ts';
+import { ExpectedError } from '../../src-shared/errors/expected-error.ts';
 import type { ContributionController } from './contribution/contribution-controller.ts';
-import type { NodeHandle } from './node-handle.ts';
+import type { ContractSurface } from './node-handle.ts';
 import type { DesktopPreferences, PreferencesStore } from './settings/preferences-store.ts';
 import type { UpdateController } from './updater/update-controller.ts';
 
+/** installUpdate was asked of the browser dashboard. */
+export class UpdateNotFromDashboardError extends ExpectedError {
+  override readonly name = 'UpdateNotFromDashboardError';
+}
+
 export interface DesktopHandlersInit {
-  readonly node: NodeHandle;
+  /** The node's own calls. */
+  readonly node: Pick<ContractSurface, 'handlers'>;
   readonly preferences: PreferencesStore;
   readonly contribution: ContributionController;
   readonly updates: UpdateController;
@@ -73,6 +80,21 @@ export function createDesktopHandlers(init: DesktopHandlersInit): ContractHandle
     installUpdate() {
       init.updates.installNow();
       return Promise.resolve(null);
+    },
+  };
+}
+
+/**
+ * The desktop's contract as the node's browser dashboard gets it: the same calls, except that a web page
+ * (any local process that has the key) cannot restart the app into an update (security finding 27).
+ */
+export function dashboardHandlersOf(handlers: ContractHandlers<AbortSignal>): ContractHandlers<AbortSignal> {
+  return {
+    ...handlers,
+    installUpdate() {
+      throw new UpdateNotFromDashboardError(
+        'Updates are installed from the OpenGateway window or its tray, not from the browser dashboard.',
+      );
     },
   };
 }

@@ -1,24 +1,31 @@
-// The node handle the shell shows when the node could not be started: the window and tray still work and
-// say what went wrong, instead of the app dying silently in the tray.
+// The contract the shell shows when the node could not be started: the window and tray still work and say
+// what went wrong, instead of the app dying silently in the tray.
 import { ExpectedError } from '../../src-shared/errors/expected-error.ts';
 import { createNotificationHub, DEFAULT_SETTINGS, type Settings } from '../../src-shared/ipc/index.ts';
-import type { NodeHandle } from './node-handle.ts';
+import type { ContractSurface, NodeHandle } from './node-handle.ts';
 
 class NodeNotRunningError extends ExpectedError {
   override readonly name = 'NodeNotRunningError';
 }
 
+/** A node handle that never ran: starting it shows `message` through the shell. */
 export function createFailedNodeHandle(message: string, dataDir: string, version: string): NodeHandle {
+  return {
+    start: (front) => {
+      front(failedNodeContract(message, dataDir, version));
+      return Promise.resolve();
+    },
+    stop: () => Promise.resolve(),
+  };
+}
+
+export function failedNodeContract(message: string, dataDir: string, version: string): ContractSurface {
   let settings: Settings = DEFAULT_SETTINGS;
   const notRunning = (): never => {
     throw new NodeNotRunningError(`OpenGateway’s node is not running: ${message}`);
   };
   return {
     notifications: createNotificationHub(),
-    // No node, so no local API to serve anything on.
-    serve: () => {},
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
     handlers: {
       getStatus: () => Promise.resolve({ status: 'error', message }),
       getOnboarding: () => Promise.resolve([]),
@@ -26,6 +33,7 @@ export function createFailedNodeHandle(message: string, dataDir: string, version
       getRegion: () => Promise.resolve({ region: null, source: 'unknown', country: null, detail: null }),
       setRegion: () => Promise.resolve(notRunning()),
       getClusters: () => Promise.resolve([]),
+      getTierModels: () => Promise.resolve([]),
       getClusterMembers: () => Promise.resolve([]),
       getEngineLogs: () => Promise.resolve({ lines: [] }),
       // Not running means not known: no made-up zero balance.

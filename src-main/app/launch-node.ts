@@ -1,18 +1,40 @@
 // Starts the node inside the desktop app: a real OpenGatewayNode on the app's data folder, with the network
-// config stored there, behind the ipc contract the node itself serves (the same one its dashboard uses).
-// The shell in front adds idle-only mode, start at login and updates (desktop-handlers.ts).
+// config stored there, served through serveNode with the desktop shell in front (desktop-handlers.ts adds
+// idle-only mode, start at login and updates), so the window and the node's browser dashboard answer alike.
+import { serveNode, type ServedNode } from '../node/local-api/serve-node.ts';
 import { OpenGatewayNode } from '../node/node.ts';
+import { failedNodeContract } from './failed-node.ts';
 import type { LaunchNode, NodeHandle } from './node-handle.ts';
 
 export const launchNode: LaunchNode = ({ dataDir, version, log }) => {
-  const node = new OpenGatewayNode({ dataDir, version, log, shell: 'desktop' });
+  // EXO where it is installed, otherwise the built-in llama.cpp every install has (DESIGN.md §7).
+  const node = new OpenGatewayNode({ dataDir, version, log, routing: { engine: { kind: 'auto' } } });
+  let served: ServedNode | null = null;
   const handle: NodeHandle = {
-    handlers: node.contract.own.handlers,
-    notifications: node.contract.own.notifications,
-    serve: (shell) => node.contract.serveFrom(shell),
-    // A failed start leaves the node in `error` with its reason, which the window and tray then show.
-    start: () => node.start(),
-    stop: () => node.stop(),
+    async start(front) {
+      let fronted = false;
+      try {
+        served = await serveNode(node, {
+          apiPort: 0,
+          shell: 'desktop',
+          log,
+          wrap: (own) => {
+            fronted = true;
+            return front(own);
+          },
+        });
+      } catch (error) {
+        // Refused before the contract existed (another node runs on this folder): the window says why.
+        if (!fronted) front(failedNodeContract(messageOf(error), dataDir, version));
+        throw error;
+      }
+    },
+    // A node that failed to start has stopped already; stopping it again is harmless.
+    stop: () => served?.stop() ?? node.stop(),
   };
   return Promise.resolve(handle);
 };
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

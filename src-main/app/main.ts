@@ -7,6 +7,7 @@ import electronUpdater from 'electron-updater';
 import { runDesktopApp } from './desktop-app.ts';
 import { desktopDataDir } from './desktop-data-dir.ts';
 import { launchNode } from './launch-node.ts';
+import { installLastResortHandlers } from '../node/local-api/serve-node.ts';
 import { createPreferencesStore } from './settings/preferences-store.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -18,6 +19,8 @@ const rendererUrl =
 const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(here, '../../assets');
 
 const log = (line: string): void => console.log(`[opengateway] ${line}`);
+// A bug that escapes a handler is logged, and the app and its node keep running (security finding 2).
+installLastResortHandlers({ log });
 
 void runDesktopApp({
   electron,

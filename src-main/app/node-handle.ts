@@ -1,25 +1,22 @@
-// What the desktop shell needs from the node: the contract's handlers and notifications, and a lifecycle.
-// The node's composition root (src-main/node/node.ts) provides it through an adapter; the shell never
-// reaches into node services directly.
-import type { ContractHandlers, NotificationSource } from '../../src-shared/ipc/index.ts';
+// What the desktop shell needs from the node: a way to serve and start it with the shell's contract in front,
+// and to stop it. launch-node.ts provides it through serveNode; the shell never reaches into node services.
+import type { ContractSurface } from '../node/local-api/serve-node.ts';
 
-/** The shell's own version of the contract (its pause, settings and updates wrapped around the node's). */
-export interface ShellContract {
-  readonly handlers: ContractHandlers<AbortSignal>;
-  readonly notifications: NotificationSource;
-}
+export type { ContractSurface } from '../node/local-api/serve-node.ts';
+
+/**
+ * Builds the shell's contract from the node's own calls and notifications (which never come back through the
+ * shell). Called once, before the node starts onboarding, so the window can show onboarding as it happens.
+ */
+export type ShellFront = (own: ContractSurface) => ContractSurface;
 
 export interface NodeHandle {
-  /** The node's own calls: what the shell builds on (they never come back through the shell). */
-  readonly handlers: ContractHandlers<AbortSignal>;
-  readonly notifications: NotificationSource;
   /**
-   * Serve the shell's contract on the node's local API (`/api/ws`, its browser dashboard) as well, so a pause
-   * there is saved and shown like one from the window or the tray. Null serves the node's own again.
+   * Serves the node (its local API and dashboard with the shell's contract in front) and starts onboarding;
+   * resolves once the node runs (not necessarily `ready`). `front` has been called when it settles, even when
+   * the node failed to start (then with a contract that says why).
    */
-  serve(shell: ShellContract | null): void;
-  /** Starts onboarding; resolves once the node runs (not necessarily `ready`). Heavy work stays off the main thread. */
-  start(): Promise<void>;
+  start(front: ShellFront): Promise<void>;
   stop(): Promise<void>;
 }
 

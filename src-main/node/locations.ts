@@ -21,8 +21,12 @@ export interface Locations {
   readonly ledgerDb: string;
   /** Settings the user changed (region override, caps). */
   readonly settings: string;
+  /** Held (an OS file lock through SQLite) by the one node that runs on this data directory. */
+  readonly instanceLock: string;
   /** Per-cluster engine homes (EXO_HOME and logs). */
   readonly enginesDir: string;
+  /** The model cache: downloaded model files and their index. */
+  readonly modelsDir: string;
   readonly logsDir: string;
 }
 
@@ -57,7 +61,9 @@ export function locationsFor(dataDir: string): Locations {
     networkConfig: join(root, 'network-config.json'),
     ledgerDb: join(root, 'ledger.sqlite'),
     settings: join(root, 'settings.json'),
+    instanceLock: join(root, 'node.lock'),
     enginesDir: join(root, 'engines'),
+    modelsDir: join(root, 'models'),
     logsDir: join(root, 'logs'),
   };
 }

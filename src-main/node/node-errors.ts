@@ -8,9 +8,7 @@ export class NodeNotStartedError extends ExpectedError {
 /** Another node process already serves this data directory. */
 export class NodeAlreadyRunningError extends ExpectedError {
   override readonly name = 'NodeAlreadyRunningError';
-  constructor(dataDir: string, pid: number) {
-    super(
-      `a node is already running for data directory ${dataDir} (pid ${pid}); stop it first or use --data-dir`,
-    );
+  constructor(dataDir: string) {
+    super(`a node is already running for data directory ${dataDir}; stop it first or use --data-dir`);
   }
 }

@@ -1,7 +1,8 @@
 // The node's state as a union, and the report `GET /api/status` and `opengateway-node status` show.
+import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { RegionDecision } from '../../src-shared/regions/index.ts';
 import type { TierQualification } from '../../src-shared/tiers/index.ts';
-import type { EngineState } from './engine/engine.ts';
+import type { EngineKind, EngineState } from './engine/engine.ts';
 import type { ClusterSnapshot } from './membership/membership-service.ts';
 
 /** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
@@ -11,6 +12,14 @@ export type NodeStatus =
   | { readonly status: 'ready'; readonly clusters: number; readonly since: number }
   | { readonly status: 'paused'; readonly reason: 'user' | 'waiting-for-idle'; readonly since: number }
   | { readonly status: 'offline'; readonly message: string; readonly retryAt: number | null }
+  | {
+      readonly status: 'looking-for-peers';
+      readonly since: number;
+      /** How the node looks for peers, one line each ("DNS name x not resolved: local-only mode"). */
+      readonly tried: string[];
+      /** When the next bootstrap dial is due; null when there is nothing to dial (waiting to be found). */
+      readonly nextAttemptAt: number | null;
+    }
   | { readonly status: 'error'; readonly message: string };
 
 export type OnboardingStepId = 'identity' | 'profile' | 'geo' | 'qualify' | 'join' | 'engines' | 'heartbeat';
@@ -29,6 +38,8 @@ export interface NodeStatusReport {
   /** The engine of each served cluster (`asia/model-a` → state). */
   readonly engines: Readonly<Record<string, EngineState>>;
   /** The kind of engine this node serves with; `simulated` on devnets (never real inference). */
-  readonly engine: { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } | null;
+  readonly engine: { readonly kind: EngineKind; readonly simulated: boolean } | null;
   readonly rejectedHeartbeats: number;
+  /** Each catalog tier's model for the built-in engine: downloading, ready, failed and why. */
+  readonly models: Readonly<Record<string, ModelState>>;
 }

@@ -1,113 +1,53 @@
 // The composition root (DESIGN.md §3–§4): builds the node's services, runs onboarding
 // (identity → profile → p2p → geo → qualify → join → heartbeat → ready), stops them in reverse order, and
-// reports one status union. A failed start stops whatever already started.
-import { fileURLToPath } from 'node:url';
+// reports one status union. A failed start stops whatever already started. Its faces (the local API, the UI
+// contract) sit above it in local-api/ and reach it only through RunningNode.
 import { TypedEventEmitter } from '@libp2p/interface';
 import { ensureDataDir } from './storage/data-dir.ts';
+import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
-import type { ApiServer, ApiUpgradeHandler } from './api/api-server.ts';
-import { readApiEndpoint } from './api/api-endpoint-file.ts';
-import { startNodeApi } from './api/start-node-api.ts';
-import { GeoService, type GeoInit } from './geo/geo-service.ts';
-import { IdentityService, type IdentityInit } from './identity/identity-service.ts';
+import type { GeoService } from './geo/geo-service.ts';
+import type { IdentityService } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
-import { MembershipService } from './membership/membership-service.ts';
-import type { MemberChange } from './membership/membership-view.ts';
-import { NetworkChangeWatcher, type NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
+import type { MembershipService } from './membership/membership-service.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
-import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
-import { ProfileService, type ProfileInit } from './profile/profile-service.ts';
-import type { EngineState } from './engine/engine.ts';
-import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
-import { createNodeContract, type NodeContract } from './ui-contract/node-contract.ts';
-import { readNodeSettings, routingInitWithCaps } from './ui-contract/node-settings.ts';
-import { nodeRoutes } from './api/node-routes.ts';
+import { ProfileService } from './profile/profile-service.ts';
+import type { RoutingService } from './routing/routing-service.ts';
+import { ModelsService } from './models/models-service.ts';
+import type { ChatGateway } from './routing/chat-gateway.ts';
+import { routingInitWithCaps, type NodeSettings } from './settings/node-settings.ts';
+import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
-import { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
-import { NodeLedger, type NodeLedgerInit } from './ledger/node-ledger.ts';
-import { ConfigUpdates } from './network-config/config-updates.ts';
-import { feedGeoFromPeers } from './geo/feed-geo-from-peers.ts';
-import {
-  describeConfigUpdate,
-  describeEngineState,
-  describeMemberChange,
-  describeRefusedConfig,
-  describeRejectedHeartbeat,
-} from './node-log-lines.ts';
-import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
-import { ledgerApiRoute } from './ledger/ledger-api-route.ts';
+import { NodeNotStartedError } from './node-errors.ts';
+import type { NodeLedger } from './ledger/node-ledger.ts';
+import { planNodeServing, startClusterServices } from './node-clusters.ts';
+import { startNodeAccount } from './node-account.ts';
+import { startNodeNetwork } from './node-network.ts';
+import { isAlone, lookingForPeers, type BootstrapPlan } from './looking-for-peers.ts';
+import { statusReport } from './node-report.ts';
+import type { NodeOptions, NodeServicesForTests } from './node-options.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
+import type { RunningNode, RunningNodeEvents } from './running-node.ts';
+import { StartedParts } from './startable.ts';
+import { DataDirLock } from './storage/data-dir-lock.ts';
 
 export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
+export type { RunningNode, RunningNodeEvents } from './running-node.ts';
 export { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 export { isPrivateAddress } from './p2p/private-address.ts';
 
-export interface NodeOptions {
-  readonly dataDir: string;
-  /** A signed config to use (and store in the data dir); the stored copy otherwise. */
-  readonly networkConfigPath?: string;
-  readonly listen?: readonly string[];
-  /** Extra bootstrap addresses beyond the network config's. */
-  readonly bootstrap?: readonly string[];
-  /** The user's region choice; wins over every evidence. */
-  readonly region?: RegionId | null;
-  /** Run the relay server and act as a well-connected bootstrap node. */
-  readonly relay?: boolean;
-  /** Serve these tiers whatever the profile says (devnets and tests, with the engine double). */
-  readonly serveTiers?: readonly string[];
-  /** Local API port; 0 picks a free one. */
-  readonly apiPort?: number;
-  /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
-  readonly privateNetwork?: boolean;
-  readonly heartbeatIntervalMs?: number;
-  readonly missedHeartbeats?: number;
-  /** How long onboarding waits for a first bootstrap connection before going on alone. */
-  readonly bootstrapWaitMs?: number;
-  readonly version?: string;
-  readonly log?: (line: string) => void;
-  /** Injected in tests. */
-  readonly identity?: IdentityInit;
-  readonly profile?: ProfileInit;
-  readonly geo?: Omit<GeoInit, 'override'>;
-  /** How network changes are noticed (tests inject interface lists). */
-  readonly networkChange?: NetworkChangeWatcherInit;
-  /** Hands `/api/ws` upgrades to this handler instead of the node's own contract endpoint. */
-  readonly wsUpgrade?: ApiUpgradeHandler;
-  /** Who shows the UI: the desktop app adds idle-only mode, start at login and updates. Default headless. */
-  readonly shell?: 'headless' | 'desktop';
-  /** The built dashboard served at `/` of the local API (default: out/renderer-web of this checkout). */
-  readonly dashboardDir?: string;
-  /** Engines, capacity and request routing (EXO found on the machine by default). */
-  readonly routing?: RoutingInit;
-  /** Ledger timings (tests shorten them). */
-  readonly ledger?: NodeLedgerInit;
-}
+export type { NodeEvents, NodeOptions, NodeServicesForTests } from './node-options.ts';
 
-export interface NodeEvents {
-  status: CustomEvent<NodeStatus>;
-  'member-change': CustomEvent<MemberChange>;
-  'engine:state': CustomEvent<{ readonly clusterId: string; readonly state: EngineState }>;
-  /** The region or how it was decided changed (a re-join follows when the region itself changed). */
-  region: CustomEvent<RegionDecision>;
-}
-
-/** Where `npm run build` puts the browser build of the renderer. */
-const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../out/renderer-web', import.meta.url));
-
-interface Stoppable {
-  stop(): Promise<void>;
-}
-
-export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
+export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implements RunningNode {
   readonly locations: Locations;
-  /** The ipc contract over this node (served on `/api/ws`, and by the desktop app over Electron IPC). */
-  readonly contract: NodeContract;
   readonly #options: NodeOptions;
   readonly #log: (line: string) => void;
-  readonly #started: Stoppable[] = [];
+  readonly #started = new StartedParts();
+  readonly #settings: NodeSettingsStore;
+  #lock: DataDirLock | null = null;
   #status: NodeStatus = { status: 'starting' };
   #config: NetworkConfig | null = null;
   #identity: IdentityService | null = null;
@@ -116,20 +56,18 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   #profile: ProfileService | null = null;
   #membership: MembershipService | null = null;
   #routing: RoutingService | null = null;
+  #models: ModelsService | null = null;
   #ledger: NodeLedger | null = null;
-  #api: ApiServer | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
+  #bootstrap: BootstrapPlan = { dialled: [], skipped: [] };
 
   constructor(options: NodeOptions) {
     super();
     this.#options = options;
     this.locations = locationsFor(options.dataDir);
+    this.#settings = new NodeSettingsStore(this.locations.settings);
     this.#log = options.log ?? (() => {});
-    this.contract = createNodeContract(this, {
-      shell: options.shell ?? 'headless',
-      onInternalError: (error, what) => this.#log(`ui: ${what} failed: ${String(error)}`),
-    });
   }
 
   get status(): NodeStatus {
@@ -140,20 +78,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     return this.#config;
   }
 
-  get p2p(): P2pService | null {
-    return this.#p2p;
-  }
-
-  get membership(): MembershipService | null {
-    return this.#membership;
-  }
-
-  get routing(): RoutingService | null {
-    return this.#routing;
-  }
-
-  get api(): ApiServer | null {
-    return this.#api;
+  get chatGateway(): ChatGateway | null {
+    return this.#routing?.gateway ?? null;
   }
 
   /** This node's ledger (balance, history, blocks); null until it started. */
@@ -161,14 +87,24 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     return this.#ledger?.service ?? null;
   }
 
-  /** The ledger with its network side and payments (tests wait for the account to open). */
-  get nodeLedger(): NodeLedger | null {
-    return this.#ledger;
-  }
-
   /** What this machine has (null until the first scan). */
   get profile(): ResourceProfile | null {
     return this.#profile?.profile ?? null;
+  }
+
+  /** The services themselves, for tests and benches (faces use RunningNode instead). */
+  servicesForTests(): NodeServicesForTests {
+    return {
+      p2p: this.#p2p,
+      membership: this.#membership,
+      routing: this.#routing,
+      ledger: this.ledger,
+      nodeLedger: this.#ledger,
+    };
+  }
+
+  engineLog(clusterId: string): readonly string[] {
+    return this.#routing?.engines.get(clusterId)?.recentLog ?? [];
   }
 
   /** The user's region choice (null: detect it again); the node re-joins when the region changes. */
@@ -177,7 +113,26 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (geo === null)
       throw new NodeNotStartedError('the node has not decided its region yet; try again shortly');
     await geo.setOverride(region);
+    await this.#settings.update({ regionOverride: region });
     return geo.decision;
+  }
+
+  settings(): Promise<NodeSettings> {
+    return this.#settings.read();
+  }
+
+  async updateSettings(patch: NodeSettingsPatch): Promise<NodeSettings> {
+    const { previous, next } = await this.#settings.update(patch);
+    // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
+    if (next.maxConcurrentRequests !== previous.maxConcurrentRequests)
+      this.#routing?.setCapacityPerTier(next.maxConcurrentRequests);
+    return next;
+  }
+
+  async claimDataDir(): Promise<void> {
+    if (this.#lock !== null) return;
+    await ensureDataDir(this.locations.dataDir);
+    this.#lock = DataDirLock.acquire(this.locations.instanceLock, this.locations.dataDir);
   }
 
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -193,104 +148,68 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   async #start(signal: AbortSignal | undefined): Promise<void> {
     const options = this.#options;
     const locations = this.locations;
-    await ensureDataDir(locations.dataDir);
-    await this.#refuseSecondNode();
+    await this.claimDataDir();
 
     this.#step('identity');
     this.#config = await loadNodeNetworkConfig(this.locations.networkConfig, this.#options.networkConfigPath);
-    const identity = new IdentityService(
-      { locations },
-      { fingerprintSalt: this.#config.fingerprintSalt, ...options.identity },
-    );
-    await identity.start();
-    this.#identity = identity;
-    this.#started.push(identity);
-    this.#log(`identity: peer id ${identity.peerId.toString()}${identity.created ? ' (new)' : ''}`);
-    this.#log(`network: ${this.#config.networkId} (revision ${this.#config.revision})`);
-
-    const ledger = new NodeLedger(
-      {
-        identity,
-        params: ledgerParamsFromConfig(this.#config),
-        dbPath: locations.ledgerDb,
-        log: this.#log,
-      },
-      options.ledger,
-    );
-    await ledger.start();
-    this.#ledger = ledger;
-    this.#started.push(ledger);
-
-    const stored = await readNodeSettings(locations.settings);
-    const { api, stoppers } = await startNodeApi({
+    const config0 = this.#config;
+    const { identity, ledger } = await startNodeAccount({
+      options,
       locations,
-      contract: this.contract,
-      routes: new Map([
-        ...nodeRoutes({ report: () => this.report(), gateway: () => this.#routing?.gateway }),
-        ['GET /api/ledger', ledgerApiRoute(ledger.service)],
-      ]),
-      ...(options.wsUpgrade ? { wsUpgrade: options.wsUpgrade } : {}),
-      dashboardDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
-      apiPort: options.apiPort ?? 0,
+      config: this.#config,
+      started: this.#started,
       log: this.#log,
     });
-    this.#api = api;
-    this.#started.push(...stoppers);
+    this.#identity = identity;
+    this.#ledger = ledger;
+    const stored = await this.#settings.stored();
     signal?.throwIfAborted();
+
+    // The models the node serves: the cache is read now; downloads start once the node knows its tiers.
+    const models = await this.#started.start(
+      new ModelsService(
+        { locations, config: () => this.#config ?? config0 },
+        { log: this.#log, ...options.models },
+      ),
+    );
+    this.#models = models;
+    models.addEventListener('model:state', (event) =>
+      this.#onModelState(event.detail.tier, event.detail.state),
+    );
 
     this.#step('profile');
     const profile = new ProfileService({ locations }, options.profile);
     await profile.start({ signal });
     this.#profile = profile;
-    this.#started.push(profile);
+    this.#started.add(profile);
 
-    const { p2p, bootstrap } = createNodeP2p({
-      config: this.#config,
-      privateKey: identity.privateKey,
-      peerId: identity.peerId.toString(),
-      ...(options.listen ? { listen: options.listen } : {}),
-      bootstrap: options.bootstrap ?? [],
-      relay: options.relay ?? false,
-      ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
-      reputation: (peerId) => ledger.payments.requester.reputation(peerId),
-    });
     this.#step('geo');
-    await p2p.start();
-    this.#p2p = p2p;
-    this.#started.push(p2p);
-    this.#log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
-    // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
-    this.#started.push({ stop: () => ledger.leave() });
-
-    // Newer signed configs (higher revision, signed by the founders) replace the stored one.
-    const configUpdates = new ConfigUpdates({ libp2p: p2p.libp2p, locations }, { current: this.#config });
-    await configUpdates.start();
-    this.#started.push(configUpdates);
-    configUpdates.addEventListener('config:updated', (event) => {
-      this.#config = event.detail.config;
-      this.#log(describeConfigUpdate(event.detail));
-    });
-    configUpdates.addEventListener('config:refused', (event) => {
-      if (event.detail.penalised) this.#log(describeRefusedConfig(event.detail));
-    });
-
-    // A --region given now wins; otherwise the choice the user made in the UI last time.
-    const override = options.region ?? stored?.regionOverride ?? null;
-    const geo = new GeoService({ locations }, { ...options.geo, override });
-    await geo.start();
-    this.#geo = geo;
-    this.#started.push(geo);
-    await feedGeoFromPeers(p2p, geo, this.#log);
-    const watcher = new NetworkChangeWatcher(options.networkChange);
-    watcher.addEventListener('change', (event) => {
-      void this.#onNetworkChanged(event.detail);
-    });
-    await watcher.start();
-    this.#started.push(watcher);
-    await waitForBootstrap(p2p, bootstrap.length, {
-      waitMs: options.bootstrapWaitMs ?? 5000,
+    const { p2p, geo, bootstrap } = await startNodeNetwork({
+      options,
+      locations,
+      config: this.#config,
+      identity,
+      ledger,
+      // A --region given now wins; otherwise the choice the user made in the UI last time.
+      override: options.region ?? stored?.regionOverride ?? null,
+      started: this.#started,
       log: this.#log,
       ...(signal ? { signal } : {}),
+      onConfigUpdated: (config) => {
+        this.#config = config;
+        void this.#models?.refresh();
+      },
+      stopping: () => this.#stopping,
+    });
+    this.#p2p = p2p;
+    this.#geo = geo;
+    this.#bootstrap = bootstrap;
+    // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
+    p2p.addEventListener('peer:connect', () => {
+      if (this.#status.status === 'looking-for-peers') this.#setReady();
+    });
+    p2p.addEventListener('peer:disconnect', () => {
+      if (this.#status.status === 'ready' && p2p.connectionCount() === 0) this.#setReady();
     });
     const decision = geo.decision;
     this.#log(`geo: region ${decision.region ?? 'unknown'} (${decision.source}: ${decision.detail})`);
@@ -304,43 +223,22 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     }
 
     this.#step('join');
-    const membership = new MembershipService(
-      { libp2p: p2p.libp2p },
-      {
-        version: options.version ?? '0.0.0',
-        ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
-        ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
-      },
-    );
-    await membership.start();
-    this.#membership = membership;
-    this.#started.push(membership);
-    membership.addEventListener('member-change', (event) => {
-      this.#log(describeMemberChange(event.detail));
-      this.safeDispatchEvent('member-change', { detail: event.detail });
-    });
-    membership.addEventListener('heartbeat-rejected', (event) =>
-      this.#log(describeRejectedHeartbeat(event.detail)),
-    );
     const config = this.#config;
-    const routing = new RoutingService(
-      {
-        libp2p: p2p.libp2p,
-        membership,
-        locations,
-        config: () => this.#config ?? config,
-        payments: ledger.payments,
-      },
-      // The contributor's caps from the UI apply where the command line set none.
-      routingInitWithCaps(options.routing, stored, profile.profile),
-    );
-    await routing.start();
-    this.#routing = routing;
-    this.#started.push(routing);
-    routing.addEventListener('engine:state', (event) => {
-      this.#log(describeEngineState(event.detail.clusterId, event.detail.state));
-      this.safeDispatchEvent('engine:state', { detail: event.detail });
+    const { membership, routing } = await startClusterServices({
+      options,
+      libp2p: p2p.libp2p,
+      locations,
+      config: () => this.#config ?? config,
+      ledger,
+      // The built-in engine loads the files the models service verified.
+      routing: routingInitWithCaps({ modelSource: models, ...options.routing }, stored, profile.profile),
+      started: this.#started,
+      log: this.#log,
+      onMemberChange: (change) => this.safeDispatchEvent('member-change', { detail: change }),
+      onEngineState: (detail) => this.safeDispatchEvent('engine:state', { detail }),
     });
+    this.#membership = membership;
+    this.#routing = routing;
     geo.addEventListener('region:changed', (event) => {
       this.safeDispatchEvent('region', { detail: event.detail });
       void this.#onRegionChanged(event.detail);
@@ -352,10 +250,12 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   async pause(reason: 'user' | 'waiting-for-idle' = 'user'): Promise<void> {
     await this.#membership?.pause();
     await this.#routing?.setPaused(true);
+    this.#models?.setPaused(true);
     this.#setStatus({ status: 'paused', reason, since: Date.now() });
   }
 
   async resume(): Promise<void> {
+    this.#models?.setPaused(false);
     await this.#routing?.setPaused(false);
     await this.#membership?.resume();
     this.#setReady();
@@ -366,27 +266,23 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#log('stopping: leaving clusters and closing connections');
-    this.contract.close();
     await this.#stopStarted();
     this.#log('stopped');
   }
 
   report(): NodeStatusReport {
-    const p2p = this.#p2p?.isStarted ? this.#p2p : null;
-    return {
+    return statusReport({
       version: this.#options.version ?? '0.0.0',
       peerId: this.#identity ? this.#identity.peerId.toString() : null,
-      networkId: this.#config?.networkId ?? null,
-      state: this.#status,
-      region: this.#geo ? this.#geo.decision : null,
-      listenAddresses: p2p ? p2p.listenAddresses() : [],
-      connections: p2p ? p2p.connectionCount() : 0,
+      config: this.#config,
+      status: this.#status,
+      geo: this.#geo,
+      p2p: this.#p2p,
       tiers: this.#tiers,
-      clusters: this.#membership?.snapshot() ?? [],
-      engines: this.#routing?.engineStates() ?? {},
-      engine: this.#routing?.engineKind ?? null,
-      rejectedHeartbeats: this.#membership?.rejectedCount ?? 0,
-    };
+      membership: this.#membership,
+      routing: this.#routing,
+      models: this.#models,
+    });
   }
 
   async #join(region: RegionId | null, signal: AbortSignal | undefined): Promise<void> {
@@ -397,6 +293,9 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       await this.#ledger?.join(this.#p2p!.libp2p, null);
       await membership.leave();
       await this.#routing?.serve(null, []);
+      // Alone, the region cannot be known yet: the first peers will tell it (geo re-decides and re-joins).
+      if (isAlone(this.#p2p, this.#bootstrap))
+        return this.#setStatus(lookingForPeers(this.#p2p, this.#bootstrap));
       this.#setStatus({
         status: 'offline',
         message: 'the region is unknown: set one in settings (or --region)',
@@ -405,8 +304,20 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const forced = (this.#options.serveTiers ?? []).filter((tier) => known.has(tier));
-    const serve = [...new Set([...this.#tiers.filter((t) => t.qualified).map((t) => t.tier), ...forced])];
+    const { serve, planned, fetch, skipped } = await planNodeServing({
+      config,
+      profile: this.#profile?.profile ?? null,
+      qualified: this.#tiers,
+      forced: this.#options.serveTiers ?? [],
+      models: this.#models,
+      engineFor: (tier) => this.#routing?.engineSettingsFor(tier).kind ?? 'exo',
+      ...(this.#options.routing?.modelSource ? { givenModels: this.#options.routing.modelSource } : {}),
+      stored: await this.#settings.stored(),
+    });
+    for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
+    this.#models?.want(fetch);
+    const waiting = planned.filter((tier) => !serve.includes(tier));
+    if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);
     await membership.join({ region, serve, watch: [...known] }, { signal });
     if (this.#status.status === 'onboarding') this.#step('engines');
@@ -418,18 +329,15 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
     if (this.#status.status !== 'paused') this.#setReady();
   }
 
-  /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */
-  async #onNetworkChanged(addresses: readonly string[]): Promise<void> {
-    const p2p = this.#p2p;
-    const geo = this.#geo;
-    if (p2p === null || geo === null || this.#stopping) return;
-    this.#log(`network: interfaces changed (${addresses.join(', ') || 'none'}); deciding the region again`);
-    try {
-      for (const peer of p2p.resetObservedAddresses()) await geo.forgetPeer(peer);
-      await geo.redecide();
-    } catch (error) {
-      this.#log(`geo: deciding again after a network change failed: ${String(error)}`);
-    }
+  /** A model that became ready lets its tier join; the change is published to the faces. */
+  #onModelState(tier: string, state: ModelState): void {
+    this.safeDispatchEvent('model:state', { detail: { tier, state } });
+    if (state.status !== 'ready' || this.#stopping) return;
+    const region = this.#membership?.plan?.region ?? null;
+    if (region === null || this.#membership?.plan?.serve.includes(tier)) return;
+    void this.#join(region, undefined).catch((error: unknown) =>
+      this.#log(`join: serving ${tier} after its model became ready failed: ${String(error)}`),
+    );
   }
 
   async #onRegionChanged(decision: RegionDecision): Promise<void> {
@@ -444,6 +352,8 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   }
 
   #setReady(): void {
+    if (isAlone(this.#p2p, this.#bootstrap))
+      return this.#setStatus(lookingForPeers(this.#p2p, this.#bootstrap));
     const serving = this.#membership?.plan?.serve.length ?? 0;
     this.#setStatus({ status: 'ready', clusters: serving, since: Date.now() });
   }
@@ -458,24 +368,10 @@ export class OpenGatewayNode extends TypedEventEmitter<NodeEvents> {
   }
 
   async #stopStarted(): Promise<void> {
-    while (this.#started.length > 0) {
-      const service = this.#started.pop()!;
-      try {
-        await service.stop();
-      } catch (error) {
-        this.#log(`stop: a service failed to stop cleanly: ${String(error)}`);
-      }
-    }
-  }
-
-  async #refuseSecondNode(): Promise<void> {
-    const endpoint = await readApiEndpoint(this.locations.apiEndpoint);
-    if (endpoint === null || endpoint.pid === process.pid) return;
-    try {
-      process.kill(endpoint.pid, 0);
-    } catch {
-      return; // A stale file from a crashed node.
-    }
-    throw new NodeAlreadyRunningError(this.locations.dataDir, endpoint.pid);
+    await this.#started.stopAll((error) =>
+      this.#log(`stop: a service failed to stop cleanly: ${String(error)}`),
+    );
+    this.#lock?.release();
+    this.#lock = null;
   }
 }

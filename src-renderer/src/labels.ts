@@ -34,9 +34,14 @@ export const SOURCE_LABELS: Readonly<Record<RegionSource, string>> = {
 
 export type StatusTone = 'good' | 'paused' | 'waiting' | 'bad';
 
+/**
+ * `servingEngines`: how many of this node's clusters have an engine ready (null: not known). Earning is
+ * claimed only when one does: a joined cluster whose engine is still loading serves nobody.
+ */
 export function statusView(
   status: NodeStatus | null,
   region: RegionId | null,
+  servingEngines: number | null = null,
 ): {
   readonly headline: string;
   readonly detail: string;
@@ -60,11 +65,17 @@ export function statusView(
             detail: `Connected in ${regionLabel(region)}. This computer serves no model, so it does not earn tokens; chat works.`,
             tone: 'good',
           }
-        : {
-            headline: 'Contributing',
-            detail: `Serving ${status.clusters} ${status.clusters === 1 ? 'cluster' : 'clusters'} in ${regionLabel(region)} and earning tokens.`,
-            tone: 'good',
-          };
+        : servingEngines === null || servingEngines === 0
+          ? {
+              headline: 'Contributing',
+              detail: `Joined ${status.clusters} ${status.clusters === 1 ? 'cluster' : 'clusters'} in ${regionLabel(region)}. No AI engine is serving yet, so it earns nothing until one is ready.`,
+              tone: 'waiting',
+            }
+          : {
+              headline: 'Contributing',
+              detail: `Serving ${servingEngines} of ${status.clusters} ${status.clusters === 1 ? 'cluster' : 'clusters'} in ${regionLabel(region)} and earning tokens.`,
+              tone: 'good',
+            };
     case 'paused':
       return status.reason === 'user'
         ? { headline: 'Paused', detail: 'You paused contributing. Chat still works.', tone: 'paused' }
@@ -75,6 +86,12 @@ export function statusView(
           };
     case 'offline':
       return { headline: 'Offline', detail: status.message, tone: 'bad' };
+    case 'looking-for-peers':
+      return {
+        headline: 'Looking for peers',
+        detail: `Nothing is wrong: no other computer of the network has answered yet, and OpenGateway keeps trying${status.nextAttemptAt === null ? '' : ` (next try at ${new Date(status.nextAttemptAt).toLocaleTimeString()})`}. Tried: ${status.tried.join('; ')}.`,
+        tone: 'waiting',
+      };
     case 'error':
       return { headline: 'Problem', detail: status.message, tone: 'bad' };
   }
@@ -87,7 +104,9 @@ export function engineLabel(engine: EngineState | null): string {
       ? 'simulator (not real AI)'
       : engine.kind === 'exo'
         ? 'EXO'
-        : 'your own server';
+        : engine.kind === 'builtin'
+          ? 'built-in llama.cpp'
+          : 'your own server';
   return `${engine.state} · ${kind}`;
 }
 

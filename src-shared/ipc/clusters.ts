@@ -5,7 +5,7 @@ import { array, boolean, integer, nullable, number, object, oneOf, string, type 
 
 export const clusterIdSchema = string({ max: 64, pattern: /^[a-z-]+\/model-[a-z]$/ });
 
-export const ENGINE_KINDS = ['exo', 'openai', 'simulator'] as const;
+export const ENGINE_KINDS = ['builtin', 'exo', 'openai', 'simulator'] as const;
 export const ENGINE_STATES = ['stopped', 'starting', 'loading', 'ready', 'crashed', 'stopping'] as const;
 
 export const engineStateSchema = object({

@@ -16,3 +16,4 @@ export * from './client.ts';
 export * from './ws-protocol.ts';
 export * from './electron-channels.ts';
 export * from './dashboard-csp.ts';
+export * from './models.ts';

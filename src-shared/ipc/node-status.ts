@@ -34,6 +34,15 @@ export const nodeStatusSchema = taggedUnion('status', {
   ready: { clusters: number({ min: 0, max: 64, integer: true }), since: timestamp },
   paused: { reason: oneOf(PAUSE_REASONS), since: timestamp },
   offline: { message: text, retryAt: nullable(timestamp) },
+  /**
+   * Set up, but connected to no peer yet: not an error (DESIGN.md §4). The node keeps trying with backoff;
+   * `tried` says how, in words ("bootstrap.example (DNS name not resolved: local-only mode)").
+   */
+  'looking-for-peers': {
+    since: timestamp,
+    tried: array(string({ max: 300 }), { max: 16 }),
+    nextAttemptAt: nullable(timestamp),
+  },
   error: { message: text },
 });
 export type NodeStatus = Infer<typeof nodeStatusSchema>;

@@ -23,6 +23,8 @@ export interface ChainState {
   /** Ids of the chain's blocks; ids[i] is the block at seq i + 1. */
   readonly ids: Uint8Array[];
   headTs: bigint;
+  /** The OPEN's timestamp: which of two accounts on one machine is the newer (ref/ledger-design.md §10). */
+  readonly openedTs: bigint;
   balance: bigint;
   reserved: bigint;
   /** Σ of CREDIT amounts and Σ of SETTLE totals: earned and spent, for display. */
@@ -211,6 +213,7 @@ export function applyNext(
       account: b.account,
       ids: [block.id],
       headTs: b.ts,
+      openedTs: b.ts,
       balance: b.balanceAfter,
       reserved: b.reservedAfter,
       earned: 0n,

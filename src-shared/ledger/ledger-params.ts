@@ -38,7 +38,7 @@ export interface LedgerParams {
   readonly allowance: number;
   /** How far (ms) a block's timestamp may lie ahead of the receiver's clock, or behind its predecessor's. */
   readonly maxClockSkewMs: bigint;
-  /** Fingerprint hashes two OPEN blocks must share (at least; capped by how many each has) to be one machine. */
+  /** Fingerprint hashes two OPEN blocks must share to be one machine; never fewer than 2 (machine-binding.ts). */
   readonly fingerprintMatchMin: number;
 }
 
@@ -50,7 +50,7 @@ export const DEFAULT_LEDGER_PARAMS: Omit<LedgerParams, 'networkId' | 'genesis' |
   ackEvery: 32,
   allowance: 64,
   maxClockSkewMs: 120_000n,
-  fingerprintMatchMin: 1,
+  fingerprintMatchMin: 2,
 };
 
 /** Σ genesis: the constant that balances plus unclaimed outputs always add up to. */

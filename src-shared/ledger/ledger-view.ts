@@ -12,7 +12,7 @@
 // (compact strings, not hex): validation looks several up per block.
 import { BlockKind, type Block } from './block.ts';
 import { BlockFacts } from './block-facts.ts';
-import { checkBlockAlone } from './block-rules.ts';
+import { checkBlockAlone, checkBlockHere } from './block-rules.ts';
 import { bytesEqual, mapKey } from './bytes.ts';
 import { applyNext, checkNext, isAtOrBelowHead, type ChainContext, type ChainState } from './chain-state.ts';
 import type { SignatureVerifier } from './ed25519-strict.ts';
@@ -146,8 +146,10 @@ export class LedgerView {
     const known = isAtOrBelowHead(block.body.seq, state);
     if (known && (this.#blocks.has(block.id) || this.#forkBlocks.has(facts.idKey))) return DUPLICATE;
     const verify = options.trusted ? SKIP_SIGNATURE : this.#verify;
-    const reason = checkBlockAlone(block, this.params, verify, nowMs, facts);
+    const reason = checkBlockAlone(block, this.params, verify, facts);
     if (reason !== null) return { status: 'invalid', reason };
+    const here = checkBlockHere(block, this.params, nowMs, facts);
+    if (here !== null) return { status: 'invalid', reason: here, disputable: true };
     if (known) return { status: 'fork', reason: 'a second body at a known (account, seq)' };
     return checkNext(state, block, this.#context, facts);
   }
@@ -287,32 +289,52 @@ export class LedgerView {
     return chain.balance - (this.#inheritedBy.get(key)?.amount ?? 0n);
   }
 
-  /** Why this node refuses to serve or pay an account, or null when it may. */
+  /**
+   * Why this node refuses to serve an account, or null when it may. Beyond its own revocation, an account is
+   * refused only as the newer of two accounts on one machine (≥ 2 shared strong hardware ids) whose older
+   * account is revoked or indebted: debt follows the machine, credit does not. The rule cannot be turned
+   * against the innocent (security finding 1): fingerprints are public, so an account that has a genesis
+   * allocation or earned credits is never refused because of another account's fingerprint, and an account
+   * whose only block is an OPEN (free to make, and to fork) is no evidence about any machine.
+   */
   serviceRefusal(account: Uint8Array): string | null {
     if (this.isRevoked(account)) return 'the account is revoked by a fraud proof';
     const key = mapKey(account);
     const chain = this.#chains.get(key);
     if (!chain) return 'the account has no OPEN block in this view';
-    const candidates = this.#fingerprints.candidates(chain.fingerprint);
-    candidates.delete(key);
-    for (const otherKey of candidates) {
-      const other = this.#chains.get(otherKey)!;
-      if (!sameMachineBinding(chain.fingerprint, other.fingerprint, this.params.fingerprintMatchMin))
-        continue;
-      if (this.#proofs.has(otherKey)) return 'this machine belonged to a revoked account';
+    if (this.#genesis.has(key) || chain.earned > 0n) return null;
+    for (const other of this.#olderAccountsOnMachine(key, chain)) {
+      if (this.#proofs.has(mapKey(other.account))) return 'this machine belonged to a revoked account';
       if (this.balanceOf(other.account) < 0n)
         return 'this machine owes the debt of an earlier account; open with it as predecessor';
     }
     return null;
   }
 
-  /** Indebted or revoked accounts whose fingerprint matches: what a new OPEN on this machine must inherit. */
+  /** Accounts with more than an OPEN, opened before `chain` (ties: lower key), on the same machine. */
+  *#olderAccountsOnMachine(key: string, chain: ChainState): Generator<ChainState> {
+    for (const otherKey of this.#fingerprints.candidates(chain.fingerprint)) {
+      if (otherKey === key) continue;
+      const other = this.#chains.get(otherKey)!;
+      if (other.ids.length < 2) continue;
+      const older = other.openedTs < chain.openedTs || (other.openedTs === chain.openedTs && otherKey < key);
+      if (!older) continue;
+      if (sameMachineBinding(chain.fingerprint, other.fingerprint, this.params.fingerprintMatchMin))
+        yield other;
+    }
+  }
+
+  /**
+   * Indebted or revoked accounts with more than an OPEN whose fingerprint matches: what a new OPEN on this
+   * machine must inherit.
+   */
   matchingAccounts(
     fingerprint: readonly Uint8Array[],
   ): { account: Uint8Array; balance: bigint; revoked: boolean }[] {
     const out: { account: Uint8Array; balance: bigint; revoked: boolean }[] = [];
     for (const key of this.#fingerprints.candidates(fingerprint)) {
       const chain = this.#chains.get(key)!;
+      if (chain.ids.length < 2) continue;
       if (!sameMachineBinding(fingerprint, chain.fingerprint, this.params.fingerprintMatchMin)) continue;
       out.push({
         account: chain.account,

@@ -104,16 +104,24 @@ export function decodeMachineBindingByReencoding(bytes: Uint8Array): MachineBind
 }
 
 /**
- * Same machine as far as fingerprints tell: at least min(`minShared`, |a|, |b|) shared hashes, and at least
- * one. A fingerprint is a cost-raiser, not proof (ref/ledger-design.md §10).
+ * Shared hashes it takes to call two OPENs one machine: at least two strong hardware ids (SMBIOS UUID,
+ * baseboard serial, boot-disk serial, GPU UUID; ref/ledger-design.md §10). One shared id is too weak: an
+ * external disk moves between machines, cloned images share ids, and any id of an OPEN is public.
+ */
+export const MIN_SHARED_HARDWARE_IDS = 2;
+
+/**
+ * Same machine as far as fingerprints tell: at least max(MIN_SHARED_HARDWARE_IDS, `minShared`) shared
+ * hashes. A fingerprint with fewer hashes never matches anything. A cost-raiser, not proof (§10).
  */
 export function sameMachineBinding(
   a: readonly Uint8Array[],
   b: readonly Uint8Array[],
   minShared: number,
 ): boolean {
-  if (a.length === 0 || b.length === 0) return false;
+  const needed = Math.max(MIN_SHARED_HARDWARE_IDS, minShared);
+  if (a.length < needed || b.length < needed) return false;
   let shared = 0;
   for (const x of a) if (b.some((y) => bytesEqual(x, y))) shared++;
-  return shared >= Math.max(1, Math.min(minShared, a.length, b.length));
+  return shared >= needed;
 }

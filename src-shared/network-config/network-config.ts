@@ -4,6 +4,9 @@
 // meaning if a later version gave them one).
 import { REGION_IDS, isRegionId, type RegionId } from '../regions/index.ts';
 import { NetworkConfigInvalidError } from './errors.ts';
+import type { TierSpec } from '../tiers/tier-spec.ts';
+import { parseTierModels } from './model-catalog.ts';
+import { array, int, object, string } from './strict-fields.ts';
 
 export const NETWORK_CONFIG_FORMAT = 1;
 /** A config file larger than this is refused before it is parsed. */
@@ -12,18 +15,10 @@ const MAX_FOUNDERS = 32;
 const MAX_BOOTSTRAP_PER_REGION = 64;
 const MAX_TIERS = 16;
 const MAX_GENESIS = 10_000;
+const DNSADDR_NAME = /^\/dnsaddr\/[a-z0-9]([a-z0-9-]{0,62}\.)+[a-z]{2,63}$/;
 
-/** One tier: requirements, the model each engine serves. Same shape as src-shared/tiers' TierSpec. */
-export interface NetworkTier {
-  readonly id: string;
-  readonly label: string;
-  readonly exampleModels: readonly string[];
-  readonly minCpuCores: number;
-  readonly minRamGb: number;
-  readonly minGpuMemoryGb: number | null;
-  readonly recommendedGpuMemoryGb: number | null;
-  readonly minFreeDiskGb: number;
-  readonly engineModels: { readonly exo: string };
+/** One tier of the network: a TierSpec (requirements, the model each engine serves) with its price. */
+export interface NetworkTier extends TierSpec {
   /** Tokens per 1,000 work units (prompt + completion tokens). */
   readonly price: number;
 }
@@ -65,8 +60,6 @@ export interface NetworkConfig {
   readonly threshold: number;
 }
 
-type Obj = Record<string, unknown>;
-
 /** Check an untrusted value against the schema and return a fresh object holding exactly the known fields. */
 export function parseNetworkConfig(value: unknown): NetworkConfig {
   const root = object(value, '', [
@@ -94,10 +87,12 @@ export function parseNetworkConfig(value: unknown): NetworkConfig {
     if (!isRegionId(region)) throw new NetworkConfigInvalidError(`bootstrap.${region}`, 'unknown region');
     bootstrap[region] = array(list, `bootstrap.${region}`, MAX_BOOTSTRAP_PER_REGION).map((addr, i) => {
       const text = string(addr, `bootstrap.${region}[${i}]`, 4, 512);
-      if (!text.startsWith('/') || !text.includes('/p2p/'))
+      // A bare `/dnsaddr/<name>` is allowed: its TXT records name the peers, so operators can change the
+      // nodes behind a name without a new config revision.
+      if (!text.startsWith('/') || !(text.includes('/p2p/') || DNSADDR_NAME.test(text)))
         throw new NetworkConfigInvalidError(
           `bootstrap.${region}[${i}]`,
-          'not a multiaddr ending in /p2p/<peer id>',
+          'not a multiaddr ending in /p2p/<peer id>, nor a /dnsaddr/<name>',
         );
       return text;
     });
@@ -167,7 +162,6 @@ function parseTier(value: unknown, path: string): NetworkTier {
   const id = string(t.id, `${path}.id`, 1, 32);
   if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(id))
     throw new NetworkConfigInvalidError(`${path}.id`, 'use lower-case letters, digits and dashes');
-  const engineModels = object(t.engineModels, `${path}.engineModels`, ['exo']);
   return {
     id,
     label: string(t.label, `${path}.label`, 1, 64),
@@ -183,40 +177,9 @@ function parseTier(value: unknown, path: string): NetworkTier {
         ? null
         : int(t.recommendedGpuMemoryGb, `${path}.recommendedGpuMemoryGb`, 0, 1 << 20),
     minFreeDiskGb: int(t.minFreeDiskGb, `${path}.minFreeDiskGb`, 0, 1 << 30),
-    engineModels: { exo: string(engineModels.exo, `${path}.engineModels.exo`, 1, 256) },
+    engineModels: parseTierModels(t.engineModels, `${path}.engineModels`),
     price: int(t.price, `${path}.price`, 1),
   };
-}
-
-function object(value: unknown, path: string, allowed: readonly string[]): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new NetworkConfigInvalidError(path, 'must be an object');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key))
-      throw new NetworkConfigInvalidError(path, `unknown field ${JSON.stringify(key.slice(0, 64))}`);
-  }
-  return value as Obj;
-}
-
-function array(value: unknown, path: string, max: number): unknown[] {
-  if (!Array.isArray(value)) throw new NetworkConfigInvalidError(path, 'must be a list');
-  if (value.length > max) throw new NetworkConfigInvalidError(path, `more than ${max} entries`);
-  return value as unknown[];
-}
-
-function string(value: unknown, path: string, min: number, max: number): string {
-  if (typeof value !== 'string') throw new NetworkConfigInvalidError(path, 'must be a string');
-  if (value.length < min || value.length > max)
-    throw new NetworkConfigInvalidError(path, `must be ${min}–${max} characters`);
-  return value;
-}
-
-function int(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value))
-    throw new NetworkConfigInvalidError(path, 'must be a whole number');
-  if (value < min || value > max)
-    throw new NetworkConfigInvalidError(path, `must be between ${min} and ${max}`);
-  return value;
 }
 
 /** Bootstrap addresses for a region; an empty list when the config names none. */

@@ -3,3 +3,5 @@ export * from './tier-spec.ts';
 export * from './nominal-size.ts';
 export * from './machine-sizes.ts';
 export * from './qualify.ts';
+export * from './tier-models.ts';
+export * from './tier-plan.ts';

@@ -10,6 +10,11 @@ export interface MachineSizes {
   /** The GPU that size belongs to, for messages; null when there is none. */
   readonly gpuModel: string | null;
   readonly freeDiskGb: number;
+  /**
+   * Memory a model can spread over: RAM plus the largest dedicated GPU (llama.cpp splits layers between
+   * them). Unified memory is the RAM itself, so it counts once.
+   */
+  readonly modelMemoryGb: number;
 }
 
 /** GPU memory that counts for qualification. Engines do not pool GPUs, so only one GPU counts. */
@@ -26,13 +31,17 @@ export function gpuMemoryGb(gpu: GpuResource): number {
 
 export function machineSizes(profile: ResourceProfile): MachineSizes {
   let best: { gb: number; model: string | null } = { gb: 0, model: null };
+  let dedicatedGb = 0;
   for (const gpu of profile.gpus) {
     const gb = gpuMemoryGb(gpu);
     if (gb > best.gb) best = { gb, model: gpu.model };
+    if (gpu.memory.kind === 'dedicated') dedicatedGb = Math.max(dedicatedGb, gb);
   }
+  const ramGb = nominalMemoryGb(profile.memory.totalBytes);
   return {
     cpuCores: profile.cpu.cores,
-    ramGb: nominalMemoryGb(profile.memory.totalBytes),
+    ramGb,
+    modelMemoryGb: ramGb + dedicatedGb,
     gpuMemoryGb: best.gb,
     gpuModel: best.model,
     freeDiskGb: diskGb(profile.disk.freeBytes),

@@ -3,6 +3,17 @@ import { machineSizes, type MachineSizes } from './machine-sizes.ts';
 import { formatGb } from './nominal-size.ts';
 import type { ResourceProfile } from './resource-profile.ts';
 import type { TierSpec } from './tier-spec.ts';
+import { modelNeeds, type CatalogEngine, type ModelNeeds } from './tier-models.ts';
+
+const GIB = 2 ** 30;
+
+export interface QualifyOptions {
+  /**
+   * The engine that would serve: its catalog model must fit the machine. Default: the built-in engine's
+   * model where the catalog has one, else EXO's.
+   */
+  readonly engine?: CatalogEngine;
+}
 
 export interface TierQualification {
   readonly tier: string;
@@ -15,12 +26,22 @@ export interface TierQualification {
 }
 
 /** Pure: the same profile and table always give the same answer, in the table's order. */
-export function qualify(profile: ResourceProfile, tiers: readonly TierSpec[]): TierQualification[] {
+export function qualify(
+  profile: ResourceProfile,
+  tiers: readonly TierSpec[],
+  options: QualifyOptions = {},
+): TierQualification[] {
   const sizes = machineSizes(profile);
-  return tiers.map((tier) => qualifyTier(sizes, tier));
+  return tiers.map((tier) => qualifyTier(sizes, tier, servedModelNeeds(tier, options.engine)));
 }
 
-function qualifyTier(sizes: MachineSizes, tier: TierSpec): TierQualification {
+/** What the model that would serve `tier` needs (see QualifyOptions.engine); null when the catalog is silent. */
+export function servedModelNeeds(tier: TierSpec, engine?: CatalogEngine): ModelNeeds | null {
+  if (engine !== undefined) return modelNeeds(tier.engineModels, engine);
+  return modelNeeds(tier.engineModels, 'builtin') ?? modelNeeds(tier.engineModels, 'exo');
+}
+
+function qualifyTier(sizes: MachineSizes, tier: TierSpec, needs: ModelNeeds | null): TierQualification {
   const reasons: string[] = [];
   const advice: string[] = [];
   if (sizes.cpuCores < tier.minCpuCores) {
@@ -35,10 +56,30 @@ function qualifyTier(sizes: MachineSizes, tier: TierSpec): TierQualification {
   if (sizes.freeDiskGb < tier.minFreeDiskGb) {
     reasons.push(`needs ${formatGb(tier.minFreeDiskGb)} free disk space, has ${formatGb(sizes.freeDiskGb)}`);
   }
+  // The catalog's real sizes: a tier whose model does not fit is not served, whatever the table says. Only
+  // asked once the table's requirements hold, so one shortage is never reported twice.
+  if (needs !== null && reasons.length === 0) {
+    const memoryGb = roundUpGb(needs.memoryBytes / GIB);
+    if (memoryGb > sizes.modelMemoryGb) {
+      reasons.push(
+        `its model needs ${formatGb(memoryGb)} of memory (RAM and GPU together), has ${formatGb(sizes.modelMemoryGb)}`,
+      );
+    }
+    const diskNeedGb = Math.ceil(needs.diskBytes / 1e9);
+    if (diskNeedGb > sizes.freeDiskGb) {
+      reasons.push(
+        `its model needs ${formatGb(diskNeedGb)} of disk space, has ${formatGb(sizes.freeDiskGb)}`,
+      );
+    }
+  }
   if (tier.recommendedGpuMemoryGb !== null && sizes.gpuMemoryGb < tier.recommendedGpuMemoryGb) {
     advice.push(`${formatGb(tier.recommendedGpuMemoryGb)} GPU memory recommended, has ${describeGpu(sizes)}`);
   }
   return { tier: tier.id, label: tier.label, qualified: reasons.length === 0, reasons, advice };
+}
+
+function roundUpGb(gb: number): number {
+  return Math.ceil(gb * 10) / 10;
 }
 
 function describeGpu(sizes: MachineSizes): string {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readApiEndpoint } from '../../src-main/node/api/api-endpoint-file.ts';
+import { readApiEndpoint } from '../../src-main/node/local-api/http/api-endpoint-file.ts';
 import { startDevnetProcess, type DevnetNode, type DevnetProcess } from './devnet-process.ts';
 import { locationsFor } from '../../src-main/node/locations.ts';
 
@@ -34,6 +34,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'og-reinstall-'));
 
 beforeAll(async () => {
   devnet = await startDevnetProcess([
+    '--engine',
+    'exo-double',
     '--nodes',
     '2',
     '--token-rate',

@@ -1,18 +1,22 @@
 // Turns the user's pause, idle-only mode and the system idle state into pause/resume calls on the node,
 // calling it only when the plan changes.
 import type { NodeStatus } from '../../../src-shared/ipc/index.ts';
-import type { NodeHandle } from '../node-handle.ts';
+import type { ContractSurface } from '../node-handle.ts';
 import { planContribution, type ContributionPlan } from './contribution-plan.ts';
 
 export class ContributionController {
-  readonly #node: NodeHandle;
+  readonly #node: Pick<ContractSurface, 'handlers'>;
   readonly #signal: AbortSignal;
   #userPaused: boolean;
   #idleOnly: boolean;
   #systemIdle = false;
   #applied: ContributionPlan | null = null;
 
-  constructor(node: NodeHandle, initial: { userPaused: boolean; idleOnly: boolean }, signal: AbortSignal) {
+  constructor(
+    node: Pick<ContractSurface, 'handlers'>,
+    initial: { userPaused: boolean; idleOnly: boolean },
+    signal: AbortSignal,
+  ) {
     this.#node = node;
     this.#userPaused = initial.userPaused;
     this.#idleOnly = initial.idleOnly;

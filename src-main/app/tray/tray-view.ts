@@ -33,6 +33,9 @@ function iconAndLine(status: NodeStatus | null): { icon: TrayIconState; line: st
       };
     case 'offline':
       return { icon: 'offline', line: 'Offline' };
+    case 'looking-for-peers':
+      // Not an error: the node keeps trying, and nothing is wrong with this computer.
+      return { icon: 'offline', line: 'Looking for peers…' };
     case 'error':
       return { icon: 'error', line: 'Problem: open OpenGateway for details' };
   }

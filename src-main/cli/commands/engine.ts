@@ -5,16 +5,25 @@ import {
   probeOpenAi,
   type EngineProbeReport,
 } from '../../node/engine/engine-probe.ts';
+import { join } from 'node:path';
+import { probeBuiltin, type BuiltinProbeReport } from '../../node/engine/builtin/builtin-probe.ts';
+import { defaultDataDir, locationsFor } from '../../node/locations.ts';
+import { ModelCache } from '../../node/models/model-cache.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const DEFAULT_OPENAI_URL = 'http://127.0.0.1:11434/v1';
 
-const USAGE = `Usage: opengateway-node engine status [--engine exo|openai] [--url URL] [--exo-path PATH] [--json]
+const USAGE = `Usage: opengateway-node engine status [--engine builtin|exo|openai] [--url URL] [--exo-path PATH]
+                                     [--data-dir DIR] [--json]
 
 Probes an inference engine on this machine: whether it is installed (and how to install it), its
 version, whether its API answers, and which models it has loaded and ready. Exits 0 whatever it finds.
+For the built-in engine: the backend llama.cpp runs on (cpu, metal, cuda, vulkan), the GPUs it sees,
+and the model files in the cache with their SHA-256, each ready or not.
 
-  --engine exo|openai  EXO (default) or an OpenAI-compatible server (Ollama, llama-server, LM Studio, vLLM)
+  --engine builtin|exo|openai  the built-in llama.cpp, EXO (default), or an OpenAI-compatible server
+                       (Ollama, llama-server, LM Studio, vLLM)
+  --data-dir DIR       builtin: the node's data folder, whose model cache is listed (default: ${defaultDataDir()})
   --url URL            the engine's API (default: ${DEFAULT_EXO_URL} for EXO, ${DEFAULT_OPENAI_URL} for openai)
   --exo-path PATH      the exo executable to inspect (default: PATH, then the EXO app)
   --json               print one JSON object instead of text
@@ -23,7 +32,7 @@ The API key of an OpenAI-compatible server is read from OPENGATEWAY_ENGINE_API_K
 
 export const engineCommand: CliCommand = {
   name: 'engine',
-  summary: 'probe the inference engine (EXO or an OpenAI-compatible server)',
+  summary: 'probe the inference engine (built-in llama.cpp, EXO or an OpenAI-compatible server)',
   usage: USAGE,
   async run(args, io, signal) {
     const { values, positionals } = parseCommandArgs(
@@ -32,6 +41,7 @@ export const engineCommand: CliCommand = {
         engine: { type: 'string' },
         url: { type: 'string' },
         'exo-path': { type: 'string' },
+        'data-dir': { type: 'string' },
         json: { type: 'boolean' },
       },
       true,
@@ -40,8 +50,18 @@ export const engineCommand: CliCommand = {
       throw new UsageError('expected `engine status` (see --help)');
     }
     const engine = values.engine ?? 'exo';
-    if (engine !== 'exo' && engine !== 'openai')
-      throw new UsageError(`unknown engine "${engine}" (exo or openai)`);
+    if (engine !== 'builtin' && engine !== 'exo' && engine !== 'openai')
+      throw new UsageError(`unknown engine "${engine}" (builtin, exo or openai)`);
+    if (engine === 'builtin') {
+      const cache = new ModelCache(locationsFor(values['data-dir'] ?? defaultDataDir(io.env)).modelsDir);
+      const builtin = await probeBuiltin({
+        cacheDir: cache.dir,
+        cached: await cache.list(),
+        pathOf: (model, fileName) => join(cache.dir, model.key, fileName),
+      });
+      io.stdout(values.json ? JSON.stringify(builtin) : formatBuiltinReport(builtin));
+      return 0;
+    }
     if (values.url !== undefined && !URL.canParse(values.url))
       throw new UsageError(`not a URL: ${values.url}`);
     const apiKey = io.env.OPENGATEWAY_ENGINE_API_KEY;
@@ -58,6 +78,31 @@ export const engineCommand: CliCommand = {
     return 0;
   },
 };
+
+function formatBuiltinReport(report: BuiltinProbeReport): string {
+  const mib = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;
+  const lines = ['Built-in engine (llama.cpp)'];
+  lines.push(`  Backend    ${report.backend ?? 'none: llama.cpp does not load'}`);
+  if (report.gpuDevices.length > 0) {
+    lines.push(
+      `  GPUs       ${report.gpuDevices.join(', ')} (${mib(report.gpuMemory.freeBytes)} free of ${mib(report.gpuMemory.totalBytes)})`,
+    );
+  }
+  lines.push(`  Threads    ${report.threads} of ${report.cpuCores} cores`);
+  lines.push(`  Version    node-llama-cpp ${report.nodeLlamaCpp ?? 'unknown'}`);
+  lines.push(`  Cache      ${report.cacheDir}`);
+  if (report.models.length === 0) lines.push('  Models     none downloaded');
+  for (const model of report.models) {
+    lines.push(`  Model      ${model.id}: ${model.ready ? 'ready' : 'not ready'}`);
+    for (const file of model.files) {
+      lines.push(
+        `    ${file.name}  ${mib(file.sizeBytes)}  sha256 ${file.sha256}${file.present ? '' : '  (missing)'}`,
+      );
+    }
+  }
+  for (const problem of report.problems) lines.push(`  Problem    ${problem}`);
+  return lines.join('\n');
+}
 
 function formatReport(report: EngineProbeReport): string {
   const lines: string[] = [];

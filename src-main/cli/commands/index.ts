@@ -2,6 +2,7 @@
 import type { CliCommand } from '../cli-command.ts';
 import { engineCommand } from './engine.ts';
 import { ledgerCommand } from './ledger.ts';
+import { modelsCommand } from './models.ts';
 import { networkCommand } from './network.ts';
 import { profileCommand } from './profile.ts';
 import { startCommand } from './start.ts';
@@ -13,5 +14,6 @@ export const COMMANDS: readonly CliCommand[] = [
   profileCommand,
   networkCommand,
   engineCommand,
+  modelsCommand,
   ledgerCommand,
 ];

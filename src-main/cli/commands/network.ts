@@ -1,10 +1,11 @@
 // `opengateway-node network init`: a new network (founding keys + signed config) for tests, devnets, or
 // anyone who wants their own network.
 import { initNetwork } from '../../node/network-config/init-network.ts';
+import { readModelCatalog } from '../../node/network-config/read-model-catalog.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node network init [--out DIR] [--founders N] [--threshold M]
-                                    [--bootstrap ADDR]... [--network-id ID]
+                                    [--bootstrap ADDR]... [--network-id ID] [--catalog FILE]
 
 Creates a new network: N founding Ed25519 keys (DIR/founders/founder-<i>.pem, mode 0600; keep them
 offline) and DIR/network-config.json signed by all of them, valid with any M signatures.
@@ -15,7 +16,9 @@ offline) and DIR/network-config.json signed by all of them, valid with any M sig
   --bootstrap ADDR   a bootstrap node, /ip4/…/tcp/…/p2p/<peer id>; prefix REGION= to limit it to one
                      region (default: every region). Repeat for more. A node's peer id is shown by
                      "opengateway-node profile --data-dir DIR".
-  --network-id ID    the network's name (default: og-<random>)`;
+  --network-id ID    the network's name (default: og-<random>)
+  --catalog FILE     models per tier replacing the default catalog: JSON
+                     {"format":1,"tiers":{"model-a":{"engineModels":{"exo":…,"builtin":{…}}}}}`;
 
 export const networkCommand: CliCommand = {
   name: 'network',
@@ -30,7 +33,9 @@ export const networkCommand: CliCommand = {
       threshold: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
       'network-id': { type: 'string' },
+      catalog: { type: 'string' },
     });
+    const catalog = values.catalog === undefined ? undefined : await readModelCatalog(values.catalog);
     const founders = values.founders === undefined ? undefined : positiveInt(values.founders, '--founders');
     const threshold =
       values.threshold === undefined ? undefined : positiveInt(values.threshold, '--threshold');
@@ -40,6 +45,7 @@ export const networkCommand: CliCommand = {
       ...(threshold !== undefined ? { threshold } : {}),
       bootstrap: values.bootstrap ?? [],
       ...(values['network-id'] !== undefined ? { networkId: values['network-id'] } : {}),
+      ...(catalog !== undefined ? { catalog } : {}),
     });
     const { config } = result;
     io.stdout(`Created network ${config.networkId}`);

@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import { REGION_IDS, parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
 import { defaultDataDir } from '../../node/locations.ts';
 import { OpenGatewayNode } from '../../node/node.ts';
+import { installLastResortHandlers, serveNode } from '../../node/local-api/serve-node.ts';
 import {
   HARDWARE_ID_KINDS,
   type HardwareIdKind,
   type HardwareIds,
 } from '../../node/identity/machine-fingerprint.ts';
+import { detectEngine, ENGINE_CHOICES, isEngineChoice } from '../../node/engine/engine-choice.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config FILE] [--listen ADDR]...
@@ -25,10 +27,14 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
   --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
   --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)
+  --engine ENGINE         builtin (llama.cpp, part of this app), exo, openai, or auto (default): EXO where
+                          installed, the server given by --engine-url, otherwise builtin
   --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
   --engine-url URL        serve with an OpenAI-compatible server you run (Ollama, llama-server, LM Studio, vLLM)
                           instead of EXO; its API key, if any, from OPENGATEWAY_ENGINE_API_KEY
   --engine-model ID       the model to ask that server for (default: the first it lists)
+  --engine-threads N      CPU threads of each built-in engine (default: the cores less one, shared by tiers)
+  --engine-cpu-only       the built-in engine never uses a GPU (machines whose GPU driver misbehaves; devnets)
   --capacity N            requests this node serves at once per tier (default 2)
   --simulated-engine      the engine is a simulator (devnets): shown as such in status and the UI
   --simulated-machine ID  bind the ledger account to machine ID instead of this machine's hardware ids
@@ -50,9 +56,12 @@ export const startCommand: CliCommand = {
       'serve-tier': { type: 'string', multiple: true },
       'heartbeat-ms': { type: 'string' },
       'exo-path': { type: 'string' },
+      engine: { type: 'string' },
       'engine-url': { type: 'string' },
       'engine-model': { type: 'string' },
       capacity: { type: 'string' },
+      'engine-threads': { type: 'string' },
+      'engine-cpu-only': { type: 'boolean' },
       'simulated-engine': { type: 'boolean' },
       'simulated-machine': { type: 'string' },
     });
@@ -68,9 +77,25 @@ export const startCommand: CliCommand = {
     if (engineUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(engineUrl)) {
       throw new UsageError(`--engine-url needs an http(s) URL, got "${engineUrl.slice(0, 100)}"`);
     }
+    const choice = values.engine ?? 'auto';
+    if (!isEngineChoice(choice)) {
+      throw new UsageError(`unknown engine "${choice.slice(0, 40)}" (${ENGINE_CHOICES.join(', ')})`);
+    }
+    if (choice === 'openai' && engineUrl === undefined) {
+      throw new UsageError('--engine openai needs --engine-url (the server to serve with)');
+    }
+    // An --exo-path is a choice of EXO as much as --engine exo is.
+    const engineKind =
+      choice === 'auto' && engineUrl === undefined && values['exo-path'] !== undefined
+        ? 'exo'
+        : await detectEngine(choice, { openAiConfigured: engineUrl !== undefined, env: io.env });
     const capacity =
       values.capacity === undefined ? undefined : intIn(values.capacity, '--capacity', 1, 1024);
     const simulated = values['simulated-engine'] ?? false;
+    const engineThreads =
+      values['engine-threads'] === undefined
+        ? undefined
+        : intIn(values['engine-threads'], '--engine-threads', 1, 1024);
     const engineKey = io.env.OPENGATEWAY_ENGINE_API_KEY;
     let region: RegionId | null = null;
     if (values.region !== undefined) {
@@ -91,7 +116,6 @@ export const startCommand: CliCommand = {
       bootstrap: values.bootstrap ?? [],
       region,
       relay: values.relay ?? false,
-      apiPort,
       serveTiers: values['serve-tier'] ?? [],
       ...(heartbeatMs !== undefined ? { heartbeatIntervalMs: heartbeatMs } : {}),
       version: appVersion(),
@@ -101,15 +125,22 @@ export const startCommand: CliCommand = {
         : {}),
       routing: {
         engine:
-          engineUrl !== undefined
+          engineKind === 'builtin'
             ? {
-                kind: 'openai',
-                baseUrl: engineUrl,
+                kind: 'builtin',
                 simulated,
-                ...(engineKey ? { apiKey: engineKey } : {}),
-                ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
+                ...(engineThreads !== undefined ? { threads: engineThreads } : {}),
+                ...(values['engine-cpu-only'] ? { gpu: false as const } : {}),
               }
-            : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) },
+            : engineKind === 'openai' && engineUrl !== undefined
+              ? {
+                  kind: 'openai',
+                  baseUrl: engineUrl,
+                  simulated,
+                  ...(engineKey ? { apiKey: engineKey } : {}),
+                  ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
+                }
+              : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) },
         ...(capacity !== undefined ? { capacityPerTier: capacity } : {}),
       },
     });
@@ -119,12 +150,25 @@ export const startCommand: CliCommand = {
       else if (status.status === 'ready') io.stdout(`ready: contributing to ${status.clusters} cluster(s)`);
       else io.stdout(`status: ${status.status}`);
     });
-    // A signal during start-up aborts it; start() then stops what had started.
-    await node.start({ signal });
-    if (!signal.aborted) {
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    // A bug that escapes a handler is logged, and the node keeps serving (security finding 2).
+    const uninstall = installLastResortHandlers({ log: (line) => io.stderr(line) });
+    try {
+      // A signal during start-up aborts it; serveNode then stops what had started.
+      const served = await serveNode(node, {
+        apiPort,
+        shell: 'headless',
+        log: (line) => io.stdout(line),
+        signal,
+      });
+      if (!signal.aborted) {
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+      }
+      await served.stop();
+    } finally {
+      uninstall();
     }
-    await node.stop();
     return 0;
   },
 };
@@ -135,7 +179,9 @@ function simulatedMachine(id: string): HardwareIds {
     HardwareIdKind,
     string[]
   >;
+  // Two strong ids: the ledger needs two shared ids to call two accounts one machine.
   ids['system-uuid'] = [`simulated-${id}`];
+  ids['baseboard-serial'] = [`simulated-board-${id}`];
   return ids;
 }
 

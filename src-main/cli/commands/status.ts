@@ -1,7 +1,7 @@
 // `opengateway-node status`: asks a running node for its state over the local API.
-import { readApiEndpoint } from '../../node/api/api-endpoint-file.ts';
-import { readApiKey } from '../../node/api/api-key.ts';
-import { NodeNotRunningError } from '../../node/api/errors.ts';
+import { readApiEndpoint } from '../../node/local-api/http/api-endpoint-file.ts';
+import { readApiKey } from '../../node/local-api/http/api-key.ts';
+import { NodeNotRunningError } from '../../node/local-api/http/errors.ts';
 import { defaultDataDir, locationsFor } from '../../node/locations.ts';
 import type { NodeStatusReport } from '../../node/node.ts';
 import { parseCommandArgs, type CliCommand } from '../cli-command.ts';

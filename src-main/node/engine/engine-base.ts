@@ -37,6 +37,8 @@ export interface ProcessCommand {
   readonly args: readonly string[];
   readonly cwd?: string;
   readonly env: NodeJS.ProcessEnv;
+  /** Open a message pipe on the child's fd 3. */
+  readonly channel?: boolean;
 }
 
 export const DEFAULT_STOP_GRACE_MS = 30_000;

@@ -1,10 +1,10 @@
-// The engine interface: what the node needs from any inference backend (an EXO process it supervises, or an
-// OpenAI-compatible server the user runs). One engine serves one cluster's model.
+// The engine interface: what the node needs from any inference backend (its built-in llama.cpp, an EXO process
+// it supervises, or an OpenAI-compatible server the user runs). One engine serves one cluster's model.
 import type { ChatChunk, ChatRequest, ChatServingShare } from '../../../src-shared/protocol/chat.ts';
 import type { TypedEventTarget } from 'main-event';
 
 /** Which implementation an engine is. */
-export type EngineKind = 'exo' | 'openai';
+export type EngineKind = 'builtin' | 'exo' | 'openai';
 
 /** What a loading engine is busy with, in order. */
 export type EngineLoadingPhase = 'placing' | 'downloading' | 'loading' | 'warming-up';

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { stripVTControlCharacters } from 'node:util';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { EngineLogLine } from './engine.ts';
 import { MAX_LOG_LINE_CHARS } from './log-ring.ts';
 
@@ -20,6 +20,8 @@ export interface ManagedProcessInit {
   readonly cwd?: string;
   readonly env: NodeJS.ProcessEnv;
   readonly onLine: (line: EngineLogLine) => void;
+  /** Opens a pipe on the child's fd 3 for messages (the built-in engine's host); stdout/stderr stay the log. */
+  readonly channel?: boolean;
 }
 
 /** "exited with code 1", "was killed by SIGKILL", "could not start: …". */
@@ -44,7 +46,7 @@ export class ManagedProcess {
       env: init.env,
       // A new process group (setsid) on POSIX: one signal reaches EXO and every runner it spawned.
       detached: process.platform !== 'win32',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: init.channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
     const finish = (exit: ProcessExit) => {
@@ -65,6 +67,11 @@ export class ManagedProcess {
   /** The process (and group) id; undefined when it could not be started. */
   get pid(): number | undefined {
     return this.#child.pid;
+  }
+
+  /** The fd 3 pipe, when the process was started with a channel. */
+  get channel(): Duplex | null {
+    return (this.#child.stdio[3] as Duplex | null | undefined) ?? null;
   }
 
   get running(): boolean {

@@ -9,12 +9,30 @@ export const HARDWARE_ID_KINDS = [
   'system-serial',
   'baseboard-serial',
   'disk-serial',
+  'gpu-uuid',
   'os-machine-id',
 ] as const;
 export type HardwareIdKind = (typeof HARDWARE_ID_KINDS)[number];
 
-/** Raw ids as systeminformation reports them; empty strings where the platform gives nothing. */
-export type HardwareIds = Readonly<Record<HardwareIdKind, readonly string[]>>;
+/**
+ * The ids that survive a reinstall and stay with one machine (ref/ledger-design.md §10): SMBIOS UUID, baseboard
+ * serial, the fixed boot disk's serial, GPU UUID. Only these are hashed into the ledger's machine binding;
+ * `os-machine-id` (cloned with images, new on reinstall) and the SMBIOS system serial (often a placeholder or
+ * the baseboard's) never are, so no weak id can tie two accounts together.
+ */
+export const STRONG_HARDWARE_ID_KINDS: readonly HardwareIdKind[] = [
+  'hardware-uuid',
+  'system-uuid',
+  'baseboard-serial',
+  'disk-serial',
+  'gpu-uuid',
+];
+
+/**
+ * Raw ids as the platform reports them; empty strings or a missing kind where it gives nothing.
+ * `disk-serial` holds the boot disk's serial only, never a removable disk's.
+ */
+export type HardwareIds = Readonly<Partial<Record<HardwareIdKind, readonly string[]>>>;
 
 export interface FingerprintHash {
   readonly kind: HardwareIdKind;
@@ -41,25 +59,28 @@ export function cleanHardwareId(raw: string | null | undefined): string {
   return /^(.)\1*$/.test(canonical) ? '' : canonical;
 }
 
-/** Hash every real id with the network's salt. Pure: same ids and salt, same fingerprint. */
+/**
+ * Hash every real strong id with the network's salt. Pure: same ids and salt, same fingerprint. One value
+ * reported under two kinds (Linux gives the SMBIOS UUID as both hardware and system uuid) is hashed once:
+ * it is one id, and the ledger needs two distinct ids to call two accounts one machine.
+ */
 export function fingerprintFromIds(ids: HardwareIds, salt: string): MachineFingerprint {
   const seen = new Set<string>();
   const hashes: FingerprintHash[] = [];
-  for (const kind of HARDWARE_ID_KINDS) {
-    for (const raw of ids[kind]) {
+  for (const kind of STRONG_HARDWARE_ID_KINDS) {
+    for (const raw of ids[kind] ?? []) {
       const id = cleanHardwareId(raw);
-      if (id === '') continue;
+      if (id === '' || seen.has(id)) continue;
+      seen.add(id);
       const hash = createHash('sha256').update(`og-fingerprint-v1\0${salt}\0${kind}\0${id}`).digest('hex');
-      if (seen.has(hash)) continue;
-      seen.add(hash);
       hashes.push({ kind, hash });
     }
   }
   return { hashes };
 }
 
-/** True when two fingerprints share any hashed id: the same machine, as far as we can tell. */
+/** True when two fingerprints share at least two hashed strong ids: the same machine, as far as we can tell. */
 export function sameMachine(a: MachineFingerprint, b: MachineFingerprint): boolean {
   const theirs = new Set(b.hashes.map((entry) => entry.hash));
-  return a.hashes.some((entry) => theirs.has(entry.hash));
+  return a.hashes.filter((entry) => theirs.has(entry.hash)).length >= 2;
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
+import { keepPrivate } from '../storage/private-mode.ts';
 import { IdentityKeyCorruptError } from './errors.ts';
 
 /** A protobuf-encoded Ed25519 private key is 68 bytes; anything much larger is not our key file. */
@@ -23,10 +24,11 @@ export async function loadOrCreateNodeKey(path: string): Promise<LoadedNodeKey> 
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const privateKey = await generateKeyPair('Ed25519');
     // 'wx' inside writeFileAtomic guards the temp file; the rename cannot clobber a key created meanwhile
-    // by another start only in a race we accept (two processes on one data dir is refused by the api lock).
+    // by another start only in a race we accept (two processes on one data dir are refused by its lock).
     await writeFileAtomic(path, privateKeyToProtobuf(privateKey), 0o600);
     return { privateKey, created: true };
   }
+  await keepPrivate(path, 0o600);
   return { privateKey: decodeNodeKey(path, bytes), created: false };
 }
 

@@ -28,5 +28,20 @@ export class LedgerNotStartedError extends Error {
 
 /** The other side of a paid request broke the payment protocol (bad quote or receipt): try another worker. */
 export class PaymentError extends Error {
-  override readonly name = 'PaymentError';
+  override readonly name: string = 'PaymentError';
+}
+
+/** The worker's receipt does not match what arrived (count, digest, request, signature): settle alone. */
+export class ReceiptMismatchError extends PaymentError {
+  override readonly name = 'ReceiptMismatchError';
+}
+
+/** The worker sent more than the reservation covers: the excess is refused and the worker stopped. */
+export class ReservationExceededError extends PaymentError {
+  override readonly name = 'ReservationExceededError';
+}
+
+/** The routing asked for a receipt or sent tokens before the RESERVE was accepted (a bug, not a peer's doing). */
+export class NothingToReceiptError extends Error {
+  override readonly name = 'NothingToReceiptError';
 }

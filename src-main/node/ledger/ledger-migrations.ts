@@ -47,6 +47,23 @@ export const LEDGER_MIGRATIONS: readonly ((db: DatabaseSyncType) => void)[] = [
       ) STRICT;
     `);
   },
+  // 3: the payment journal (payment-journal.ts): the requester's signed acks per own reservation, and the
+  // worker's judgements of requesters that went away without settling, so both survive a restart.
+  (db) => {
+    db.exec(`
+      CREATE TABLE own_acks (
+        request_id BLOB PRIMARY KEY,
+        acked INTEGER NOT NULL,
+        prompt_tokens INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE judgements (
+        reserve_id BLOB PRIMARY KEY,
+        reserve BLOB NOT NULL,
+        ack BLOB,
+        due_at INTEGER NOT NULL
+      ) STRICT;
+    `);
+  },
 ];
 
 /** Bring a database to the newest schema; each migration runs in its own transaction. */

@@ -18,6 +18,7 @@ import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
 import { historyOf, summaryOf, type AccountSummary, type HistoryEntry } from './account-summary.ts';
 import type { BlockVerdict } from '../../../src-shared/ledger/validation-result.ts';
 import { InsufficientBalanceError, LedgerNotStartedError, OwnBlockRejectedError } from './errors.ts';
+import { PaymentJournal } from './payment-journal.ts';
 import { LedgerStore } from './ledger-store.ts';
 import { headsOf, sameHeads } from './heads-cache.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
@@ -59,7 +60,12 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   readonly #now: () => bigint;
   readonly #verify: SignatureVerifier;
   readonly #hasher: Hasher;
-  #state: { store: LedgerStore; view: LedgerView; headsConsistent: boolean } | null = null;
+  #state: {
+    store: LedgerStore;
+    view: LedgerView;
+    headsConsistent: boolean;
+    journal: PaymentJournal;
+  } | null = null;
   #reputationVersion = 0;
 
   constructor(components: LedgerComponents, init: LedgerInit) {
@@ -96,7 +102,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       const cached = store.cachedHeads();
       const headsConsistent = sameHeads(recomputed, cached);
       if (!headsConsistent) store.replaceHeads(recomputed);
-      this.#state = { store, view, headsConsistent };
+      this.#state = { store, view, headsConsistent, journal: new PaymentJournal(store.database) };
       for (const block of unpublished) this.#publish(block);
     } catch (error) {
       store.close();
@@ -112,6 +118,11 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
 
   get view(): LedgerView {
     return this.#started().view;
+  }
+
+  /** What paid requests remember across a restart (own acks, pending judgements). */
+  get journal(): PaymentJournal {
+    return this.#started().journal;
   }
 
   get account(): Uint8Array {

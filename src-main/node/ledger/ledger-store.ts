@@ -106,6 +106,11 @@ export class LedgerStore {
       .filter((b): b is Block => b !== null);
   }
 
+  /** The open database, for the payment journal's tables (same file and migrations: payment-journal.ts). */
+  get database(): DatabaseSyncType {
+    return this.#db;
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }

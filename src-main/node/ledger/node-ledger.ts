@@ -51,6 +51,8 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
   readonly #init: NodeLedgerInit;
   readonly #log: (line: string) => void;
   readonly #worker: LedgerWorkerPayments;
+  readonly #requester: LedgerRequesterPayments;
+  #reservationsRecovered = false;
   #network: LedgerNetwork | null = null;
   #libp2p: OgLibp2p | null = null;
   #openingStarted = false;
@@ -98,11 +100,17 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
       params,
       selfPeerId: components.identity.peerId.toString(),
     });
+    this.#requester = requester;
     const ready = () => this.#open;
     // Until the account is open (first sync done), quotes are refused: an unsynced node could open without
     // the debt its machine owes, and could not check a requester's chain anyway.
     this.payments = {
       worker: {
+        checkPayer: async (requesterInfo, signal) =>
+          ready()
+            ? this.#worker.checkPayer(requesterInfo, signal)
+            : 'this node’s ledger is still catching up',
+        knowsAccount: (account) => ready() && this.#worker.knowsAccount(account),
         quote: (requesterInfo, tier, request, shareholders) =>
           ready()
             ? this.#worker.quote(requesterInfo, tier, request, shareholders)
@@ -137,6 +145,8 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
       );
       if (paysMe) this.#claimSoon();
     });
+    const resumed = this.#worker.resumeJudgements();
+    if (resumed > 0) this.#log(`ledger: ${resumed} judgement(s) of unsettled requesters resumed`);
     // An already-open account (a restart) needs no sync first.
     if (this.service.view.chain(this.service.account)) this.#markOpen();
   }
@@ -144,6 +154,7 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
   async stop(): Promise<void> {
     await this.leave();
     this.#worker.stop();
+    this.#requester.stop();
     await this.service.stop();
   }
 
@@ -176,6 +187,7 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
     );
     await network.start();
     this.#network = network;
+    this.#recoverReservations();
     if (!this.#openingStarted) {
       this.#openingStarted = true;
       void this.#openAfterSync();
@@ -231,6 +243,21 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
         }
       }
       await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+    }
+  }
+
+  /**
+   * Once on the network (so the SETTLEs are gossiped): settle alone whatever reservations a crash or restart
+   * left open, before this process makes any request of its own.
+   */
+  #recoverReservations(): void {
+    if (this.#reservationsRecovered) return;
+    this.#reservationsRecovered = true;
+    try {
+      const closed = this.#requester.settleOpenReservations();
+      if (closed > 0) this.#log(`ledger: settled ${closed} reservation(s) left open by the last run`);
+    } catch (error) {
+      this.#log(`ledger: settling reservations left open failed: ${String(error)}`);
     }
   }
 

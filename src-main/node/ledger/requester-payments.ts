@@ -1,30 +1,22 @@
 // The requester's side of paid requests (DESIGN.md §4 steps 2–5): admission before routing, the quote's
-// check, the RESERVE (committed before it leaves the node), an ack every `ackEvery` tokens, the receipt's
-// check and co-signature, and the SETTLE. A reply that ends without a receipt is settled alone for what
-// arrived: a requester pays only for tokens it received, and never twice.
+// check and the RESERVE (committed before it leaves the node); one RequestPaymentSession per request then
+// acks, checks the receipt and SETTLEs. A requester pays only for tokens it received, and never twice. At
+// start it settles alone whatever a crash left reserved, and RELEASEs what no SETTLE can close.
 import { peerIdFromString } from '@libp2p/peer-id';
-import { encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
-import { buildReserve, buildSettle } from '../../../src-shared/ledger/block-builders.ts';
+import { buildRelease, buildReserve, buildSettle } from '../../../src-shared/ledger/block-builders.ts';
 import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
 import { requestCost } from '../../../src-shared/ledger/economy.ts';
 import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
-import { createAck, encodeAck } from '../../../src-shared/ledger/payment/ack.ts';
-import { OutputDigest } from '../../../src-shared/ledger/payment/output-digest.ts';
 import { decodeQuote, termsForQuote, verifyQuote } from '../../../src-shared/ledger/payment/quote.ts';
-import {
-  coSignReceipt,
-  createReceipt,
-  decodeReceipt,
-  encodeReceipt,
-} from '../../../src-shared/ledger/payment/receipt.ts';
-import { precheckEd25519 } from '../../../src-shared/ledger/ed25519-strict.ts';
-import type { ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+import { createReceipt } from '../../../src-shared/ledger/payment/receipt.ts';
+import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import { promptTokenBound, promptTokenEstimate } from '../../../src-shared/protocol/prompt-token-bound.ts';
-import { deltaText, type RequestPayment, type RequesterPayments } from '../routing/payments.ts';
+import type { RequestPayment, RequesterPayments } from '../routing/payments.ts';
 import { InsufficientBalanceError, PaymentError } from './errors.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+import { RequestPaymentSession } from './request-payment-session.ts';
 import { DEFAULT_MAX_COMPLETION_TOKENS } from './worker-payments.ts';
 
 /** A worker's prompt bound may exceed ours by this much (its decoded copy of the request may differ a little). */
@@ -46,6 +38,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
   /** Reputation changes rarely and is asked for often (every worker choice, every gossip heartbeat). */
   #scores: { version: number; scores: Map<string, number> } | null = null;
   readonly #accounts = new Map<string, string>();
+  readonly #releases = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(components: RequesterPaymentsComponents) {
     this.#components = components;
@@ -137,116 +130,95 @@ export class LedgerRequesterPayments implements RequesterPayments {
         terms,
       });
     });
-    const digest = new OutputDigest(params.ackEvery, nativeSha256);
-    const verify = this.#verify;
-    let acked = 0;
-    let settled = false;
-    const ack = (): Uint8Array => {
-      acked = digest.count;
-      return encodeAck(
-        createAck(
-          {
-            net: params.networkId,
-            requester: signer.publicKey,
-            requestId: q.requestId,
-            reserveId: reserve.id,
-            n: digest.count,
-            outDigest: digest.current(),
-            ts: BigInt(this.#now()),
-          },
-          signer.sign,
-          nativeSha256,
-        ),
+    return new RequestPaymentSession({
+      ledger,
+      signer,
+      params,
+      verify: this.#verify,
+      now: this.#now,
+      quote,
+      workerKey,
+      reserve,
+      promptEstimate: promptTokenEstimate(request),
+      releaseLater: (requestId, expiresAt) => this.#releaseLater(requestId, expiresAt),
+    });
+  }
+
+  /**
+   * Settle alone every reservation of this account still open (a crash or restart between RESERVE and
+   * SETTLE; security finding 6): at least the acks it signed (the journal), the prompt it would pay alone,
+   * nothing when nothing was acknowledged. Run at start, before any request of this process. Returns how
+   * many it closed.
+   */
+  settleOpenReservations(): number {
+    const { ledger, signer } = this.#components;
+    const params = this.#components.params();
+    const chain = ledger.view.chain(ledger.account);
+    if (!chain) return 0;
+    let closed = 0;
+    for (const reservation of [...chain.open.values()]) {
+      const reserve = ledger.view.block(reservation.reserveId);
+      if (!reserve) continue;
+      const requestId = reserve.body.requestId;
+      const journaled = ledger.journal.ackedFor(requestId);
+      const completion = Math.min(journaled?.acked ?? 0, reservation.maxCompletionTokens);
+      const prompt = completion === 0 ? 0 : Math.min(journaled!.promptTokens, reservation.maxPromptTokens);
+      const own = createReceipt(
+        {
+          net: params.networkId,
+          requestId,
+          reserveId: reservation.reserveId,
+          requester: signer.publicKey,
+          worker: reserve.body.counterparty,
+          promptTokens: prompt,
+          completionTokens: completion,
+          outDigest: new Uint8Array(32),
+        },
+        signer.sign,
+        nativeSha256,
       );
-    };
-    const appendSettle = (receiptId: Uint8Array, promptTokens: number, completionTokens: number) => {
-      settled = true;
-      return ledger.appendOwn((state) => {
-        const reservation = state?.open.get(toHex(q.requestId));
-        if (!state || !reservation) throw new PaymentError('the reservation is no longer open');
-        return buildSettle(
-          params,
-          state,
-          BigInt(this.#now()),
-          reservation,
-          q.requestId,
-          receiptId,
-          promptTokens,
-          completionTokens,
-        );
-      });
-    };
-    return {
-      reserve: encodeBlock(reserve),
+      try {
+        ledger.appendOwn((state) => {
+          const open = state?.open.get(toHex(requestId));
+          if (!state || !open) throw new PaymentError('the reservation is no longer open');
+          return buildSettle(params, state, BigInt(this.#now()), open, requestId, own.id, prompt, completion);
+        });
+        ledger.journal.forgetAcks(requestId);
+        closed++;
+      } catch {
+        if (completion === 0) this.#releaseLater(requestId, reservation.terms.expiresAt);
+      }
+    }
+    return closed;
+  }
 
-      received(deltas: readonly ChatDeltaChunk[]) {
-        let due = false;
-        for (const delta of deltas) {
-          digest.push(deltaText(delta));
-          if (digest.count % params.ackEvery === 0) due = true;
-        }
-        // Acks fall on multiples of ackEvery (where both sides fold the digest); a batch that crossed one and
-        // went on is acknowledged at the next multiple or at the end.
-        return due && digest.count % params.ackEvery === 0 ? ack() : null;
-      },
+  /** Cancel the RELEASEs still waiting (the node is stopping; the next start settles what stays open). */
+  stop(): void {
+    for (const timer of this.#releases.values()) clearTimeout(timer);
+    this.#releases.clear();
+  }
 
-      finalAck() {
-        return digest.count > acked ? ack() : null;
-      },
-
-      settle(receiptBytes) {
-        if (settled) throw new PaymentError('this request is settled already');
-        const receipt = decodeReceipt(receiptBytes, nativeSha256);
-        if (receipt === null) throw new PaymentError('the receipt does not decode');
-        const r = receipt.body;
-        if (
-          !bytesEqual(r.net, params.networkId) ||
-          !bytesEqual(r.requestId, q.requestId) ||
-          !bytesEqual(r.reserveId, reserve.id) ||
-          !bytesEqual(r.requester, signer.publicKey) ||
-          !bytesEqual(r.worker, workerKey)
-        )
-          throw new PaymentError('the receipt is for another request');
-        if (r.completionTokens !== digest.count)
-          throw new PaymentError(`the receipt counts ${r.completionTokens} tokens, ${digest.count} arrived`);
-        if (r.promptTokens > q.maxPromptTokens)
-          throw new PaymentError('the receipt’s prompt exceeds the quote');
-        if (!bytesEqual(r.outDigest, digest.current()))
-          throw new PaymentError('the receipt names another output than arrived');
-        if (
-          !precheckEd25519(receipt.workerSig, workerKey) ||
-          !verify(receipt.workerSig, receipt.id, workerKey)
-        )
-          throw new PaymentError('the receipt is not signed by the worker');
-        const cosigned = coSignReceipt(receipt, signer.sign);
-        const block = appendSettle(receipt.id, r.promptTokens, r.completionTokens);
-        ledger.recordOutcome(workerKey, { settled: -block.body.amount });
-        return { receipt: encodeReceipt(cosigned), block: encodeBlock(block) };
-      },
-
-      settleAlone(how) {
-        if (settled) return;
-        const completion = digest.count;
-        // Nothing arrived: nothing is owed, and a SETTLE of zero frees the reservation at once.
-        const prompt = completion === 0 ? 0 : Math.min(promptTokenEstimate(request), q.maxPromptTokens);
-        const own = createReceipt(
-          {
-            net: params.networkId,
-            requestId: q.requestId,
-            reserveId: reserve.id,
-            requester: signer.publicKey,
-            worker: workerKey,
-            promptTokens: prompt,
-            completionTokens: completion,
-            outDigest: digest.current(),
-          },
-          signer.sign,
-          nativeSha256,
-        );
-        appendSettle(own.id, prompt, completion);
-        if (how === 'worker-failed') ledger.recordOutcome(workerKey, 'failed');
-      },
-    };
+  /** RELEASE an unacknowledged reservation no SETTLE could close, once its quote has expired. */
+  #releaseLater(requestId: Uint8Array, expiresAt: bigint): void {
+    const key = toHex(requestId);
+    if (this.#releases.has(key)) return;
+    const wait = Math.max(0, Number(expiresAt) - this.#now()) + 1;
+    const timer = setTimeout(() => {
+      this.#releases.delete(key);
+      const { ledger } = this.#components;
+      try {
+        ledger.appendOwn((state) => {
+          const open = state?.open.get(key);
+          if (!state || !open) throw new PaymentError('the reservation is no longer open');
+          return buildRelease(this.#components.params(), state, BigInt(this.#now()), open, requestId);
+        });
+        ledger.journal.forgetAcks(requestId);
+      } catch {
+        // Closed meanwhile, or the store failed: the next start tries again.
+      }
+    }, wait);
+    timer.unref();
+    this.#releases.set(key, timer);
   }
 }
 

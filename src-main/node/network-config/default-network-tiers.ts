@@ -20,7 +20,7 @@ export function defaultNetworkTiers(): NetworkTier[] {
     minGpuMemoryGb: tier.minGpuMemoryGb,
     recommendedGpuMemoryGb: tier.recommendedGpuMemoryGb,
     minFreeDiskGb: tier.minFreeDiskGb,
-    engineModels: { exo: tier.engineModels.exo },
+    engineModels: tier.engineModels,
     price: DEFAULT_PRICES[tier.id] ?? 1,
   }));
 }

@@ -2,11 +2,21 @@ import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 
 /** The network config file cannot be read or is not JSON. */
 export class NetworkConfigUnreadableError extends ExpectedError {
-  override readonly name = 'NetworkConfigUnreadableError';
+  override readonly name: string = 'NetworkConfigUnreadableError';
   readonly path: string;
+  readonly reason: string;
   constructor(path: string, reason: string) {
     super(`cannot read network config ${path}: ${reason}`);
     this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** The network config file does not exist (a node without --network-config and no stored copy). */
+export class NetworkConfigFileNotFoundError extends NetworkConfigUnreadableError {
+  override readonly name = 'NetworkConfigFileNotFoundError';
+  constructor(path: string) {
+    super(path, 'no such file');
   }
 }
 
@@ -15,17 +25,6 @@ export class NetworkInitTargetExistsError extends ExpectedError {
   override readonly name = 'NetworkInitTargetExistsError';
   constructor(path: string) {
     super(`${path} already exists; choose another --out directory (founding keys are never overwritten)`);
-  }
-}
-
-/** No network config was given and none is stored in the data directory. */
-export class NetworkConfigMissingError extends ExpectedError {
-  override readonly name = 'NetworkConfigMissingError';
-  constructor(path: string) {
-    super(
-      `no network config: pass --network-config FILE (create one with "opengateway-node network init"), ` +
-        `or place it at ${path}`,
-    );
   }
 }
 

@@ -10,7 +10,9 @@ import {
   bytesToHex,
   parseNetworkConfig,
   type GenesisAllocation,
+  type ModelCatalog,
   type NetworkConfig,
+  type NetworkTier,
 } from '../../../src-shared/network-config/index.ts';
 import { REGION_IDS, parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
 import { writeFileAtomic } from '../storage/atomic-write.ts';
@@ -31,6 +33,8 @@ export interface InitNetworkOptions {
   readonly genesis?: readonly GenesisAllocation[];
   /** Prices (tokens per 1,000 work units) that replace the default ones, by tier id. */
   readonly prices?: Readonly<Record<string, number>>;
+  /** Models that replace the default catalog's, by tier id (devnets and tests serve their own). */
+  readonly catalog?: ModelCatalog;
   /** Clock for issuedAt (tests). */
   readonly now?: () => number;
 }
@@ -68,10 +72,13 @@ export async function initNetwork(options: InitNetworkOptions): Promise<InitNetw
     revision: 1,
     issuedAt: (options.now ?? Date.now)(),
     bootstrap: parseBootstrapArgs(options.bootstrap ?? []),
-    tiers: defaultNetworkTiers().map((tier) =>
-      options.prices && Object.hasOwn(options.prices, tier.id)
-        ? { ...tier, price: options.prices[tier.id]! }
-        : tier,
+    tiers: withCatalog(
+      defaultNetworkTiers().map((tier) =>
+        options.prices && Object.hasOwn(options.prices, tier.id)
+          ? { ...tier, price: options.prices[tier.id]! }
+          : tier,
+      ),
+      options.catalog,
     ),
     ledger: { minBalanceToRequest: 1000, debtFloor: -1000, ackEveryTokens: 32 },
     genesis: [...(options.genesis ?? [])],
@@ -96,6 +103,24 @@ export async function initNetwork(options: InitNetworkOptions): Promise<InitNetw
   // The config is public (it ships with the app); the keys are not.
   await writeFileAtomic(configPath, serializeSignedNetworkConfig(signed), 0o644);
   return { config, configPath, founderKeyPaths };
+}
+
+/** The tiers with the catalog's models (and labels) in place of the defaults; unknown tier ids are refused. */
+export function withCatalog(tiers: NetworkTier[], catalog: ModelCatalog | undefined): NetworkTier[] {
+  if (catalog === undefined) return tiers;
+  for (const id of Object.keys(catalog.tiers)) {
+    if (!tiers.some((tier) => tier.id === id))
+      throw new NetworkConfigInvalidError(`catalog.tiers.${id}`, 'no such tier in the network');
+  }
+  return tiers.map((tier) => {
+    const entry = catalog.tiers[tier.id];
+    if (entry === undefined) return tier;
+    return {
+      ...tier,
+      engineModels: entry.engineModels,
+      ...(entry.exampleModels ? { exampleModels: [...entry.exampleModels] } : {}),
+    };
+  });
 }
 
 /** `ADDR` puts one address in every region (a single devnet bootstrap node); `region=ADDR` in one. */

@@ -8,7 +8,7 @@ import {
   type SignedNetworkConfig,
 } from '../../../src-shared/network-config/index.ts';
 import { nodeEd25519Verify } from './ed25519.ts';
-import { NetworkConfigUnreadableError } from './errors.ts';
+import { NetworkConfigFileNotFoundError, NetworkConfigUnreadableError } from './errors.ts';
 
 export interface LoadedNetworkConfig {
   readonly config: NetworkConfig;
@@ -36,10 +36,8 @@ async function readBounded(path: string): Promise<string> {
     handle = await open(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new NetworkConfigUnreadableError(
-      path,
-      code === 'ENOENT' ? 'no such file' : (code ?? 'unknown error'),
-    );
+    if (code === 'ENOENT') throw new NetworkConfigFileNotFoundError(path);
+    throw new NetworkConfigUnreadableError(path, code ?? 'unknown error');
   }
   try {
     const info = await handle.stat();

@@ -4,6 +4,7 @@
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { allBootstrapAddresses, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { knownGossipTopics } from './gossip-topics.ts';
+import { localOnlyFromEnv } from './local-only.ts';
 import { P2pService, parseMultiaddr } from './p2p-service.ts';
 import { isPrivateAddress } from './private-address.ts';
 
@@ -18,11 +19,32 @@ export interface NodeP2pOptions {
   /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
   readonly privateNetwork?: boolean;
   readonly reputation: (peerId: string) => number;
+  /**
+   * OPENGATEWAY_LOCAL_ONLY: nothing leaves the machine. Bootstrap addresses by DNS name are skipped (and
+   * reported), no UPnP or mDNS, and a connection gater allows dials to loopback only. Default: the
+   * OPENGATEWAY_LOCAL_ONLY environment variable.
+   */
+  readonly localOnly?: boolean;
+  /** Find peers on the LAN by mDNS (default: on, unless local-only). */
+  readonly mdns?: boolean;
 }
 
-/** The (not yet started) service, and every bootstrap address it was given. */
-export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; bootstrap: string[] } {
-  const bootstrap = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
+/** Addresses whose first part is a DNS name (`/dns4/…`, `/dnsaddr/…`): resolving them leaves the machine. */
+export function isNamedAddress(address: string): boolean {
+  return /^\/dns(4|6|addr)?\//.test(address);
+}
+
+/** The (not yet started) service, every bootstrap address it dials, and those it skipped (local-only). */
+export function createNodeP2p(options: NodeP2pOptions): {
+  p2p: P2pService;
+  bootstrap: string[];
+  skipped: string[];
+} {
+  const all = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
+  const localOnly = options.localOnly ?? localOnlyFromEnv(process.env);
+  const skipped = localOnly ? all.filter(isNamedAddress) : [];
+  // Never itself: the first node of a network finds its own address in the config.
+  const bootstrap = all.filter((address) => !skipped.includes(address) && !isSelf(address, options.peerId));
   const listen = options.listen;
   const privateNetwork =
     options.privateNetwork ?? [...bootstrap, ...(listen ?? [])].some((address) => isPrivateAddress(address));
@@ -31,16 +53,19 @@ export function createNodeP2p(options: NodeP2pOptions): { p2p: P2pService; boots
     { privateKey: options.privateKey },
     {
       ...(listen ? { listen } : {}),
-      bootstrap: bootstrap.filter((address) => !isSelf(address, options.peerId)),
+      bootstrap,
       relayServer: options.relay,
       privateNetwork,
-      upnp: !privateNetwork,
+      // UPnP multicasts SSDP on the LAN: never in local-only mode (the p2p service enforces it too).
+      upnp: !privateNetwork && !localOnly,
+      mdns: options.mdns ?? true,
+      localOnly,
       scoredTopics: topics,
       allowedTopics: topics,
       reputation: options.reputation,
     },
   );
-  return { p2p, bootstrap };
+  return { p2p, bootstrap, skipped };
 }
 
 /** Wait up to `waitMs` for a first connection; a node with no bootstrap node goes on at once. */

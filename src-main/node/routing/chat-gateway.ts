@@ -84,9 +84,15 @@ export class ChatGateway {
     );
   }
 
-  /** Streams an answer from the tier `model` names: deltas, then usage. */
-  async *chat(model: string, request: ChatRequest, options: RouteOptions = {}): AsyncGenerator<ChatChunk> {
-    const tier = this.resolve(model);
+  /**
+   * Streams an answer from `tier` (what resolve() returned: resolved once by the caller, so the price it shows
+   * and the tier that serves are the same even when "auto" would pick another tier a moment later).
+   */
+  async *chat(
+    tier: GatewayTier,
+    request: ChatRequest,
+    options: RouteOptions = {},
+  ): AsyncGenerator<ChatChunk> {
     await this.#components.admit?.(tier, request);
     yield* this.#components.requester.chat(tier.id, request, options);
   }

@@ -35,5 +35,40 @@ export class PartialResponseError extends ExpectedError {
 
 /** A peer broke the infer protocol (bad frame, wrong order, silence past a deadline). */
 export class InferProtocolError extends Error {
-  override readonly name = 'InferProtocolError';
+  override readonly name: string = 'InferProtocolError';
+}
+
+/** The other side's stream ended (closed or reset) while a frame was awaited. */
+export class InferStreamEndedError extends InferProtocolError {
+  override readonly name: string = 'InferStreamEndedError';
+}
+
+/** The requester cancelled its request: the worker stops generating. */
+export class RequesterCancelledError extends InferProtocolError {
+  override readonly name: string = 'RequesterCancelledError';
+}
+
+/** The requester's stream ended before the reply did. */
+export class RequesterGoneError extends InferProtocolError {
+  override readonly name: string = 'RequesterGoneError';
+}
+
+/** The requester did not acknowledge tokens, or did not settle, in time. */
+export class RequesterTimeoutError extends InferProtocolError {
+  override readonly name: string = 'RequesterTimeoutError';
+}
+
+/** A payment step the requester sent (an ack, the SETTLE) was refused. */
+export class PaymentStepRefusedError extends InferProtocolError {
+  override readonly name: string = 'PaymentStepRefusedError';
+}
+
+/** A worker's reply went past the most text or deltas one reply may carry: it is cut off there. */
+export class ReplyTooLargeError extends InferProtocolError {
+  override readonly name: string = 'ReplyTooLargeError';
+}
+
+/** A peer sent more unfinished frame bytes than this node holds for it (or for everyone): its stream is cut. */
+export class InboundBudgetError extends Error {
+  override readonly name = 'InboundBudgetError';
 }

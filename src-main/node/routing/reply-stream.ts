@@ -1,11 +1,18 @@
 // A reply as it streams back to the requester (/og/infer): deltas in order, then usage; for a paid request
 // the acks on the way, and at the end the last ack and the co-signed receipt with the SETTLE. A reply that
-// ends any other way is settled alone for what arrived.
+// ends any other way is settled alone for what arrived. Each delta passes the payment before it is handed on:
+// one beyond the reservation is refused and stops the worker (security finding 5), and a reply's text is
+// capped in total, paid or not, so a non-streamed reply cannot grow without bound (finding 17).
 import type { ChatChunk } from '../../../src-shared/protocol/chat.ts';
 import type { RequesterFrame, WorkerFrame } from '../../../src-shared/protocol/infer-frames.ts';
-import { InferProtocolError } from './errors.ts';
+import { InferProtocolError, ReplyTooLargeError } from './errors.ts';
 import type { FrameChannel } from './frame-channel.ts';
-import type { RequestPayment } from './payments.ts';
+import { deltaText, type RequestPayment } from './payments.ts';
+
+/** The most text (UTF-16 code units of delta text, about bytes for ASCII) one reply may carry. */
+export const MAX_REPLY_TEXT = 16 * 1024 * 1024;
+/** The most deltas one reply may carry (empty ones included). */
+export const MAX_REPLY_DELTAS = 1_000_000;
 
 export async function* streamReply(
   channel: FrameChannel<WorkerFrame, RequesterFrame>,
@@ -15,6 +22,8 @@ export async function* streamReply(
 ): AsyncGenerator<ChatChunk> {
   let finished = false;
   let workerFailed = false;
+  let text = 0;
+  let deltas = 0;
   const onAbort = () => {
     // Tell the worker, so its engine stops and its slot frees; then drop the stream.
     void channel.write({ t: 'cancel' }, AbortSignal.timeout(1_000)).finally(() => channel.abort('cancelled'));
@@ -25,10 +34,16 @@ export async function* streamReply(
       const frame = await channel.read(idleTimeoutMs, signal);
       switch (frame.t) {
         case 'deltas': {
-          // Acknowledge before handing the text on: the worker streams on while the reader reads.
-          const ack = payment?.received(frame.deltas) ?? null;
-          if (ack) await channel.write({ t: 'ack', ack }, signal);
-          for (const delta of frame.deltas) yield delta;
+          for (const delta of frame.deltas) {
+            text += deltaText(delta).length;
+            if (++deltas > MAX_REPLY_DELTAS || text > MAX_REPLY_TEXT)
+              throw new ReplyTooLargeError('the reply is larger than a reply may be');
+            // Acknowledge before handing the text on: the worker streams on while the reader reads. A delta
+            // the reservation does not cover throws here, before anyone sees it.
+            const ack = payment?.received([delta]) ?? null;
+            if (ack) await channel.write({ t: 'ack', ack }, signal);
+            yield delta;
+          }
           break;
         }
         case 'end':

@@ -1,6 +1,14 @@
 // What a requester sends while its reply streams (the worker side of /og/infer): acks that raise the payment's
 // budget, cancel, and the SETTLE at the end. A requester that closes or goes silent stops the generation.
 import type { RequesterFrame, WorkerFrame } from '../../../src-shared/protocol/infer-frames.ts';
+import {
+  InferProtocolError,
+  InferStreamEndedError,
+  PaymentStepRefusedError,
+  RequesterCancelledError,
+  RequesterGoneError,
+  RequesterTimeoutError,
+} from './errors.ts';
 import type { FrameChannel } from './frame-channel.ts';
 import { reasonText } from './reason-text.ts';
 import type { WorkPayment } from './payments.ts';
@@ -15,7 +23,7 @@ export class RequesterFrames {
   readonly #controller: AbortController;
   #wake: (() => void) | null = null;
   #settle: Extract<RequesterFrame, { t: 'settle' }> | null = null;
-  #closed: Error | null = null;
+  #closed: InferProtocolError | null = null;
   readonly #stopped = new AbortController();
 
   constructor(
@@ -48,7 +56,7 @@ export class RequesterFrames {
   async settle(timeoutMs: number): Promise<void> {
     await this.#until(() => this.#settle !== null, timeoutMs, 'no SETTLE from the requester');
     const problem = await this.#payment!.settle(this.#settle!.receipt, this.#settle!.block);
-    if (problem) throw new Error(problem);
+    if (problem) throw new PaymentStepRefusedError(problem);
   }
 
   /** Wait for `done()`, re-checked whenever a frame arrives; throws when the stream ends or time runs out. */
@@ -58,7 +66,7 @@ export class RequesterFrames {
       this.#controller.signal.throwIfAborted();
       if (this.#closed) throw this.#closed;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(timeout);
+      if (left <= 0) throw new RequesterTimeoutError(timeout);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#wake = () => {
@@ -76,27 +84,25 @@ export class RequesterFrames {
         const frame = await this.#channel.read(timeoutMs, this.#stopped.signal);
         if (frame.t === 'ack' && this.#payment) {
           const problem = this.#payment.acknowledge(frame.ack);
-          if (problem) throw new Error(problem);
+          if (problem) throw new PaymentStepRefusedError(problem);
         } else if (frame.t === 'settle' && this.#payment && !this.#settle) {
           this.#settle = frame;
           return;
         } else if (frame.t === 'cancel') {
-          throw new Error('cancelled by the requester');
+          throw new RequesterCancelledError('cancelled by the requester');
         } else {
-          throw new Error(`unexpected ${frame.t} frame`);
+          throw new InferProtocolError(`unexpected ${frame.t} frame`);
         }
         this.#wake?.();
       }
     } catch (error) {
       if (this.#stopped.signal.aborted) return;
       const reason =
-        error instanceof Error && error.message.startsWith('cancelled')
-          ? error
-          : new Error(
-              error instanceof Error && /stream ended/.test(error.message)
-                ? 'the requester went away'
-                : reasonText(error),
-            );
+        error instanceof InferStreamEndedError
+          ? new RequesterGoneError('the requester went away')
+          : error instanceof InferProtocolError
+            ? error
+            : new InferProtocolError(reasonText(error));
       this.#closed = reason;
       this.#controller.abort(reason);
     } finally {

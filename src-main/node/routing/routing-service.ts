@@ -1,13 +1,17 @@
 // The routing service: this node's engines (one per cluster it serves), the worker that serves them on
 // /og/infer, the requester that sends this node's own requests to its region, and the gateway the local API
 // and the chat panel use. It keeps the membership heartbeats true to what the engines and slots can do.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { TypedEventEmitter } from 'main-event';
-import type { NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import { servedTiersOf, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
+import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
+import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
-import type { EngineState } from '../engine/engine.ts';
+import { detectEngine } from '../engine/engine-choice.ts';
+import type { EngineKind, EngineState } from '../engine/engine.ts';
 import { EngineRegistry } from '../engine/engine-registry.ts';
 import type { Locations } from '../locations.ts';
 import type { MembershipService } from '../membership/membership-service.ts';
@@ -20,8 +24,34 @@ import type { RequesterPayments, WorkerPayments } from './payments.ts';
 import { shardShareholders } from './shard-shares.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 
-/** How this node runs engines: EXO (found on the machine, or a given executable), or a server the user runs. */
+/**
+ * How this node runs engines: the built-in llama.cpp (with the tier's model file from the model source), EXO
+ * (found on the machine, or a given executable), or a server the user runs.
+ */
 export type EngineSettings =
+  | {
+      /** EXO where it is installed, otherwise the built-in engine (resolved once, at start). */
+      readonly kind: 'auto';
+      readonly simulated?: boolean;
+      /** Applied when it resolves to the built-in engine. */
+      readonly gpuShare?: number;
+      /** Applied when it resolves to EXO. */
+      readonly memoryMb?: number;
+    }
+  | {
+      readonly kind: 'builtin';
+      readonly simulated?: boolean;
+      /** CPU threads per engine; default the machine's cores minus one, shared among the built-in tiers. */
+      readonly threads?: number;
+      /** false: CPU only (tests). Default 'auto': Metal, CUDA or Vulkan where they work. */
+      readonly gpu?: false | 'auto';
+      /** Layers on the GPU; default as many as fit the GPU share. */
+      readonly gpuLayers?: number | 'auto';
+      /** The contributor's share of GPU memory (0–1) llama.cpp may plan with. */
+      readonly gpuShare?: number;
+      /** The context served; default the model's, at most 8192. */
+      readonly contextSize?: number;
+    }
   | {
       readonly kind: 'exo';
       /** The engine is a simulator (devnets): status and the UI say so; it is never presented as real inference. */
@@ -41,6 +71,28 @@ export type EngineSettings =
       readonly model?: string;
     };
 
+/** Engine settings with `auto` decided. */
+export type ResolvedEngineSettings = Exclude<EngineSettings, { readonly kind: 'auto' }>;
+
+/** `auto`: EXO where it is installed (PATH or the EXO app), otherwise the built-in engine. */
+async function resolveAuto(settings: EngineSettings): Promise<ResolvedEngineSettings> {
+  if (settings.kind !== 'auto') return settings;
+  const simulated = settings.simulated ?? false;
+  const kind = await detectEngine('auto', { openAiConfigured: false });
+  if (kind === 'exo') {
+    return {
+      kind: 'exo',
+      simulated,
+      ...(settings.memoryMb === undefined ? {} : { memoryMb: settings.memoryMb }),
+    };
+  }
+  return {
+    kind: 'builtin',
+    simulated,
+    ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
+  };
+}
+
 export interface RoutingComponents {
   readonly libp2p: OgLibp2p;
   readonly membership: MembershipService;
@@ -51,7 +103,12 @@ export interface RoutingComponents {
 }
 
 export interface RoutingInit {
+  /** The engine for every tier without its own choice. Default EXO. */
   readonly engine?: EngineSettings;
+  /** A different engine for some tiers (the per-tier choice in settings). */
+  readonly tierEngines?: Readonly<Record<string, EngineSettings>>;
+  /** The built-in engine's model files; a built-in tier without a ready file has no engine and is not served. */
+  readonly modelSource?: ModelSource;
   /** Concurrent requests this node serves per tier. */
   readonly capacityPerTier?: number;
   readonly requester?: InferRequesterInit;
@@ -73,6 +130,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   #region: RegionId | null = null;
   #serving: readonly string[] = [];
   #paused = false;
+  /** The node's engine with `auto` resolved (at start; before it, `auto` reads as EXO). */
+  #engine: ResolvedEngineSettings = { kind: 'exo' };
 
   constructor(components: RoutingComponents, init: RoutingInit = {}) {
     super();
@@ -112,6 +171,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   }
 
   async start(): Promise<void> {
+    this.#engine = await resolveAuto(this.#init.engine ?? { kind: 'exo' });
     this.engines.addEventListener('engine:state', (event) => {
       this.#publishLocalState(event.detail.clusterId);
       this.safeDispatchEvent('engine:state', { detail: event.detail });
@@ -138,7 +198,9 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     const previous = this.#region;
     this.#region = region;
     this.#serving = region ? [...tiers] : [];
-    const wanted = new Set(this.#serving.map((tier) => clusterKey({ region: region!, tier })));
+    // A built-in tier whose model file is not ready has no engine yet (it is served once the file is).
+    const runnable = this.#serving.filter((tier) => this.#canRun(tier));
+    const wanted = new Set(runnable.map((tier) => clusterKey({ region: region!, tier })));
     for (const clusterId of Object.keys(this.engines.states())) {
       if (!wanted.has(clusterId) || previous !== region) await this.engines.remove(clusterId);
     }
@@ -146,8 +208,23 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     for (const tier of this.#serving) {
       const clusterId = clusterKey({ region, tier });
       this.#publishLocalState(clusterId);
-      await this.engines.ensure(clusterId, await this.#engineConfig(region, tier));
+      if (!wanted.has(clusterId)) continue;
+      await this.engines.ensure(clusterId, await this.#engineConfig(region, tier, runnable));
     }
+  }
+
+  /** The engine settings a tier is served with: its own choice, else the node's. */
+  engineSettingsFor(tier: string): ResolvedEngineSettings {
+    const own = this.#init.tierEngines?.[tier];
+    return own === undefined || own.kind === 'auto' ? this.#engine : own;
+  }
+
+  #canRun(tier: string): boolean {
+    return this.engineSettingsFor(tier).kind !== 'builtin' || this.#modelFile(tier) !== null;
+  }
+
+  #modelFile(tier: string) {
+    return this.#init.modelSource?.fileFor(tier) ?? null;
   }
 
   /** Paused: refuse new work, and stop the engines so the GPU is free. Resume starts them again. */
@@ -163,10 +240,14 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     this.worker.setCapacity(capacity);
   }
 
-  /** Which engine this node runs, and whether it is a simulator. */
-  get engineKind(): { readonly kind: 'exo' | 'openai'; readonly simulated: boolean } {
-    const settings = this.#init.engine ?? { kind: 'exo' };
-    return { kind: settings.kind, simulated: settings.simulated ?? false };
+  /** Which engine this node runs (for tiers without their own choice), and whether it is a simulator. */
+  get engineKind(): { readonly kind: EngineKind; readonly simulated: boolean } {
+    return { kind: this.#engine.kind, simulated: this.#engine.simulated ?? false };
+  }
+
+  /** Which engine serves each tier this node serves (per-tier choices included). */
+  tierEngineKinds(): Record<string, EngineKind> {
+    return Object.fromEntries(this.#serving.map((tier) => [tier, this.engineSettingsFor(tier).kind]));
   }
 
   /** Every served cluster's engine state, for status pages. */
@@ -189,9 +270,25 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     });
   }
 
-  async #engineConfig(region: RegionId, tier: string): Promise<EngineConfig> {
-    const settings = this.#init.engine ?? { kind: 'exo' };
+  async #engineConfig(region: RegionId, tier: string, runnable: readonly string[]): Promise<EngineConfig> {
+    const settings = this.engineSettingsFor(tier);
     const spec = this.#components.config().tiers.find((candidate) => candidate.id === tier);
+    if (settings.kind === 'builtin') {
+      const model = this.#modelFile(tier);
+      if (model === null) throw new Error(`no model file is ready for ${tier}`);
+      const builtinTiers = runnable.filter((t) => this.engineSettingsFor(t).kind === 'builtin').length;
+      return {
+        kind: 'builtin',
+        model,
+        threads: settings.threads ?? builtinThreads(availableParallelism(), builtinTiers),
+        gpu: settings.gpu ?? 'auto',
+        ...(settings.gpuLayers === undefined ? {} : { gpuLayers: settings.gpuLayers }),
+        ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
+        ...(settings.contextSize === undefined ? {} : { contextSize: settings.contextSize }),
+        sequences: this.#init.capacityPerTier ?? 2,
+        ...this.#init.engineOverrides,
+      };
+    }
     if (settings.kind === 'openai') {
       return {
         kind: 'openai',
@@ -218,12 +315,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
 }
 
 function gatewayTiers(config: NetworkConfig): GatewayTier[] {
-  return config.tiers.map((tier) => ({
-    id: tier.id,
-    label: tier.label,
-    modelId: tier.engineModels.exo,
-    price: tier.price,
-  }));
+  return servedTiersOf(config);
 }
 
 function heartbeatEngineState(state: EngineState): HeartbeatEngineState {

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { DataDirUnwritableError } from './errors.ts';
+import { keepPrivate } from './private-mode.ts';
 
 /** Create the data directory (0700) if needed and prove it is a writable directory. */
 export async function ensureDataDir(dataDir: string): Promise<void> {
@@ -8,6 +9,8 @@ export async function ensureDataDir(dataDir: string): Promise<void> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const info = await stat(dataDir);
     if (!info.isDirectory()) throw new DataDirUnwritableError(dataDir, 'it is not a directory');
+    // It holds the node's keys and ledger: private even if it was loosened after creation.
+    await keepPrivate(dataDir, 0o700);
     await access(dataDir, constants.W_OK | constants.X_OK);
   } catch (error) {
     if (error instanceof DataDirUnwritableError) throw error;

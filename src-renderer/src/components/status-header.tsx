@@ -1,6 +1,6 @@
 import { formatTokens } from '../format.ts';
 import { statusView } from '../labels.ts';
-import { selectCanPauseOrResume, selectIsPaused } from '../store/selectors.ts';
+import { selectCanPauseOrResume, selectIsPaused, selectServingEngineCount } from '../store/selectors.ts';
 import { useApp } from '../store/use-app.ts';
 
 /** The line at the top of every page: what the node is doing, the balance, and the one-click pause. */
@@ -12,7 +12,8 @@ export function StatusHeader() {
   const canToggle = useApp(selectCanPauseOrResume);
   const pause = useApp((state) => state.pause);
   const resume = useApp((state) => state.resume);
-  const view = statusView(status, region);
+  const servingEngines = useApp(selectServingEngineCount);
+  const view = statusView(status, region, servingEngines);
   return (
     <header className={`status-header tone-${view.tone}`}>
       <div>

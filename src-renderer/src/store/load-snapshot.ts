@@ -19,6 +19,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       settings,
       appInfo,
       update,
+      tierModels,
     ] = await Promise.all([
       client.call('getStatus'),
       client.call('getOnboarding'),
@@ -31,6 +32,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       client.call('getSettings'),
       client.call('getAppInfo'),
       client.call('getUpdateState'),
+      client.call('getTierModels'),
     ]);
     const selected = store.getState().selectedModel;
     const stillOffered = models.some((model) => model.id === selected && model.available);
@@ -40,6 +42,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       resources,
       region,
       clusters,
+      tierModels,
       balance,
       earnings,
       models,

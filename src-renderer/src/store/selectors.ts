@@ -10,6 +10,7 @@ export const selectCanPauseOrResume = (state: AppState): boolean =>
   state.connection.state === 'connected' &&
   !state.busy &&
   (state.status?.status === 'ready' ||
+    state.status?.status === 'looking-for-peers' ||
     state.status?.status === 'paused' ||
     state.status?.status === 'onboarding');
 
@@ -34,3 +35,8 @@ export const selectCanSend = (state: AppState): boolean =>
 
 export const selectJoinedClusterCount = (state: AppState): number =>
   state.clusters.filter((cluster) => cluster.membership === 'joined').length;
+
+/** Joined clusters whose engine is ready to serve: only these earn tokens. */
+export const selectServingEngineCount = (state: AppState): number =>
+  state.clusters.filter((cluster) => cluster.membership === 'joined' && cluster.engine?.state === 'ready')
+    .length;

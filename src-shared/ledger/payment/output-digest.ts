@@ -28,11 +28,17 @@ export class OutputDigest {
     return this.#count;
   }
 
-  /** Add one token's text; folds a chunk whenever the count reaches a multiple of `every`. */
-  push(text: string): void {
+  /**
+   * Add one token's text; folds a chunk whenever the count reaches a multiple of `every`. Empty text is no
+   * token (security finding 5: a worker must not bill empty deltas), so every counted token carries at least
+   * one byte. Returns whether it counted.
+   */
+  push(text: string): boolean {
+    if (text.length === 0) return false;
     this.#pending.push(text);
     this.#count++;
     if (this.#count % this.#every === 0) this.#fold();
+    return true;
   }
 
   /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runDesktopApp, type DesktopApp } from '../../../src-main/app/desktop-app.ts';
-import type { NodeHandle, ShellContract } from '../../../src-main/app/node-handle.ts';
+import type { ContractSurface, NodeHandle } from '../../../src-main/app/node-handle.ts';
 import {
   createPreferencesStore,
   type PreferencesStore,
@@ -39,7 +39,21 @@ let preferences: PreferencesStore;
 let updater: FakeAutoUpdater;
 let running: DesktopApp | null;
 /** What the node's own transports (its /api/ws dashboard) were told to serve. */
-let served: ShellContract | null;
+let served: ContractSurface | null;
+
+/** A node handle over the in-memory node: serves the shell's front until it stops, like serveNode. */
+function handleOver(target: InMemoryNode): NodeHandle {
+  return {
+    start: (front) => {
+      served = front({ handlers: target.handlers, notifications: target.hub });
+      return startNode();
+    },
+    stop: async () => {
+      served = null;
+      await stopNode();
+    },
+  };
+}
 
 async function launch(options: { argv?: string[]; launchFails?: boolean } = {}): Promise<DesktopApp> {
   const app = await runDesktopApp({
@@ -92,13 +106,7 @@ beforeEach(() => {
   startNode = vi.fn(() => Promise.resolve());
   stopNode = vi.fn(() => Promise.resolve());
   served = null;
-  handle = {
-    handlers: node.handlers,
-    notifications: node.hub,
-    serve: (shell) => (served = shell),
-    start: startNode,
-    stop: stopNode,
-  };
+  handle = handleOver(node);
   preferences = createPreferencesStore({ cwd: dir });
   updater = new FakeAutoUpdater();
   electron.app.removeAllListeners();
@@ -207,12 +215,28 @@ describe('the desktop app', () => {
     expect(served).toBeNull();
   });
 
+  it('finding 27: the browser dashboard cannot install an update; the window can', async () => {
+    electron.app.isPackaged = true;
+    await launch();
+    updater.emit('update-downloaded', { version: '0.2.0' });
+    const context = { signal: new AbortController().signal };
+    // The attack: a local page or process with the key calls installUpdate over /api/ws.
+    expect(() => served!.handlers.installUpdate(null, context)).toThrow(/not from the browser dashboard/);
+    expect(updater.quitAndInstall).not.toHaveBeenCalled();
+    // The dashboard still sees the update state; the window installs it.
+    await expect(served!.handlers.getUpdateState(null, context)).resolves.toMatchObject({
+      state: 'downloaded',
+    });
+    await invoke('installUpdate');
+    expect(updater.quitAndInstall).toHaveBeenCalledOnce();
+  });
+
   it('stays paused across a restart when the user paused', async () => {
     await launch();
     await invoke('pause', {});
     await running?.shutdown();
     node = createInMemoryNode();
-    handle = { ...handle, handlers: node.handlers, notifications: node.hub };
+    handle = handleOver(node);
     electron.app.removeAllListeners();
     electron.ipcMain.handlers.clear();
     await launch();

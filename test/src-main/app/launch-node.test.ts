@@ -157,12 +157,14 @@ describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
     }
   });
 
-  it('without a stored network config, the window and the tray say what is missing', async () => {
+  it('without a stored network config it joins the default network, alone: "looking for peers", not an error', async () => {
+    // OPENGATEWAY_LOCAL_ONLY=1 (vitest.config.ts): the default network's bootstrap names are not looked up.
     await launch();
-    expect(await invoke('getStatus')).toMatchObject({
-      status: 'error',
-      message: expect.stringMatching(/no network config/) as unknown,
+    await vi.waitFor(() => expect(tray().menu?.items[0]?.label).toBe('Looking for peers…'), {
+      timeout: 20_000,
     });
-    expect(tray().image).toEqual({ path: '/app/assets/tray-error.png' });
+    expect(await invoke('getStatus')).toMatchObject({ status: 'looking-for-peers', nextAttemptAt: null });
+    expect(await invoke('getAppInfo')).toMatchObject({ network: 'opengateway-main' });
+    expect(tray().image).toEqual({ path: '/app/assets/tray-offline.png' });
   });
 });

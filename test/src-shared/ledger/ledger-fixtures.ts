@@ -74,8 +74,11 @@ export function appendValid(view: LedgerView, account: TestAccount, body: BlockB
   return block;
 }
 
+/** Machine n's fingerprint: two strong-id hashes, the least that ties two accounts to one machine. */
 export function fingerprintOf(n: number): Uint8Array[] {
-  return [new Uint8Array(32).fill(n & 0xff)];
+  const second = new Uint8Array(32).fill(n & 0xff);
+  second[31] = (n & 0xff) ^ 0x80;
+  return [new Uint8Array(32).fill(n & 0xff), second];
 }
 
 export function openAccount(view: LedgerView, account: TestAccount, machine = 0, ts = T0): Block {

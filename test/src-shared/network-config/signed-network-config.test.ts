@@ -121,6 +121,12 @@ describe('signed network config', () => {
     ['an unknown top-level field', { ...config, extra: 1 }, /unknown field "extra"/],
     ['an unknown region', { ...config, bootstrap: { atlantis: [] } }, /bootstrap/],
     ['a bootstrap address without /p2p/', { ...config, bootstrap: { asia: ['/ip4/1.2.3.4/tcp/1'] } }, /p2p/],
+    [
+      'a /dnsaddr/ with a path after the name',
+      { ...config, bootstrap: { asia: ['/dnsaddr/bootstrap.example/tcp/1'] } },
+      /dnsaddr/,
+    ],
+    ['a /dnsaddr/ that is not a DNS name', { ...config, bootstrap: { asia: ['/dnsaddr/-x'] } }, /dnsaddr/],
     ['a threshold above N', { ...config, threshold: 4 }, /threshold/],
     [
       'a duplicate founder',
@@ -135,6 +141,13 @@ describe('signed network config', () => {
       NetworkConfigInvalidError,
     );
     expect(() => parseSignedNetworkConfig({ config: bad, signatures: [] })).toThrow(message);
+  });
+
+  it('accepts a bare /dnsaddr/ name as a bootstrap entry (its TXT records name the peers)', () => {
+    const named = { ...config, bootstrap: { asia: ['/dnsaddr/asia.bootstrap.example.org'] } };
+    expect(parseSignedNetworkConfig({ config: named, signatures: [] }).config.bootstrap.asia).toEqual([
+      '/dnsaddr/asia.bootstrap.example.org',
+    ]);
   });
 
   it('refuses malformed signature entries', () => {

@@ -93,7 +93,11 @@ describe('qualify', () => {
       usableBytes: shareGib * GIB,
     });
     const mac64 = machine({ cores: 16, ramBytes: 64 * GIB, gpus: [appleGpu(64, 48)], freeDiskBytes: 1e12 });
-    expect(qualify(mac64, DEFAULT_TIERS).every((result) => result.qualified)).toBe(true);
+    expect(
+      qualify(mac64, DEFAULT_TIERS)
+        .slice(0, 3)
+        .every((result) => result.qualified),
+    ).toBe(true);
     const mac32 = machine({
       cores: 12,
       ramBytes: 32 * GIB,
@@ -115,5 +119,54 @@ describe('qualify', () => {
     expect(byTier(qualify(igpu, DEFAULT_TIERS))['model-c']?.reasons).toEqual([
       'needs 24 GB GPU memory, has none',
     ]);
+  });
+
+  it("refuses a tier whose catalog model does not fit, though the table's requirements hold", () => {
+    // Unified memory counts once: a 64 GB Mac meets tier D's table, but a 70B model at 8 bits needs ~73 GB.
+    const mac64 = machine({
+      cores: 16,
+      ramBytes: 64 * GIB,
+      gpus: [
+        {
+          vendor: 'apple',
+          model: 'Apple M2 Max',
+          memory: { kind: 'unified', systemBytes: 64 * GIB, gpuShareBytes: 48 * GIB },
+          usableBytes: 48 * GIB,
+        },
+      ],
+      freeDiskBytes: 1e12,
+    });
+    expect(byTier(qualify(mac64, DEFAULT_TIERS))['model-d']).toMatchObject({
+      qualified: false,
+      reasons: ['its model needs 73.4 GB of memory (RAM and GPU together), has 64 GB'],
+    });
+  });
+
+  it('asks the model of the engine that would serve, with its real size on disk', () => {
+    const tier = DEFAULT_TIERS[0]!;
+    const big = {
+      ...tier,
+      engineModels: {
+        ...tier.engineModels,
+        builtin: {
+          ...tier.engineModels.builtin!,
+          memoryBytes: 30 * GIB,
+          files: [{ ...tier.engineModels.builtin!.files[0]!, sizeBytes: 25e9 }],
+        },
+      },
+    };
+    const small = machine({ cores: 8, ramBytes: 16 * GIB, freeDiskBytes: 21e9 });
+    expect(qualify(small, [big])[0]?.reasons).toEqual([
+      'its model needs 30 GB of memory (RAM and GPU together), has 16 GB',
+      'its model needs 25 GB of disk space, has 21 GB',
+    ]);
+    // EXO's model for the same tier is the small one: served by EXO, the tier fits.
+    expect(qualify(small, [big], { engine: 'exo' })[0]?.qualified).toBe(true);
+  });
+
+  it('counts RAM and a dedicated GPU together for a model that spreads over both', () => {
+    const tier = DEFAULT_TIERS[3]!; // ~73 GB: more than the RAM (64 GB), less than RAM + GPU (112 GB)
+    const workstation = { ...WORKSTATION_4090, gpus: [rtx(49_140, 'NVIDIA RTX 6000 Ada Generation')] };
+    expect(qualify(workstation, [tier])[0]?.qualified).toBe(true);
   });
 });

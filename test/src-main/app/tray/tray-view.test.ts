@@ -46,6 +46,18 @@ describe('trayViewFor', () => {
       true,
     ],
     [
+      {
+        status: 'looking-for-peers',
+        since: 1,
+        tried: ['/dnsaddr/x.example: no answer yet'],
+        nextAttemptAt: 5,
+      },
+      'offline',
+      'Looking for peers…',
+      'Pause contributing',
+      true,
+    ],
+    [
       { status: 'error', message: 'disk full' },
       'error',
       'Problem: open OpenGateway for details',

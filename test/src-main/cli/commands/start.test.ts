@@ -91,6 +91,9 @@ describe('opengateway-node start / status / network init', () => {
       'asia',
       '--serve-tier',
       'model-a',
+      // Membership only: no engine is installed (an absent EXO), so no model must be fetched first.
+      '--engine',
+      'exo',
     ]);
     const b = startNode('b', [
       '--listen',
@@ -99,6 +102,9 @@ describe('opengateway-node start / status / network init', () => {
       'asia',
       '--serve-tier',
       'model-a',
+      // Membership only: no engine is installed (an absent EXO), so no model must be fetched first.
+      '--engine',
+      'exo',
     ]);
     const aId = (await a.waitForOutput(/identity: peer id (\S+)/))[1]!;
     const bId = (await b.waitForOutput(/identity: peer id (\S+)/))[1]!;
@@ -148,6 +154,9 @@ describe('opengateway-node start / status / network init', () => {
       'asia',
       '--serve-tier',
       'model-a',
+      // Membership only: no engine is installed (an absent EXO), so no model must be fetched first.
+      '--engine',
+      'exo',
     ]);
     expect((await again.waitForOutput(/identity: peer id (\S+)/))[1]).toBe(bId);
     // "new" when the down record was already forgotten (20 intervals), "down" otherwise.

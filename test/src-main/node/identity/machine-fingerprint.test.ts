@@ -12,6 +12,7 @@ const ids = (overrides: Partial<HardwareIds>): HardwareIds => ({
   'system-serial': [],
   'baseboard-serial': [],
   'disk-serial': [],
+  'gpu-uuid': [],
   'os-machine-id': [],
   ...overrides,
 });
@@ -38,35 +39,47 @@ describe('machine fingerprint', () => {
     expect(cleanHardwareId(' ABCD-1234 ')).toBe('abcd1234');
   });
 
-  it('hashes only real ids, salted: this VM has only its machine-id', () => {
+  it('hashes only real strong ids, salted: a VM with only its machine-id and serial has no fingerprint', () => {
     const vm = ids({
-      'system-serial': ['-'],
+      'system-serial': ['VMware-56 4d'],
       'system-uuid': [''],
       'os-machine-id': ['3d1219c7c4c5404aaa1f6d2a48adfda4'],
     });
-    const fingerprint = fingerprintFromIds(vm, 'salt-1');
-    expect(fingerprint.hashes).toHaveLength(1);
-    expect(fingerprint.hashes[0]?.kind).toBe('os-machine-id');
+    expect(fingerprintFromIds(vm, 'salt-1').hashes).toEqual([]);
+    const board = ids({ 'baseboard-serial': ['PF2ABCDE'], 'gpu-uuid': ['GPU-8e2a1f3c-77aa'] });
+    const fingerprint = fingerprintFromIds(board, 'salt-1');
+    expect(fingerprint.hashes.map((h) => h.kind)).toEqual(['baseboard-serial', 'gpu-uuid']);
     expect(fingerprint.hashes[0]?.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(fingerprint)).not.toContain('3d1219c7');
-    expect(fingerprintFromIds(vm, 'salt-2').hashes[0]?.hash).not.toBe(fingerprint.hashes[0]?.hash);
+    expect(JSON.stringify(fingerprint)).not.toContain('pf2abcde');
+    expect(fingerprintFromIds(board, 'salt-2').hashes[0]?.hash).not.toBe(fingerprint.hashes[0]?.hash);
   });
 
-  it('recognises the same machine after a reinstall that changed one id', () => {
+  it('hashes one SMBIOS UUID once, even when the platform reports it as hardware and system uuid', () => {
+    const linux = ids({ 'hardware-uuid': ['4C4C4544-0042'], 'system-uuid': ['4c4c4544-0042'] });
+    expect(fingerprintFromIds(linux, 's').hashes).toHaveLength(1);
+  });
+
+  it('recognises the same machine after a reinstall only on two shared strong ids, never on machine-id', () => {
     const before = fingerprintFromIds(
-      ids({ 'system-uuid': ['4C4C4544-0042'], 'os-machine-id': ['aaa111'] }),
+      ids({ 'system-uuid': ['4C4C4544-0042'], 'baseboard-serial': ['B1'], 'os-machine-id': ['aaa111'] }),
       's',
     );
     const after = fingerprintFromIds(
-      ids({ 'system-uuid': ['4c4c4544-0042'], 'os-machine-id': ['bbb222'] }),
+      ids({ 'system-uuid': ['4c4c4544-0042'], 'baseboard-serial': ['b1'], 'os-machine-id': ['bbb222'] }),
       's',
     );
-    const other = fingerprintFromIds(
-      ids({ 'system-uuid': ['99999999-1234'], 'os-machine-id': ['ccc333'] }),
+    // Same machine-id (a cloned image) and one shared external disk: not the same machine.
+    const clone = fingerprintFromIds(
+      ids({ 'system-uuid': ['99999999-1234'], 'disk-serial': ['WD-USB-1'], 'os-machine-id': ['aaa111'] }),
+      's',
+    );
+    const withDisk = fingerprintFromIds(
+      ids({ 'system-uuid': ['4c4c4544-0042'], 'disk-serial': ['WD-USB-1'] }),
       's',
     );
     expect(sameMachine(before, after)).toBe(true);
-    expect(sameMachine(before, other)).toBe(false);
+    expect(sameMachine(before, clone)).toBe(false);
+    expect(sameMachine(clone, withDisk)).toBe(false);
   });
 
   it('never matches two machines that both report only placeholders', () => {

@@ -47,6 +47,39 @@ describe('network init', () => {
     expect(loaded.config.bootstrap.oceania).toEqual([`/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`]);
   });
 
+  it('takes a model catalog (a devnet serves its own model) and refuses one naming unknown tiers', async () => {
+    const builtin = {
+      format: 'gguf',
+      id: 'tiny-test',
+      quantization: 'F32',
+      contextLength: 256,
+      memoryBytes: 4096,
+      files: [
+        {
+          name: 'tiny.gguf',
+          urls: ['http://127.0.0.1:9/tiny.gguf'],
+          sizeBytes: 1024,
+          sha256: 'cd'.repeat(32),
+        },
+      ],
+    } as const;
+    const result = await initNetwork({
+      outDir: dir,
+      founders: 1,
+      catalog: { tiers: { 'model-a': { engineModels: { exo: 'tiny', builtin }, exampleModels: ['Tiny'] } } },
+    });
+    const loaded = await loadNetworkConfigFile(result.configPath);
+    expect(loaded.config.tiers[0]).toMatchObject({ exampleModels: ['Tiny'], engineModels: { builtin } });
+    expect(loaded.config.tiers[1]?.engineModels.builtin?.quantization).toBe('Q8_0');
+    await expect(
+      initNetwork({
+        outDir: join(dir, 'other'),
+        founders: 1,
+        catalog: { tiers: { 'model-z': { engineModels: { exo: 'x' } } } },
+      }),
+    ).rejects.toBeInstanceOf(NetworkConfigInvalidError);
+  });
+
   it('refuses to overwrite an existing network', async () => {
     await initNetwork({ outDir: dir, founders: 1, threshold: 1 });
     await expect(initNetwork({ outDir: dir, founders: 1, threshold: 1 })).rejects.toThrow(/already exists/);

@@ -29,6 +29,7 @@ describe('buildResourceProfile', () => {
     expect(machineSizes(profile)).toEqual({
       cpuCores: 2,
       ramGb: 24,
+      modelMemoryGb: 24,
       gpuMemoryGb: 0,
       gpuModel: null,
       freeDiskGb: 82,

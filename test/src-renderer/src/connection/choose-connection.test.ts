@@ -58,4 +58,25 @@ describe('chooseConnection', () => {
     expect(acceptableWsUrl('ws://127.0.0.1.evil.example/')).toBeNull();
     expect(acceptableWsUrl('not a url')).toBeNull();
   });
+
+  it('finding 23: a link naming another local port without a key cannot collect the key the user pastes', () => {
+    // The attack: a link to the node's dashboard that points /api/ws at a listener on another local port.
+    const { context, storage } = page('#ws=ws://127.0.0.1:6666/api/ws');
+    expect(chooseConnection(context)).toEqual({ kind: 'needs-key', url: 'ws://127.0.0.1:8844/api/ws' });
+    // The user pastes the key (the session stores it) and connects: still to the page's own node.
+    storage.set(KEY_STORAGE, 'pasted-key');
+    expect(chooseConnection(context)).toEqual({
+      kind: 'websocket',
+      url: 'ws://127.0.0.1:8844/api/ws',
+      apiKey: 'pasted-key',
+    });
+    // The same holds in a tab where an earlier link stored another port: without its key, the port is gone.
+    const earlier = page('', { 'opengateway.wsUrl': 'ws://127.0.0.1:4174/api/ws' });
+    expect(chooseConnection(earlier.context)).toEqual({
+      kind: 'needs-key',
+      url: 'ws://127.0.0.1:8844/api/ws',
+    });
+    earlier.storage.set(KEY_STORAGE, 'pasted-key');
+    expect(chooseConnection(earlier.context)).toMatchObject({ url: 'ws://127.0.0.1:8844/api/ws' });
+  });
 });

@@ -1,0 +1,236 @@
+// The harness of paid requests over /og/infer: real libp2p nodes on loopback, real ledgers (SQLite files in a
+// temporary directory), the EXO double as the engine. Shared by the tests that pay, and that attack payments.
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEFAULT_LEDGER_PARAMS,
+  MICRO_PER_TOKEN,
+  type LedgerParams,
+} from '../../../../src-shared/ledger/ledger-params.ts';
+import type { ChatChunk, ChatRequest } from '../../../../src-shared/protocol/chat.ts';
+import { FRAUD_TOPIC, ledgerTopic, reportsTopic } from '../../../../src-shared/protocol/index.ts';
+import { encodeNonSettlementReport } from '../../../../src-shared/ledger/payment/non-settlement.ts';
+import { LedgerNetwork } from '../../../../src-main/node/ledger/ledger-network.ts';
+import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
+import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
+import { LedgerRequesterPayments } from '../../../../src-main/node/ledger/requester-payments.ts';
+import {
+  LedgerWorkerPayments,
+  type SettlementOutcome,
+  type WorkerPaymentsInit,
+} from '../../../../src-main/node/ledger/worker-payments.ts';
+import type { Engine } from '../../../../src-main/node/engine/engine.ts';
+import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
+import type { ClusterDirectory } from '../../../../src-main/node/routing/cluster-directory.ts';
+import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
+import { InferWorker, type InferWorkerInit } from '../../../../src-main/node/routing/infer-worker.ts';
+import type { RequesterPayments, WorkerPayments } from '../../../../src-main/node/routing/payments.ts';
+import type { Shareholder } from '../../../../src-main/node/routing/shard-shares.ts';
+import { spawnedExoEngine, waitForStatus } from '../engine/engine-test-kit.ts';
+import { startLoopbackP2p } from '../p2p/loopback-network.ts';
+
+/** Steps that undo what the helpers started; a test file runs them in its afterEach (see runCleanup). */
+export const cleanup: (() => Promise<void> | void)[] = [];
+
+export async function runCleanup(): Promise<void> {
+  for (const step of cleanup.splice(0).reverse()) await step();
+}
+
+export const TIER = 'model-a';
+/** µT per work unit: 1 token per 1,000 units (the default model-a price). */
+export const PRICE = 1_000n;
+
+export interface PaidNode {
+  readonly key: Ed25519PrivateKey;
+  readonly peerId: string;
+  readonly p2p: P2pService;
+  readonly ledger: LedgerService;
+  readonly network: LedgerNetwork;
+  readonly worker: InferWorker;
+  readonly workerPayments: LedgerWorkerPayments;
+  readonly requesterPayments: LedgerRequesterPayments;
+  readonly settlements: SettlementOutcome[];
+  /** The ledger's SQLite file (a restart opens it again). */
+  readonly dbPath: string;
+  /** Reports of non-settlement this node published. */
+  readonly reports: Uint8Array[];
+  engine: Engine | null;
+}
+
+/** Fresh account keys with these genesis amounts (tokens), and the network's parameters. */
+export async function fundedAccounts<const T extends readonly bigint[]>(
+  tokens: T,
+): Promise<{ keys: { [K in keyof T]: Ed25519PrivateKey }; params: LedgerParams }> {
+  const keys = await Promise.all(tokens.map(() => generateKeyPair('Ed25519')));
+  const params = paramsFor(keys.map((key, i) => [key, tokens[i]!] as const));
+  return { keys: keys as { [K in keyof T]: Ed25519PrivateKey }, params };
+}
+
+export function paramsFor(genesis: readonly (readonly [Ed25519PrivateKey, bigint])[]): LedgerParams {
+  return {
+    ...DEFAULT_LEDGER_PARAMS,
+    networkId: new Uint8Array(32).fill(0x42),
+    genesis: genesis.map(([key, tokens]) => ({
+      account: key.publicKey.raw,
+      amount: tokens * MICRO_PER_TOKEN,
+    })),
+    prices: { [TIER]: { pricePerUnit: PRICE, promptWeight: 1n, completionWeight: 1n } },
+    floor: -1_000n * MICRO_PER_TOKEN,
+    maxRequestCost: 2_000n * MICRO_PER_TOKEN,
+  };
+}
+
+export async function paidNode(
+  params: LedgerParams,
+  key: Ed25519PrivateKey,
+  bootstrap: string[],
+  options: {
+    worker?: InferWorkerInit;
+    payments?: WorkerPaymentsInit;
+    shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
+    /** The machine binding's hashes; one hash from the key's first byte by default. */
+    fingerprint?: Uint8Array[];
+    /** What the worker uses as its payments: a hostile wrapper of the real ones in attack tests. */
+    workerPaymentsAs?: (real: LedgerWorkerPayments) => WorkerPayments;
+  } = {},
+): Promise<PaidNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'og-paid-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  // The ledger's reputation feeds gossip scores (bound late: the payments exist only after the p2p node).
+  const holder: { payments: LedgerRequesterPayments | null } = { payments: null };
+  const p2p = await startLoopbackP2p(
+    {
+      bootstrap,
+      scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC, reportsTopic('europe')],
+      reputation: (peer) => holder.payments?.reputation(peer) ?? 0,
+    },
+    key,
+  );
+  cleanup.push(() => p2p.stop());
+  const signer = signerFromIdentity(key);
+  const ledger = new LedgerService(
+    { signer, fingerprint: options.fingerprint ?? [new Uint8Array(32).fill(key.publicKey.raw[0]!)] },
+    { params, dbPath: join(dir, 'ledger.sqlite') },
+  );
+  await ledger.start();
+  cleanup.push(() => ledger.stop());
+  ledger.ensureOpen();
+  const network = new LedgerNetwork(
+    { libp2p: p2p.libp2p, ledger },
+    {
+      region: 'europe',
+      antiEntropyMs: 0,
+      ...(options.payments?.settleDeadlineMs ? { settleDeadlineMs: options.payments.settleDeadlineMs } : {}),
+    },
+  );
+  await network.start();
+  cleanup.push(() => network.stop());
+  const workerPayments = new LedgerWorkerPayments(
+    {
+      ledger,
+      signer,
+      params: () => params,
+      pullAccount: (peer, account, signal) => network.sync.pullAccount(peer, account, { signal }),
+    },
+    options.payments,
+  );
+  cleanup.push(() => workerPayments.stop());
+  const settlements: SettlementOutcome[] = [];
+  workerPayments.addEventListener('settlement', (event) => settlements.push(event.detail));
+  const reports: Uint8Array[] = [];
+  workerPayments.addEventListener('report', (event) => {
+    reports.push(encodeNonSettlementReport(event.detail));
+    void network.publishReport(event.detail);
+  });
+  const requesterPayments = new LedgerRequesterPayments({
+    ledger,
+    signer,
+    params: () => params,
+    selfPeerId: p2p.peerId,
+  });
+  holder.payments = requesterPayments;
+  const node: PaidNode = {
+    key,
+    peerId: p2p.peerId,
+    p2p,
+    ledger,
+    network,
+    workerPayments,
+    requesterPayments,
+    settlements,
+    dbPath: join(dir, 'ledger.sqlite'),
+    reports,
+    engine: null,
+    worker: null as unknown as InferWorker,
+  };
+  const worker = new InferWorker(
+    {
+      host: p2p.libp2p,
+      engines: { engineFor: (tier) => (tier === TIER ? (node.engine ?? undefined) : undefined) },
+      payments: options.workerPaymentsAs ? options.workerPaymentsAs(workerPayments) : workerPayments,
+      selfPeerId: p2p.peerId,
+      ...(options.shareholders ? { shareholders: options.shareholders } : {}),
+    },
+    { requestTimeoutMs: 5_000, ...options.worker },
+  );
+  await worker.start();
+  cleanup.push(() => worker.stop());
+  (node as { worker: InferWorker }).worker = worker;
+  return node;
+}
+
+export async function withEngine(
+  node: PaidNode,
+  double: Record<string, string | number | boolean> = {},
+  memoryMb?: number,
+) {
+  const engine = await spawnedExoEngine({ double, ...(memoryMb ? { init: { memoryMb } } : {}) });
+  await engine.start();
+  cleanup.push(() => engine.stop());
+  await waitForStatus(engine, 'ready');
+  node.engine = engine;
+}
+
+export function directoryOf(workers: readonly PaidNode[]): ClusterDirectory {
+  return {
+    region: () => 'europe',
+    members: (tier) =>
+      tier === TIER
+        ? workers.map((w) => ({
+            peerId: w.peerId,
+            status: 'up' as const,
+            engineReady: true,
+            capacity: w.worker.capacity,
+            load: w.worker.load(tier),
+          }))
+        : [],
+  };
+}
+
+export function requesterOf(node: PaidNode, workers: readonly PaidNode[], payments?: RequesterPayments) {
+  return new InferRequester(
+    {
+      dialer: node.p2p.libp2p,
+      directory: directoryOf(workers),
+      payments: payments ?? node.requesterPayments,
+    },
+    { admitTimeoutMs: 5_000, idleTimeoutMs: 10_000, spareStreamMs: 0 },
+  );
+}
+
+export async function collect(
+  chunks: AsyncIterable<ChatChunk>,
+): Promise<{ text: string; usage: ChatChunk | null }> {
+  let text = '';
+  let usage: ChatChunk | null = null;
+  for await (const chunk of chunks) {
+    if (chunk.type === 'delta') text += chunk.content ?? '';
+    else usage = chunk;
+  }
+  return { text, usage };
+}
+
+export const ASK: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 40 };

@@ -1,0 +1,72 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ResourceProfile } from '../../../../src-shared/tiers/index.ts';
+import {
+  readNodeSettings,
+  routingInitWithCaps,
+  writeNodeSettings,
+} from '../../../../src-main/node/settings/node-settings.ts';
+
+let dir: string;
+let path: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'og-node-settings-'));
+  path = join(dir, 'settings.json');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const GIB = 1024 ** 3;
+
+function profileWithGpu(memory: ResourceProfile['gpus'][number]['memory'] | null): ResourceProfile {
+  return {
+    platform: 'linux',
+    cpu: { model: 'test CPU', arch: 'x64', cores: 16, threads: 32, speedGhz: null },
+    memory: { totalBytes: 64 * GIB, availableBytes: 48 * GIB },
+    gpus: memory === null ? [] : [{ vendor: 'nvidia', model: 'RTX 4090', memory, usableBytes: 22 * GIB }],
+    disk: { path: dir, freeBytes: 1000 * GIB, totalBytes: 2000 * GIB, mount: null },
+  };
+}
+
+describe('node settings (the caps and region choice a headless node keeps)', () => {
+  it('round-trips through an 0600 file, and no file means defaults', async () => {
+    expect(await readNodeSettings(path)).toBeNull();
+    const settings = { maxConcurrentRequests: 3, gpuMemoryShare: 0.6, regionOverride: 'asia' as const };
+    await writeNodeSettings(path, settings);
+    expect(await readNodeSettings(path)).toEqual(settings);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('ignores a damaged or out-of-range file instead of failing the node', async () => {
+    for (const text of [
+      '{not json',
+      JSON.stringify({ version: 1, maxConcurrentRequests: 99, gpuMemoryShare: 0.5, regionOverride: null }),
+      JSON.stringify({ version: 1, maxConcurrentRequests: 2, gpuMemoryShare: 0.5, regionOverride: 'mars' }),
+      JSON.stringify({ version: 7, maxConcurrentRequests: 2, gpuMemoryShare: 0.5, regionOverride: null }),
+    ]) {
+      await writeFile(path, text);
+      expect(await readNodeSettings(path), text).toBeNull();
+    }
+  });
+
+  it('applies the stored caps where the command line set none', () => {
+    const stored = { maxConcurrentRequests: 4, gpuMemoryShare: 0.5, regionOverride: null };
+    const gpu = profileWithGpu({ kind: 'dedicated', totalBytes: 24 * GIB, source: 'nvidia-smi' });
+    expect(routingInitWithCaps(undefined, stored, gpu)).toEqual({
+      capacityPerTier: 4,
+      engine: { kind: 'exo', memoryMb: 12 * 1024 },
+    });
+    expect(routingInitWithCaps({ capacityPerTier: 1 }, stored, profileWithGpu(null))).toEqual({
+      capacityPerTier: 1,
+      engine: { kind: 'exo' },
+    });
+    const server = { kind: 'openai' as const, baseUrl: 'http://127.0.0.1:8080' };
+    expect(routingInitWithCaps({ engine: server }, stored, gpu).engine).toEqual(server);
+    expect(routingInitWithCaps({ capacityPerTier: 7 }, null, gpu)).toEqual({ capacityPerTier: 7 });
+  });
+});
