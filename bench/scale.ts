@@ -196,6 +196,8 @@ for (const n of SIZES) {
   results.push(result);
   if (values.json) console.log(JSON.stringify(result));
   else log(JSON.stringify(result));
+  // Written after every size, so a run stopped early still leaves its plot.
+  if (values.svg) writeFileSync(values.svg, costPlotSvg(results, machine));
 }
 const base = results[0];
 const top = results.at(-1);
@@ -206,10 +208,7 @@ if (base && top && base !== top) {
       `CPU ${(top.cpuMsPerNodePerSec / base.cpuMsPerNodePerSec).toFixed(2)}×`,
   );
 }
-if (values.svg) {
-  writeFileSync(values.svg, costPlotSvg(results, machine));
-  log(`plot written to ${values.svg}`);
-}
+if (values.svg) log(`plot written to ${values.svg}`);
 const routingNodes = Number(values['routing-nodes']);
 if (routingNodes > 0) {
   const routing = routingExperiment(routingNodes, INTERVAL_MS, SEED);
