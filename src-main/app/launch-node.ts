@@ -7,7 +7,8 @@ import { failedNodeContract } from './failed-node.ts';
 import type { LaunchNode, NodeHandle } from './node-handle.ts';
 
 export const launchNode: LaunchNode = ({ dataDir, version, log }) => {
-  const node = new OpenGatewayNode({ dataDir, version, log });
+  // The welcome asks before this computer contributes (first-run.json records the answer).
+  const node = new OpenGatewayNode({ dataDir, version, log, requireConsent: true });
   let served: ServedNode | null = null;
   const handle: NodeHandle = {
     async start(front) {

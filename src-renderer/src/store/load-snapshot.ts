@@ -19,6 +19,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       settings,
       appInfo,
       update,
+      firstRun,
     ] = await Promise.all([
       client.call('getStatus'),
       client.call('getOnboarding'),
@@ -31,6 +32,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       client.call('getSettings'),
       client.call('getAppInfo'),
       client.call('getUpdateState'),
+      client.call('getFirstRun'),
     ]);
     const selected = store.getState().selectedModel;
     const stillOffered = models.some((model) => model.id === selected && model.available);
@@ -46,6 +48,10 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       settings,
       appInfo,
       update,
+      firstRun,
+      // A node in error has nothing to consent to: the window shows the error instead of the welcome.
+      firstRunView:
+        !firstRun.completed && status.status !== 'error' ? 'welcome' : store.getState().firstRunView,
       selectedModel: stillOffered ? selected : (models.find((model) => model.available)?.id ?? null),
       connection: { state: 'connected' },
       notice: null,
