@@ -79,6 +79,26 @@ test('Overview shows the status, region and how it was found, every tier with re
   expect(node.state.region.region).toBe('europe');
 });
 
+test("Overview shows each tier's model: a download with its bar, size and time left; ready; a failure and why", async ({
+  page,
+}, testInfo) => {
+  await startNode();
+  await openDashboard(page);
+  const downloading = page.getByTestId('model-model-b');
+  await expect(downloading).toContainText('Downloading llama-3.1-8b-instruct-q8_0');
+  await expect(downloading).toContainText('37% · 3.2 GB of 8.5 GB · 23 MB/s · about 4 min left');
+  await expect(page.getByRole('progressbar', { name: 'Downloading the model of model-b' })).toBeVisible();
+  await expect(page.getByTestId('model-model-a')).toContainText(
+    'llama-3.1-8b-instruct-q4_k_m ready (4.9 GB)',
+  );
+  await expect(page.getByTestId('model-model-c')).toContainText(
+    'Not enough disk space: not enough disk space',
+  );
+  await expect(page.getByTestId('model-model-d')).toHaveCount(0);
+  await page.getByTestId('tier-model-b').scrollIntoViewIfNeeded();
+  await screenshot(page, testInfo, 'model-download-in-progress');
+});
+
 test('a chat message streams a reply and the balance shown drops by its cost', async ({ page }, testInfo) => {
   await startNode();
   await openDashboard(page);

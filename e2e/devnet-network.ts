@@ -38,6 +38,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const args = [
     '--disable-warning=ExperimentalWarning',
     SCRIPT,
+    // The e2e suite checks the simulator's deterministic replies and timings.
+    '--engine',
+    'exo-double',
     '--nodes',
     String(options.nodes),
     '--regions',

@@ -1,9 +1,12 @@
-// `npm run devnet -- --nodes N [--regions asia,europe] [--json] [--genesis-tokens T] [--price P]`: a fresh local
-// network on 127.0.0.1 — its own
+// `npm run devnet -- --nodes N [--regions asia,europe] [--json] [--genesis-tokens T] [--price P]
+// [--engine builtin|exo-double] [--model-rate BYTES_PER_S]`: a fresh local network on 127.0.0.1 — its own
 // signed config, a bootstrap/relay node and N nodes as separate processes, each with its own data folder and
-// region. Workers serve with the EXO double, a SIMULATED engine (deterministic text, no model): a devnet shows
-// how the network behaves, never real inference. Every node acts as its own machine for the ledger's machine
-// binding (--simulated-machine <name>). Runs until Ctrl-C, then stops everything it started.
+// region. Workers serve with the built-in engine by default: real llama.cpp running a generated test model
+// (random weights, so the text means nothing), which every worker downloads from the devnet's own model
+// origin on 127.0.0.1 through the real download path (the devnet's catalog names it). `--engine exo-double`
+// runs the EXO double instead, a SIMULATED engine (deterministic text, no model). Every node acts as its own
+// machine for the ledger's machine binding (--simulated-machine <name>). Runs until Ctrl-C, then stops
+// everything it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,9 @@ import { initNetwork } from '../src-main/node/network-config/init-network.ts';
 import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
+import { startModelOrigin, type ModelOrigin } from './model-origin.ts';
+import type { ModelCatalog } from '../src-shared/network-config/index.ts';
+import { testModelContextLength, testModelId, writeTestModel } from '../test/model-gen/write-test-model.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
@@ -35,6 +41,8 @@ const { values } = parseArgs({
     'ready-timeout-ms': { type: 'string', default: '60000' },
     'genesis-tokens': { type: 'string', default: '10000' },
     price: { type: 'string' },
+    engine: { type: 'string', default: 'builtin' },
+    'model-rate': { type: 'string' },
   },
 });
 
@@ -51,6 +59,11 @@ if (!Number.isSafeInteger(genesisTokens) || genesisTokens < 0)
 const price = values.price === undefined ? undefined : Number(values.price);
 if (price !== undefined && (!Number.isSafeInteger(price) || price < 1))
   fail('--price needs a whole number of tokens per 1,000 work units');
+const engine = values.engine;
+if (engine !== 'builtin' && engine !== 'exo-double') fail('--engine is builtin or exo-double');
+const modelRate = values['model-rate'] === undefined ? undefined : Number(values['model-rate']);
+if (modelRate !== undefined && (!Number.isSafeInteger(modelRate) || modelRate < 1024))
+  fail('--model-rate needs bytes per second (at least 1024)');
 const regions = values.regions
   .split(',')
   .map((name) => parseRegionId(name) ?? fail(`unknown region "${name}"`));
@@ -199,14 +212,50 @@ async function stopAll(members: readonly Member[], root: string): Promise<void> 
   }
 }
 
+/**
+ * The devnet's model: the generated tiny llama (its file, size and hash) served from the devnet's own origin,
+ * and a catalog naming it as model-a's built-in model, so workers fetch it like any node fetches its model.
+ */
+async function devnetModel(root: string): Promise<{ origin: ModelOrigin; catalog: ModelCatalog }> {
+  const shape = 'tiny';
+  const path = join(root, 'model-origin', `${testModelId(shape)}.gguf`);
+  await ensureDataDir(join(root, 'model-origin'));
+  const { sha256, sizeBytes } = await writeTestModel(path, { shape });
+  const origin = await startModelOrigin([path], modelRate !== undefined ? { bytesPerSecond: modelRate } : {});
+  const id = testModelId(shape);
+  const catalog: ModelCatalog = {
+    tiers: {
+      'model-a': {
+        // The tier's name for clients is its model: every worker of this devnet serves the generated one.
+        engineModels: {
+          exo: id,
+          builtin: {
+            format: 'gguf',
+            id,
+            quantization: 'F32',
+            contextLength: testModelContextLength(shape),
+            // Weights plus llama.cpp's buffers at this context: a few MB.
+            memoryBytes: sizeBytes + 64 * 1024 * 1024,
+            files: [{ name: `${id}.gguf`, urls: [origin.urls.get(`${id}.gguf`)!], sizeBytes, sha256 }],
+          },
+        },
+        exampleModels: ['Generated test model (random weights)'],
+      },
+    },
+  };
+  return { origin, catalog };
+}
+
 const root = values.dir ? resolve(values.dir) : await mkdtemp(join(tmpdir(), 'og-devnet-'));
 const members: Member[] = [];
+let origin: ModelOrigin | null = null;
 let stopping = false;
 const stop = async (code: number) => {
   if (stopping) return;
   stopping = true;
   say('devnet: stopping every node');
   await stopAll(members, root);
+  await origin?.stop();
   if (!values.keep && !values.dir) await rm(root, { recursive: true, force: true });
   process.exit(code);
 };
@@ -225,6 +274,8 @@ try {
   members.push(bootstrap, ...workers);
   const port = await freeLoopbackPort();
   const bootstrapAddress = `/ip4/127.0.0.1/tcp/${port}/p2p/${bootstrap.peerId}`;
+  const model = engine === 'builtin' ? await devnetModel(root) : null;
+  origin = model?.origin ?? null;
   const network = await initNetwork({
     outDir: join(root, 'network'),
     founders: 1,
@@ -234,6 +285,7 @@ try {
     genesis:
       genesisTokens > 0 ? members.map((member) => ({ account: member.peerId, amount: genesisTokens })) : [],
     ...(price !== undefined ? { prices: { 'model-a': price } } : {}),
+    ...(model ? { catalog: model.catalog } : {}),
   });
   say(`devnet: network ${network.config.networkId} in ${root}`);
   const common = ['--network-config', network.configPath, '--heartbeat-ms', values['heartbeat-ms']];
@@ -243,7 +295,11 @@ try {
   for (const worker of workers) {
     launch(worker, [
       '--data-dir', worker.dataDir, ...common, '--simulated-machine', worker.name, '--listen', '/ip4/127.0.0.1/tcp/0', '--region', worker.region,
-      '--serve-tier', 'model-a', '--exo-path', SIMULATED_EXO, '--simulated-engine', '--capacity', values.capacity,
+      '--serve-tier', 'model-a', '--capacity', values.capacity,
+      // Built-in: one llama.cpp thread per worker (a devnet shares one machine), never a GPU.
+      ...(engine === 'builtin'
+        ? ['--engine', 'builtin', '--engine-threads', '1', '--engine-cpu-only']
+        : ['--exo-path', SIMULATED_EXO, '--simulated-engine']),
     ]); // prettier-ignore
   }
   const deadline = Date.now() + Number(values['ready-timeout-ms']);
@@ -276,7 +332,11 @@ try {
       `devnet: ${member.name.padEnd(10)} ${member.role.padEnd(9)} ${member.region.padEnd(14)} ${api.url}  ${member.peerId}`,
     );
   }
-  say('devnet: ready (workers run a SIMULATED engine); Ctrl-C stops every node');
+  say(
+    engine === 'builtin'
+      ? `devnet: ready (workers run llama.cpp, the built-in engine, with the generated model ${testModelId('tiny')}); Ctrl-C stops every node`
+      : 'devnet: ready (workers run a SIMULATED engine); Ctrl-C stops every node',
+  );
   if (values.json) process.stdout.write(`${JSON.stringify({ nodes })}\n`);
 } catch (error) {
   say(`devnet: ${error instanceof Error ? error.message : String(error)}`);

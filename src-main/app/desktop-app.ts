@@ -117,15 +117,15 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     );
   }
 
+  const reportFailure = (what: string) => (error: unknown) => log(`${what} failed: ${String(error)}`);
   const window = new MainWindowController({
     createWindow: (options) => new electron.BrowserWindow(options),
     preloadPath: init.paths.preload,
     rendererUrl: init.paths.rendererUrl,
     devTools: !app.isPackaged,
-    openExternal: (url) => void electron.shell.openExternal(url),
+    openExternal: (url) => void electron.shell.openExternal(url).catch(reportFailure('opening a link')),
   });
   app.on('second-instance', () => window.show());
-  const reportFailure = (what: string) => (error: unknown) => log(`${what} failed: ${String(error)}`);
 
   // The shell's parts that stand on the node's own contract; built by `front` before the node onboards.
   // (Declared with a cast so TypeScript does not narrow it to null: `front` assigns it.)
@@ -240,7 +240,9 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     // Stop the node (leave clusters, stop engines) before the process goes away.
     event.preventDefault();
     quitting = true;
-    void shutdown().then(() => app.quit());
+    void shutdown()
+      .catch(reportFailure('shutting down'))
+      .then(() => app.quit());
   });
   // The app lives in the tray: closing the window must not quit it.
   app.on('window-all-closed', () => {});

@@ -33,6 +33,7 @@ export function failedNodeContract(message: string, dataDir: string, version: st
       getRegion: () => Promise.resolve({ region: null, source: 'unknown', country: null, detail: null }),
       setRegion: () => Promise.resolve(notRunning()),
       getClusters: () => Promise.resolve([]),
+      getTierModels: () => Promise.resolve([]),
       getClusterMembers: () => Promise.resolve([]),
       getEngineLogs: () => Promise.resolve({ lines: [] }),
       // Not running means not known: no made-up zero balance.

@@ -4,6 +4,7 @@
 import type { OgLibp2p } from './p2p/p2p-service.ts';
 import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
+import type { ModelSource } from './engine/builtin/model-source.ts';
 import type { ModelsService } from './models/models-service.ts';
 import { planServing, type ServingPlan } from './models/serving-plan.ts';
 import type { NodeSettings } from './settings/node-settings.ts';
@@ -76,22 +77,27 @@ export interface NodeServingInput {
   /** Tiers served whatever the profile says (--serve-tier). */
   readonly forced: readonly string[];
   readonly models: ModelsService | null;
-  readonly engineKind: string;
+  /** The engine each tier is served with (per-tier choices included). */
+  readonly engineFor: (tier: string) => 'builtin' | 'exo' | 'openai';
+  /** A model source handed over (tests, benchmarks) instead of the models service: nothing is downloaded. */
+  readonly givenModels?: ModelSource;
   readonly stored: NodeSettings | null;
 }
 
 /** The tiers to serve now and the ones waiting for a model (the built-in engine serves only ready ones). */
 export async function planNodeServing(input: NodeServingInput): Promise<ServingPlan> {
-  const { profile, models, forced, engineKind: kind } = input;
+  const { profile, models, forced, givenModels } = input;
   // Before the profile and the models exist, the forced tiers are the whole plan.
-  if (!profile || !models) return { serve: [...forced], planned: [...forced], skipped: [] };
-  return planServing({
+  if (!profile || !models) return { serve: [...forced], planned: [...forced], fetch: [], skipped: [] };
+  const plan = await planServing({
     config: input.config,
     profile,
     qualified: input.qualified,
     forced,
-    engine: kind === 'builtin' ? 'builtin' : kind === 'openai' ? 'openai' : 'exo',
+    engineFor: input.engineFor,
     models,
+    ...(givenModels ? { isReady: (tier: string) => givenModels.fileFor(tier) !== null } : {}),
     ...(input.stored ? { gpuShare: input.stored.gpuMemoryShare } : {}),
   });
+  return givenModels ? { ...plan, fetch: [] } : plan;
 }

@@ -9,7 +9,7 @@ import type { NetworkConfig } from '../../src-shared/network-config/index.ts';
 import type { RegionDecision, RegionId } from '../../src-shared/regions/index.ts';
 import type { ResourceProfile, TierQualification } from '../../src-shared/tiers/index.ts';
 import type { GeoService } from './geo/geo-service.ts';
-import { IdentityService } from './identity/identity-service.ts';
+import type { IdentityService } from './identity/identity-service.ts';
 import { locationsFor, type Locations } from './locations.ts';
 import type { MembershipService } from './membership/membership-service.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
@@ -21,14 +21,14 @@ import { routingInitWithCaps, type NodeSettings } from './settings/node-settings
 import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeNotStartedError } from './node-errors.ts';
-import { NodeLedger } from './ledger/node-ledger.ts';
+import type { NodeLedger } from './ledger/node-ledger.ts';
 import { planNodeServing, startClusterServices } from './node-clusters.ts';
+import { startNodeAccount } from './node-account.ts';
 import { startNodeNetwork } from './node-network.ts';
 import { readFirstRun } from './onboarding/first-run-record.ts';
 import { isAlone, lookingForPeers, type BootstrapPlan } from './looking-for-peers.ts';
 import { statusReport } from './node-report.ts';
 import type { NodeOptions, NodeServicesForTests } from './node-options.ts';
-import { ledgerParamsFromConfig } from './ledger/ledger-params-from-config.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-status.ts';
 import type { RunningNode, RunningNodeEvents } from './running-node.ts';
@@ -154,27 +154,14 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.#step('identity');
     this.#config = await loadNodeNetworkConfig(this.locations.networkConfig, this.#options.networkConfigPath);
     const config0 = this.#config;
-    const identity = await this.#started.start(
-      new IdentityService(
-        { locations },
-        { fingerprintSalt: this.#config.fingerprintSalt, ...options.identity },
-      ),
-    );
+    const { identity, ledger } = await startNodeAccount({
+      options,
+      locations,
+      config: this.#config,
+      started: this.#started,
+      log: this.#log,
+    });
     this.#identity = identity;
-    this.#log(`identity: peer id ${identity.peerId.toString()}${identity.created ? ' (new)' : ''}`);
-    this.#log(`network: ${this.#config.networkId} (revision ${this.#config.revision})`);
-
-    const ledger = await this.#started.start(
-      new NodeLedger(
-        {
-          identity,
-          params: ledgerParamsFromConfig(this.#config),
-          dbPath: locations.ledgerDb,
-          log: this.#log,
-        },
-        options.ledger,
-      ),
-    );
     this.#ledger = ledger;
     const stored = await this.#settings.stored();
     signal?.throwIfAborted();
@@ -324,17 +311,18 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       return;
     }
     const known = new Set(config.tiers.map((tier) => tier.id));
-    const { serve, planned, skipped } = await planNodeServing({
+    const { serve, planned, fetch, skipped } = await planNodeServing({
       config,
       profile: this.#profile?.profile ?? null,
       qualified: this.#tiers,
       forced: this.#options.serveTiers ?? [],
       models: this.#models,
-      engineKind: this.#routing?.engineKind.kind ?? 'exo',
+      engineFor: (tier) => this.#routing?.engineSettingsFor(tier).kind ?? 'exo',
+      ...(this.#options.routing?.modelSource ? { givenModels: this.#options.routing.modelSource } : {}),
       stored: await this.#settings.stored(),
     });
     for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
-    this.#models?.want(planned);
+    this.#models?.want(fetch);
     const waiting = planned.filter((tier) => !serve.includes(tier));
     if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
     await this.#ledger?.join(this.#p2p!.libp2p, region);

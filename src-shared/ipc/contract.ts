@@ -23,6 +23,7 @@ import { completeFirstRunInputSchema, firstRunSchema } from './first-run.ts';
 import { nodeStatusSchema, onboardingSchema, pauseInputSchema } from './node-status.ts';
 import { regionInfoSchema, setRegionInputSchema } from './region.ts';
 import { resourcesSchema } from './resources.ts';
+import { tierModelsSchema } from './models.ts';
 import { none, nullable, type Infer, type Schema } from './schema.ts';
 import { settingsPatchSchema, settingsSchema } from './settings.ts';
 
@@ -49,6 +50,8 @@ export const IPC_CALLS = {
   getClusters: call(none, clustersSchema),
   getClusterMembers: call(clusterMembersInputSchema, clusterMembersSchema),
   getEngineLogs: call(engineLogsInputSchema, engineLogsSchema),
+  /** Each tier's model on this node: downloading (bar, size, time left), verifying, ready, or why not. */
+  getTierModels: call(none, tierModelsSchema),
   /** Null while this node keeps no ledger: the balance is not known, and no number is made up. */
   getBalance: call(none, nullable(balanceSchema)),
   /** Null for the same reason as getBalance. */
@@ -80,6 +83,7 @@ export const IPC_NOTIFICATIONS = {
   resources: resourcesSchema,
   region: regionInfoSchema,
   clusters: clustersSchema,
+  tierModels: tierModelsSchema,
   balance: balanceSchema,
   earnings: earningsSchema,
   chatModels: chatModelsSchema,

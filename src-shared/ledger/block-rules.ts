@@ -9,6 +9,37 @@ import { MAX_OUTPUTS } from './block-codec.ts';
 import { requestCost } from './economy.ts';
 
 /**
+ * The stand-alone rules whose outcome depends on the receiver: its clock, and the network parameters it holds.
+ * A block that breaks one is refused here but proves nothing against whoever relayed it (security finding
+ * 14): an honest peer with another clock, or another revision of the config, may hold it valid. Run after
+ * checkBlockAlone.
+ */
+export function checkBlockHere(
+  block: Block,
+  params: LedgerParams,
+  nowMs: bigint,
+  facts: BlockFacts = new BlockFacts(block),
+): string | null {
+  const b = block.body;
+  if (b.ts > nowMs + params.maxClockSkewMs) return 'timestamp in the future';
+  if (b.kind !== BlockKind.RESERVE) return null;
+  const terms = facts.terms;
+  if (terms === null) return 'RESERVE without valid terms';
+  const price = Object.hasOwn(params.prices, terms.tier) ? params.prices[terms.tier] : undefined;
+  if (
+    price === undefined ||
+    price.pricePerUnit !== terms.pricePerUnit ||
+    price.promptWeight !== terms.promptWeight ||
+    price.completionWeight !== terms.completionWeight
+  )
+    return 'RESERVE price is not the network price';
+  if (terms.maxCost !== requestCost(price, b.promptTokens, b.completionTokens))
+    return 'RESERVE maxCost is not price × maximum work units';
+  if (terms.maxCost > params.maxRequestCost) return 'RESERVE above the maximum request cost';
+  return null;
+}
+
+/**
  * Null when the block passes every stand-alone rule, else the first rule it breaks. `facts` (of this block)
  * keeps what the rules decode for the steps after this one.
  */
@@ -16,7 +47,6 @@ export function checkBlockAlone(
   block: Block,
   params: LedgerParams,
   verify: SignatureVerifier,
-  nowMs: bigint,
   facts: BlockFacts = new BlockFacts(block),
 ): string | null {
   const b = block.body;
@@ -28,7 +58,6 @@ export function checkBlockAlone(
   const first = b.seq === 1n;
   if (first !== isZero32(b.prev) || first !== (b.kind === BlockKind.OPEN))
     return 'seq 1, zero prev and OPEN go together';
-  if (b.ts > nowMs + params.maxClockSkewMs) return 'timestamp in the future';
   if (b.reservedAfter < 0n) return 'negative reserved';
   const noRequest = isZero32(b.requestId);
   const noCounterparty = isZero32(b.counterparty);
@@ -53,18 +82,6 @@ export function checkBlockAlone(
       const terms = facts.terms;
       if (terms === null) return 'RESERVE without valid terms';
       if (!bytesEqual(terms.quoteId, b.linkId)) return 'RESERVE linkId is not its quote';
-      const price = params.prices[terms.tier];
-      if (
-        price === undefined ||
-        !Object.hasOwn(params.prices, terms.tier) ||
-        price.pricePerUnit !== terms.pricePerUnit ||
-        price.promptWeight !== terms.promptWeight ||
-        price.completionWeight !== terms.completionWeight
-      )
-        return 'RESERVE price is not the network price';
-      if (terms.maxCost !== requestCost(price, b.promptTokens, b.completionTokens))
-        return 'RESERVE maxCost is not price × maximum work units';
-      if (terms.maxCost > params.maxRequestCost) return 'RESERVE above the maximum request cost';
       return null;
     }
     case BlockKind.SETTLE: {

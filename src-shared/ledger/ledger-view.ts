@@ -12,7 +12,7 @@
 // (compact strings, not hex): validation looks several up per block.
 import { BlockKind, type Block } from './block.ts';
 import { BlockFacts } from './block-facts.ts';
-import { checkBlockAlone } from './block-rules.ts';
+import { checkBlockAlone, checkBlockHere } from './block-rules.ts';
 import { bytesEqual, mapKey } from './bytes.ts';
 import { applyNext, checkNext, isAtOrBelowHead, type ChainContext, type ChainState } from './chain-state.ts';
 import type { SignatureVerifier } from './ed25519-strict.ts';
@@ -146,8 +146,10 @@ export class LedgerView {
     const known = isAtOrBelowHead(block.body.seq, state);
     if (known && (this.#blocks.has(block.id) || this.#forkBlocks.has(facts.idKey))) return DUPLICATE;
     const verify = options.trusted ? SKIP_SIGNATURE : this.#verify;
-    const reason = checkBlockAlone(block, this.params, verify, nowMs, facts);
+    const reason = checkBlockAlone(block, this.params, verify, facts);
     if (reason !== null) return { status: 'invalid', reason };
+    const here = checkBlockHere(block, this.params, nowMs, facts);
+    if (here !== null) return { status: 'invalid', reason: here, disputable: true };
     if (known) return { status: 'fork', reason: 'a second body at a known (account, seq)' };
     return checkNext(state, block, this.#context, facts);
   }

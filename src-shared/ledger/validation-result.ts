@@ -11,7 +11,12 @@ export interface MissingBlock {
 
 export type BlockVerdict =
   | { readonly status: 'valid' }
-  | { readonly status: 'invalid'; readonly reason: string }
+  | {
+      readonly status: 'invalid';
+      readonly reason: string;
+      /** Refused by a rule that depends on the receiver (its clock, its parameters): no proof of bad faith. */
+      readonly disputable?: true;
+    }
   | { readonly status: 'partial'; readonly missing: MissingBlock }
   | { readonly status: 'duplicate' }
   | { readonly status: 'fork'; readonly reason: string };
@@ -19,13 +24,16 @@ export type BlockVerdict =
 /** How a gossip validator reports a verdict (gossipsub's accept / reject / ignore). */
 export type GossipOutcome = 'accept' | 'reject' | 'ignore';
 
-/** invalid ⇒ reject (the sender's score drops); partial and duplicate ⇒ ignore (pull); fork ⇒ ignore (a proof goes out instead). */
+/**
+ * invalid ⇒ reject (the sender's score drops), unless disputable (ignore: an honest relay may disagree with
+ * this node's clock); partial and duplicate ⇒ ignore (pull); fork ⇒ ignore (a proof goes out instead).
+ */
 export function gossipOutcome(verdict: BlockVerdict): GossipOutcome {
   switch (verdict.status) {
     case 'valid':
       return 'accept';
     case 'invalid':
-      return 'reject';
+      return verdict.disputable ? 'ignore' : 'reject';
     case 'partial':
     case 'duplicate':
     case 'fork':

@@ -34,6 +34,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'og-reinstall-'));
 
 beforeAll(async () => {
   devnet = await startDevnetProcess([
+    '--engine',
+    'exo-double',
     '--nodes',
     '2',
     '--token-rate',

@@ -9,7 +9,16 @@ let devnet: DevnetProcess;
 let nodes: readonly DevnetNode[];
 
 beforeAll(async () => {
-  devnet = await startDevnetProcess(['--nodes', '3', '--regions', 'asia,europe', '--token-rate', '200']);
+  devnet = await startDevnetProcess([
+    '--engine',
+    'exo-double',
+    '--nodes',
+    '3',
+    '--regions',
+    'asia,europe',
+    '--token-rate',
+    '200',
+  ]);
   nodes = devnet.nodes;
 }, 120_000);
 

@@ -33,6 +33,8 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --engine-url URL        serve with an OpenAI-compatible server you run (Ollama, llama-server, LM Studio, vLLM)
                           instead of EXO; its API key, if any, from OPENGATEWAY_ENGINE_API_KEY
   --engine-model ID       the model to ask that server for (default: the first it lists)
+  --engine-threads N      CPU threads of each built-in engine (default: the cores less one, shared by tiers)
+  --engine-cpu-only       the built-in engine never uses a GPU (machines whose GPU driver misbehaves; devnets)
   --capacity N            requests this node serves at once per tier (default 2)
   --simulated-engine      the engine is a simulator (devnets): shown as such in status and the UI
   --simulated-machine ID  bind the ledger account to machine ID instead of this machine's hardware ids
@@ -58,6 +60,8 @@ export const startCommand: CliCommand = {
       'engine-url': { type: 'string' },
       'engine-model': { type: 'string' },
       capacity: { type: 'string' },
+      'engine-threads': { type: 'string' },
+      'engine-cpu-only': { type: 'boolean' },
       'simulated-engine': { type: 'boolean' },
       'simulated-machine': { type: 'string' },
     });
@@ -88,6 +92,10 @@ export const startCommand: CliCommand = {
     const capacity =
       values.capacity === undefined ? undefined : intIn(values.capacity, '--capacity', 1, 1024);
     const simulated = values['simulated-engine'] ?? false;
+    const engineThreads =
+      values['engine-threads'] === undefined
+        ? undefined
+        : intIn(values['engine-threads'], '--engine-threads', 1, 1024);
     const engineKey = io.env.OPENGATEWAY_ENGINE_API_KEY;
     let region: RegionId | null = null;
     if (values.region !== undefined) {
@@ -118,7 +126,12 @@ export const startCommand: CliCommand = {
       routing: {
         engine:
           engineKind === 'builtin'
-            ? { kind: 'builtin', simulated }
+            ? {
+                kind: 'builtin',
+                simulated,
+                ...(engineThreads !== undefined ? { threads: engineThreads } : {}),
+                ...(values['engine-cpu-only'] ? { gpu: false as const } : {}),
+              }
             : engineKind === 'openai' && engineUrl !== undefined
               ? {
                   kind: 'openai',

@@ -16,9 +16,12 @@ export interface ServingPlanInput {
   readonly qualified: readonly TierQualification[];
   /** Tiers served whatever the profile says (devnets, tests). */
   readonly forced: readonly string[];
-  /** The engine that serves; on `builtin`, a tier waits for its model. */
-  readonly engine: CatalogEngine | 'openai';
+  /** The engine that serves each tier; a built-in tier waits for its model. */
+  readonly engineFor: (tier: string) => CatalogEngine | 'openai';
+  /** Reads the cache (for the disk budget). */
   readonly models: ModelsService;
+  /** Whether a tier's built-in model file is ready (the models service, or a file a test hands over). */
+  readonly isReady?: (tier: string) => boolean;
   /** The contributor's GPU share (0–1). */
   readonly gpuShare?: number;
 }
@@ -28,6 +31,8 @@ export interface ServingPlan {
   readonly serve: readonly string[];
   /** Tiers the node means to serve, whose models it fetches (serve ⊆ planned). */
   readonly planned: readonly string[];
+  /** Tiers whose built-in models to download (none when another engine holds its own models). */
+  readonly fetch: readonly string[];
   /** Qualified tiers left out of the plan, with why. */
   readonly skipped: readonly { readonly tier: string; readonly reason: string }[];
 }
@@ -39,15 +44,19 @@ export async function planServing(input: ServingPlanInput): Promise<ServingPlan>
     const model = tier.engineModels.builtin;
     if (model) cachedBytes[tier.id] = await input.models.cache.bytesOnDisk(model);
   }
+  const qualified = input.qualified.filter((q) => q.qualified).map((q) => q.tier);
+  // Budgeted with the model of the engine most tiers use (an OpenAI-compatible server: as built-in).
+  const exoTiers = qualified.filter((tier) => input.engineFor(tier) === 'exo').length;
   const plan = planTiers(input.profile, input.config.tiers, {
-    qualified: input.qualified.filter((q) => q.qualified).map((q) => q.tier),
-    // An OpenAI-compatible server holds its own model: budget as the built-in engine would.
-    engine: input.engine === 'exo' ? 'exo' : 'builtin',
+    qualified,
+    engine: exoTiers * 2 > qualified.length ? 'exo' : 'builtin',
     cachedBytes,
     ...(input.gpuShare !== undefined ? { gpuShare: input.gpuShare } : {}),
   });
   const forced = input.forced.filter((tier) => known.has(tier));
   const planned = [...new Set([...plan.serve.map((tier) => tier.tier), ...forced])];
-  const serve = input.engine === 'builtin' ? planned.filter((tier) => input.models.isReady(tier)) : planned;
-  return { serve, planned, skipped: plan.skipped };
+  const builtin = planned.filter((tier) => input.engineFor(tier) === 'builtin');
+  const isReady = input.isReady ?? ((tier: string) => input.models.isReady(tier));
+  const serve = planned.filter((tier) => !builtin.includes(tier) || isReady(tier));
+  return { serve, planned, fetch: builtin, skipped: plan.skipped };
 }

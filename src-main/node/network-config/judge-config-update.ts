@@ -1,6 +1,10 @@
 // Is a signed config from `/og/1/config` a valid successor of ours (DESIGN.md §5)? Pure: bytes in, verdict
 // out. The bytes are untrusted: size-limited, strictly decoded, then checked against the *current* config's
 // founders — a document's own founder list proves nothing, or anyone could sign a config naming themselves.
+// A revision may not change what the ledger's history was judged by (security finding 4): every stored block
+// is validated again at each start with the config in force, so a changed price, genesis, fingerprint salt
+// or ledger setting would invalidate history. New tiers (with their own prices) may be added; nothing the
+// ledger reads may change or go away.
 import {
   NetworkConfigInvalidError,
   NetworkConfigSignatureError,
@@ -63,6 +67,12 @@ export function judgeSignedConfigUpdate(
       verdict: 'ignore',
       reason: `revision ${candidate.revision} is not newer than ours (${current.revision})`,
     };
+  const rewrite = ledgerTermsChange(current, candidate);
+  if (rewrite !== null)
+    return {
+      verdict: 'reject',
+      reason: `changes the ledger's terms (${rewrite}); they are fixed for a network`,
+    };
   const signers = countCurrentFounderSignatures(current, signed, verify);
   if (signers < current.threshold)
     return {
@@ -79,6 +89,36 @@ export function judgeSignedConfigUpdate(
     throw error;
   }
   return { verdict: 'accept', signed, config: candidate };
+}
+
+/**
+ * What of the ledger's terms `candidate` changes compared with `current`, or null when nothing: the ledger
+ * settings, the genesis allocations, the fingerprint salt, and the price of every existing tier.
+ */
+export function ledgerTermsChange(current: NetworkConfig, candidate: NetworkConfig): string | null {
+  const a = current.ledger;
+  const b = candidate.ledger;
+  if (
+    a.minBalanceToRequest !== b.minBalanceToRequest ||
+    a.debtFloor !== b.debtFloor ||
+    a.ackEveryTokens !== b.ackEveryTokens
+  )
+    return 'ledger settings';
+  if (current.fingerprintSalt !== candidate.fingerprintSalt) return 'fingerprint salt';
+  const genesisOf = (config: NetworkConfig) =>
+    JSON.stringify(
+      config.genesis
+        .map((g) => [g.account, g.amount] as const)
+        .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1])),
+    );
+  if (genesisOf(current) !== genesisOf(candidate)) return 'genesis';
+  const prices = new Map(candidate.tiers.map((tier) => [tier.id, tier.price]));
+  for (const tier of current.tiers) {
+    const price = prices.get(tier.id);
+    if (price === undefined) return `tier ${tier.id} removed`;
+    if (price !== tier.price) return `price of ${tier.id}`;
+  }
+  return null;
 }
 
 function countCurrentFounderSignatures(

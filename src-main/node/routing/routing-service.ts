@@ -10,6 +10,7 @@ import type { RegionId } from '../../../src-shared/regions/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
+import { detectEngine } from '../engine/engine-choice.ts';
 import type { EngineKind, EngineState } from '../engine/engine.ts';
 import { EngineRegistry } from '../engine/engine-registry.ts';
 import type { Locations } from '../locations.ts';
@@ -28,6 +29,15 @@ import { freeLoopbackPort } from '../net/free-loopback-port.ts';
  * (found on the machine, or a given executable), or a server the user runs.
  */
 export type EngineSettings =
+  | {
+      /** EXO where it is installed, otherwise the built-in engine (resolved once, at start). */
+      readonly kind: 'auto';
+      readonly simulated?: boolean;
+      /** Applied when it resolves to the built-in engine. */
+      readonly gpuShare?: number;
+      /** Applied when it resolves to EXO. */
+      readonly memoryMb?: number;
+    }
   | {
       readonly kind: 'builtin';
       readonly simulated?: boolean;
@@ -60,6 +70,28 @@ export type EngineSettings =
       readonly apiKey?: string;
       readonly model?: string;
     };
+
+/** Engine settings with `auto` decided. */
+export type ResolvedEngineSettings = Exclude<EngineSettings, { readonly kind: 'auto' }>;
+
+/** `auto`: EXO where it is installed (PATH or the EXO app), otherwise the built-in engine. */
+async function resolveAuto(settings: EngineSettings): Promise<ResolvedEngineSettings> {
+  if (settings.kind !== 'auto') return settings;
+  const simulated = settings.simulated ?? false;
+  const kind = await detectEngine('auto', { openAiConfigured: false });
+  if (kind === 'exo') {
+    return {
+      kind: 'exo',
+      simulated,
+      ...(settings.memoryMb === undefined ? {} : { memoryMb: settings.memoryMb }),
+    };
+  }
+  return {
+    kind: 'builtin',
+    simulated,
+    ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
+  };
+}
 
 export interface RoutingComponents {
   readonly libp2p: OgLibp2p;
@@ -98,6 +130,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   #region: RegionId | null = null;
   #serving: readonly string[] = [];
   #paused = false;
+  /** The node's engine with `auto` resolved (at start; before it, `auto` reads as EXO). */
+  #engine: ResolvedEngineSettings = { kind: 'exo' };
 
   constructor(components: RoutingComponents, init: RoutingInit = {}) {
     super();
@@ -137,6 +171,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   }
 
   async start(): Promise<void> {
+    this.#engine = await resolveAuto(this.#init.engine ?? { kind: 'exo' });
     this.engines.addEventListener('engine:state', (event) => {
       this.#publishLocalState(event.detail.clusterId);
       this.safeDispatchEvent('engine:state', { detail: event.detail });
@@ -179,8 +214,9 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   }
 
   /** The engine settings a tier is served with: its own choice, else the node's. */
-  engineSettingsFor(tier: string): EngineSettings {
-    return this.#init.tierEngines?.[tier] ?? this.#init.engine ?? { kind: 'exo' };
+  engineSettingsFor(tier: string): ResolvedEngineSettings {
+    const own = this.#init.tierEngines?.[tier];
+    return own === undefined || own.kind === 'auto' ? this.#engine : own;
   }
 
   #canRun(tier: string): boolean {
@@ -206,8 +242,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
 
   /** Which engine this node runs (for tiers without their own choice), and whether it is a simulator. */
   get engineKind(): { readonly kind: EngineKind; readonly simulated: boolean } {
-    const settings = this.#init.engine ?? { kind: 'exo' };
-    return { kind: settings.kind, simulated: settings.simulated ?? false };
+    return { kind: this.#engine.kind, simulated: this.#engine.simulated ?? false };
   }
 
   /** Which engine serves each tier this node serves (per-tier choices included). */

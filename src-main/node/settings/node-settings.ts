@@ -83,18 +83,24 @@ export function routingInitWithCaps(
   const engine = init?.engine ?? { kind: 'exo' as const };
   const gpuBytes = largestGpuBytes(profile);
   const memoryMb =
-    engine.kind === 'exo' && engine.memoryMb === undefined && gpuBytes > 0
+    (engine.kind === 'exo' || engine.kind === 'auto') && engine.memoryMb === undefined && gpuBytes > 0
       ? Math.max(1, Math.floor((gpuBytes * stored.gpuMemoryShare) / (1024 * 1024)))
       : undefined;
   return {
     ...init,
     capacityPerTier,
     engine:
-      memoryMb !== undefined && engine.kind === 'exo'
-        ? { ...engine, memoryMb }
-        : engine.kind === 'builtin' && engine.gpuShare === undefined
-          ? { ...engine, gpuShare: stored.gpuMemoryShare }
-          : engine,
+      engine.kind === 'auto'
+        ? {
+            ...engine,
+            ...(memoryMb !== undefined ? { memoryMb } : {}),
+            gpuShare: engine.gpuShare ?? stored.gpuMemoryShare,
+          }
+        : memoryMb !== undefined && engine.kind === 'exo'
+          ? { ...engine, memoryMb }
+          : engine.kind === 'builtin' && engine.gpuShare === undefined
+            ? { ...engine, gpuShare: stored.gpuMemoryShare }
+            : engine,
   };
 }
 

@@ -3,6 +3,7 @@ import { REGION_IDS, REGION_LABELS, isRegionId, type RegionId } from '../../../s
 import { formatGb } from '../format.ts';
 import { engineLabel, regionLabel, SOURCE_LABELS, STEP_LABELS } from '../labels.ts';
 import { useApp } from '../store/use-app.ts';
+import { ModelStatus } from '../components/model-status.tsx';
 
 const STEP_MARK = { pending: '○', running: '…', done: '✓', failed: '✗', skipped: '–' } as const;
 
@@ -115,6 +116,8 @@ function ResourcesCard() {
 
 function TiersCard() {
   const tiers = useApp((state) => state.resources?.tiers ?? null);
+  const tierModels = useApp((state) => state.tierModels);
+  const clusters = useApp((state) => state.clusters);
   return (
     <section aria-labelledby="tiers-heading" className="card wide">
       <h3 id="tiers-heading">Model tiers</h3>
@@ -139,6 +142,16 @@ function TiersCard() {
               ) : (
                 <span className="tier-verdict">✗ Not this computer: {tier.reasons.join('; ')}</span>
               )}
+              {tierModels
+                .filter((model) => model.tier === tier.tier)
+                .map((model) => (
+                  <ModelStatus
+                    key={model.tier}
+                    tier={model.tier}
+                    state={model.state}
+                    engine={clusters.find((cluster) => cluster.tier === tier.tier)?.engine ?? null}
+                  />
+                ))}
             </li>
           ))}
         </ul>

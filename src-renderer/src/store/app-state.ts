@@ -17,6 +17,7 @@ import type {
   Resources,
   Settings,
   SettingsPatch,
+  TierModel,
   UpdateState,
 } from './contract-types.ts';
 
@@ -40,6 +41,8 @@ export interface NodeSlice {
   readonly resources: Resources | null;
   readonly region: RegionInfo | null;
   readonly clusters: readonly ClusterView[];
+  /** Each tier's model on this node (downloading, verifying, ready, failed). */
+  readonly tierModels: readonly TierModel[];
   /** The cluster whose members and engine log are open, if any. */
   readonly clusterDetails: ClusterDetails | null;
   /** A pause/resume/region change is on its way: the buttons wait for it. */

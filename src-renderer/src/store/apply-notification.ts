@@ -15,6 +15,8 @@ export function applyNotification(state: AppState, notification: Notification): 
       return { region: notification.payload };
     case 'clusters':
       return { clusters: notification.payload };
+    case 'tierModels':
+      return { tierModels: notification.payload };
     case 'balance':
       return { balance: notification.payload };
     case 'earnings':

@@ -20,6 +20,8 @@ export type {
   Resources,
   Settings,
   SettingsPatch,
+  ModelState,
+  TierModel,
   TierQualification,
   UpdateState,
 } from '../../../src-shared/ipc/index.ts';

@@ -46,6 +46,7 @@ function nodeSlice(set: Set, client: ContractClient): NodeSlice {
     resources: null,
     region: null,
     clusters: [],
+    tierModels: [],
     busy: false,
     pause: () => withBusy(async () => set({ status: await client.call('pause', {}) })),
     resume: () => withBusy(async () => set({ status: await client.call('resume') })),

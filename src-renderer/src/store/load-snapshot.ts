@@ -19,6 +19,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       settings,
       appInfo,
       update,
+      tierModels,
       firstRun,
     ] = await Promise.all([
       client.call('getStatus'),
@@ -32,6 +33,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       client.call('getSettings'),
       client.call('getAppInfo'),
       client.call('getUpdateState'),
+      client.call('getTierModels'),
       client.call('getFirstRun'),
     ]);
     const selected = store.getState().selectedModel;
@@ -42,6 +44,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       resources,
       region,
       clusters,
+      tierModels,
       balance,
       earnings,
       models,

@@ -67,10 +67,13 @@ export class ChatRequests {
     // A UI that goes away cannot read its reply: stop spending on it.
     const onGone = () => controller.abort(new Error('the chat panel disconnected'));
     callerGone?.addEventListener('abort', onGone, { once: true });
-    void this.#run(gateway, input, tier, controller.signal).finally(() => {
-      callerGone?.removeEventListener('abort', onGone);
-      this.#running.delete(input.requestId);
-    });
+    void this.#run(gateway, input, tier, controller.signal)
+      // #run reports the network's failures itself; what reaches here is a bug in reporting them.
+      .catch((error: unknown) => this.#components.onInternalError(error, `chat ${input.requestId}`))
+      .finally(() => {
+        callerGone?.removeEventListener('abort', onGone);
+        this.#running.delete(input.requestId);
+      });
   }
 
   /** Stops a running request; false when there is none with that id (it ended already). */

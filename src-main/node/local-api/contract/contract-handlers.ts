@@ -12,7 +12,14 @@ import { chatCost, type ChatRequests } from './chat-requests.ts';
 import type { ContractPublisher } from './contract-publisher.ts';
 import { SettingNotSupportedError, UnknownClusterError } from './errors.ts';
 import { readFirstRun, writeFirstRun } from '../../onboarding/first-run-record.ts';
-import { clusterMembersOf, clustersOf, onboardingOf, regionInfoOf, resourcesOf } from './node-views.ts';
+import {
+  clusterMembersOf,
+  clustersOf,
+  onboardingOf,
+  regionInfoOf,
+  resourcesOf,
+  tierModelsOf,
+} from './node-views.ts';
 
 /** Who shows the UI: the desktop shell in front adds idle-only mode, start at login and updates. */
 export type NodeShell = 'headless' | 'desktop';
@@ -63,6 +70,7 @@ export function createContractHandlers(init: ContractHandlersInit): ContractHand
       return regionInfoOf(decision);
     },
     getClusters: () => Promise.resolve(clustersOf(node.report(), node.networkConfig)),
+    getTierModels: () => Promise.resolve(tierModelsOf(node.report())),
     getClusterMembers({ clusterId }) {
       const cluster = node.report().clusters.find((candidate) => candidate.key === clusterId);
       if (cluster === undefined) throw new UnknownClusterError(`This node is not in ${clusterId}.`);

@@ -18,6 +18,7 @@ import { balanceOf, earningsOf } from './earnings-view.ts';
 import {
   chatModelsOf,
   clustersOf,
+  tierModelsOf,
   modelOffersOf,
   onboardingOf,
   regionInfoOf,
@@ -54,6 +55,7 @@ export class ContractPublisher {
     node.addEventListener('member-change', this.scheduleRefresh);
     node.addEventListener('engine:state', this.scheduleRefresh);
     node.addEventListener('region', this.scheduleRefresh);
+    node.addEventListener('model:state', this.scheduleRefresh);
   }
 
   /** The onboarding step that failed (the last one started before the node went to `error`). */
@@ -102,6 +104,7 @@ export class ContractPublisher {
     this.publish('resources', resourcesOf(node.profile, report, config));
     this.publish('region', regionInfoOf(report.region));
     this.publish('clusters', clustersOf(report, config));
+    this.publish('tierModels', tierModelsOf(report));
     this.publish('chatModels', this.chatModels());
     this.#followLedger();
   }
@@ -131,6 +134,7 @@ export class ContractPublisher {
     node.removeEventListener('member-change', this.scheduleRefresh);
     node.removeEventListener('engine:state', this.scheduleRefresh);
     node.removeEventListener('region', this.scheduleRefresh);
+    node.removeEventListener('model:state', this.scheduleRefresh);
   }
 
   readonly #onStatus = (event: RunningNodeEvents['status']): void => {

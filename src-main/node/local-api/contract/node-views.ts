@@ -12,7 +12,7 @@ import type {
   ResourceProfile as UiResourceProfile,
   Resources,
 } from '../../../../src-shared/ipc/index.ts';
-import { ONBOARDING_STEP_IDS } from '../../../../src-shared/ipc/index.ts';
+import { ONBOARDING_STEP_IDS, type TierModel } from '../../../../src-shared/ipc/index.ts';
 import { servedTiersOf, type NetworkConfig } from '../../../../src-shared/network-config/index.ts';
 import { REGION_LABELS, type RegionDecision } from '../../../../src-shared/regions/index.ts';
 import { machineSizes, type ResourceProfile } from '../../../../src-shared/tiers/index.ts';
@@ -309,4 +309,11 @@ export function chatModelsOf(
         pricePer1k: offer.price,
       };
     });
+}
+
+/** Each tier's model on this node, in the network's tier order (tiers the contract cannot name are left out). */
+export function tierModelsOf(report: NodeStatusReport): TierModel[] {
+  return Object.entries(report.models)
+    .filter(([tier]) => /^model-[a-z]$/.test(tier))
+    .map(([tier, state]) => ({ tier, state }));
 }

@@ -64,12 +64,13 @@ describe('planServing', () => {
       profile: BUILD_VM,
       qualified: qualify(BUILD_VM, config.tiers),
       forced: ['model-a'],
-      engine: 'builtin' as const,
+      engineFor: () => 'builtin' as const,
       models,
     };
     const before = await planServing(input);
     expect(before.planned).toEqual(['model-a']);
     expect(before.serve).toEqual([]);
+    expect(before.fetch).toEqual(['model-a']);
     await models.pull('model-a');
     expect((await planServing(input)).serve).toEqual(['model-a']);
   });
@@ -80,11 +81,12 @@ describe('planServing', () => {
       profile: WORKSTATION_4090,
       qualified: qualify(WORKSTATION_4090, config.tiers),
       forced: [],
-      engine: 'exo',
+      engineFor: () => 'exo',
       models,
     });
     expect(plan.serve).toEqual(['model-a', 'model-b', 'model-c']);
     expect(plan.planned).toEqual(plan.serve);
+    expect(plan.fetch).toEqual([]);
     expect(plan.skipped).toEqual([]);
   });
 });

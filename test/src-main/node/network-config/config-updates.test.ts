@@ -1,3 +1,5 @@
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -138,22 +140,18 @@ describe('network config updates on /og/1/config', { timeout: 90_000 }, () => {
   it('replaces the stored config on every node with a newer one signed by M of the current founders', async () => {
     const [hub, founderNode, otherLeaf] = await startNetwork();
     const others = [hub!, otherLeaf!];
-    const next = revision(
-      network.config,
-      { ledger: { ...network.config.ledger, ackEveryTokens: 64 } },
-      founders.slice(0, 2),
-    );
+    const next = revision(network.config, { threshold: 3 }, founders.slice(0, 3));
     await founderNode!.updates.publish(next);
 
     for (const node of [founderNode!, ...others]) {
       await waitFor('the update adopted', () => node.updated.length === 1);
       expect(node.updated[0]!.config.revision).toBe(2);
       expect(node.updated[0]!.previousRevision).toBe(1);
-      expect(node.updates.current.ledger.ackEveryTokens).toBe(64);
+      expect(node.updates.current.threshold).toBe(3);
       // What a restart reads: a complete, verified revision 2.
       const stored = await loadNetworkConfigFile(node.storePath);
       expect(stored.config.revision).toBe(2);
-      expect(stored.config.ledger.ackEveryTokens).toBe(64);
+      expect(stored.config.threshold).toBe(3);
     }
     // The other leaf got it through the hub, which checked it before passing it on.
     expect(otherLeaf!.updated[0]!.publisher).toBe(founderNode!.p2p.peerId);
@@ -250,6 +248,43 @@ describe('network config updates on /og/1/config', { timeout: 90_000 }, () => {
 });
 
 describe('judgeConfigUpdate', () => {
+  it('refuses a revision that rewrites the ledger terms, even signed by every founder (finding 4)', async () => {
+    const [receiver, founderNode] = await startNetwork();
+    const all = founders.slice(0, 3);
+    const tier = network.config.tiers[0]!;
+    const rewrites = [
+      revision(
+        network.config,
+        { tiers: [{ ...tier, price: tier.price + 1 }, ...network.config.tiers.slice(1)] },
+        all,
+      ),
+      revision(network.config, { ledger: { ...network.config.ledger, ackEveryTokens: 64 } }, all),
+      revision(network.config, { fingerprintSalt: `${network.config.fingerprintSalt}-new` }, all),
+      revision(
+        network.config,
+        {
+          genesis: [
+            ...network.config.genesis,
+            { account: peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString(), amount: 5 },
+          ],
+        },
+        all,
+      ),
+    ];
+    for (const rewrite of rewrites) {
+      const judged = judgeConfigUpdate(network.config, encodeConfigUpdate(rewrite), nodeEd25519Verify);
+      expect(judged.verdict).toBe('reject');
+      expect(judged.verdict === 'reject' ? judged.reason : '').toMatch(/changes the ledger's terms/);
+    }
+    // Published by a founder's node that bypasses its own check: the receiver keeps its config.
+    await founderNode!.updates.stop();
+    await founderNode!.p2p.pubsub.publish(CONFIG_TOPIC, encodeConfigUpdate(rewrites[0]!));
+    await waitFor('the price change refused', () => receiver!.refused.length === 1);
+    expect(receiver!.refused[0]!.reason).toMatch(/price of/);
+    expect(receiver!.updates.current.tiers[0]!.price).toBe(tier.price);
+    expect((await loadNetworkConfigFile(receiver!.storePath)).config.revision).toBe(1);
+  });
+
   it('rejects bytes that are not a signed config document', () => {
     const text = (value: string) => new TextEncoder().encode(value);
     for (const bytes of [

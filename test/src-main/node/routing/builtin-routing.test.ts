@@ -129,6 +129,34 @@ describe('the routing service with the built-in engine', () => {
     }
   });
 
+  it('resolves `auto` at start: the built-in engine on a machine without EXO', async () => {
+    const p2p = await startLoopbackP2p();
+    const membership = { addEventListener: () => undefined } as unknown as MembershipService;
+    const routing = new RoutingService(
+      {
+        libp2p: p2p.libp2p,
+        membership,
+        locations: { enginesDir: join(dir, 'engines') } as Locations,
+        config: () => ({ tiers: [] }) as unknown as NetworkConfig,
+      },
+      { engine: { kind: 'auto', gpuShare: 0.5 } },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = join(dir, 'no-exo-here');
+    try {
+      await routing.start();
+    } finally {
+      process.env.PATH = path;
+    }
+    try {
+      expect(routing.engineKind).toEqual({ kind: 'builtin', simulated: false });
+      expect(routing.engineSettingsFor('model-a')).toMatchObject({ kind: 'builtin', gpuShare: 0.5 });
+    } finally {
+      await routing.stop();
+      await p2p.stop();
+    }
+  });
+
   it('gives the built-in engines together at most the cores minus one', () => {
     expect(builtinThreads(2, 1)).toBe(1);
     expect(builtinThreads(16, 1)).toBe(15);

@@ -6,8 +6,10 @@ import {
   engineViewOf,
   onboardingOf,
   regionInfoOf,
+  tierModelsOf,
 } from '../../../../../src-main/node/local-api/contract/node-views.ts';
 import type { RegionDecision } from '../../../../../src-shared/regions/index.ts';
+import { tierModelsSchema } from '../../../../../src-shared/ipc/index.ts';
 
 const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo';
 const ASIA: RegionDecision = {
@@ -189,5 +191,32 @@ describe('node views (the node’s report in the contract’s shapes)', () => {
     });
     expect(regionInfoOf({ ...ASIA, source: 'ip-argument' }).source).toBe('override');
     expect(regionInfoOf(null)).toEqual({ region: null, source: 'unknown', country: null, detail: null });
+  });
+
+  it("carries each tier's model state to the UI, validated by the contract's schema", () => {
+    const models = {
+      'model-a': {
+        status: 'downloading',
+        modelId: 'tiny',
+        receivedBytes: 10,
+        totalBytes: 40,
+        bytesPerSecond: 5,
+        etaSeconds: 6,
+      },
+      'model-b': {
+        status: 'failed',
+        modelId: 'b',
+        reason: 'hash-mismatch',
+        message: 'b failed verification',
+      },
+      'model-c': { status: 'none' },
+    } as const;
+    const views = tierModelsOf(report({ models }));
+    expect(views.map((view) => [view.tier, view.state.status])).toEqual([
+      ['model-a', 'downloading'],
+      ['model-b', 'failed'],
+      ['model-c', 'none'],
+    ]);
+    expect(tierModelsSchema.parse(views)).toEqual(views);
   });
 });

@@ -1,0 +1,175 @@
+// The built-in engine, routed against direct, on real llama.cpp: a request routed requester node → worker node
+// → the worker's BuiltinEngine (llama.cpp in its host child process), against the same engine's chat() called
+// directly, in one process run, alternating order. Two generated models: a Qwen2.5-0.5B-shaped Q4_0 file
+// (realistic CPU speed, ~65 tokens/s on one thread of our build machines) and the tiny one (thousands of
+// tokens/s: the CPU-bound worst case for the routing layer, which shares the cores with llama.cpp).
+// Usage: node bench/builtin-engine.ts [--shapes qwen-0.5b-q4,tiny] [--runs 4] [--ttft-runs 20] [--threads 1]
+// Last line: one JSON object; per shape ratioTokensPerSec (routed / direct) and ttftOverheadMs (median, routed − direct).
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { multiaddr } from '@multiformats/multiaddr';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { BuiltinEngine } from '../src-main/node/engine/builtin/builtin-engine.ts';
+import { waitForEngineState, type EngineState } from '../src-main/node/engine/engine.ts';
+import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
+import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
+import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
+import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
+import { isTestModelShapeName, type TestModelShapeName } from '../test/model-gen/model-shapes.ts';
+import { generateTestModelFile } from '../test/model-gen/test-model-file.ts';
+
+const { values } = parseArgs({
+  options: {
+    shapes: { type: 'string', default: 'qwen-0.5b-q4,tiny' },
+    runs: { type: 'string', default: '4' },
+    'ttft-runs': { type: 'string', default: '20' },
+    threads: { type: 'string', default: '1' },
+  },
+});
+const RUNS = Number(values.runs);
+const TTFT_RUNS = Number(values['ttft-runs']);
+const THREADS = Number(values.threads);
+const SHAPES = values.shapes.split(',').filter(isTestModelShapeName);
+/** Tokens per throughput run: a few seconds of generation for each model. */
+const TOKENS: Record<TestModelShapeName, number> = { 'qwen-0.5b-q4': 128, tiny: 1500 };
+
+const prompt = (maxTokens: number): ChatRequest => ({
+  messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
+  max_tokens: maxTokens,
+});
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+interface Run {
+  readonly tokens: number;
+  readonly ttftMs: number;
+  readonly totalMs: number;
+}
+
+async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
+  const started = performance.now();
+  let deltas = 0;
+  let ttftMs = 0;
+  let tokens = -1;
+  for await (const chunk of stream) {
+    if (chunk.type === 'delta') {
+      if (deltas === 0) ttftMs = performance.now() - started;
+      deltas += 1;
+    } else tokens = chunk.usage.completionTokens;
+  }
+  if (tokens <= 0) throw new Error('the stream ended without usage');
+  return { tokens, ttftMs, totalMs: performance.now() - started };
+}
+
+async function node(): Promise<P2pService> {
+  const p2p = new P2pService(
+    { privateKey: await generateKeyPair('Ed25519') },
+    { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
+  );
+  await p2p.start();
+  return p2p;
+}
+
+async function benchShape(shape: TestModelShapeName, dir: string) {
+  const written = performance.now();
+  const model = await generateTestModelFile(dir, shape);
+  const generateMs = performance.now() - written;
+  const engine = new BuiltinEngine({ model, threads: THREADS, gpu: false, sequences: 2 });
+  const loadStarted = performance.now();
+  await engine.start();
+  await waitForEngineState(engine, (s: EngineState): s is EngineState => s.status === 'ready', {
+    signal: AbortSignal.timeout(120_000),
+  });
+  const loadMs = performance.now() - loadStarted;
+  const [requesterNode, workerNode] = await Promise.all([node(), node()]);
+  const worker = new InferWorker(
+    { host: workerNode.libp2p, engines: { engineFor: () => engine } },
+    { capacityPerTier: 4 },
+  );
+  try {
+    await worker.start();
+    await requesterNode.libp2p.dial(multiaddr(workerNode.listenAddresses()[0]));
+    const requester = new InferRequester({
+      dialer: requesterNode.libp2p,
+      directory: {
+        region: () => 'asia',
+        members: () => [
+          {
+            peerId: workerNode.peerId,
+            status: 'up',
+            engineReady: true,
+            capacity: worker.capacity,
+            load: worker.load('model-a'),
+          },
+        ],
+      },
+    });
+    const paths = {
+      direct: (n: number) => measure(engine.chat(prompt(n))),
+      routed: (n: number) => measure(requester.chat('model-a', prompt(n))),
+    };
+    const order = (run: number) =>
+      run % 2 === 0 ? (['direct', 'routed'] as const) : (['routed', 'direct'] as const);
+    for (let i = 0; i < 3; i += 1) for (const which of order(i)) await paths[which](16);
+    const ttft = { direct: [] as number[], routed: [] as number[] };
+    for (let run = 0; run < TTFT_RUNS; run += 1) {
+      for (const which of order(run)) ttft[which].push((await paths[which](1)).ttftMs);
+    }
+    const rate = { direct: [] as number[], routed: [] as number[] };
+    for (let run = 0; run < RUNS; run += 1) {
+      for (const which of order(run)) {
+        const result = await paths[which](TOKENS[shape]);
+        rate[which].push((result.tokens / result.totalMs) * 1000);
+        console.log(
+          `${shape} run ${run + 1} ${which.padEnd(6)} ${result.tokens} tokens in ${result.totalMs.toFixed(0)} ms ` +
+            `(${((result.tokens / result.totalMs) * 1000).toFixed(1)} tokens/s)`,
+        );
+      }
+    }
+    const directTtft = median(ttft.direct);
+    const routedTtft = median(ttft.routed);
+    return {
+      shape,
+      modelBytes: (await stat(model.path)).size,
+      generateMs: Math.round(generateMs),
+      loadMs: Math.round(loadMs),
+      tokens: TOKENS[shape],
+      direct: { ttftMs: Number(directTtft.toFixed(2)), tokensPerSec: Number(median(rate.direct).toFixed(1)) },
+      routed: { ttftMs: Number(routedTtft.toFixed(2)), tokensPerSec: Number(median(rate.routed).toFixed(1)) },
+      ttftOverheadMs: Number((routedTtft - directTtft).toFixed(2)),
+      ratioTokensPerSec: Number((median(rate.routed) / median(rate.direct)).toFixed(3)),
+    };
+  } finally {
+    await worker.stop();
+    await Promise.all([requesterNode.stop(), workerNode.stop()]);
+    await engine.stop();
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'og-bench-builtin-'));
+try {
+  const results = [];
+  for (const shape of SHAPES) {
+    results.push(await benchShape(shape, dir));
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'engine-builtin',
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
+      threads: THREADS,
+      runs: RUNS,
+      ttftRuns: TTFT_RUNS,
+      results,
+    }),
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
