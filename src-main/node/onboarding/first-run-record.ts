@@ -35,7 +35,11 @@ export async function readFirstRun(dataDir: string): Promise<FirstRun> {
   }
 }
 
-export async function writeFirstRun(dataDir: string, contribute: boolean, now = Date.now()): Promise<FirstRun> {
+export async function writeFirstRun(
+  dataDir: string,
+  contribute: boolean,
+  now = Date.now(),
+): Promise<FirstRun> {
   await writeFileAtomic(
     firstRunPath(dataDir),
     `${JSON.stringify({ version: VERSION, contribute, completedAt: now })}\n`,
