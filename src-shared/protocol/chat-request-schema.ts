@@ -115,6 +115,9 @@ function readMessage(value: unknown, where: string, budget: { chars: number }): 
   return out;
 }
 
+/** `data:image/<type>[;parameters],<payload>`: the only image form a request may carry. */
+const IMAGE_DATA_URL = /^data:image\/[a-z0-9][a-z0-9.+-]{0,63}(;[a-z0-9=.+-]{1,64}){0,4},[a-z0-9+/=%._-]*$/i;
+
 function readContent(value: unknown, where: string, budget: { chars: number }): ChatMessage['content'] {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return spend(value, where, budget);
@@ -126,10 +129,12 @@ function readContent(value: unknown, where: string, budget: { chars: number }): 
       return { type: 'text', text: spend(text(fields.text, `${at}.text`), at, budget) };
     if (fields.type === 'image_url') {
       const image = record(fields.image_url, `${at}.image_url`);
-      return {
-        type: 'image_url',
-        image_url: { url: spend(text(image.url, `${at}.image_url.url`), at, budget) },
-      };
+      const url = spend(text(image.url, `${at}.image_url.url`), at, budget);
+      // Only inline images: a URL would make the worker's engine fetch whatever a stranger names (cloud
+      // metadata, LAN hosts, file://), finding 22 of ref/security-findings.md.
+      if (!IMAGE_DATA_URL.test(url))
+        invalid(`${at}.image_url.url must be a data: URL of an image (data:image/png;base64,…)`);
+      return { type: 'image_url', image_url: { url } };
     }
     return invalid(`${at}.type must be "text" or "image_url"`);
   });

@@ -106,6 +106,11 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
     // the debt its machine owes, and could not check a requester's chain anyway.
     this.payments = {
       worker: {
+        checkPayer: async (requesterInfo, signal) =>
+          ready()
+            ? this.#worker.checkPayer(requesterInfo, signal)
+            : 'this node’s ledger is still catching up',
+        knowsAccount: (account) => ready() && this.#worker.knowsAccount(account),
         quote: (requesterInfo, tier, request, shareholders) =>
           ready()
             ? this.#worker.quote(requesterInfo, tier, request, shareholders)

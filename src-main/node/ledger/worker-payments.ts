@@ -17,6 +17,7 @@ import {
 } from '../../../src-shared/ledger/payment/non-settlement.ts';
 import { createQuote, termsForQuote, type Quote } from '../../../src-shared/ledger/payment/quote.ts';
 import { MAX_SHARES, type ShareTerm } from '../../../src-shared/ledger/reserve-terms.ts';
+import { admission } from '../../../src-shared/ledger/economy.ts';
 import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import { promptTokenBound } from '../../../src-shared/protocol/prompt-token-bound.ts';
 import type { WorkPayment, WorkerPayments } from '../routing/payments.ts';
@@ -80,6 +81,33 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
   stop(): void {
     for (const timer of this.#pending.values()) clearTimeout(timer);
     this.#pending.clear();
+  }
+
+  async checkPayer(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    signal: AbortSignal,
+  ): Promise<string | null> {
+    const { ledger } = this.#components;
+    if (ledger.view.isRevoked(requester.account)) return 'the account is revoked by a fraud proof';
+    if (!ledger.view.chain(requester.account)) {
+      try {
+        await this.#components.pullAccount(requester.peer, requester.account, signal);
+      } catch {
+        // Judged below from what arrived (nothing, when the peer would not say).
+      }
+    }
+    const chain = ledger.view.chain(requester.account);
+    if (!chain) return 'your account has no OPEN block this node can see';
+    const refusal = ledger.view.serviceRefusal(requester.account);
+    if (refusal) return `this node does not serve your account: ${refusal}`;
+    if (admission(this.#components.params(), chain.balance, chain.reserved, 0n) !== null)
+      return 'your account has less than the minimum available';
+    return null;
+  }
+
+  knowsAccount(account: Uint8Array): boolean {
+    const { view } = this.#components.ledger;
+    return view.chain(account) !== undefined && !view.isRevoked(account);
   }
 
   quote(

@@ -67,3 +67,8 @@ export class PaymentStepRefusedError extends InferProtocolError {
 export class ReplyTooLargeError extends InferProtocolError {
   override readonly name: string = 'ReplyTooLargeError';
 }
+
+/** A peer sent more unfinished frame bytes than this node holds for it (or for everyone): its stream is cut. */
+export class InboundBudgetError extends Error {
+  override readonly name = 'InboundBudgetError';
+}

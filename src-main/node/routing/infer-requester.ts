@@ -23,6 +23,7 @@ import { settleQuietly, streamReply } from './reply-stream.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
 import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
+import { RefusalMemory, type RefusalMemoryInit } from './refusal-memory.ts';
 import type { RequestPayment, RequesterPayments } from './payments.ts';
 import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 
@@ -65,6 +66,8 @@ export interface InferRequesterInit {
    * worker's request timeout (10 s), which closes idle streams. 0 turns spares off.
    */
   readonly spareStreamMs?: number;
+  /** How long refusals weigh on a member (selection leaves it aside meanwhile). */
+  readonly refusals?: RefusalMemoryInit;
 }
 
 export interface RouteOptions {
@@ -102,6 +105,7 @@ export class InferRequester {
   /** Attempts not yet admitted or refused, per member: heartbeats cannot know of them yet. */
   readonly #pending = new Map<string, number>();
   readonly #spares: SpareStreams;
+  readonly #refusals: RefusalMemory;
 
   constructor(components: InferRequesterComponents, init: InferRequesterInit = {}) {
     this.#components = components;
@@ -110,6 +114,7 @@ export class InferRequester {
     this.#maxAttempts = init.maxAttempts ?? 4;
     this.#busyHoldMs = init.busyHoldMs ?? 1_000;
     this.#tierLabel = init.tierLabel ?? ((tier) => tier);
+    this.#refusals = new RefusalMemory(init.refusals);
     this.#spares = new SpareStreams((peerId) => this.#dial(peerId), init.spareStreamMs ?? 5_000);
     this.#line = new WaitingLine({
       maxWaiting: init.queue?.maxWaiting ?? 256,
@@ -121,6 +126,11 @@ export class InferRequester {
   /** Drops the spare streams (the node is stopping). */
   close(): void {
     this.#spares.close();
+  }
+
+  /** The weight of a member's recent refusals toward this node (0 = none): selection avoids heavy ones. */
+  refusalWeight(peerId: string): number {
+    return this.#refusals.weight(peerId);
   }
 
   /** Requests waiting for a free member now. */
@@ -177,10 +187,12 @@ export class InferRequester {
         }
         if (attempt.kind === 'busy') {
           this.#busyUntil.set(choice.peerId, Date.now() + this.#busyHoldMs);
+          this.#refusals.record(choice.peerId, 'busy');
           continue;
         }
         if (attempt.kind === 'unavailable') {
           failed.set(choice.peerId, attempt.why);
+          this.#refusals.record(choice.peerId, 'refused');
           if (failed.size >= this.#maxAttempts) {
             throw new NoWorkerAnsweredError(
               `${failed.size} ${this.#describe(tier)} nodes failed: ${attempt.why}`,
@@ -200,9 +212,11 @@ export class InferRequester {
             started = true;
             yield chunk;
           }
+          this.#refusals.served(choice.peerId);
           return;
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
+          this.#refusals.record(choice.peerId, 'failed');
           if (started) throw new PartialResponseError(`the reply was cut off: ${messageOf(error)}`);
           // Nothing reached the user yet: another member can answer transparently.
           failed.set(choice.peerId, messageOf(error));
@@ -267,6 +281,7 @@ export class InferRequester {
             ? member.capacity
             : member.load + (this.#pending.get(member.peerId) ?? 0),
         rttMs: this.#rtt.get(member.peerId) ?? null,
+        refusals: this.#refusals.weight(member.peerId),
       })),
     );
   }

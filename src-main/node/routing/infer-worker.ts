@@ -15,9 +15,11 @@ import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
 import type { Engine } from '../engine/engine.ts';
 import { DeltaBatcher, deltaSizeBound } from './delta-batcher.ts';
 import { FrameChannel } from './frame-channel.ts';
+import { InboundBudget } from './inbound-budget.ts';
 import type { WorkPayment, WorkerPayments } from './payments.ts';
 import type { Shareholder } from './shard-shares.ts';
 import { reasonText } from './reason-text.ts';
+import { InferProtocolError } from './errors.ts';
 import { RequesterFrames } from './requester-frames.ts';
 
 /** The engines this node runs, one per tier it serves. */
@@ -44,6 +46,8 @@ export interface InferWorkerComponents {
   readonly selfPeerId?: string;
   /** Who a request on `tier` pays (shard nodes of a multi-machine instance); the worker alone by default. */
   readonly shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
+  /** Unfinished inbound frame bytes, shared with the node's other protocols; one of its own otherwise. */
+  readonly inboundBudget?: InboundBudget;
 }
 
 export interface InferWorkerInit {
@@ -57,8 +61,20 @@ export interface InferWorkerInit {
   readonly ackTimeoutMs?: number;
   /** How long the worker waits for the SETTLE after the end of a paid reply. */
   readonly settleWaitMs?: number;
+  /** How long a quoted requester has to answer with its RESERVE (a quote holds nothing else meanwhile). */
+  readonly reserveTimeoutMs?: number;
+  /** How long checking a stranger's account (pulling its chain) may take before its request is refused. */
+  readonly payerCheckTimeoutMs?: number;
+  /** Inbound /og/infer streams per connection (requests in flight and a spare or two). */
   readonly maxInboundStreams?: number;
+  /** The largest first frame from a peer whose account this node does not know (paid workers only). */
+  readonly strangerFrameBytes?: number;
 }
+
+/** Default inbound streams per connection: a requester keeps its requests near our capacity anyway. */
+export const DEFAULT_MAX_INBOUND_INFER_STREAMS = 32;
+/** A stranger's request frame: a long text prompt fits, a conversation full of images does not. */
+export const DEFAULT_STRANGER_FRAME_BYTES = 128 * 1024;
 
 /** A refusal or an admission, and its slot. */
 export type Admission =
@@ -93,9 +109,15 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   readonly #maxGenerationMs: number;
   readonly #ackTimeoutMs: number;
   readonly #settleWaitMs: number;
+  readonly #reserveTimeoutMs: number;
+  readonly #payerCheckTimeoutMs: number;
   readonly #maxInboundStreams: number;
+  readonly #strangerFrameBytes: number;
+  readonly #budget: InboundBudget;
   readonly #load = new Map<string, number>();
   readonly #inFlight = new Set<AbortController>();
+  /** Peers between their request and their RESERVE (or refusal): one quote at a time per peer. */
+  readonly #negotiating = new Set<string>();
   #paused = false;
   #started = false;
 
@@ -107,7 +129,11 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.#maxGenerationMs = init.maxGenerationMs ?? 30 * 60_000;
     this.#ackTimeoutMs = init.ackTimeoutMs ?? 30_000;
     this.#settleWaitMs = init.settleWaitMs ?? 10_000;
-    this.#maxInboundStreams = init.maxInboundStreams ?? 1024;
+    this.#reserveTimeoutMs = init.reserveTimeoutMs ?? 2_000;
+    this.#payerCheckTimeoutMs = init.payerCheckTimeoutMs ?? 3_000;
+    this.#maxInboundStreams = init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_INFER_STREAMS;
+    this.#strangerFrameBytes = init.strangerFrameBytes ?? DEFAULT_STRANGER_FRAME_BYTES;
+    this.#budget = components.inboundBudget ?? new InboundBudget();
   }
 
   async start(): Promise<void> {
@@ -117,7 +143,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       {
         maxInboundStreams: this.#maxInboundStreams,
         // libp2p applies a handler's outbound limit to this node's own requests too (default 64 per connection).
-        maxOutboundStreams: this.#maxInboundStreams,
+        maxOutboundStreams: 1024,
         runOnLimitedConnection: true,
       },
     );
@@ -155,8 +181,12 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.#paused = paused;
   }
 
-  /** Take a slot for `tier`, or say why not. */
-  admit(tier: string): Admission {
+  /** Why `tier` cannot take a request now, or its engine when it can (nothing is taken). */
+  #availability(
+    tier: string,
+  ):
+    | { readonly ok: true; readonly engine: Engine }
+    | { readonly ok: false; readonly reason: RefusalReason; readonly message: string } {
     if (this.#paused) return { ok: false, reason: 'paused', message: 'this node has paused contributing' };
     const engine = this.#components.engines.engineFor(tier);
     if (!engine) return { ok: false, reason: 'unknown-tier', message: `this node does not serve ${tier}` };
@@ -164,10 +194,19 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     if (state.status !== 'ready' || state.models.length === 0) {
       return { ok: false, reason: 'not-ready', message: `the ${tier} engine is ${state.status}` };
     }
-    const load = this.load(tier);
-    if (load >= this.#capacity)
+    if (this.load(tier) >= this.#capacity)
       return { ok: false, reason: 'busy', message: `all ${this.#capacity} slots are busy` };
-    this.#setLoad(tier, load + 1);
+    return { ok: true, engine };
+  }
+
+  /** Take a slot for `tier`, or say why not. */
+  admit(tier: string): Admission {
+    const available = this.#availability(tier);
+    if (!available.ok) return available;
+    const { engine } = available;
+    const state = engine.state;
+    if (state.status !== 'ready') throw new Error('unreachable: availability checked the state');
+    this.#setLoad(tier, this.load(tier) + 1);
     let released = false;
     return {
       ok: true,
@@ -215,7 +254,17 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   }
 
   async #serve(stream: Stream, connection: Connection): Promise<void> {
-    const channel = new FrameChannel<RequesterFrame, WorkerFrame>(stream, REQUESTER_CODEC);
+    const peer = connection.remotePeer;
+    const payments = this.#components.payments;
+    const free = !payments || peer.toString() === this.#components.selfPeerId;
+    // A stranger (no account this node knows) gets a small first frame: its bytes cost us before we know
+    // whether it can pay for anything.
+    const known = free || (peer.type === 'Ed25519' && payments.knowsAccount(peer.publicKey.raw));
+    const channel = new FrameChannel<RequesterFrame, WorkerFrame>(stream, REQUESTER_CODEC, {
+      allowance: this.#budget.forPeer(peer.toString()),
+      maxBufferBytes: MAX_REQUEST_FRAME_BYTES + 64 * 1024,
+      ...(known ? {} : { firstFrameMaxBytes: this.#strangerFrameBytes }),
+    });
     let frame: RequesterFrame;
     try {
       frame = await channel.read(this.#requestTimeoutMs);
@@ -227,56 +276,99 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       channel.abort('the first frame must be a request');
       return;
     }
-    const admission = this.admit(frame.tier);
-    if (!admission.ok) {
-      await this.#finish(channel, { t: 'refused', reason: admission.reason, message: admission.message });
-      this.#report(frame, 'refused', 0);
+    if (free) {
+      const admission = this.admit(frame.tier);
+      if (!admission.ok) {
+        await this.#refuse(channel, frame, admission.reason, admission.message);
+        return;
+      }
+      await this.#run(channel, frame, admission, null);
       return;
     }
-    let payment: WorkPayment | null;
+    // Paid: nothing is held for a requester before its RESERVE. Busy, paused or not ready is said at once;
+    // the account must be able to pay before a quote is made; the slot is taken once the RESERVE holds.
+    const available = this.#availability(frame.tier);
+    if (!available.ok) {
+      await this.#refuse(channel, frame, available.reason, available.message);
+      return;
+    }
+    const peerKey = peer.toString();
+    if (this.#negotiating.has(peerKey)) {
+      await this.#refuse(channel, frame, 'payment', 'one quote at a time: answer the previous one first');
+      return;
+    }
+    this.#negotiating.add(peerKey);
+    let payment: WorkPayment;
     try {
-      payment = await this.#agreePayment(channel, connection, frame, admission.engine);
+      payment = await this.#agreePayment(channel, connection, frame, available.engine);
     } catch (error) {
-      admission.release();
-      if (error instanceof PaymentRefused) {
-        await this.#finish(channel, { t: 'refused', reason: 'payment', message: error.message });
-      } else {
+      if (error instanceof PaymentRefused) await this.#refuse(channel, frame, 'payment', error.message);
+      else {
         channel.abort(reasonText(error));
+        this.#report(frame, 'refused', 0);
       }
-      this.#report(frame, 'refused', 0);
+      return;
+    } finally {
+      this.#negotiating.delete(peerKey);
+    }
+    const admission = this.admit(frame.tier);
+    if (!admission.ok) {
+      // The slot went to someone else meanwhile: the requester settles its reservation alone (nothing was
+      // sent, so it pays nothing).
+      await this.#refuse(channel, frame, admission.reason, admission.message);
       return;
     }
     await this.#run(channel, frame, admission, payment);
   }
 
-  /** Quote and take the requester's RESERVE (paid requests); null when this request is free. */
+  async #refuse(
+    channel: FrameChannel<RequesterFrame, WorkerFrame>,
+    frame: Extract<RequesterFrame, { t: 'request' }>,
+    reason: RefusalReason,
+    message: string,
+  ): Promise<void> {
+    await this.#finish(channel, { t: 'refused', reason, message });
+    this.#report(frame, 'refused', 0);
+  }
+
+  /** Check the payer, quote, and take the requester's RESERVE. */
   async #agreePayment(
     channel: FrameChannel<RequesterFrame, WorkerFrame>,
     connection: Connection,
     frame: Extract<RequesterFrame, { t: 'request' }>,
     engine: Engine,
-  ): Promise<WorkPayment | null> {
+  ): Promise<WorkPayment> {
     const payments = this.#components.payments;
     const peer = connection.remotePeer;
-    if (!payments || peer.toString() === this.#components.selfPeerId) return null;
+    if (!payments) throw new Error('unreachable: a paid request without payments');
     if (peer.type !== 'Ed25519') throw new PaymentRefused('requests are paid from Ed25519 accounts only');
+    const requester = { account: peer.publicKey.raw, peer: peer.toString() };
+    const problem = await payments.checkPayer(requester, AbortSignal.timeout(this.#payerCheckTimeoutMs));
+    if (problem) throw new PaymentRefused(problem);
     const self = this.#components.selfPeerId ?? '';
     const quoted = payments.quote(
-      { account: peer.publicKey.raw, peer: peer.toString() },
+      requester,
       frame.tier,
       frame.request,
       this.#components.shareholders?.(frame.tier, engine) ?? [{ peerId: self, share: 1 }],
     );
     if (!quoted.ok) throw new PaymentRefused(quoted.problem);
     await channel.write({ t: 'quote', quote: quoted.payment.quote });
-    const answer = await channel.read(this.#requestTimeoutMs);
+    let answer: RequesterFrame;
+    try {
+      answer = await channel.read(this.#reserveTimeoutMs);
+    } catch (error) {
+      if (error instanceof InferProtocolError)
+        throw new PaymentRefused(`no RESERVE within ${this.#reserveTimeoutMs} ms of the quote`);
+      throw error;
+    }
     if (answer.t === 'cancel') throw new Error('cancelled by the requester');
     if (answer.t !== 'reserve') throw new PaymentRefused('a quote is answered with a RESERVE');
-    const problem = await quoted.payment.acceptReserve(
+    const refused = await quoted.payment.acceptReserve(
       answer.block,
       AbortSignal.timeout(this.#requestTimeoutMs),
     );
-    if (problem) throw new PaymentRefused(problem);
+    if (refused) throw new PaymentRefused(refused);
     return quoted.payment;
   }
 

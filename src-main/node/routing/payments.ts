@@ -33,6 +33,17 @@ export interface WorkPayment {
 /** What the worker asks of the ledger when a request arrives. */
 export interface WorkerPayments {
   /**
+   * Before any quote or slot: may `requester` be served at all? It needs an OPEN account this node does not
+   * refuse, with at least the network's minimum available. A chain this node lacks is pulled from `peer`
+   * first (bounded by `signal`). A problem refuses the request.
+   */
+  checkPayer(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    signal: AbortSignal,
+  ): Promise<PaymentProblem | null>;
+  /** Whether this node holds an open account for `account`: a stranger's first frame is kept small. */
+  knowsAccount(account: Uint8Array): boolean;
+  /**
    * A quote for `requester` (raw Ed25519 key); `peer` is where to pull its chain from; `shareholders` who is
    * paid in what part (the worker alone, or each shard node of a multi-machine instance). A problem refuses.
    */

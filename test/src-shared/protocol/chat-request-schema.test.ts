@@ -52,6 +52,23 @@ describe('parseChatRequest', () => {
     }
   });
 
+  it('accepts images only as data: URLs, never a URL an engine would fetch (finding 22)', () => {
+    const image = (url: string) => ({ messages: [user([{ type: 'image_url', image_url: { url } }])] });
+    expect(parseChatRequest(image('data:image/png;base64,iVBORw0KGgo=')).ok).toBe(true);
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'https://example.invalid/cat.png',
+      'file:///etc/passwd',
+      'HTTP://192.168.1.1/',
+      'data:text/html,<script>',
+      ' data:image/png;base64,AAAA',
+    ]) {
+      const parsed = parseChatRequest(image(url));
+      expect(parsed.ok, url).toBe(false);
+      if (!parsed.ok) expect(parsed.error).toContain('must be a data: URL of an image');
+    }
+  });
+
   it('bounds the text a request may carry', () => {
     const huge = 'x'.repeat(CHAT_LIMITS.maxTextChars / 2 + 1);
     const parsed = parseChatRequest({ messages: [user(huge), user(huge)] });

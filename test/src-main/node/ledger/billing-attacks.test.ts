@@ -37,6 +37,8 @@ afterEach(runCleanup);
 /** A worker's payments whose sessions are bent by `bend` (the rest is the real code). */
 function hostile(bend: (session: WorkPayment) => WorkPayment) {
   return (real: LedgerWorkerPayments): WorkerPayments => ({
+    checkPayer: (requester, signal) => real.checkPayer(requester, signal),
+    knowsAccount: (account) => real.knowsAccount(account),
     quote: (requester, tier, request, shareholders) => {
       const quoted = real.quote(requester, tier, request, shareholders);
       return quoted.ok ? { ok: true, payment: bend(quoted.payment) } : quoted;

@@ -49,4 +49,13 @@ describe('pickWorker', () => {
       expect(pickWorker([member('far', 1, 4, 300), member('near', 1, 4, 5)], random)?.peerId).toBe('near');
     }
   });
+
+  it('leaves members that refused lately out of the draw while another is free (findings 7, 9)', () => {
+    const random = seeded(3);
+    const sybils = Array.from({ length: 9 }, (_, i) => ({ ...member(`sybil-${i}`, 0, 1024), refusals: 1 }));
+    for (let i = 0; i < 50; i += 1)
+      expect(pickWorker([...sybils, member('honest', 3)], random)?.peerId).toBe('honest');
+    // With no one else free they are still tried: refusals weigh, they do not ban.
+    expect(pickWorker([...sybils, member('honest', 4)], random)?.peerId).toMatch(/^sybil-/);
+  });
 });
