@@ -6,7 +6,8 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Nothing a test starts may resolve public names or multicast on the host's network (issue 13).
+    // Nothing a test starts may resolve public names, multicast on the host's network or dial off the
+    // machine (issue 13); lab tests inside their own network namespaces opt out explicitly.
     env: { OPENGATEWAY_LOCAL_ONLY: '1' },
     // electron-store must load our mocked electron, not the real (undownloadable) binary.
     server: { deps: { inline: ['electron-store'] } },

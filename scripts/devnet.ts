@@ -93,6 +93,8 @@ function launch(member: Member, args: readonly string[]): void {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // A devnet lives on 127.0.0.1: nothing of it may leave the machine (no mDNS, UPnP or name lookups).
+      OPENGATEWAY_LOCAL_ONLY: '1',
       EXO_DOUBLE_NODE: process.execPath,
       EXO_DOUBLE_TOKEN_RATE: values['token-rate'],
       EXO_DOUBLE_LOAD_STEP_MS: '20',

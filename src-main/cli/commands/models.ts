@@ -4,6 +4,9 @@ import type { ModelState } from '../../../src-shared/ipc/models.ts';
 import { ggufSizeBytes } from '../../../src-shared/tiers/index.ts';
 import { defaultDataDir, locationsFor } from '../../node/locations.ts';
 import { ModelsService } from '../../node/models/models-service.ts';
+import { NodeAlreadyRunningError } from '../../node/node-errors.ts';
+import { ensureDataDir } from '../../node/storage/data-dir.ts';
+import { DataDirLock } from '../../node/storage/data-dir-lock.ts';
 import { loadNetworkConfigFile } from '../../node/network-config/load-network-config.ts';
 import { loadNodeNetworkConfig } from '../../node/network-config/load-node-network-config.ts';
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from '../cli-command.ts';
@@ -43,6 +46,21 @@ export const modelsCommand: CliCommand = {
       given === undefined
         ? await loadNodeNetworkConfig(locations.networkConfig)
         : (await loadNetworkConfigFile(given)).config;
+    // pull and rm write the cache: not while a node runs here (it fetches its own models, and two writers of
+    // one partial file would corrupt it).
+    let lock: DataDirLock | null = null;
+    if (sub === 'pull' || sub === 'rm') {
+      await ensureDataDir(locations.dataDir);
+      try {
+        lock = DataDirLock.acquire(locations.instanceLock, locations.dataDir);
+      } catch (error) {
+        if (!(error instanceof NodeAlreadyRunningError)) throw error;
+        throw new UsageError(
+          `a node is running on ${locations.dataDir}: it downloads the models it serves by itself; ` +
+            `stop it to ${sub === 'pull' ? 'pull' : 'remove'} a model by hand`,
+        );
+      }
+    }
     const models = new ModelsService({ locations, config: () => config });
     await models.start();
     const checkTier = (id: string | undefined): string => {
@@ -80,6 +98,7 @@ export const modelsCommand: CliCommand = {
       }
     } finally {
       await models.stop();
+      lock?.release();
     }
   },
 };

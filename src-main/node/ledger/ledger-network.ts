@@ -27,6 +27,7 @@ import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import type { LedgerService } from './ledger-service.ts';
 import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
 import { nativeSha256 } from './native-crypto.ts';
+import { SenderRateLimit } from './sender-rate-limit.ts';
 import { SettlementReports } from './settlement-reports.ts';
 
 export interface LedgerNetworkComponents {
@@ -42,7 +43,15 @@ export interface LedgerNetworkInit {
   readonly maxInboundStreams?: number;
   /** How long a requester has to settle before a report about it counts. */
   readonly settleDeadlineMs?: number;
+  /** Per sender: free OPENs and junk fraud proofs passed on (burst, then per minute); more are ignored. */
+  readonly freeGossipRate?: { readonly burst: number; readonly perMinute: number };
+  /** Per sender: non-settlement reports judged and passed on. */
+  readonly reportRate?: { readonly burst: number; readonly perMinute: number };
 }
+
+/** A node joining opens one account; a relay passes on its neighbours' few: generous for honest peers. */
+export const DEFAULT_FREE_GOSSIP_RATE = { burst: 20, perMinute: 10 };
+export const DEFAULT_REPORT_RATE = { burst: 20, perMinute: 20 };
 
 export interface LedgerNetworkEvents {
   /** One anti-entropy or pull round with a peer failed (logged by the node; the next round retries). */
@@ -86,7 +95,11 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
         target: this.#ledger,
         transport: { request: (peer, bytes, options) => this.#request(peer, bytes, options.signal) },
       },
-      { hasher: nativeSha256, requestTimeoutMs: this.#timeoutMs },
+      {
+        hasher: nativeSha256,
+        requestTimeoutMs: this.#timeoutMs,
+        freeGossipLimit: new SenderRateLimit(init.freeGossipRate ?? DEFAULT_FREE_GOSSIP_RATE),
+      },
     );
     this.#reports = new SettlementReports(
       {
@@ -95,6 +108,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
       },
       {
         pullTimeoutMs: this.#timeoutMs,
+        perSender: new SenderRateLimit(init.reportRate ?? DEFAULT_REPORT_RATE),
         ...(init.settleDeadlineMs !== undefined ? { settleDeadlineMs: init.settleDeadlineMs } : {}),
       },
     );
@@ -110,11 +124,11 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     });
     pubsub.topicValidators.set(
       FRAUD_TOPIC,
-      (_from, message) => OUTCOME[this.sync.onGossipFraudProof(message.data)],
+      (from, message) => OUTCOME[this.sync.onGossipFraudProof(message.data, from.toString())],
     );
     pubsub.topicValidators.set(
       this.#reportsTopic,
-      async (from: PeerId, message) => OUTCOME[await this.#reports.onGossip(message.data, from.toString())],
+      (from: PeerId, message) => OUTCOME[this.#reports.onGossip(message.data, from.toString())],
     );
     pubsub.subscribe(this.#topic);
     pubsub.subscribe(FRAUD_TOPIC);
@@ -145,6 +159,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     pubsub.topicValidators.delete(this.#reportsTopic);
     pubsub.topicValidators.delete(this.#topic);
     pubsub.topicValidators.delete(FRAUD_TOPIC);
+    this.#reports.stop();
     await this.#libp2p.unhandle(LEDGER_SYNC_PROTOCOL);
   }
 

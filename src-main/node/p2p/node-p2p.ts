@@ -4,6 +4,7 @@
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { allBootstrapAddresses, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { knownGossipTopics } from './gossip-topics.ts';
+import { localOnlyFromEnv } from './local-only.ts';
 import { P2pService, parseMultiaddr } from './p2p-service.ts';
 import { isPrivateAddress } from './private-address.ts';
 
@@ -19,10 +20,13 @@ export interface NodeP2pOptions {
   readonly privateNetwork?: boolean;
   readonly reputation: (peerId: string) => number;
   /**
-   * OPENGATEWAY_LOCAL_ONLY: resolve no names. Bootstrap addresses by DNS name are skipped (and reported), so
-   * a node on a build machine never looks up or dials a public name.
+   * OPENGATEWAY_LOCAL_ONLY: nothing leaves the machine. Bootstrap addresses by DNS name are skipped (and
+   * reported), no UPnP or mDNS, and a connection gater allows dials to loopback only. Default: the
+   * OPENGATEWAY_LOCAL_ONLY environment variable.
    */
   readonly localOnly?: boolean;
+  /** Find peers on the LAN by mDNS (default: on, unless local-only). */
+  readonly mdns?: boolean;
 }
 
 /** Addresses whose first part is a DNS name (`/dns4/…`, `/dnsaddr/…`): resolving them leaves the machine. */
@@ -37,7 +41,8 @@ export function createNodeP2p(options: NodeP2pOptions): {
   skipped: string[];
 } {
   const all = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
-  const skipped = options.localOnly ? all.filter(isNamedAddress) : [];
+  const localOnly = options.localOnly ?? localOnlyFromEnv(process.env);
+  const skipped = localOnly ? all.filter(isNamedAddress) : [];
   // Never itself: the first node of a network finds its own address in the config.
   const bootstrap = all.filter((address) => !skipped.includes(address) && !isSelf(address, options.peerId));
   const listen = options.listen;
@@ -51,8 +56,10 @@ export function createNodeP2p(options: NodeP2pOptions): {
       bootstrap,
       relayServer: options.relay,
       privateNetwork,
-      // UPnP multicasts SSDP on the LAN: never in local-only mode.
-      upnp: !privateNetwork && !(options.localOnly ?? false),
+      // UPnP multicasts SSDP on the LAN: never in local-only mode (the p2p service enforces it too).
+      upnp: !privateNetwork && !localOnly,
+      mdns: options.mdns ?? true,
+      localOnly,
       scoredTopics: topics,
       allowedTopics: topics,
       reputation: options.reputation,

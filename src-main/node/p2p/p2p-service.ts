@@ -17,6 +17,7 @@ import {
   type PeerId,
 } from '@libp2p/interface';
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
+import { mdns } from '@libp2p/mdns';
 import { ping, type Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';
@@ -24,6 +25,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { KAD_PROTOCOL } from '../../../src-shared/protocol/index.ts';
 import { InvalidMultiaddrError, ListenAddressInUseError } from './errors.ts';
+import { isLoopbackMultiaddr, loopbackOnlyGater } from './local-only.ts';
+import { RELAY_LIMITS } from './relay-limits.ts';
 import { peerScoreParams } from './gossip-scoring.ts';
 import { ObservedAddressTally, type ObservedAddress } from './observed-address-tally.ts';
 import { parseGatewayAddress, uPnPNATReportingExternalAddress } from './upnp-external-address.ts';
@@ -84,6 +87,23 @@ export interface P2pInit {
   readonly colocationWhitelist?: readonly string[];
   /** First retry delay while no bootstrap node is connected; doubles up to a minute. */
   readonly bootstrapRetryMs?: number;
+  /**
+   * Find peers on the local network by mDNS (multicast on every interface: never on a build machine's own
+   * interfaces, only inside a test's network namespaces).
+   */
+  readonly mdns?: boolean;
+  /** mDNS query interval (libp2p's default: 10 s). */
+  readonly mdnsIntervalMs?: number;
+  /**
+   * Nothing leaves the machine (OPENGATEWAY_LOCAL_ONLY): dials only to loopback, no name resolution, no
+   * UPnP, no mDNS, whatever the other options say.
+   */
+  readonly localOnly?: boolean;
+  /**
+   * Addresses this node is reachable at as they are (relay/bootstrap servers with public addresses). They
+   * are announced as verified, so peers are never asked to dial back to check them.
+   */
+  readonly announce?: readonly string[];
 }
 
 export interface P2pEvents {
@@ -127,10 +147,14 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   async start(): Promise<void> {
     if (this.#node !== null) return;
     const init = this.#init;
-    const listen = [...(init.listen ?? DEFAULT_LISTEN)];
-    for (const address of listen) parseMultiaddr(address, 'listen');
-    const bootstrapList = [...(init.bootstrap ?? [])];
-    for (const address of bootstrapList) parseMultiaddr(address, 'bootstrap');
+    const listen = withRelayReachability(init.listen ?? DEFAULT_LISTEN, init.relayServer ?? false);
+    const announce = [...(init.announce ?? [])];
+    for (const address of announce) parseMultiaddr(address, 'announce');
+    const localOnly = init.localOnly ?? false;
+    const bootstrapList = [...(init.bootstrap ?? [])].filter(
+      // Local-only: a name would be resolved and anything else would leave the machine.
+      (address) => !localOnly || isLoopbackMultiaddr(parseMultiaddr(address, 'bootstrap')),
+    );
     const privateNetwork = init.privateNetwork ?? false;
     const colocationWhitelist = [
       ...(init.colocationWhitelist ?? []),
@@ -145,6 +169,8 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
         allowPublishToZeroTopicPeers: true,
         ignoreDuplicatePublishError: true,
         emitSelf: false,
+        // Members behind NAT reach each other through relays (limited circuits) until DCUtR goes direct.
+        runOnLimitedConnection: true,
         fastMsgIdFn: (message) =>
           `${Buffer.from(message.from ?? []).toString('base64')}:${Buffer.from(message.seqno ?? []).toString('base64')}`,
         heartbeatInterval: init.gossipHeartbeatMs ?? 1000,
@@ -166,16 +192,21 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       }) as unknown as ServiceFactory;
     }
     if (init.relayServer) {
-      // Default relay limits (128 KiB, 2 min) cut inference responses; our relays carry whole requests.
+      // Default relay limits (128 KiB, 2 min) cut inference responses; ours carry a whole chat, no more.
       services.relay = circuitRelayServer({
-        reservations: { applyDefaultLimit: false, maxReservations: 512 },
+        reservations: {
+          maxReservations: 512,
+          applyDefaultLimit: true,
+          defaultDataLimit: RELAY_LIMITS.dataBytes,
+          defaultDurationLimit: RELAY_LIMITS.durationMs,
+        },
       });
     }
     if (init.natTraversal ?? true) {
       services.autoNAT = autoNAT();
       services.dcutr = dcutr();
     }
-    if (init.upnp ?? false) {
+    if ((init.upnp ?? false) && !localOnly) {
       services.upnp = uPnPNATReportingExternalAddress(
         {
           ...(init.upnpGateways ? { gateways: [...init.upnpGateways] } : {}),
@@ -185,25 +216,42 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       );
     }
 
-    const withPeerId = bootstrapList.filter((address) => address.includes('/p2p/'));
     const busyServer = privateNetwork || (init.relayServer ?? false);
+    const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = [];
+    // @libp2p/bootstrap needs a peer id in each address; a bare `/dnsaddr/` name (whose TXT records carry
+    // the peer ids) is dialled by #keepBootstrapped alone.
+    const withPeerId = bootstrapList.filter((address) => address.includes('/p2p/'));
+    if (withPeerId.length > 0) peerDiscovery.push(bootstrap({ list: withPeerId, timeout: 0 }));
+    if ((init.mdns ?? false) && !localOnly) {
+      const discover = mdns({
+        serviceTag: MDNS_SERVICE_TAG,
+        ...(init.mdnsIntervalMs ? { interval: init.mdnsIntervalMs } : {}),
+      });
+      // libp2p does not dial what discovery finds; a LAN peer is worth a connection (that is the point).
+      peerDiscovery.push((components) => {
+        const discovery = discover(components);
+        discovery.addEventListener('peer', (event) => this.#dialDiscovered(event.detail.id));
+        return discovery;
+      });
+    }
     let node: OgLibp2p;
     this.#acceptGatewayAnswers = true;
     try {
       node = (await createLibp2p({
         privateKey: this.#components.privateKey,
-        addresses: { listen },
+        addresses: { listen, ...(announce.length > 0 ? { appendAnnounce: announce } : {}) },
         transports: [tcp(), webSockets(), circuitRelayTransport()],
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
-        // @libp2p/bootstrap needs a peer id in each address; a bare `/dnsaddr/` name (whose TXT records carry
-        // the peer ids) is dialled by #keepBootstrapped alone.
-        peerDiscovery: withPeerId.length > 0 ? [bootstrap({ list: withPeerId, timeout: 0 })] : [],
+        peerDiscovery,
+        ...(localOnly ? { connectionGater: loopbackOnlyGater() } : {}),
         connectionManager: {
           maxConnections: init.maxConnections ?? 200,
           // Defaults (5 per IP per second, 10 pending) throttle bootstrap servers and loopback networks.
           inboundConnectionThreshold: busyServer ? 1000 : 5,
           maxIncomingPendingConnections: busyServer ? 256 : 10,
+          // Local-only: no /dnsaddr/ lookups (the gater runs after resolution).
+          ...(localOnly ? { resolvers: {} } : {}),
         },
         // A ping that misses its (adaptive) deadline closes the connection; on a loaded machine or a slow
         // link that tears down healthy connections, and with them cluster views. Keep measuring, don't abort.
@@ -215,6 +263,7 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       throw translateListenError(error, listen);
     }
     this.#node = node;
+    if (init.relayServer) confirmOwnAddresses(node);
     node.addEventListener('peer:identify', (event) => {
       this.#tally.record(
         event.detail.peerId.toString(),
@@ -286,6 +335,15 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       nextAttemptAt: this.#retryTimer === null ? null : this.#nextBootstrapAt,
     };
   }
+
+  #dialDiscovered(peer: PeerId): void {
+    const node = this.#node;
+    if (node === null || node.getConnections(peer).length > 0) return;
+    node.dial(peer, { signal: AbortSignal.timeout(10_000) }).catch(() => {
+      // A LAN peer that left or cannot be reached; mDNS will tell us again if it comes back.
+    });
+  }
+
   #onGatewayAddress(reported: unknown): void {
     if (!this.#acceptGatewayAnswers) return;
     const ip = parseGatewayAddress(reported);
@@ -348,6 +406,47 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     return this.#node === null ? 0 : this.#node.getConnections().length;
   }
 }
+
+/** Our mDNS service name: only OpenGateway nodes answer, not every libp2p program on the LAN. */
+export const MDNS_SERVICE_TAG = '_opengateway._udp.local';
+
+/**
+ * An explicit listen list keeps relay reachability: without `/p2p-circuit` a node behind NAT takes no
+ * relay reservation and cannot be reached from outside its LAN (nat-lab-findings cause 3).
+ */
+export function withRelayReachability(listen: readonly string[], relayServer: boolean): string[] {
+  const addresses = [...listen];
+  for (const address of addresses) parseMultiaddr(address, 'listen');
+  if (!relayServer && !addresses.some((address) => address.includes('/p2p-circuit'))) {
+    addresses.push('/p2p-circuit');
+  }
+  return addresses;
+}
+
+/**
+ * A relay/bootstrap server is public by its operator's word: its own listen addresses count as verified at
+ * once. Otherwise AutoNAT asks every peer that connects to dial it back, and the peers' answers close and
+ * redial the very connections the relay needs (nat-lab-findings causes 2 and 4).
+ */
+function confirmOwnAddresses(node: OgLibp2p): void {
+  // The address and transport managers are internal to libp2p (the node object carries them).
+  const components = (node as unknown as { components?: Partial<InternalComponents> }).components;
+  if (components?.addressManager === undefined || components.transportManager === undefined) return;
+  for (const address of components.transportManager.getAddrs()) {
+    if (address.toString().includes('/p2p-circuit')) continue;
+    components.addressManager.confirmObservedAddr(address, { type: 'transport', ttl: RELAY_ADDRESS_TTL_MS });
+  }
+}
+
+interface InternalComponents {
+  addressManager: {
+    confirmObservedAddr(address: Multiaddr, options: { type: 'transport'; ttl: number }): void;
+  };
+  transportManager: { getAddrs(): Multiaddr[] };
+}
+
+/** How long a relay's own addresses stay verified; re-confirmed while the node runs. */
+const RELAY_ADDRESS_TTL_MS = 365 * 24 * 3600 * 1000;
 
 export function parseMultiaddr(address: string, what: string): Multiaddr {
   try {

@@ -19,7 +19,12 @@ import {
 } from '../../routing/errors.ts';
 import { ExpectedError } from '../../../../src-shared/errors/expected-error.ts';
 import { InsufficientBalanceError } from '../../ledger/errors.ts';
-import { ChatNotReadyError, DuplicateChatError, TooManyChatsError } from './errors.ts';
+import {
+  ChatNotReadyError,
+  DuplicateChatError,
+  ReplyWithoutUsageError,
+  TooManyChatsError,
+} from './errors.ts';
 import { shortPeerId } from './node-views.ts';
 
 export interface ChatRequestsComponents {
@@ -130,7 +135,7 @@ export class ChatRequests {
           publish({ type: 'delta', requestId, text: text.slice(at, at + MAX_DELTA_CHARS) });
       }
       if (signal.aborted) return publish(cancelled(requestId));
-      if (usage === null) throw new Error('the reply ended without usage');
+      if (usage === null) throw new ReplyWithoutUsageError('the reply ended without usage');
       // The routing layer never pays this node's own worker: such a reply is free, and the balance stays.
       const free = routedTo !== null && routedTo === this.#components.selfPeerId();
       publish({

@@ -24,3 +24,8 @@ export class UnknownClusterError extends ExpectedError {
 export class DuplicateChatError extends ExpectedError {
   override readonly name = 'DuplicateChatError';
 }
+
+/** The worker's reply ended without saying how many tokens it used (so it cannot be priced). */
+export class ReplyWithoutUsageError extends ExpectedError {
+  override readonly name = 'ReplyWithoutUsageError';
+}

@@ -39,14 +39,15 @@ function listModels(gateway: ChatGateway): ApiResponse {
 }
 
 async function chatCompletions(gateway: ChatGateway, request: ApiRequest): Promise<ApiResponse> {
-  let body: Record<string, unknown>;
+  let value: unknown;
   try {
-    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(request.body)) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    body = value as Record<string, unknown>;
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(request.body));
   } catch {
-    return openAiError(400, 'the body must be a JSON object', 'invalid_request_error', 'invalid_json');
+    value = undefined; // not UTF-8, not JSON, or nested past the parser's stack: all the same to the client
   }
+  if (!isRecord(value))
+    return openAiError(400, 'the body must be a JSON object', 'invalid_request_error', 'invalid_json');
+  const body = value;
   if (nestsDeeperThan(body, MAX_JSON_DEPTH))
     return openAiError(
       400,

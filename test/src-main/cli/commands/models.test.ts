@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modelsCommand } from '../../../../src-main/cli/commands/models.ts';
+import { locationsFor } from '../../../../src-main/node/locations.ts';
 import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
+import { ensureDataDir } from '../../../../src-main/node/storage/data-dir.ts';
+import { DataDirLock } from '../../../../src-main/node/storage/data-dir-lock.ts';
 import { ModelFileServer } from '../../node/models/model-file-server.ts';
 
 let dir: string;
@@ -90,6 +93,21 @@ describe('opengateway-node models', () => {
     await expect(stat(result.path!)).rejects.toThrow();
     const after = JSON.parse((await run('list', '--json')).out[0]!) as { tiers: { state: string }[] };
     expect(after.tiers[0]?.state).toBe('missing');
+  });
+
+  it('refuses to write the cache while a node runs on the data folder', async () => {
+    await ensureDataDir(join(dir, 'node'));
+    const locations = locationsFor(join(dir, 'node'));
+    const lock = DataDirLock.acquire(locations.instanceLock, locations.dataDir);
+    try {
+      await expect(run('pull', 'model-a')).rejects.toThrow(
+        /a node is running on .*: it downloads the models/,
+      );
+      expect(server.requests).toEqual([]);
+      expect((await run('list', '--json')).code).toBe(0);
+    } finally {
+      lock.release();
+    }
   });
 
   it('refuses an unknown tier and a tier without a built-in model, in words', async () => {

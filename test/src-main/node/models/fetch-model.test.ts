@@ -180,6 +180,15 @@ describe('fetchModel', () => {
     expect(ModelBadResponseError).toBeDefined();
   });
 
+  it('gives up on a server that goes silent mid-file and resumes on a new connection', async () => {
+    server.serve('/tiny.gguf', bytes, { stallAfterBytes: 128 * 1024, stallTimes: 1 });
+    const model = modelFor(bytes);
+    await fetchModel(cache, model, fast({ idleTimeoutMs: 300 }));
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(await cache.isReady(model)).toBe(true);
+  });
+
   it('starts over when a server ignores the range on resume', async () => {
     server.serve('/tiny.gguf', bytes, { cutAfterBytes: 100 * 1024, cutTimes: 1, ignoreRange: true });
     const model = modelFor(bytes);

@@ -22,6 +22,9 @@ export interface FileBehaviour {
   status?: number;
   /** Send this many extra bytes after the file. */
   extraBytes?: number;
+  /** Stop sending (connection kept open) after this many body bytes, for the next N requests. */
+  stallAfterBytes?: number;
+  stallTimes?: number;
 }
 
 export class ModelFileServer {
@@ -83,6 +86,8 @@ export class ModelFileServer {
     }
     const cut = behaviour.cutAfterBytes !== undefined && (behaviour.cutTimes ?? 1) > 0;
     if (cut) behaviour.cutTimes = (behaviour.cutTimes ?? 1) - 1;
+    const stall = behaviour.stallAfterBytes !== undefined && (behaviour.stallTimes ?? 1) > 0;
+    if (stall) behaviour.stallTimes = (behaviour.stallTimes ?? 1) - 1;
     this.#active += 1;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.#active);
     try {
@@ -94,6 +99,11 @@ export class ModelFileServer {
           await write(res, piece);
           record.bytesSent += piece.length;
           res.socket?.destroy();
+          return;
+        }
+        if (stall && record.bytesSent >= behaviour.stallAfterBytes!) {
+          // Silence with the connection open, until the client gives up and closes it.
+          await new Promise((resolve) => res.once('close', resolve));
           return;
         }
         await write(res, piece);

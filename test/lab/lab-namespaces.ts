@@ -1,0 +1,134 @@
+// Linux network namespaces for the lab: created and torn down by the test itself, every name under one
+// unique prefix so two runs (or two engineers on one machine) never touch each other's lab. Needs root.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+/** Why the lab cannot run here, or null when it can (root, `ip`, `nft`). */
+export function labUnavailableReason(): string | null {
+  if (process.platform !== 'linux') return 'the NAT lab needs Linux network namespaces';
+  if (process.getuid?.() !== 0) return 'the NAT lab needs root (ip netns, nftables); CI runs as root';
+  for (const tool of ['ip', 'nft']) {
+    try {
+      execFileSync(tool, ['-V'], { stdio: 'ignore' });
+    } catch {
+      return `the NAT lab needs \`${tool}\` (apt-get install -y iproute2 nftables)`;
+    }
+  }
+  return null;
+}
+
+/** Runs a command, throwing with its stderr when it fails. */
+export function run(command: string, args: readonly string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`${command} ${args.join(' ')} failed: ${stderr.trim()}`, { cause: error });
+  }
+}
+
+export class LabNamespaces {
+  /** Short (veth names have 15 characters at most) and unique: `nl` + 4 hex digits. */
+  readonly prefix: string;
+  readonly #created: string[] = [];
+
+  constructor(prefix = `nl${randomBytes(2).toString('hex')}`) {
+    this.prefix = prefix;
+  }
+
+  /** The full name of the lab's namespace `short`. */
+  name(short: string): string {
+    return `${this.prefix}-${short}`;
+  }
+
+  /** Creates namespace `short` with its loopback up. */
+  add(short: string): string {
+    const name = this.name(short);
+    run('ip', ['netns', 'add', name]);
+    this.#created.push(name);
+    this.exec(short, 'ip', ['link', 'set', 'lo', 'up']);
+    return name;
+  }
+
+  /** Runs a command inside namespace `short`. */
+  exec(short: string, command: string, args: readonly string[]): string {
+    return run('ip', ['netns', 'exec', this.name(short), command, ...args]);
+  }
+
+  /** Runs `ip …` inside namespace `short`. */
+  ip(short: string, ...args: string[]): string {
+    return this.exec(short, 'ip', args);
+  }
+
+  /** Loads an nftables ruleset (text) inside namespace `short`. */
+  nft(short: string, ruleset: string): void {
+    try {
+      execFileSync('ip', ['netns', 'exec', this.name(short), 'nft', '-f', '-'], {
+        input: ruleset,
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+    } catch (error) {
+      throw new Error(`nft in ${short} failed: ${String((error as { stderr?: Buffer }).stderr ?? '')}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * A veth pair from namespace `a` to namespace `b`, addresses in CIDR form (null: none, e.g. a bridge port).
+   * Device names: `<prefix><tag>a` / `<prefix><tag>b`.
+   */
+  link(tag: string, a: string, addressA: string | null, b: string, addressB: string | null): void {
+    const devA = `${this.prefix}${tag}a`;
+    const devB = `${this.prefix}${tag}b`;
+    run('ip', [
+      'link',
+      'add',
+      devA,
+      'netns',
+      this.name(a),
+      'type',
+      'veth',
+      'peer',
+      devB,
+      'netns',
+      this.name(b),
+    ]);
+    for (const [ns, dev, address] of [
+      [a, devA, addressA],
+      [b, devB, addressB],
+    ] as const) {
+      if (address !== null) this.ip(ns, 'addr', 'add', address, 'dev', dev);
+      this.ip(ns, 'link', 'set', dev, 'up');
+    }
+  }
+
+  /** A bridge `<prefix>br` in namespace `short` with `address`, enslaving the given devices. */
+  bridge(short: string, address: string | null, devices: readonly string[]): string {
+    const bridge = `${this.prefix}br`;
+    this.ip(short, 'link', 'add', bridge, 'type', 'bridge');
+    for (const device of devices) this.ip(short, 'link', 'set', device, 'master', bridge);
+    if (address !== null) this.ip(short, 'addr', 'add', address, 'dev', bridge);
+    this.ip(short, 'link', 'set', bridge, 'up');
+    return bridge;
+  }
+
+  /** Deletes every namespace of this lab (their veths, bridges and nft tables go with them). Idempotent. */
+  destroy(): void {
+    const existing = new Set(
+      run('ip', ['netns', 'list'])
+        .split('\n')
+        .map((line) => line.split(' ')[0] ?? ''),
+    );
+    for (const name of existing) {
+      if (name.startsWith(`${this.prefix}-`)) {
+        try {
+          run('ip', ['netns', 'del', name]);
+        } catch {
+          // Already gone (a concurrent teardown); nothing left to clean.
+        }
+      }
+    }
+    this.#created.length = 0;
+  }
+}
