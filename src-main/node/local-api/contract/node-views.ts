@@ -41,6 +41,8 @@ export function regionInfoOf(decision: RegionDecision | null): RegionInfo {
     source,
     country,
     detail: decision.detail ? clip(decision.detail, 300) : null,
+    verified: decision.verified,
+    vpnSuspected: decision.vpnSuspected,
   };
 }
 
