@@ -112,6 +112,8 @@ export interface RoutingInit {
   /** Concurrent requests this node serves per tier. */
   readonly capacityPerTier?: number;
   readonly requester?: InferRequesterInit;
+  /** How long requests in flight may finish after a pause before they are cancelled. Default 60 s. */
+  readonly drainGraceMs?: number;
   /** Engine options for tests (short timings). */
   readonly engineOverrides?: Partial<Record<string, unknown>>;
 }
@@ -130,6 +132,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   #region: RegionId | null = null;
   #serving: readonly string[] = [];
   #paused = false;
+  /** The drain after a pause: aborted by a resume, so engines that are serving again are not stopped. */
+  #drain: AbortController | null = null;
   /** The node's engine with `auto` resolved (at start; before it, `auto` reads as EXO). */
   #engine: ResolvedEngineSettings = { kind: 'exo' };
 
@@ -227,12 +231,34 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     return this.#init.modelSource?.fileFor(tier) ?? null;
   }
 
-  /** Paused: refuse new work, and stop the engines so the GPU is free. Resume starts them again. */
+  /**
+   * Paused: refuse new work at once, let requests in flight finish (cancelled after the grace period, each
+   * paid for what arrived), then stop the engines so the GPU is free. Resume starts them again.
+   */
   async setPaused(paused: boolean): Promise<void> {
     this.#paused = paused;
     this.worker.setPaused(paused);
-    if (paused) await this.engines.stop();
-    else await this.serve(this.#region, this.#serving);
+    this.#drain?.abort();
+    this.#drain = null;
+    if (!paused) {
+      await this.serve(this.#region, this.#serving);
+      return;
+    }
+    const drain = new AbortController();
+    this.#drain = drain;
+    void this.worker
+      .drain(this.#init.drainGraceMs ?? 60_000, drain.signal)
+      .then(async () => {
+        if (!drain.signal.aborted && this.#paused) await this.engines.stop();
+      })
+      .catch(() => {
+        // An engine that fails to stop reports it through its own state.
+      });
+  }
+
+  /** Requests still finishing after a pause ("finishing 2 requests…"); 0 when not paused. */
+  get finishingRequests(): number {
+    return this.#paused ? this.worker.inFlight : 0;
   }
 
   /** The contributor's cap on concurrent requests per tier: applies to new requests at once. */
