@@ -189,6 +189,15 @@ describe('fetchModel', () => {
     expect(await cache.isReady(model)).toBe(true);
   });
 
+  it('refuses a resume answered with another range than asked, and throws the partial file away', async () => {
+    server.serve('/tiny.gguf', bytes, { cutAfterBytes: 100 * 1024, cutTimes: 1, wrongRange: true });
+    const model = modelFor(bytes);
+    const error = await fetchModel(cache, model, fast()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelUnreachableError);
+    expect((error as Error).message).toMatch(/bad response: sent range 0-\d+, asked for [1-9]\d*-/);
+    await expect(stat(`${cache.filePath(model)}.part`)).rejects.toThrow(/ENOENT/);
+  });
+
   it('starts over when a server ignores the range on resume', async () => {
     server.serve('/tiny.gguf', bytes, { cutAfterBytes: 100 * 1024, cutTimes: 1, ignoreRange: true });
     const model = modelFor(bytes);
