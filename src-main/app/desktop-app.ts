@@ -254,7 +254,10 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     tray.setStatus(await own.handlers.getStatus(null, { signal: lifetime.signal }));
     tray.setBalance(await own.handlers.getBalance(null, { signal: lifetime.signal }));
     startIdle();
-    await shell!.contribution.apply();
+    // Until the welcome is answered the node waits for consent (it started paused): keep it so.
+    const firstRun = await own.handlers.getFirstRun(null, { signal: lifetime.signal });
+    if (firstRun.completed) await shell!.contribution.apply();
+    else await shell!.contribution.setUserPaused(true);
   } catch (error) {
     log(`node start failed: ${String(error)}`);
     tray.setStatus({
