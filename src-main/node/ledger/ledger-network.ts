@@ -29,6 +29,7 @@ import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
 import { nativeSha256 } from './native-crypto.ts';
 import { SenderRateLimit } from './sender-rate-limit.ts';
 import { SettlementReports } from './settlement-reports.ts';
+import { LedgerStoppingError, SyncProtocolError } from './errors.ts';
 
 export interface LedgerNetworkComponents {
   readonly libp2p: OgLibp2p;
@@ -147,7 +148,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
   }
 
   async stop(): Promise<void> {
-    this.#controller.abort(new Error('ledger network stopping'));
+    this.#controller.abort(new LedgerStoppingError('ledger network stopping'));
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#ledger.removeEventListener('block:publish', this.#onPublish);
@@ -245,7 +246,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch {
-      stream.abort(new Error('ledger sync request failed'));
+      stream.abort(new SyncProtocolError('ledger sync request failed'));
       return;
     }
     await closeStream(stream);
@@ -256,6 +257,6 @@ async function closeStream(stream: Stream): Promise<void> {
   try {
     await stream.close({ signal: AbortSignal.timeout(2_000) });
   } catch {
-    stream.abort(new Error('close timed out'));
+    stream.abort(new SyncProtocolError('close timed out'));
   }
 }

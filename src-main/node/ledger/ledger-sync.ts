@@ -33,6 +33,7 @@ import {
   type SyncResponse,
   type WireHead,
 } from '../../../src-shared/ledger/sync/sync-messages.ts';
+import { SyncProtocolError } from './errors.ts';
 
 /** What sync needs from the node: its view, and a way to accept blocks and proofs (persisting them). */
 export interface SyncTarget {
@@ -183,7 +184,7 @@ export class LedgerSync {
       signal: AbortSignal.any([signal, timeout]),
     });
     const response = decodeSyncResponse(bytes);
-    if (response === null) throw new Error(`malformed sync response from ${peer}`);
+    if (response === null) throw new SyncProtocolError(`malformed sync response from ${peer}`);
     return response;
   }
 
