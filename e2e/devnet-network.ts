@@ -32,15 +32,16 @@ export interface DevnetOptions {
   readonly regions: readonly string[];
   /** Simulated tokens per second. */
   readonly tokenRate?: number;
+  /** Default the EXO double: most of the suite checks the simulator's deterministic replies and timings. */
+  readonly engine?: 'builtin' | 'exo-double';
 }
 
 export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const args = [
     '--disable-warning=ExperimentalWarning',
     SCRIPT,
-    // The e2e suite checks the simulator's deterministic replies and timings.
     '--engine',
-    'exo-double',
+    options.engine ?? 'exo-double',
     '--nodes',
     String(options.nodes),
     '--regions',

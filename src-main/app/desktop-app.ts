@@ -23,6 +23,7 @@ import { registerContractIpc } from './ipc/register-contract-ipc.ts';
 import { createSenderCheck } from './ipc/sender-check.ts';
 import type { ContractSurface, LaunchNode, NodeHandle, ShellFront } from './node-handle.ts';
 import type { PreferencesStore } from './settings/preferences-store.ts';
+import { trayHintFor } from './tray/tray-hint.ts';
 import { TrayController } from './tray/tray-controller.ts';
 import { UpdateController, type AutoUpdaterLike } from './updater/update-controller.ts';
 import { hardenSession, MainWindowController, type HardenableSession } from './window/main-window.ts';
@@ -48,6 +49,14 @@ export interface DesktopElectron {
   readonly powerMonitor: Pick<PowerMonitor, 'getSystemIdleTime' | 'on'>;
   readonly shell: Pick<Shell, 'openExternal'>;
   readonly session: { readonly defaultSession: HardenableSession };
+  /** Desktop notifications (the tray's first-run hint); absent where the platform has none. */
+  readonly Notification?: {
+    new (options: { title: string; body: string }): {
+      show(): void;
+      on(event: 'click', listener: () => void): unknown;
+    };
+    isSupported(): boolean;
+  };
 }
 
 export interface DesktopAppInit {
@@ -58,6 +67,8 @@ export interface DesktopAppInit {
   readonly paths: { readonly preload: string; readonly rendererUrl: string; readonly assetsDir: string };
   readonly dataDir: string;
   readonly argv: readonly string[];
+  /** Which platform's words the tray hint uses (tests); the running one by default. */
+  readonly platform?: NodeJS.Platform;
   readonly log: (line: string) => void;
   readonly firstUpdateCheckDelayMs?: number;
   readonly idlePollMs?: number;
@@ -169,6 +180,13 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
       quit: () => app.quit(),
     },
   );
+  // Once per installation: a tray-only app must say where its icon is.
+  if (!preferences.trayHintShown && electron.Notification?.isSupported()) {
+    const hint = new electron.Notification(trayHintFor(init.platform ?? process.platform));
+    hint.on('click', () => window.show());
+    hint.show();
+    init.preferences.write({ ...init.preferences.read(), trayHintShown: true });
+  }
 
   const front: ShellFront = (own) => {
     const notifications = createDesktopNotifications(own.notifications);
@@ -254,7 +272,10 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     tray.setStatus(await own.handlers.getStatus(null, { signal: lifetime.signal }));
     tray.setBalance(await own.handlers.getBalance(null, { signal: lifetime.signal }));
     startIdle();
-    await shell!.contribution.apply();
+    // Until the welcome is answered the node waits for consent (it started paused): keep it so.
+    const firstRun = await own.handlers.getFirstRun(null, { signal: lifetime.signal });
+    if (firstRun.completed) await shell!.contribution.apply();
+    else await shell!.contribution.setUserPaused(true);
   } catch (error) {
     log(`node start failed: ${String(error)}`);
     tray.setStatus({

@@ -76,6 +76,19 @@ export function createDesktopHandlers(init: DesktopHandlersInit): ContractHandle
       const info = await node.handlers.getAppInfo(input, context);
       return { ...info, shell: 'desktop', version: init.version };
     },
+    async completeFirstRun(input, context) {
+      const answer = await node.handlers.completeFirstRun(input, context);
+      const current = preferences.read();
+      // The welcome's answers are the user's own pause and start-at-login choices from then on.
+      save({
+        ...current,
+        userPaused: !input.contribute,
+        settings: { ...current.settings, startAtLogin: input.startAtLogin },
+      });
+      if (input.startAtLogin !== current.settings.startAtLogin) init.setStartAtLogin(input.startAtLogin);
+      await contribution.setUserPaused(!input.contribute);
+      return answer;
+    },
     getUpdateState: () => Promise.resolve(init.updates.state),
     installUpdate() {
       init.updates.installNow();

@@ -54,6 +54,9 @@ export function failedNodeContract(message: string, dataDir: string, version: st
         Promise.resolve({ version, shell: 'desktop', dataDir, localApi: null, network: null }),
       getUpdateState: () => Promise.resolve({ state: 'idle' }),
       installUpdate: () => Promise.resolve(null),
+      // The window shows the error, not the welcome: there is no node to consent for.
+      getFirstRun: () => Promise.resolve({ completed: false, contribute: null, completedAt: null }),
+      completeFirstRun: () => Promise.resolve(notRunning()),
     },
   };
 }

@@ -7,8 +7,15 @@ import { failedNodeContract } from './failed-node.ts';
 import type { LaunchNode, NodeHandle } from './node-handle.ts';
 
 export const launchNode: LaunchNode = ({ dataDir, version, log }) => {
-  // EXO where it is installed, otherwise the built-in llama.cpp every install has (DESIGN.md §7).
-  const node = new OpenGatewayNode({ dataDir, version, log, routing: { engine: { kind: 'auto' } } });
+  // EXO where it is installed, otherwise the built-in llama.cpp every install has (DESIGN.md §7). The welcome
+  // asks before this computer contributes (first-run.json records the answer).
+  const node = new OpenGatewayNode({
+    dataDir,
+    version,
+    log,
+    routing: { engine: { kind: 'auto' } },
+    requireConsent: true,
+  });
   let served: ServedNode | null = null;
   const handle: NodeHandle = {
     async start(front) {

@@ -50,6 +50,8 @@ export interface NodeOptions {
    * Default: the environment variable OPENGATEWAY_LOCAL_ONLY=1.
    */
   readonly localOnly?: boolean;
+  /** Contribute only once the welcome was answered with consent (the desktop app). Default: false. */
+  readonly requireConsent?: boolean;
 }
 
 /** The node's events (the same as every RunningNode's). */

@@ -38,5 +38,6 @@ export function statusReport(sources: ReportSources): NodeStatusReport {
     engine: sources.routing?.engineKind ?? null,
     models: sources.models?.states() ?? {},
     rejectedHeartbeats: sources.membership?.rejectedCount ?? 0,
+    finishingRequests: sources.routing?.finishingRequests ?? 0,
   };
 }

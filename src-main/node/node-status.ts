@@ -42,4 +42,6 @@ export interface NodeStatusReport {
   readonly rejectedHeartbeats: number;
   /** Each catalog tier's model for the built-in engine: downloading, ready, failed and why. */
   readonly models: Readonly<Record<string, ModelState>>;
+  /** While paused: requests in flight still finishing (the tray says "finishing 2 requests…"). */
+  readonly finishingRequests?: number;
 }

@@ -25,6 +25,7 @@ import type { NodeLedger } from './ledger/node-ledger.ts';
 import { planNodeServing, startClusterServices } from './node-clusters.ts';
 import { startNodeAccount } from './node-account.ts';
 import { startNodeNetwork } from './node-network.ts';
+import { readFirstRun } from './onboarding/first-run-record.ts';
 import { isAlone, lookingForPeers, type BootstrapPlan } from './looking-for-peers.ts';
 import { statusReport } from './node-report.ts';
 import type { NodeOptions, NodeServicesForTests } from './node-options.ts';
@@ -244,6 +245,12 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       void this.#onRegionChanged(event.detail);
     });
     await this.#join(decision.region, signal);
+    // Consent from the welcome (first-run.json): declined, or not given yet where the UI must ask first.
+    const consent = await readFirstRun(locations.dataDir);
+    if (consent.contribute === false || (options.requireConsent === true && !consent.completed)) {
+      this.#log('contributing: paused until the user agrees (first run)');
+      await this.pause('user');
+    }
   }
 
   /** Pause contributing: members see "paused" at once; requesting keeps working. */

@@ -1,5 +1,6 @@
 import { ConnectionBanner } from './components/connection-banner.tsx';
 import { StatusHeader } from './components/status-header.tsx';
+import { FirstRun } from './first-run/first-run.tsx';
 import { ChatPage } from './pages/chat-page.tsx';
 import { EarningsPage } from './pages/earnings-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
@@ -31,6 +32,14 @@ function CurrentPage({ page }: { readonly page: PageId }) {
 export function App({ onChangeKey }: { readonly onChangeKey?: () => void }) {
   const page = useApp((state) => state.page);
   const goTo = useApp((state) => state.goTo);
+  const firstRunView = useApp((state) => state.firstRunView);
+  if (firstRunView !== null)
+    return (
+      <div className="shell first-run-shell">
+        <ConnectionBanner onChangeKey={onChangeKey} />
+        <FirstRun view={firstRunView} />
+      </div>
+    );
   return (
     <div className="shell">
       <nav aria-label="Pages">

@@ -19,6 +19,7 @@ import {
   engineLogsSchema,
 } from './clusters.ts';
 import { balanceSchema, earningsInputSchema, earningsSchema } from './earnings.ts';
+import { completeFirstRunInputSchema, firstRunSchema } from './first-run.ts';
 import { nodeStatusSchema, onboardingSchema, pauseInputSchema } from './node-status.ts';
 import { regionInfoSchema, setRegionInputSchema } from './region.ts';
 import { resourcesSchema } from './resources.ts';
@@ -69,6 +70,10 @@ export const IPC_CALLS = {
   getUpdateState: call(none, updateStateSchema),
   /** Quit and install a downloaded update now (desktop only). */
   installUpdate: call(none, none),
+  /** Whether the welcome was answered, and how. */
+  getFirstRun: call(none, firstRunSchema),
+  /** The welcome's answer: declining consent pauses contributing (the node then serves nobody). */
+  completeFirstRun: call(completeFirstRunInputSchema, firstRunSchema),
 } as const satisfies Readonly<Record<string, CallSpec>>;
 
 /** Pushes from the node to every connected UI. */

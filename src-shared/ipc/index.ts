@@ -17,3 +17,4 @@ export * from './ws-protocol.ts';
 export * from './electron-channels.ts';
 export * from './dashboard-csp.ts';
 export * from './models.ts';
+export * from './first-run.ts';

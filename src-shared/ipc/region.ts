@@ -1,6 +1,6 @@
 // The node's region and how it was decided (DESIGN.md §3 geo), with the user's override.
 import { REGION_IDS } from '../regions/region-id.ts';
-import { nullable, object, oneOf, string, type Infer } from './schema.ts';
+import { boolean, nullable, object, oneOf, optional, string, type Infer } from './schema.ts';
 
 export const regionIdSchema = oneOf(REGION_IDS);
 
@@ -24,6 +24,10 @@ export const regionInfoSchema = object({
   country: nullable(string({ max: 2, pattern: /^[A-Z]{2}$/ })),
   /** One line for a person: "3 peers saw your public address". */
   detail: nullable(string({ max: 300 })),
+  /** False when the region is a guess (time zone, an old cache, nothing): the UI offers to choose it. */
+  verified: optional(boolean()),
+  /** A VPN interface is up, or the evidence disagrees: the region may be the VPN's, not the user's. */
+  vpnSuspected: optional(boolean()),
 });
 export type RegionInfo = Infer<typeof regionInfoSchema>;
 

@@ -5,6 +5,7 @@ import {
   boolean,
   DEFAULT_SETTINGS,
   object,
+  optional,
   settingsSchema,
   type Settings,
 } from '../../../src-shared/ipc/index.ts';
@@ -14,6 +15,8 @@ export interface DesktopPreferences {
   readonly settings: Settings & { readonly startAtLogin: boolean };
   /** The user's own pause survives restarts; idle-only pauses do not need to. */
   readonly userPaused: boolean;
+  /** The tray's "find me here" notification was shown (once per installation). */
+  readonly trayHintShown?: boolean;
 }
 
 export const DEFAULT_PREFERENCES: DesktopPreferences = {
@@ -21,7 +24,12 @@ export const DEFAULT_PREFERENCES: DesktopPreferences = {
   userPaused: false,
 };
 
-const preferencesSchema = object({ settings: settingsSchema, userPaused: boolean() });
+const preferencesSchema = object({
+  settings: settingsSchema,
+  userPaused: boolean(),
+  // Optional: files written before it existed stay valid.
+  trayHintShown: optional(boolean()),
+});
 
 export interface PreferencesStore {
   read(): DesktopPreferences;

@@ -108,7 +108,12 @@ export class UpdateController {
     // Once downloaded there is nothing more to do until the user quits.
     if (this.#state.state === 'downloaded' || this.#state.state === 'downloading') return;
     try {
-      await this.#init.autoUpdater?.checkForUpdates();
+      const result = (await this.#init.autoUpdater?.checkForUpdates()) as {
+        downloadPromise?: Promise<unknown> | null;
+      } | null;
+      // A failed download (a file that fails its SHA-512, say) also arrives as the `error` event, which sets
+      // the state; without this catch its promise would be an unhandled rejection in the main process.
+      result?.downloadPromise?.catch(() => {});
     } catch (error) {
       this.#set({ state: 'error', message: messageOf(error) });
     }

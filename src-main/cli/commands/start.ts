@@ -9,7 +9,9 @@ import {
   type HardwareIdKind,
   type HardwareIds,
 } from '../../node/identity/machine-fingerprint.ts';
+import type { EngineKind } from '../../node/engine/engine.ts';
 import { detectEngine, ENGINE_CHOICES, isEngineChoice } from '../../node/engine/engine-choice.ts';
+import type { EngineSettings } from '../../node/routing/routing-service.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config FILE] [--listen ADDR]...
@@ -30,6 +32,7 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --engine ENGINE         builtin (llama.cpp, part of this app), exo, openai, or auto (default): EXO where
                           installed, the server given by --engine-url, otherwise builtin
   --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
+  --tier-engine T=ENGINE  serve tier T with another engine than --engine (builtin, exo, openai; repeat)
   --engine-url URL        serve with an OpenAI-compatible server you run (Ollama, llama-server, LM Studio, vLLM)
                           instead of EXO; its API key, if any, from OPENGATEWAY_ENGINE_API_KEY
   --engine-model ID       the model to ask that server for (default: the first it lists)
@@ -57,6 +60,7 @@ export const startCommand: CliCommand = {
       'heartbeat-ms': { type: 'string' },
       'exo-path': { type: 'string' },
       engine: { type: 'string' },
+      'tier-engine': { type: 'string', multiple: true },
       'engine-url': { type: 'string' },
       'engine-model': { type: 'string' },
       capacity: { type: 'string' },
@@ -89,6 +93,16 @@ export const startCommand: CliCommand = {
       choice === 'auto' && engineUrl === undefined && values['exo-path'] !== undefined
         ? 'exo'
         : await detectEngine(choice, { openAiConfigured: engineUrl !== undefined, env: io.env });
+    const tierEngines: Record<string, EngineKind> = {};
+    for (const entry of values['tier-engine'] ?? []) {
+      const match = /^([A-Za-z0-9._-]{1,64})=(builtin|exo|openai)$/.exec(entry);
+      if (!match)
+        throw new UsageError(`--tier-engine needs TIER=builtin|exo|openai, got "${entry.slice(0, 80)}"`);
+      if (match[2] === 'openai' && engineUrl === undefined) {
+        throw new UsageError('--tier-engine TIER=openai needs --engine-url (the server to serve with)');
+      }
+      tierEngines[match[1]!] = match[2] as EngineKind;
+    }
     const capacity =
       values.capacity === undefined ? undefined : intIn(values.capacity, '--capacity', 1, 1024);
     const simulated = values['simulated-engine'] ?? false;
@@ -109,6 +123,23 @@ export const startCommand: CliCommand = {
         ? undefined
         : intIn(values['heartbeat-ms'], '--heartbeat-ms', 50, 600_000);
 
+    const settingsOf = (kind: EngineKind): EngineSettings =>
+      kind === 'builtin'
+        ? {
+            kind: 'builtin',
+            simulated,
+            ...(engineThreads !== undefined ? { threads: engineThreads } : {}),
+            ...(values['engine-cpu-only'] ? { gpu: false as const } : {}),
+          }
+        : kind === 'openai' && engineUrl !== undefined
+          ? {
+              kind: 'openai',
+              baseUrl: engineUrl,
+              simulated,
+              ...(engineKey ? { apiKey: engineKey } : {}),
+              ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
+            }
+          : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) };
     const node = new OpenGatewayNode({
       dataDir: values['data-dir'] ?? defaultDataDir(io.env),
       ...(values['network-config'] !== undefined ? { networkConfigPath: values['network-config'] } : {}),
@@ -124,23 +155,14 @@ export const startCommand: CliCommand = {
         ? { identity: { readHardwareIds: () => Promise.resolve(simulatedMachine(machine)) } }
         : {}),
       routing: {
-        engine:
-          engineKind === 'builtin'
-            ? {
-                kind: 'builtin',
-                simulated,
-                ...(engineThreads !== undefined ? { threads: engineThreads } : {}),
-                ...(values['engine-cpu-only'] ? { gpu: false as const } : {}),
-              }
-            : engineKind === 'openai' && engineUrl !== undefined
-              ? {
-                  kind: 'openai',
-                  baseUrl: engineUrl,
-                  simulated,
-                  ...(engineKey ? { apiKey: engineKey } : {}),
-                  ...(values['engine-model'] ? { model: values['engine-model'] } : {}),
-                }
-              : { kind: 'exo', simulated, ...(values['exo-path'] ? { exoPath: values['exo-path'] } : {}) },
+        engine: settingsOf(engineKind),
+        ...(Object.keys(tierEngines).length > 0
+          ? {
+              tierEngines: Object.fromEntries(
+                Object.entries(tierEngines).map(([t, k]) => [t, settingsOf(k)]),
+              ),
+            }
+          : {}),
         ...(capacity !== undefined ? { capacityPerTier: capacity } : {}),
       },
     });

@@ -121,12 +121,6 @@ function locate(evidence: RegionEvidence, lookup: CountryLookup): Located | null
       detail: (where) => `Looked up ${where}, the address given`,
     },
     {
-      source: 'peers',
-      ip: evidence.peers?.winner ?? null,
-      detail: (where) =>
-        `${evidence.peers?.votes} of ${evidence.peers?.reporters} peers see this node at ${where}`,
-    },
-    {
       source: 'upnp',
       ip: evidence.upnpIp ? publicIpOrNull(evidence.upnpIp) : null,
       detail: (where) => `The router reports the public address ${where}`,
@@ -136,6 +130,14 @@ function locate(evidence: RegionEvidence, lookup: CountryLookup): Located | null
       ip: publicIpOrNull(raw),
       detail: (where: string) => `This machine has the public address ${where}`,
     })),
+    // Peers' votes come after what the router and this machine say of themselves: votes can be bought with
+    // Sybils (finding 15), the router's and the interface's public address cannot.
+    {
+      source: 'peers',
+      ip: evidence.peers?.winner ?? null,
+      detail: (where) =>
+        `${evidence.peers?.votes} of ${evidence.peers?.reporters} peers see this node at ${where}`,
+    },
   ];
   for (const candidate of candidates) {
     if (!candidate.ip) continue;

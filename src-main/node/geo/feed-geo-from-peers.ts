@@ -10,9 +10,12 @@ export async function feedGeoFromPeers(
 ): Promise<void> {
   p2p.addEventListener('observed-address', (event) => {
     const { peerId, ip, reporterIp } = event.detail;
-    geo.recordObservedAddress(peerId, ip, reporterIp ?? undefined).catch((error: unknown) => {
-      log(`geo: could not record an observed address: ${String(error)}`);
-    });
+    // The tally gives no reporter address for a peer reached over a relay.
+    geo
+      .recordObservedAddress(peerId, ip, reporterIp ?? undefined, { relayed: reporterIp === null })
+      .catch((error: unknown) => {
+        log(`geo: could not record an observed address: ${String(error)}`);
+      });
   });
   p2p.addEventListener('upnp-address', (event) => {
     geo.setUpnpAddress(event.detail).catch((error: unknown) => {

@@ -80,8 +80,13 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
   }
 
   /** A peer told us (identify's observedAddr) which address it sees us at. */
-  async recordObservedAddress(peerId: string, observedIp: string, reporterIp?: string): Promise<void> {
-    if (this.#votes.record(peerId, observedIp, this.#now(), reporterIp)) await this.redecide();
+  async recordObservedAddress(
+    peerId: string,
+    observedIp: string,
+    reporterIp?: string,
+    options: { readonly relayed?: boolean } = {},
+  ): Promise<void> {
+    if (this.#votes.record(peerId, observedIp, this.#now(), reporterIp, options)) await this.redecide();
   }
 
   /** A peer went away for good; its observation no longer counts. */

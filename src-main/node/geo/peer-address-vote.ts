@@ -47,13 +47,21 @@ export class PeerAddressVote {
    * one-vote-per-network rule); without it the peer counts as its own network. Non-public addresses are ignored.
    * Returns whether the observation was counted.
    */
-  record(peerId: string, observedIp: string, now: number, reporterIp?: string): boolean {
+  record(
+    peerId: string,
+    observedIp: string,
+    now: number,
+    reporterIp?: string,
+    options: { readonly relayed?: boolean } = {},
+  ): boolean {
     const observed = publicIpOrNull(observedIp);
     if (!observed || peerId.length === 0 || peerId.length > 128) return false;
     this.#byPeer.delete(peerId);
     this.#byPeer.set(peerId, {
       observed,
-      reporterNetwork: networkOf(reporterIp) ?? `peer:${peerId}`,
+      // Peers reached over a relay have no address of their own we can group by: together they count as one
+      // network, so a crowd of relayed Sybils is one vote (finding 15).
+      reporterNetwork: options.relayed ? 'relayed' : (networkOf(reporterIp) ?? `peer:${peerId}`),
       at: now,
     });
     while (this.#byPeer.size > this.#rules.maxReporters) {

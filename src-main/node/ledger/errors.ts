@@ -45,3 +45,23 @@ export class ReservationExceededError extends PaymentError {
 export class NothingToReceiptError extends Error {
   override readonly name = 'NothingToReceiptError';
 }
+
+/** A peer answered a ledger sync request with bytes that are no valid response, or the exchange failed. */
+export class SyncProtocolError extends Error {
+  override readonly name = 'SyncProtocolError';
+}
+
+/** Ledger sync was asked of a node whose ledger is not on the network (yet, or any more). */
+export class LedgerOfflineError extends Error {
+  override readonly name = 'LedgerOfflineError';
+}
+
+/** The ledger is stopping: the reason its pending network work is aborted with. */
+export class LedgerStoppingError extends Error {
+  override readonly name = 'LedgerStoppingError';
+}
+
+/** The ledger database holds something this version cannot read back (damage, or a foreign writer). */
+export class LedgerCorruptError extends Error {
+  override readonly name = 'LedgerCorruptError';
+}

@@ -27,7 +27,9 @@ import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import type { LedgerService } from './ledger-service.ts';
 import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
 import { nativeSha256 } from './native-crypto.ts';
+import { SenderRateLimit } from './sender-rate-limit.ts';
 import { SettlementReports } from './settlement-reports.ts';
+import { LedgerStoppingError, SyncProtocolError } from './errors.ts';
 
 export interface LedgerNetworkComponents {
   readonly libp2p: OgLibp2p;
@@ -42,7 +44,15 @@ export interface LedgerNetworkInit {
   readonly maxInboundStreams?: number;
   /** How long a requester has to settle before a report about it counts. */
   readonly settleDeadlineMs?: number;
+  /** Per sender: free OPENs and junk fraud proofs passed on (burst, then per minute); more are ignored. */
+  readonly freeGossipRate?: { readonly burst: number; readonly perMinute: number };
+  /** Per sender: non-settlement reports judged and passed on. */
+  readonly reportRate?: { readonly burst: number; readonly perMinute: number };
 }
+
+/** A node joining opens one account; a relay passes on its neighbours' few: generous for honest peers. */
+export const DEFAULT_FREE_GOSSIP_RATE = { burst: 20, perMinute: 10 };
+export const DEFAULT_REPORT_RATE = { burst: 20, perMinute: 20 };
 
 export interface LedgerNetworkEvents {
   /** One anti-entropy or pull round with a peer failed (logged by the node; the next round retries). */
@@ -86,7 +96,11 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
         target: this.#ledger,
         transport: { request: (peer, bytes, options) => this.#request(peer, bytes, options.signal) },
       },
-      { hasher: nativeSha256, requestTimeoutMs: this.#timeoutMs },
+      {
+        hasher: nativeSha256,
+        requestTimeoutMs: this.#timeoutMs,
+        freeGossipLimit: new SenderRateLimit(init.freeGossipRate ?? DEFAULT_FREE_GOSSIP_RATE),
+      },
     );
     this.#reports = new SettlementReports(
       {
@@ -95,6 +109,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
       },
       {
         pullTimeoutMs: this.#timeoutMs,
+        perSender: new SenderRateLimit(init.reportRate ?? DEFAULT_REPORT_RATE),
         ...(init.settleDeadlineMs !== undefined ? { settleDeadlineMs: init.settleDeadlineMs } : {}),
       },
     );
@@ -110,11 +125,11 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     });
     pubsub.topicValidators.set(
       FRAUD_TOPIC,
-      (_from, message) => OUTCOME[this.sync.onGossipFraudProof(message.data)],
+      (from, message) => OUTCOME[this.sync.onGossipFraudProof(message.data, from.toString())],
     );
     pubsub.topicValidators.set(
       this.#reportsTopic,
-      async (from: PeerId, message) => OUTCOME[await this.#reports.onGossip(message.data, from.toString())],
+      (from: PeerId, message) => OUTCOME[this.#reports.onGossip(message.data, from.toString())],
     );
     pubsub.subscribe(this.#topic);
     pubsub.subscribe(FRAUD_TOPIC);
@@ -133,7 +148,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
   }
 
   async stop(): Promise<void> {
-    this.#controller.abort(new Error('ledger network stopping'));
+    this.#controller.abort(new LedgerStoppingError('ledger network stopping'));
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#ledger.removeEventListener('block:publish', this.#onPublish);
@@ -145,6 +160,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     pubsub.topicValidators.delete(this.#reportsTopic);
     pubsub.topicValidators.delete(this.#topic);
     pubsub.topicValidators.delete(FRAUD_TOPIC);
+    this.#reports.stop();
     await this.#libp2p.unhandle(LEDGER_SYNC_PROTOCOL);
   }
 
@@ -230,7 +246,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch {
-      stream.abort(new Error('ledger sync request failed'));
+      stream.abort(new SyncProtocolError('ledger sync request failed'));
       return;
     }
     await closeStream(stream);
@@ -241,6 +257,6 @@ async function closeStream(stream: Stream): Promise<void> {
   try {
     await stream.close({ signal: AbortSignal.timeout(2_000) });
   } catch {
-    stream.abort(new Error('close timed out'));
+    stream.abort(new SyncProtocolError('close timed out'));
   }
 }

@@ -12,7 +12,7 @@ import {
   type FraudProof,
 } from '../../../src-shared/ledger/fraud-proof.ts';
 import type { Hasher } from '../../../src-shared/ledger/hash.ts';
-import { LedgerNetworkMismatchError, LedgerSchemaTooNewError } from './errors.ts';
+import { LedgerCorruptError, LedgerNetworkMismatchError, LedgerSchemaTooNewError } from './errors.ts';
 import { LEDGER_MIGRATIONS, migrate } from './ledger-migrations.ts';
 import { DatabaseSync, type DatabaseSyncType } from './sqlite.ts';
 
@@ -199,7 +199,7 @@ export class LedgerStore {
       published: number;
     }>) {
       const block = blockFromParts(new Uint8Array(row.body), new Uint8Array(row.sig), this.#hasher);
-      if (block === null) throw new Error('the ledger database holds an undecodable block');
+      if (block === null) throw new LedgerCorruptError('the ledger database holds an undecodable block');
       yield { block, own: row.own === 1, published: row.published === 1 };
     }
   }

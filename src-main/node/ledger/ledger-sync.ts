@@ -3,15 +3,18 @@
 // waiting blocks still miss). Periodic anti-entropy with random peers runs on top of syncWith().
 import { decodeBlock, encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
 import type { Block } from '../../../src-shared/ledger/block.ts';
-import { bytesEqual } from '../../../src-shared/ledger/bytes.ts';
+import { bytesEqual, compareBytes } from '../../../src-shared/ledger/bytes.ts';
+import { BlockKind } from '../../../src-shared/ledger/block.ts';
 import {
   decodeFraudProof,
   encodeFraudProof,
+  offenderOf,
   type FraudProof,
 } from '../../../src-shared/ledger/fraud-proof.ts';
 import type { Hasher } from '../../../src-shared/ledger/hash.ts';
 import { nobleSha256 } from '../../../src-shared/ledger/hash.ts';
 import type { LedgerView } from '../../../src-shared/ledger/ledger-view.ts';
+import type { SenderRateLimit } from './sender-rate-limit.ts';
 import {
   gossipOutcome,
   type BlockVerdict,
@@ -24,11 +27,13 @@ import {
   encodeSyncRequest,
   encodeSyncResponse,
   MAX_HEADS,
+  MAX_PROOFS,
   MAX_RANGE_BLOCKS,
   type SyncRequest,
   type SyncResponse,
   type WireHead,
 } from '../../../src-shared/ledger/sync/sync-messages.ts';
+import { SyncProtocolError } from './errors.ts';
 
 /** What sync needs from the node: its view, and a way to accept blocks and proofs (persisting them). */
 export interface SyncTarget {
@@ -69,9 +74,27 @@ function answer(view: LedgerView, request: SyncRequest): SyncResponse {
       return { type: 'blocks', blocks: blocks.map((b) => encodeBlock(b)) };
     }
     case 'get-fraud':
-      return { type: 'fraud', proofs: view.fraudProofs().slice(0, 256).map(encodeFraudProof) };
+      return { type: 'fraud', proofs: view.fraudProofs().slice(0, MAX_PROOFS).map(encodeFraudProof) };
+    case 'get-heads-after': {
+      const heads = view
+        .heads()
+        .filter((h) => compareBytes(h.account, request.after) > 0)
+        .sort((x, y) => compareBytes(x.account, y.account));
+      return { type: 'heads', heads: heads.slice(0, MAX_HEADS) };
+    }
+    case 'get-fraud-after': {
+      const proofs = view
+        .fraudProofs()
+        .map((proof) => ({ proof, offender: offenderOf(proof) }))
+        .filter((p) => compareBytes(p.offender, request.after) > 0)
+        .sort((x, y) => compareBytes(x.offender, y.offender));
+      return { type: 'fraud', proofs: proofs.slice(0, MAX_PROOFS).map((p) => encodeFraudProof(p.proof)) };
+    }
   }
 }
+
+/** Pages of heads or proofs one syncWith asks for at most (MAX_HEADS and MAX_PROOFS each). */
+export const MAX_SYNC_PAGES = 64;
 
 /**
  * Most blocks pulled (in pages of MAX_RANGE_BLOCKS) before the node validates and commits them in one go:
@@ -85,6 +108,11 @@ export interface LedgerSyncInit {
   readonly requestTimeoutMs?: number;
   /** How many rounds one syncWith may take to resolve cross-chain dependencies. */
   readonly maxRounds?: number;
+  /**
+   * Per-sender limits on gossip that is valid but costs its sender nothing (security finding 10): blocks
+   * that open an account with nothing, and fraud proofs against accounts that never did anything but open.
+   */
+  readonly freeGossipLimit?: SenderRateLimit;
 }
 
 /** The client side of ledger sync for one node. */
@@ -96,6 +124,7 @@ export class LedgerSync {
   readonly #maxRounds: number;
   readonly stats: SyncStats = { requests: 0, blocksReceived: 0, invalidFromPeer: 0 };
   readonly #pulling = new Set<string>();
+  readonly #freeGossip: SenderRateLimit | null;
 
   constructor(components: { target: SyncTarget; transport: SyncTransport }, init: LedgerSyncInit = {}) {
     this.#target = components.target;
@@ -103,6 +132,7 @@ export class LedgerSync {
     this.#hasher = init.hasher ?? nobleSha256;
     this.#timeoutMs = init.requestTimeoutMs ?? 10_000;
     this.#maxRounds = init.maxRounds ?? 8;
+    this.#freeGossip = init.freeGossipLimit ?? null;
   }
 
   /** Gossip validator: decode strictly, validate, and say accept / reject / ignore. Partial blocks trigger a pull. */
@@ -112,6 +142,11 @@ export class LedgerSync {
   ): { outcome: GossipOutcome; pull: Promise<void> | null } {
     const block = decodeBlock(bytes, this.#hasher);
     if (block === null) return { outcome: 'reject', pull: null };
+    const b = block.body;
+    const freeOpen =
+      b.kind === BlockKind.OPEN && b.amount === 0n && this.#target.view.chain(b.account) === undefined;
+    if (freeOpen && from !== null && this.#freeGossip && !this.#freeGossip.take(from))
+      return { outcome: 'ignore', pull: null };
     const [verdict] = this.#target.receive([block]);
     const outcome = gossipOutcome(verdict!);
     // Pull only what this block misses, and at most one pull per peer at a time: a peer sending many
@@ -129,10 +164,14 @@ export class LedgerSync {
     return { outcome, pull };
   }
 
-  /** A fraud proof from the fraud topic: reject what does not verify. */
-  onGossipFraudProof(bytes: Uint8Array): GossipOutcome {
+  /** A fraud proof from the fraud topic (`from` relayed it): reject what does not verify. */
+  onGossipFraudProof(bytes: Uint8Array, from: string | null = null): GossipOutcome {
     const proof = decodeFraudProof(bytes, this.#hasher);
     if (proof === null) return 'reject';
+    const offender = offenderOf(proof);
+    const junk =
+      !this.#target.view.isRevoked(offender) && (this.#target.view.chain(offender)?.ids.length ?? 0) <= 1;
+    if (junk && from !== null && this.#freeGossip && !this.#freeGossip.take(from)) return 'ignore';
     const result = this.#target.receiveFraudProof(proof);
     return result === 'invalid' ? 'reject' : result === 'new' ? 'accept' : 'ignore';
   }
@@ -145,7 +184,7 @@ export class LedgerSync {
       signal: AbortSignal.any([signal, timeout]),
     });
     const response = decodeSyncResponse(bytes);
-    if (response === null) throw new Error(`malformed sync response from ${peer}`);
+    if (response === null) throw new SyncProtocolError(`malformed sync response from ${peer}`);
     return response;
   }
 
@@ -251,19 +290,55 @@ export class LedgerSync {
     return theirs.seq;
   }
 
+  /** Every fraud proof the peer holds, page by page (one unpaged request for a peer that cannot page). */
+  async #pullFraudProofs(peer: string, signal: AbortSignal): Promise<void> {
+    let after: Uint8Array = new Uint8Array(0);
+    for (let page = 0; page < MAX_SYNC_PAGES; page++) {
+      let response = await this.#ask(peer, { type: 'get-fraud-after', after }, signal);
+      const paged = response.type === 'fraud';
+      if (!paged && page === 0) response = await this.#ask(peer, { type: 'get-fraud' }, signal);
+      if (response.type !== 'fraud') return;
+      let last: Uint8Array | null = null;
+      for (const bytes of response.proofs) {
+        const proof = decodeFraudProof(bytes, this.#hasher);
+        if (proof === null || this.#target.receiveFraudProof(proof) === 'invalid') {
+          this.stats.invalidFromPeer++;
+          continue;
+        }
+        const offender = offenderOf(proof);
+        if (last === null || compareBytes(offender, last) > 0) last = offender;
+      }
+      if (!paged || response.proofs.length < MAX_PROOFS || last === null || compareBytes(last, after) <= 0)
+        return;
+      after = last;
+    }
+  }
+
+  /** Every head the peer holds, page by page (one unpaged request for a peer that cannot page). */
+  async #pullHeads(peer: string, signal: AbortSignal): Promise<WireHead[] | null> {
+    const all: WireHead[] = [];
+    let after: Uint8Array = new Uint8Array(0);
+    for (let page = 0; page < MAX_SYNC_PAGES; page++) {
+      const response = await this.#ask(peer, { type: 'get-heads-after', after }, signal);
+      if (response.type !== 'heads') {
+        if (page > 0) return all;
+        const unpaged = await this.#ask(peer, { type: 'get-heads', accounts: [] }, signal);
+        return unpaged.type === 'heads' ? [...unpaged.heads] : null;
+      }
+      all.push(...response.heads);
+      const last = response.heads.at(-1)?.account;
+      if (response.heads.length < MAX_HEADS || !last || compareBytes(last, after) <= 0) return all;
+      after = last;
+    }
+    return all;
+  }
+
   /** Catch up with one peer: fraud proofs, heads, ranges, then what waiting blocks still need. */
   async syncWith(peer: string, options: { signal: AbortSignal }): Promise<void> {
-    const fraud = await this.#ask(peer, { type: 'get-fraud' }, options.signal);
-    if (fraud.type === 'fraud') {
-      for (const bytes of fraud.proofs) {
-        const proof = decodeFraudProof(bytes, this.#hasher);
-        if (proof === null || this.#target.receiveFraudProof(proof) === 'invalid')
-          this.stats.invalidFromPeer++;
-      }
-    }
-    const response = await this.#ask(peer, { type: 'get-heads', accounts: [] }, options.signal);
-    if (response.type !== 'heads') return;
-    let todo: readonly WireHead[] = response.heads;
+    await this.#pullFraudProofs(peer, options.signal);
+    const heads = await this.#pullHeads(peer, options.signal);
+    if (heads === null) return;
+    let todo: readonly WireHead[] = heads;
     for (let round = 0; round < this.#maxRounds && todo.length > 0; round++) {
       const next: WireHead[] = [];
       let progressed = false;

@@ -16,6 +16,7 @@ import { LedgerNetwork } from './ledger-network.ts';
 import { LedgerService } from './ledger-service.ts';
 import { LedgerRequesterPayments } from './requester-payments.ts';
 import { LedgerWorkerPayments, type SettlementOutcome, type WorkerPaymentsInit } from './worker-payments.ts';
+import { LedgerOfflineError, LedgerStoppingError } from './errors.ts';
 
 export interface NodeLedgerComponents {
   readonly identity: IdentityService;
@@ -76,7 +77,7 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
         signer: ledgerComponents.signer,
         params,
         pullAccount: async (peer, account, signal) => {
-          if (!this.#network) throw new Error('the ledger is not on the network yet');
+          if (!this.#network) throw new LedgerOfflineError('the ledger is not on the network yet');
           return this.#network.sync.pullAccount(peer, account, { signal });
         },
       },
@@ -160,7 +161,7 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
 
   /** Off the network (before libp2p stops); the store stays open until stop(). */
   async leave(): Promise<void> {
-    this.#controller.abort(new Error('the ledger is stopping'));
+    this.#controller.abort(new LedgerStoppingError('the ledger is stopping'));
     const network = this.#network;
     this.#network = null;
     await network?.stop();

@@ -1,16 +1,20 @@
 // Reports of requesters that did not settle (DESIGN.md §8, ref/ledger-design.md §4 step 8 without
 // witnesses): a worker gossips the requester's own signed RESERVE and best ack on the region's reports topic.
 // Every node judges the report against its own view, after pulling the requester's chain from the reporter,
-// so a report about a requester that did settle costs it nothing. Unsettled: the requester loses reputation
+// so a report about a requester that did settle costs it nothing. Judging runs off the gossip validator, in
+// a bounded queue, and each sender's reports are rate-limited. Unsettled: the requester loses reputation
 // here (once per reservation). Underpaid or released after acks: a fraud proof, which revokes it everywhere.
 import { toHex } from '../../../src-shared/ledger/bytes.ts';
 import {
   decodeNonSettlementReport,
   judgeNonSettlement,
+  type NonSettlementFinding,
+  type NonSettlementReport,
 } from '../../../src-shared/ledger/payment/non-settlement.ts';
 import type { GossipOutcome } from '../../../src-shared/ledger/validation-result.ts';
 import type { LedgerService } from './ledger-service.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+import type { SenderRateLimit } from './sender-rate-limit.ts';
 
 export interface SettlementReportsComponents {
   readonly ledger: LedgerService;
@@ -24,7 +28,18 @@ export interface SettlementReportsInit {
   readonly pullTimeoutMs?: number;
   /** Reservations remembered as already judged. */
   readonly maxRemembered?: number;
+  /** Reports whose ack is older than this are ignored (a restart forgets what it judged). */
+  readonly maxReportAgeMs?: number;
+  /** Reports waiting to be judged, at most (more are ignored until the queue drains). */
+  readonly maxQueued?: number;
+  /** Reports passed on per sender (security finding 11): beyond it they are ignored. */
+  readonly perSender?: SenderRateLimit;
   readonly now?: () => number;
+}
+
+interface QueuedReport {
+  readonly report: NonSettlementReport;
+  readonly from: string;
 }
 
 export class SettlementReports {
@@ -32,48 +47,41 @@ export class SettlementReports {
   readonly #deadlineMs: bigint;
   readonly #pullTimeoutMs: number;
   readonly #maxRemembered: number;
+  readonly #maxAgeMs: number;
+  readonly #maxQueued: number;
+  readonly #perSender: SenderRateLimit | null;
   readonly #now: () => number;
   readonly #verify = createNativeVerifier();
   readonly #judged = new Set<string>();
+  readonly #queue: QueuedReport[] = [];
+  #draining: Promise<void> | null = null;
+  #stopped = false;
 
   constructor(components: SettlementReportsComponents, init: SettlementReportsInit = {}) {
     this.#components = components;
     this.#deadlineMs = BigInt(init.settleDeadlineMs ?? 10 * 60_000);
     this.#pullTimeoutMs = init.pullTimeoutMs ?? 10_000;
     this.#maxRemembered = init.maxRemembered ?? 10_000;
+    this.#maxAgeMs = init.maxReportAgeMs ?? 24 * 60 * 60_000;
+    this.#maxQueued = init.maxQueued ?? 256;
+    this.#perSender = init.perSender ?? null;
     this.#now = init.now ?? Date.now;
   }
 
-  /** A report from the topic (`from` relayed it): accept what holds, reject what cannot, ignore the rest. */
-  async onGossip(bytes: Uint8Array, from: string): Promise<GossipOutcome> {
-    const { ledger } = this.#components;
+  /**
+   * A report from the topic (`from` relayed it). The validator only checks what costs nothing to check:
+   * strict decoding, both signatures, that this node has not judged it, the sender's rate, its age. A report
+   * that may hold is passed on at once and judged off the validation path (pulling the requester's chain,
+   * writing reputation), one at a time (security finding 11).
+   */
+  onGossip(bytes: Uint8Array, from: string): GossipOutcome {
     const report = decodeNonSettlementReport(bytes, nativeSha256);
     if (report === null) return 'reject';
     const key = toHex(report.reserve.id);
     if (this.#judged.has(key)) return 'ignore';
-    const judge = () =>
-      judgeNonSettlement(
-        ledger.view,
-        report,
-        BigInt(this.#now()),
-        this.#deadlineMs,
-        this.#verify,
-        nativeSha256,
-      );
-    let finding = judge();
-    if (finding.status === 'unsettled') {
-      // This node may simply not have seen the SETTLE yet: fetch the requester's chain before believing it.
-      try {
-        await this.#components.pullAccount(
-          from,
-          report.reserve.body.account,
-          AbortSignal.timeout(this.#pullTimeoutMs),
-        );
-      } catch {
-        // The chain as this node has it is what it judges by.
-      }
-      finding = judge();
-    }
+    if (report.ack.body.ts + BigInt(this.#maxAgeMs) < BigInt(this.#now())) return 'ignore';
+    if (this.#perSender && !this.#perSender.take(from)) return 'ignore';
+    const finding = this.#judge(report);
     switch (finding.status) {
       case 'invalid':
         return 'reject';
@@ -84,14 +92,72 @@ export class SettlementReports {
         this.#remember(key);
         return 'ignore';
       case 'fraud':
-        this.#remember(key);
-        ledger.receiveFraudProof(finding.proof);
-        return 'accept';
       case 'unsettled':
+        if (this.#queue.length >= this.#maxQueued) return 'ignore';
         this.#remember(key);
-        ledger.recordOutcome(finding.requester, 'failed');
+        this.#queue.push({ report, from });
+        this.#drainSoon();
         return 'accept';
     }
+  }
+
+  /** Stop judging (the node leaves the network); queued reports are dropped. */
+  stop(): void {
+    this.#stopped = true;
+    this.#queue.length = 0;
+  }
+
+  /** Resolves when every queued report is judged (tests). */
+  async idle(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  #drainSoon(): void {
+    if (this.#draining) return;
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = null;
+    });
+  }
+
+  async #drain(): Promise<void> {
+    const { ledger } = this.#components;
+    for (let next = this.#queue.shift(); next && !this.#stopped; next = this.#queue.shift()) {
+      const { report, from } = next;
+      let finding = this.#judge(report);
+      if (finding.status === 'unsettled') {
+        // This node may simply not have seen the SETTLE yet: fetch the requester's chain before believing it.
+        try {
+          await this.#components.pullAccount(
+            from,
+            report.reserve.body.account,
+            AbortSignal.timeout(this.#pullTimeoutMs),
+          );
+        } catch {
+          // The chain as this node has it is what it judges by.
+        }
+        if (this.#stopped) return;
+        finding = this.#judge(report);
+      }
+      try {
+        if (finding.status === 'fraud') ledger.receiveFraudProof(finding.proof);
+        // Only a reservation that exists in the requester's chain can have gone unpaid.
+        else if (finding.status === 'unsettled' && ledger.view.block(report.reserve.id))
+          ledger.recordOutcome(finding.requester, 'failed');
+      } catch {
+        // The store is closing or failed: the report is lost, not the node.
+      }
+    }
+  }
+
+  #judge(report: NonSettlementReport): NonSettlementFinding {
+    return judgeNonSettlement(
+      this.#components.ledger.view,
+      report,
+      BigInt(this.#now()),
+      this.#deadlineMs,
+      this.#verify,
+      nativeSha256,
+    );
   }
 
   #remember(key: string): void {

@@ -45,6 +45,11 @@ export interface WorkerPaymentsInit {
   readonly settleDeadlineMs?: number;
   /** Requests judged later, at most (oldest evidence dropped beyond). */
   readonly maxPendingJudgements?: number;
+  /**
+   * After a restart, how long past-due judgements wait (ms): the node first catches up with the network, or
+   * it would judge by a view that has not seen the SETTLE.
+   */
+  readonly resumeGraceMs?: number;
   readonly now?: () => number;
 }
 
@@ -64,6 +69,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
   readonly #quoteTtlMs: number;
   readonly #settleDeadlineMs: number;
   readonly #maxPending: number;
+  readonly #resumeGraceMs: number;
   readonly #now: () => number;
   readonly #verify = createNativeVerifier();
   readonly #pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -74,6 +80,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     this.#quoteTtlMs = init.quoteTtlMs ?? 30_000;
     this.#settleDeadlineMs = init.settleDeadlineMs ?? 10 * 60_000;
     this.#maxPending = init.maxPendingJudgements ?? 1024;
+    this.#resumeGraceMs = init.resumeGraceMs ?? 60_000;
     this.#now = init.now ?? Date.now;
   }
 
@@ -168,7 +175,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
 
   /**
    * Schedule the judgements a previous run of this node left pending (security finding 6: evidence of
-   * non-payment survives a restart). Past-due ones are judged at once.
+   * non-payment survives a restart). Past-due ones are judged after the resume grace.
    */
   resumeJudgements(): number {
     const journal = this.#components.ledger.journal;
@@ -180,7 +187,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
         journal.dropJudgement(pending.reserveId);
         continue;
       }
-      this.#schedule(reserve, ack, pending.dueAt);
+      this.#schedule(reserve, ack, Math.max(pending.dueAt, this.#now() + this.#resumeGraceMs));
       resumed++;
     }
     return resumed;

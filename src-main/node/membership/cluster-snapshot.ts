@@ -1,7 +1,7 @@
 // What a cluster looks like to status pages and the router: every member with its last heartbeat's state,
 // this node first where it serves the tier.
 import type { ClusterId, EngineState } from '../../../src-shared/protocol/index.ts';
-import type { LocalClusterState } from './membership-service.ts';
+import type { LocalClusterState } from './local-cluster-state.ts';
 import type { MemberRecord, MemberStatus } from './membership-view.ts';
 
 export interface MemberSnapshot {

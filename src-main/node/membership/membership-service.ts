@@ -13,7 +13,6 @@ import {
   membersTopic,
   parseMembersTopic,
   type ClusterId,
-  type EngineState,
   type Heartbeat,
   type MemberState,
 } from '../../../src-shared/protocol/index.ts';
@@ -22,6 +21,7 @@ import { judgeHeartbeat } from './heartbeat-validation.ts';
 import { MembershipView, type MemberChange } from './membership-view.ts';
 import { memberSnapshot, selfSnapshot, type ClusterSnapshot } from './cluster-snapshot.ts';
 import { ClusterConnections } from './cluster-connections.ts';
+import type { LocalClusterState } from './local-cluster-state.ts';
 
 export interface MembershipComponents {
   /** The started libp2p node (gossipsub as `pubsub`). */
@@ -50,15 +50,7 @@ export interface MembershipPlan {
   readonly watch: readonly string[];
 }
 
-/** What this node says about its engine for one served tier. */
-export interface LocalClusterState {
-  readonly engine: EngineState;
-  readonly modelsReady: readonly string[];
-  readonly capacity: number;
-  readonly load: number;
-  /** This node's own EXO node id, when known (shard payments map EXO nodes to members by it). */
-  readonly engineNode?: string;
-}
+export type { LocalClusterState } from './local-cluster-state.ts';
 
 export interface RejectedHeartbeat {
   readonly topic: string;

@@ -3,9 +3,9 @@
 // not need every node to agree on an interval.
 import type { Heartbeat } from '../../../src-shared/protocol/index.ts';
 import type { ClusterId } from '../../../src-shared/protocol/index.ts';
+import type { DownReason, MemberChange, MemberStatus } from './member-change.ts';
 
-export type MemberStatus = 'up' | 'paused' | 'down';
-export type DownReason = 'timeout' | 'disconnected' | 'left';
+export type { DownReason, MemberChange, MemberStatus } from './member-change.ts';
 
 export interface MemberRecord {
   readonly peerId: string;
@@ -15,15 +15,6 @@ export interface MemberRecord {
   readonly lastHeardAt: number;
   readonly downReason: DownReason | null;
   readonly downSince: number | null;
-}
-
-/** A member moved between states; `from` is null for a member seen for the first time. */
-export interface MemberChange {
-  readonly cluster: ClusterId;
-  readonly peerId: string;
-  readonly from: MemberStatus | null;
-  readonly to: MemberStatus;
-  readonly reason: DownReason | null;
 }
 
 export interface MembershipViewOptions {
@@ -48,10 +39,14 @@ export class MembershipView {
   /** Apply a validated heartbeat of this cluster. Returns the change, or null if the status stayed. */
   apply(heartbeat: Heartbeat, now: number): MemberChange | null {
     const previous = this.#members.get(heartbeat.peerId);
-    if (previous === undefined && this.#members.size >= this.#options.maxMembers) return null;
     const to: MemberStatus =
       heartbeat.state === 'active' ? 'up' : heartbeat.state === 'paused' ? 'paused' : 'down';
     const reason: DownReason | null = to === 'down' ? 'left' : null;
+    // A first "leaving" from a member we never knew is not news, and must not push anyone out.
+    if (previous === undefined && to === 'down') return null;
+    // Full: the quietest member makes room (security finding 9: a view that only refused newcomers would be
+    // frozen by whoever filled it first, and new honest members would never be seen).
+    if (previous === undefined && this.#members.size >= this.#options.maxMembers) this.#evictQuietest();
     const downSince = to === 'down' ? (previous?.status === 'down' ? previous.downSince : now) : null;
     this.#members.set(heartbeat.peerId, {
       peerId: heartbeat.peerId,
@@ -95,6 +90,21 @@ export class MembershipView {
       }
     }
     return changes;
+  }
+
+  /** Drop the member heard from longest ago, down members first. */
+  #evictQuietest(): void {
+    let quietest: MemberRecord | null = null;
+    for (const record of this.#members.values()) {
+      const down = record.status === 'down';
+      if (
+        quietest === null ||
+        (down && quietest.status !== 'down') ||
+        (down === (quietest.status === 'down') && record.lastHeardAt < quietest.lastHeardAt)
+      )
+        quietest = record;
+    }
+    if (quietest !== null) this.#members.delete(quietest.peerId);
   }
 
   get(peerId: string): MemberRecord | undefined {

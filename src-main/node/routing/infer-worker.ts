@@ -92,6 +92,8 @@ export interface InferWorkerEvents {
   /** In-flight requests of a tier changed (heartbeats report it). */
   load: CustomEvent<{ tier: string; load: number }>;
   request: CustomEvent<WorkerRequestEvent>;
+  /** Requests running on this worker changed (a pause reports "finishing N requests" from it). */
+  'in-flight': CustomEvent<{ count: number }>;
 }
 
 const REQUESTER_CODEC = {
@@ -181,6 +183,46 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.#paused = paused;
   }
 
+  /** Requests running now (for peers or for this node's own requests). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Let the requests in flight finish, for at most `graceMs`; then cancel the rest (each requester pays for
+   * what reached it). Resolves to how many were cancelled. An aborted `signal` stops waiting, cancelling none.
+   */
+  async drain(graceMs: number, signal?: AbortSignal): Promise<number> {
+    if (this.#inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.removeEventListener('in-flight', onChange);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const onChange = () => {
+          if (this.#inFlight.size === 0) done();
+        };
+        const timer = setTimeout(done, graceMs);
+        this.addEventListener('in-flight', onChange);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    if (signal?.aborted) return 0;
+    const cancelled = this.#inFlight.size;
+    for (const controller of this.#inFlight)
+      controller.abort(
+        new Error(`this node paused contributing; the request ran ${graceMs} ms past the pause`),
+      );
+    return cancelled;
+  }
+
+  #untrack(controller: AbortController): void {
+    if (this.#inFlight.delete(controller))
+      this.safeDispatchEvent('in-flight', { detail: { count: this.#inFlight.size } });
+  }
+
   /** Why `tier` cannot take a request now, or its engine when it can (nothing is taken). */
   #availability(
     tier: string,
@@ -233,7 +275,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     try {
       yield* admission.engine.chat(request, { signal: controller.signal });
     } finally {
-      this.#inFlight.delete(controller);
+      this.#untrack(controller);
       admission.release();
     }
   }
@@ -245,6 +287,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
     }
     this.#inFlight.add(controller);
+    this.safeDispatchEvent('in-flight', { detail: { count: this.#inFlight.size } });
     return controller;
   }
 
@@ -448,7 +491,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     } finally {
       clearTimeout(timer);
       requester.stop();
-      this.#inFlight.delete(controller);
+      this.#untrack(controller);
       admission.release();
     }
   }

@@ -2,7 +2,6 @@
 // /og/infer, the requester that sends this node's own requests to its region, and the gateway the local API
 // and the chat panel use. It keeps the membership heartbeats true to what the engines and slots can do.
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { TypedEventEmitter } from 'main-event';
 import { servedTiersOf, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
@@ -23,6 +22,8 @@ import { membershipDirectory } from './membership-directory.ts';
 import type { RequesterPayments, WorkerPayments } from './payments.ts';
 import { shardShareholders } from './shard-shares.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
+import { exoClusterSettings } from '../engine/exo/exo-cluster-settings.ts';
+import { exoBaseEnvironment } from '../engine/exo/exo-environment.ts';
 
 /**
  * How this node runs engines: the built-in llama.cpp (with the tier's model file from the model source), EXO
@@ -112,6 +113,8 @@ export interface RoutingInit {
   /** Concurrent requests this node serves per tier. */
   readonly capacityPerTier?: number;
   readonly requester?: InferRequesterInit;
+  /** How long requests in flight may finish after a pause before they are cancelled. Default 60 s. */
+  readonly drainGraceMs?: number;
   /** Engine options for tests (short timings). */
   readonly engineOverrides?: Partial<Record<string, unknown>>;
 }
@@ -130,6 +133,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   #region: RegionId | null = null;
   #serving: readonly string[] = [];
   #paused = false;
+  /** The drain after a pause: aborted by a resume, so engines that are serving again are not stopped. */
+  #drain: AbortController | null = null;
   /** The node's engine with `auto` resolved (at start; before it, `auto` reads as EXO). */
   #engine: ResolvedEngineSettings = { kind: 'exo' };
 
@@ -227,12 +232,34 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
     return this.#init.modelSource?.fileFor(tier) ?? null;
   }
 
-  /** Paused: refuse new work, and stop the engines so the GPU is free. Resume starts them again. */
+  /**
+   * Paused: refuse new work at once, let requests in flight finish (cancelled after the grace period, each
+   * paid for what arrived), then stop the engines so the GPU is free. Resume starts them again.
+   */
   async setPaused(paused: boolean): Promise<void> {
     this.#paused = paused;
     this.worker.setPaused(paused);
-    if (paused) await this.engines.stop();
-    else await this.serve(this.#region, this.#serving);
+    this.#drain?.abort();
+    this.#drain = null;
+    if (!paused) {
+      await this.serve(this.#region, this.#serving);
+      return;
+    }
+    const drain = new AbortController();
+    this.#drain = drain;
+    void this.worker
+      .drain(this.#init.drainGraceMs ?? 60_000, drain.signal)
+      .then(async () => {
+        if (!drain.signal.aborted && this.#paused) await this.engines.stop();
+      })
+      .catch(() => {
+        // An engine that fails to stop reports it through its own state.
+      });
+  }
+
+  /** Requests still finishing after a pause ("finishing 2 requests…"); 0 when not paused. */
+  get finishingRequests(): number {
+    return this.#paused ? this.worker.inFlight : 0;
   }
 
   /** The contributor's cap on concurrent requests per tier: applies to new requests at once. */
@@ -299,16 +326,36 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
       };
     }
     const clusterId = clusterKey({ region, tier });
+    const config = this.#components.config();
+    // Namespace with the network id and ports fixed per tier, the same on every machine of the owner: their
+    // EXOs pool into one cluster per tier, and another network's EXOs on the LAN never join it. Simulated
+    // engines (devnets, tests: many nodes on one machine) take free ports instead.
+    const cluster = exoClusterSettings({
+      clusterId,
+      slot: Math.max(
+        0,
+        config.tiers.findIndex((candidate) => candidate.id === tier),
+      ),
+      enginesDir: this.#components.locations.enginesDir,
+      networkId: config.networkId,
+    });
+    const simulated = settings.simulated ?? false;
     return {
       kind: 'exo',
       modelId: spec?.engineModels.exo ?? tier,
-      exoHome: join(this.#components.locations.enginesDir, clusterId.replace('/', '-')),
-      apiPort: await freeLoopbackPort(),
-      namespace: `og-${region}-${tier}`,
-      attach: 'never',
+      ...(simulated
+        ? {
+            exoHome: cluster.exoHome,
+            namespace: cluster.namespace,
+            apiPort: await freeLoopbackPort(),
+            attach: 'never' as const,
+          }
+        : // An EXO already answering on this cluster's port (started by its owner with these settings) is used.
+          { ...cluster, attach: 'auto' as const }),
       ...(settings.exoPath ? { exoPath: settings.exoPath } : {}),
       ...(settings.memoryMb ? { memoryMb: settings.memoryMb } : {}),
-      ...(settings.env ? { baseEnv: { ...process.env, ...settings.env } } : {}),
+      // A real EXO gets only what it needs; the simulator (a test tool) takes its options from the environment.
+      baseEnv: { ...(simulated ? process.env : exoBaseEnvironment(process.env)), ...settings.env },
       ...this.#init.engineOverrides,
     };
   }

@@ -143,7 +143,10 @@ function TiersCard() {
                 <span className="tier-verdict">✗ Not this computer: {tier.reasons.join('; ')}</span>
               )}
               {tierModels
-                .filter((model) => model.tier === tier.tier)
+                // A model this computer is not fetching (a tier it does not serve) is not news.
+                .filter(
+                  (model) => model.tier === tier.tier && (tier.qualified || model.state.status !== 'missing'),
+                )
                 .map((model) => (
                   <ModelStatus
                     key={model.tier}

@@ -9,6 +9,7 @@ import type {
   ClusterMember,
   ClusterView,
   Earnings,
+  FirstRun,
   NodeStatus,
   OnboardingStep,
   RegionId,
@@ -102,6 +103,18 @@ export interface SettingsSlice {
   readonly installUpdate: () => Promise<void>;
 }
 
+/** The welcome (not answered yet), then the setup watched live, then the pages. */
+export type FirstRunView = 'welcome' | 'setup' | null;
+
+export interface FirstRunSlice {
+  readonly firstRun: FirstRun | null;
+  readonly firstRunView: FirstRunView;
+  /** Sends the welcome's answers, then shows the setup steps. */
+  readonly completeFirstRun: (answer: { contribute: boolean; startAtLogin: boolean }) => Promise<void>;
+  /** Leaves the setup view for the Overview. */
+  readonly finishFirstRun: () => void;
+}
+
 export type PageId = 'overview' | 'earnings' | 'chat' | 'settings';
 
 export interface NavigationSlice {
@@ -114,4 +127,5 @@ export type AppState = ConnectionSlice &
   EarningsSlice &
   ChatSlice &
   SettingsSlice &
-  NavigationSlice;
+  NavigationSlice &
+  FirstRunSlice;

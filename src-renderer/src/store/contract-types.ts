@@ -12,6 +12,7 @@ export type {
   ContractClient,
   Earnings,
   EarningsEntry,
+  FirstRun,
   NodeStatus,
   Notification,
   OnboardingStep,

@@ -5,6 +5,7 @@ import type {
   ChatSlice,
   ConnectionSlice,
   EarningsSlice,
+  FirstRunSlice,
   NavigationSlice,
   NodeSlice,
   SettingsSlice,
@@ -161,6 +162,20 @@ function navigationSlice(set: Set): NavigationSlice {
   return { page: 'overview', goTo: (page) => set({ page }) };
 }
 
+function firstRunSlice(set: Set, client: ContractClient): FirstRunSlice {
+  return {
+    firstRun: null,
+    firstRunView: null,
+    completeFirstRun: (answer) =>
+      attempt(set, async () => {
+        const firstRun = await client.call('completeFirstRun', answer);
+        // The pause or resume it caused shows at once (notifications follow too).
+        set({ firstRun, firstRunView: 'setup', status: await client.call('getStatus') });
+      }),
+    finishFirstRun: () => set({ firstRunView: null, page: 'overview' }),
+  };
+}
+
 export type AppStore = StoreApi<AppState>;
 
 export function createAppStore(client: ContractClient): AppStore {
@@ -171,5 +186,6 @@ export function createAppStore(client: ContractClient): AppStore {
     ...chatSlice(set, get, client),
     ...settingsSlice(set, get, client),
     ...navigationSlice(set),
+    ...firstRunSlice(set, client),
   }));
 }

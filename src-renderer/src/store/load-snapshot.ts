@@ -20,6 +20,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       appInfo,
       update,
       tierModels,
+      firstRun,
     ] = await Promise.all([
       client.call('getStatus'),
       client.call('getOnboarding'),
@@ -33,6 +34,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       client.call('getAppInfo'),
       client.call('getUpdateState'),
       client.call('getTierModels'),
+      client.call('getFirstRun'),
     ]);
     const selected = store.getState().selectedModel;
     const stillOffered = models.some((model) => model.id === selected && model.available);
@@ -49,6 +51,10 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       settings,
       appInfo,
       update,
+      firstRun,
+      // A node in error has nothing to consent to: the window shows the error instead of the welcome.
+      firstRunView:
+        !firstRun.completed && status.status !== 'error' ? 'welcome' : store.getState().firstRunView,
       selectedModel: stillOffered ? selected : (models.find((model) => model.available)?.id ?? null),
       connection: { state: 'connected' },
       notice: null,

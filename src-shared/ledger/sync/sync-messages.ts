@@ -30,7 +30,13 @@ export type SyncRequest =
       readonly fromSeq: bigint;
       readonly toSeq: bigint;
     }
-  | { readonly type: 'get-fraud' };
+  | { readonly type: 'get-fraud' }
+  /**
+   * A page of heads (or fraud proofs) whose account (offender) sorts after `after` (empty: from the start).
+   * Pages let sync reach past MAX_HEADS accounts and MAX_PROOFS proofs (security finding 10).
+   */
+  | { readonly type: 'get-heads-after'; readonly after: Uint8Array }
+  | { readonly type: 'get-fraud-after'; readonly after: Uint8Array };
 
 export interface WireHead {
   readonly account: Uint8Array;
@@ -52,7 +58,17 @@ function requestToCbor(r: SyncRequest): unknown[] {
       return [1, r.account, r.fromSeq, r.toSeq];
     case 'get-fraud':
       return [2];
+    case 'get-heads-after':
+      return [3, r.after];
+    case 'get-fraud-after':
+      return [4, r.after];
   }
+}
+
+function cursor(value: unknown): Uint8Array {
+  const after = asBytes(value, 'after', undefined, 32);
+  if (after.length !== 0 && after.length !== 32) throw new SchemaError('after: length');
+  return after;
 }
 
 function requestFromCbor(value: unknown): SyncRequest {
@@ -75,6 +91,12 @@ function requestFromCbor(value: unknown): SyncRequest {
     case 2:
       if (f.length !== 1) throw new SchemaError('get-fraud: length');
       return { type: 'get-fraud' };
+    case 3:
+      if (f.length !== 2) throw new SchemaError('get-heads-after: length');
+      return { type: 'get-heads-after', after: cursor(f[1]) };
+    case 4:
+      if (f.length !== 2) throw new SchemaError('get-fraud-after: length');
+      return { type: 'get-fraud-after', after: cursor(f[1]) };
     default:
       throw new SchemaError('request: unknown type');
   }

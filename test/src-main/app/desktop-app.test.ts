@@ -231,6 +231,25 @@ describe('the desktop app', () => {
     expect(updater.quitAndInstall).toHaveBeenCalledOnce();
   });
 
+  it('the first launch says where the tray icon is, once per installation; a click opens the window', async () => {
+    electron.Notification.shown.length = 0;
+    await launch();
+    expect(electron.Notification.shown).toHaveLength(1);
+    const hint = electron.Notification.shown[0]!;
+    expect(hint.options.title).toBe('OpenGateway is running');
+    expect(hint.options.body).toMatch(
+      /^Find its icon (in the menu bar|in the notification area|in the system tray)/,
+    );
+    window().hide();
+    hint.emit('click');
+    expect(window().visible).toBe(true);
+    await running?.shutdown();
+    electron.app.removeAllListeners();
+    electron.ipcMain.handlers.clear();
+    await launch();
+    expect(electron.Notification.shown).toHaveLength(1);
+  });
+
   it('stays paused across a restart when the user paused', async () => {
     await launch();
     await invoke('pause', {});

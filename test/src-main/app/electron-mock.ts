@@ -193,6 +193,22 @@ class FakeSession {
   }
 }
 
+/** Records every desktop notification shown, and lets a test click one. */
+export class Notification extends EventEmitter {
+  static readonly shown: Notification[] = [];
+  static isSupported(): boolean {
+    return true;
+  }
+  readonly options: { title: string; body: string };
+  constructor(options: { title: string; body: string }) {
+    super();
+    this.options = options;
+  }
+  show(): void {
+    Notification.shown.push(this);
+  }
+}
+
 export const app = new FakeApp();
 export const ipcMain = new FakeIpcMain();
 export const powerMonitor = new FakePowerMonitor();
@@ -212,6 +228,7 @@ const electron = {
   Tray,
   Menu,
   nativeImage,
+  Notification,
   contextBridge,
   ipcRenderer,
 };

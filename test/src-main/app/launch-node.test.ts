@@ -12,6 +12,7 @@ import {
 } from '../../../src-main/app/settings/preferences-store.ts';
 import { locationsFor } from '../../../src-main/node/locations.ts';
 import { initNetwork } from '../../../src-main/node/network-config/init-network.ts';
+import { writeFirstRun } from '../../../src-main/node/onboarding/first-run-record.ts';
 import {
   callChannel,
   createContractClient,
@@ -92,6 +93,8 @@ describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
     const locations = locationsFor(dataDir);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await copyFile(network.configPath, locations.networkConfig);
+    // An installation whose welcome was answered with consent.
+    await writeFirstRun(dataDir, true);
     await writeFile(
       locations.settings,
       JSON.stringify({ version: 1, maxConcurrentRequests: 2, gpuMemoryShare: 0.8, regionOverride: 'europe' }),
@@ -127,6 +130,7 @@ describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
     const network = await initNetwork({ outDir: join(root, 'net'), founders: 1, threshold: 1 });
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await copyFile(network.configPath, locationsFor(dataDir).networkConfig);
+    await writeFirstRun(dataDir, true);
     await launch();
     const { localApi } = (await invoke('getAppInfo')) as AppInfo;
     let opened!: () => void;
@@ -157,9 +161,18 @@ describe('launchNode (the desktop app’s node)', { timeout: 60_000 }, () => {
     }
   });
 
-  it('without a stored network config it joins the default network, alone: "looking for peers", not an error', async () => {
+  it('a fresh install waits for consent, then joins the default network alone: "looking for peers", not an error', async () => {
     // OPENGATEWAY_LOCAL_ONLY=1 (vitest.config.ts): the default network's bootstrap names are not looked up.
     await launch();
+    // Nothing is contributed before the welcome is answered.
+    await vi.waitFor(() => expect(tray().menu?.items[0]?.label).toBe('Paused'), { timeout: 20_000 });
+    expect(await invoke('getFirstRun')).toMatchObject({ completed: false });
+    expect(await invoke('completeFirstRun', { contribute: true, startAtLogin: true })).toMatchObject({
+      completed: true,
+      contribute: true,
+    });
+    expect(preferences.read()).toMatchObject({ userPaused: false, settings: { startAtLogin: true } });
+    expect(electron.app.loginItem.openAtLogin).toBe(true);
     await vi.waitFor(() => expect(tray().menu?.items[0]?.label).toBe('Looking for peers…'), {
       timeout: 20_000,
     });

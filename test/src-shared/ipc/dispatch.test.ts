@@ -67,6 +67,7 @@ describe('dispatchCall', () => {
       cancelChat: { requestId: 'request-1' },
       updateSettings: {},
       pause: {},
+      completeFirstRun: { contribute: true, startAtLogin: false },
     };
     for (const name of CALL_NAMES) {
       if (name === 'installUpdate') continue;

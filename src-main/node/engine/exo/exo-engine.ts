@@ -21,6 +21,7 @@ import {
 import { servingShares, type ExoPlacementPreference } from './exo-placement.ts';
 import type { ExoInstanceView } from './exo-state.ts';
 import { ExoInstanceKeeper } from './exo-instance-keeper.ts';
+import { exoBaseEnvironment } from './exo-environment.ts';
 import { exoInstallHint, findExo, readExoHelp, type ExoSource } from './find-exo.ts';
 import { forgetSupervisedExo, recordSupervisedExo, stopStaleExo } from './stale-exo.ts';
 
@@ -59,7 +60,7 @@ export interface ExoEngineInit
   readonly chatIdleTimeoutMs?: number;
   /** Longest SSE event accepted from EXO. Default 1 MiB. */
   readonly maxEventChars?: number;
-  /** The environment EXO inherits (before its own variables). Default process.env. */
+  /** The environment EXO inherits (before its own variables). Default: the minimal part of process.env. */
   readonly baseEnv?: NodeJS.ProcessEnv;
   readonly platform?: NodeJS.Platform;
   readonly homedir?: string;
@@ -172,7 +173,7 @@ export class ExoEngine extends EngineBase {
     const { args, env } = exoLaunch(
       installation.generation,
       { ...this.#init, exoHome, apiPort: this.#init.apiPort ?? DEFAULT_EXO_API_PORT },
-      this.#init.baseEnv ?? process.env,
+      this.#init.baseEnv ?? exoBaseEnvironment(process.env),
     );
     await this.superviseRestarts(signal, (runSignal) =>
       this.withProcess(
@@ -209,7 +210,7 @@ export class ExoEngine extends EngineBase {
   async #findInstallation(signal: AbortSignal): Promise<ExoInstallation | null> {
     const search = await findExo({
       ...(this.#init.exoPath === undefined ? {} : { exoPath: this.#init.exoPath }),
-      env: this.#init.baseEnv ?? process.env,
+      env: this.#init.baseEnv ?? exoBaseEnvironment(process.env),
       ...(this.#init.platform ? { platform: this.#init.platform } : {}),
       ...(this.#init.homedir ? { homedir: this.#init.homedir } : {}),
     });
@@ -223,7 +224,7 @@ export class ExoEngine extends EngineBase {
       return null;
     }
     const help = await readExoHelp(search.path, {
-      env: this.#init.baseEnv ?? process.env,
+      env: this.#init.baseEnv ?? exoBaseEnvironment(process.env),
       timeoutMs: this.#init.helpTimeoutMs ?? 30_000,
       signal,
     });

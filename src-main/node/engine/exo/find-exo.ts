@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { homedir as osHomedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { detectExoGeneration, type ExoGeneration } from './exo-generation.ts';
 
 export type ExoSource = 'configured' | 'path' | 'app-bundle';
@@ -42,7 +42,11 @@ export async function findExo(options: FindExoOptions = {}): Promise<ExoSearch> 
   const names = platform === 'win32' ? ['exo.exe', 'exo.cmd', 'exo'] : ['exo'];
   const dirs = (env.PATH ?? env.Path ?? '')
     .split(platform === 'win32' ? ';' : delimiter)
-    .filter((dir) => dir !== '');
+    // A relative entry (".", "bin", an empty one) would run whatever `exo` sits in the node's working
+    // directory: only absolute directories are searched.
+    .filter(
+      (dir) => dir !== '' && (platform === 'win32' ? /^[a-z]:[\\/]|^\\\\/i.test(dir) : isAbsolute(dir)),
+    );
   const searched: string[] = [];
   for (const dir of dirs) {
     for (const name of names) {

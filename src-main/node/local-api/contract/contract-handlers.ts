@@ -11,6 +11,7 @@ import type { NodeSettings, RunningNode } from '../../running-node.ts';
 import { chatCost, type ChatRequests } from './chat-requests.ts';
 import type { ContractPublisher } from './contract-publisher.ts';
 import { SettingNotSupportedError, UnknownClusterError } from './errors.ts';
+import { readFirstRun, writeFirstRun } from '../../onboarding/first-run-record.ts';
 import {
   clusterMembersOf,
   clustersOf,
@@ -158,6 +159,15 @@ export function createContractHandlers(init: ContractHandlersInit): ContractHand
       }),
     installUpdate() {
       throw new SettingNotSupportedError('This node cannot install updates itself.');
+    },
+    getFirstRun: () => readFirstRun(node.locations.dataDir),
+    async completeFirstRun({ contribute }) {
+      const answer = await writeFirstRun(node.locations.dataDir, contribute);
+      // Declined: this computer serves nobody (chatting still works). Agreed: contributing starts now.
+      if (!contribute && node.report().state.status !== 'paused') await node.pause('user');
+      if (contribute && node.report().state.status === 'paused') await node.resume();
+      publisher.scheduleRefresh();
+      return answer;
     },
   };
 }

@@ -41,6 +41,8 @@ export function regionInfoOf(decision: RegionDecision | null): RegionInfo {
     source,
     country,
     detail: decision.detail ? clip(decision.detail, 300) : null,
+    verified: decision.verified,
+    vpnSuspected: decision.vpnSuspected,
   };
 }
 
@@ -255,7 +257,9 @@ function stepDetail(
           ? 'Simulated engine (developer network: not real inference)'
           : report.engine.kind === 'exo'
             ? 'EXO'
-            : 'Your OpenAI-compatible server';
+            : report.engine.kind === 'builtin'
+              ? 'Built-in llama.cpp'
+              : 'Your OpenAI-compatible server';
     case 'heartbeat':
       return null;
   }

@@ -164,6 +164,9 @@ export class ApiServer {
     if (url === null) return sendJson(res, 400, errorBody('bad request target', 'invalid_request_error'));
     if (!isLoopbackHostPort(req.headers.host, this.#port))
       return sendJson(res, 403, errorBody('host not allowed', 'permission_error'));
+    // Liveness for operators' probes (container HEALTHCHECK, systemd, monitoring): no key, and nothing in the
+    // answer but "alive", so it tells a caller without the key nothing about the node.
+    if (url.pathname === '/healthz' && method === 'GET') return sendJson(res, 200, { status: 'ok' });
     const staticDir = this.#components.staticDir;
     if (staticDir !== undefined && (method === 'GET' || method === 'HEAD') && !isApiPath(url.pathname)) {
       // The page holds no secret; it gets the key from its #fragment, which browsers never send.

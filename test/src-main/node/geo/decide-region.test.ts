@@ -66,17 +66,20 @@ describe('decideRegion', () => {
     });
   });
 
-  it('peers beat UPnP, which beats interfaces', () => {
+  it('UPnP beats interfaces, which beat peers: votes cannot outrank the router or the machine (finding 15)', () => {
     const all = evidence({
       peers: peersSaw('203.177.0.1'),
       upnpIp: '81.2.69.160',
       interfaceIps: ['8.8.8.8'],
     });
-    expect(decideRegion(all, lookup)).toMatchObject({ region: 'asia', source: 'peers' });
-    expect(decideRegion({ ...all, peers: null }, lookup)).toMatchObject({ region: 'europe', source: 'upnp' });
-    expect(decideRegion({ ...all, peers: null, upnpIp: null }, lookup)).toMatchObject({
+    expect(decideRegion(all, lookup)).toMatchObject({ region: 'europe', source: 'upnp' });
+    expect(decideRegion({ ...all, upnpIp: null }, lookup)).toMatchObject({
       region: 'north-america',
       source: 'interface',
+    });
+    expect(decideRegion({ ...all, upnpIp: null, interfaceIps: [] }, lookup)).toMatchObject({
+      region: 'asia',
+      source: 'peers',
     });
   });
 

@@ -84,4 +84,14 @@ describe('PeerAddressVote', () => {
     for (let i = 0; i < 1000; i += 1) vote.record(`p${i}`, '8.8.8.8', 0);
     expect(vote.decide(0).reporters).toBe(10);
   });
+
+  it('counts every peer reached over a relay as one network: relayed Sybils are one vote (finding 15)', () => {
+    const vote = new PeerAddressVote();
+    for (let i = 1; i <= 40; i += 1)
+      vote.record(`relayed-sybil-${i}`, '5.36.0.1', 0, undefined, { relayed: true });
+    vote.record('honest1', '203.177.0.1', 0, '81.2.69.160');
+    vote.record('honest2', '203.177.0.1', 0, '45.33.10.1');
+    vote.record('honest3', '203.177.0.1', 0, '8.8.8.8');
+    expect(vote.decide(0)).toMatchObject({ winner: { address: '203.177.0.1' }, votes: 3, reporters: 4 });
+  });
 });

@@ -263,7 +263,7 @@ describe('billing attacks', () => {
         params: () => params,
         pullAccount: () => Promise.resolve(),
       },
-      { settleDeadlineMs: 60_000, now: later },
+      { settleDeadlineMs: 60_000, now: later, resumeGraceMs: 0 },
     );
     cleanup.push(() => restarted.stop());
     const outcomes: SettlementOutcome[] = [];

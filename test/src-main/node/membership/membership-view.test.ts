@@ -59,17 +59,30 @@ describe('membership view', () => {
     expect(v.get('A')).toBeUndefined();
   });
 
-  it('ignores a first "leaving" from a stranger and new members beyond its bound', () => {
+  it('ignores a first "leaving" from a stranger, and when full lets the quietest member make room', () => {
     const v = view(2);
     expect(v.apply(beat('X', 1, { state: 'leaving' }), 0)).toBeNull();
+    expect(v.get('X')).toBeUndefined();
     v.apply(beat('A', 1), 0);
-    expect(v.apply(beat('B', 1), 0)).toBeNull();
+    v.apply(beat('B', 1), 10);
+    v.apply(beat('A', 2), 20);
+    // Full: C is new and honest; B was heard from longest ago, so B makes room (finding 9).
+    expect(v.apply(beat('C', 1), 30)).toMatchObject({ peerId: 'C', to: 'up' });
     expect(
       v
         .members()
         .map((m) => m.peerId)
         .sort(),
-    ).toEqual(['A', 'X']);
-    expect(v.liveMembers().map((m) => m.peerId)).toEqual(['A']);
+    ).toEqual(['A', 'C']);
+  });
+
+  it('when full, evicts a down member before any live one', () => {
+    const v = view(2);
+    v.apply(beat('A', 1), 0);
+    v.apply(beat('B', 1), 10);
+    v.markDown('B', 'disconnected', 20);
+    v.apply(beat('C', 1), 30);
+    expect(v.get('A')?.status).toBe('up');
+    expect(v.get('B')).toBeUndefined();
   });
 });

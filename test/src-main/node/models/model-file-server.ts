@@ -22,6 +22,8 @@ export interface FileBehaviour {
   status?: number;
   /** Send this many extra bytes after the file. */
   extraBytes?: number;
+  /** Answer a range request with 206 but the whole file from byte 0 (a broken proxy). */
+  wrongRange?: boolean;
   /** Stop sending (connection kept open) after this many body bytes, for the next N requests. */
   stallAfterBytes?: number;
   stallTimes?: number;
@@ -70,7 +72,12 @@ export class ModelFileServer {
     let body = behaviour.corrupt ? flipped(bytes) : bytes;
     if (behaviour.extraBytes) body = concat(body, new Uint8Array(behaviour.extraBytes).fill(7));
     const range = /^bytes=(\d+)-$/.exec(record.range ?? '');
-    if (range && !behaviour.ignoreRange) {
+    if (range && behaviour.wrongRange) {
+      res.writeHead(206, {
+        'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}`,
+        'content-length': String(body.length),
+      });
+    } else if (range && !behaviour.ignoreRange) {
       const from = Number(range[1]);
       if (from >= bytes.length) {
         res.writeHead(416, { 'content-range': `bytes */${bytes.length}` }).end();

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exoInstallHint, findExo } from '../../../../../src-main/node/engine/exo/find-exo.ts';
 import { removeTemporaryDirs, temporaryDir } from '../engine-test-kit.ts';
@@ -33,6 +33,21 @@ describe('findExo', () => {
     executable(join(dir, 'later', 'exo'));
     const search = await findExo({ env: { PATH: `${dir}:${join(dir, 'later')}` }, platform: 'linux' });
     expect(search).toEqual({ found: true, path: join(dir, 'later', 'exo'), source: 'path' });
+  });
+
+  it('never runs an `exo` from a relative PATH entry (the working directory decides it) (finding 27)', async () => {
+    const dir = temporaryDir();
+    executable(join(dir, 'planted', 'exo'));
+    const relativeDir = relative(process.cwd(), join(dir, 'planted'));
+    expect(isAbsolute(relativeDir)).toBe(false);
+    // Reachable through the relative entry from here; refused anyway, and an absolute entry still works.
+    expect(await findExo({ env: { PATH: `${relativeDir}::.` }, platform: 'linux' })).toMatchObject({
+      found: false,
+    });
+    executable(join(dir, 'real', 'exo'));
+    expect(
+      await findExo({ env: { PATH: `${relativeDir}:${join(dir, 'real')}` }, platform: 'linux' }),
+    ).toEqual({ found: true, path: join(dir, 'real', 'exo'), source: 'path' });
   });
 
   it('falls back to the EXO app’s bundled binary on macOS', async () => {

@@ -181,6 +181,13 @@ describe('node views (the node’s report in the contract’s shapes)', () => {
       source: 'peers',
       country: 'PH',
       detail: ASIA.detail,
+      verified: true,
+      vpnSuspected: false,
+    });
+    // The region step's VPN hint and "not verified" offer reach the UI.
+    expect(regionInfoOf({ ...ASIA, source: 'timezone', verified: false, vpnSuspected: true })).toMatchObject({
+      verified: false,
+      vpnSuspected: true,
     });
     expect(regionInfoOf({ ...ASIA, source: 'ip-argument' }).source).toBe('override');
     expect(regionInfoOf(null)).toEqual({ region: null, source: 'unknown', country: null, detail: null });

@@ -94,6 +94,18 @@ describe('local API server', () => {
     expect((await call({ headers: { host: `localhost:${server.port}` } })).status).toBe(200);
   });
 
+  it('answers GET /healthz without a key, with liveness only; the Host check still applies', async () => {
+    const alive = await call({ path: '/healthz', headers: { authorization: '' } });
+    expect(alive.status).toBe(200);
+    expect(JSON.parse(alive.body)).toEqual({ status: 'ok' });
+    expect((await call({ path: '/healthz', headers: { host: `evil.example:${server.port}` } })).status).toBe(
+      403,
+    );
+    expect((await call({ path: '/healthz', method: 'POST', headers: { authorization: '' } })).status).toBe(
+      401,
+    );
+  });
+
   it('limits body size', async () => {
     expect(
       JSON.parse((await call({ method: 'POST', path: '/api/echo', body: Buffer.alloc(1024) })).body),

@@ -1,0 +1,393 @@
+// One cluster's membership protocol (issue 16): a sampled view refreshed by shuffles (sampled-view.ts), SWIM
+// failure detection (one probe per period, round-robin over the active view, indirect probes through others,
+// suspicion refuted by incarnation numbers), rumors piggybacked on every message, rare events also on a gossip
+// shard, and load asked on demand. It talks only to a MembershipTransport and a MembershipClock, so the node
+// (libp2p) and the simulator (virtual links and time) run exactly this code.
+import type { ClusterId } from '../../../src-shared/protocol/protocol-ids.ts';
+import {
+  decodeMembershipMessage,
+  type MemberDescriptor,
+  type MembershipBody,
+  type MembershipMessage,
+  type Rumor,
+} from '../../../src-shared/protocol/membership-wire.ts';
+import { ClusterWire } from './cluster-wire.ts';
+import { SwimProbes } from './swim-probes.ts';
+import { ViewShuffles } from './view-shuffles.ts';
+import {
+  sameDescriptor,
+  type ClusterMembershipDeps,
+  type LoadReport,
+  type SampledMember,
+} from './sampled-member.ts';
+import type { MemberStatus } from './member-change.ts';
+import type { TimerHandle } from './membership-transport.ts';
+import { RumorQueue } from './rumor-queue.ts';
+import { SampledView } from './sampled-view.ts';
+import { shardOf, shardTopic } from './gossip-shards.ts';
+import { resolveOptions, type ClusterMembershipOptions, type ResolvedOptions } from './cluster-options.ts';
+
+export type { ClusterMembershipOptions } from './cluster-options.ts';
+export type { ClusterMembershipDeps, LoadReport, SampledMember } from './sampled-member.ts';
+
+export class ClusterMembership {
+  readonly cluster: ClusterId;
+  readonly key: string;
+  readonly #deps: ClusterMembershipDeps;
+  readonly #options: ResolvedOptions;
+  readonly #random: () => number;
+  readonly #view: SampledView;
+  readonly #rumors: RumorQueue;
+  readonly #wire: ClusterWire;
+  readonly #reported = new Map<string, MemberStatus>();
+  readonly #probes: SwimProbes;
+  readonly #shuffles: ViewShuffles;
+  #descriptor: MemberDescriptor | null;
+  #incarnation = 0;
+  #ticks = 0;
+  #tickTimer: TimerHandle | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #running = false;
+
+  /** `descriptor` null: this node watches the cluster (to route to it) without being a member. */
+  constructor(
+    cluster: ClusterId,
+    descriptor: MemberDescriptor | null,
+    deps: ClusterMembershipDeps,
+    options: ClusterMembershipOptions = {},
+  ) {
+    this.cluster = cluster;
+    this.key = `${cluster.region}/${cluster.tier}`;
+    this.#deps = deps;
+    this.#options = resolveOptions(options);
+    this.#random = deps.random ?? Math.random;
+    this.#descriptor = descriptor;
+    this.#view = new SampledView(deps.transport.self, this.#options, this.#random);
+    this.#rumors = new RumorQueue(
+      this.#options.rumorTransmissions,
+      this.#options.rumorMemory,
+      this.#options.rumorQueue,
+    );
+    this.#wire = new ClusterWire(
+      this.key,
+      deps.transport,
+      deps.clock,
+      this.#rumors,
+      this.#options.maxRumorsPerMessage,
+    );
+    this.#probes = new SwimProbes({
+      wire: this.#wire,
+      clock: deps.clock,
+      options: this.#options,
+      view: this.#view,
+      random: this.#random,
+      running: () => this.#running,
+      heard: (peerId, incarnation, descriptor) => this.#heard(peerId, incarnation, descriptor),
+      failed: (peerId) => this.#probeFailed(peerId),
+    });
+    this.#shuffles = new ViewShuffles({
+      cluster,
+      transport: deps.transport,
+      clock: deps.clock,
+      wire: this.#wire,
+      view: this.#view,
+      probes: this.#probes,
+      options: this.#options,
+      running: () => this.#running,
+      self: () =>
+        this.#descriptor !== null ? { peerId: deps.transport.self, incarnation: this.#incarnation } : null,
+      refill: (now) => this.#refill(now),
+    });
+  }
+
+  get serving(): boolean {
+    return this.#descriptor !== null;
+  }
+
+  /** Rumors waiting to be passed on (0 once the cluster is quiet). */
+  get rumorBacklog(): number {
+    return this.#rumors.size;
+  }
+
+  get incarnation(): number {
+    return this.#incarnation;
+  }
+
+  /** Join: advertise, announce, ask the DHT (or the simulator's stand-in) for seeds, start probing. */
+  start(incarnation = 0): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#incarnation = incarnation;
+    const { transport } = this.#deps;
+    const self = transport.self;
+    const shard = this.serving
+      ? shardOf(self, this.#options.shards)
+      : Math.floor(this.#random() * this.#options.shards);
+    this.#unsubscribe = transport.subscribe(shardTopic(this.cluster, shard), (from, bytes) => {
+      const decoded = decodeMembershipMessage(bytes);
+      if (decoded.ok && decoded.message.cluster === this.key) this.receiveGossip(from, decoded.message);
+    });
+    if (this.#descriptor !== null) {
+      transport.advertise(this.cluster, true);
+      this.#announce({ kind: 'alive', peerId: self, incarnation, ttl: this.#options.announceTtl });
+    }
+    this.#shuffles.seed();
+    // A random phase: nodes that start together must not probe in lockstep.
+    this.#tickTimer = this.#deps.clock.setTimer(this.#random() * this.#options.periodMs, () => this.#tick());
+  }
+
+  /** Leave: tell the active view directly and the shard by gossip, then go quiet. */
+  stop(leave = true): void {
+    if (!this.#running) return;
+    const { transport, clock } = this.#deps;
+    if (leave && this.#descriptor !== null) {
+      const goodbye: Rumor = {
+        kind: 'left',
+        peerId: transport.self,
+        incarnation: this.#incarnation,
+        ttl: this.#options.rumorTtl,
+      };
+      for (const peerId of this.#view.activeIds())
+        this.#wire.sendWith(peerId, { kind: 'ping', wantDescriptor: false }, this.#wire.nextSeq(), [goodbye]);
+      this.#publish(shardOf(transport.self, this.#options.shards), goodbye);
+      transport.advertise(this.cluster, false);
+    }
+    this.#running = false;
+    if (this.#tickTimer !== null) clock.clearTimer(this.#tickTimer);
+    this.#wire.close();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  /** What this node says about itself changed: a new incarnation, announced (never for load alone). */
+  setDescriptor(descriptor: MemberDescriptor): void {
+    if (this.#descriptor !== null && sameDescriptor(this.#descriptor, descriptor)) return;
+    this.#descriptor = descriptor;
+    if (!this.#running) return;
+    this.#incarnation += 1;
+    this.#announce({
+      kind: 'alive',
+      peerId: this.#deps.transport.self,
+      incarnation: this.#incarnation,
+      ttl: this.#options.announceTtl,
+    });
+  }
+
+  /** Verified members of the active view, with what each last said about itself. */
+  members(): SampledMember[] {
+    return this.#view.verifiedMembers();
+  }
+
+  /** True while `peerId` is a verified, unsuspected member of the active view. */
+  holdsAlive(peerId: string): boolean {
+    return this.#view.holdsAlive(peerId);
+  }
+
+  /** Ask a member for its queue and capacity; null when it does not answer in time. */
+  queryLoad(peerId: string, timeoutMs: number, callback: (report: LoadReport | null) => void): void {
+    this.#wire.queryLoad(peerId, timeoutMs, callback);
+  }
+
+  /** One decoded message of this cluster from `from` (authenticated by the transport). */
+  receive(from: string, message: MembershipMessage): void {
+    if (!this.#running || from === this.#deps.transport.self) return;
+    const now = this.#deps.clock.now();
+    this.#touch(from, now);
+    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    switch (message.kind) {
+      case 'ping':
+        this.#reply(from, message.seq, {
+          kind: 'ack',
+          incarnation: this.#incarnation,
+          ...(message.wantDescriptor && this.#descriptor !== null ? { descriptor: this.#descriptor } : {}),
+        });
+        return;
+      case 'ping-req':
+        this.#probes.relay(from, message.seq, message.target);
+        return;
+      case 'shuffle':
+        this.#shuffles.answer(from, message, now);
+        return;
+      case 'shuffle-reply':
+        this.#wire.deliverReply(from, message);
+        return;
+      case 'load-query': {
+        const report = this.#descriptor !== null ? this.#deps.load?.() : undefined;
+        this.#reply(from, message.seq, {
+          kind: 'load',
+          capacity: report?.capacity ?? 0,
+          load: report?.load ?? 0,
+          ready: report?.ready ?? false,
+        });
+        return;
+      }
+      case 'ack':
+      case 'load':
+        this.#wire.deliverReply(from, message);
+        return;
+    }
+  }
+
+  /** A rare event from the gossip shard: its rumors count like piggybacked ones, and name candidates. */
+  receiveGossip(from: string, message: MembershipMessage): void {
+    if (!this.#running) return;
+    const now = this.#deps.clock.now();
+    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+  }
+
+  #tick(): void {
+    if (!this.#running) return;
+    const { clock } = this.#deps;
+    this.#tickTimer = clock.setTimer(this.#options.periodMs, () => this.#tick());
+    this.#ticks += 1;
+    const now = clock.now();
+    this.#refill(now);
+    if (this.#view.activeSize === 0 && this.#view.passiveSize === 0) {
+      if (this.#ticks % this.#options.activeSize === 0) this.#shuffles.seed();
+      return;
+    }
+    const target = this.#probes.next();
+    if (target !== undefined) this.#probes.probe(target);
+    if (this.#ticks % this.#options.shuffleEveryProbes === 0) this.#shuffles.initiate();
+  }
+
+  #probeFailed(peerId: string): void {
+    const member = this.#view.active(peerId);
+    if (member === undefined) return;
+    const now = this.#deps.clock.now();
+    if (member.status === 'unverified') {
+      this.#view.drop(peerId);
+      return;
+    }
+    const corroborated = this.#rumors.knows(peerId, 'dead', member.incarnation);
+    if (member.status === 'alive' && !corroborated) {
+      member.status = 'suspect';
+      member.suspectSince = now;
+      this.#probes.prioritise(peerId);
+      this.#spread({ kind: 'suspect', peerId, incarnation: member.incarnation, ttl: this.#options.rumorTtl });
+      return;
+    }
+    if (corroborated || now - (member.suspectSince ?? now) >= this.#options.suspicionMs) {
+      // A member said goodbye (to others) and no longer answers: it left, it did not fail.
+      this.#declareDead(peerId, member.incarnation, this.#rumors.knowsLeft(peerId) ? 'left' : 'timeout');
+      return;
+    }
+    this.#probes.prioritise(peerId);
+  }
+
+  #declareDead(peerId: string, incarnation: number, reason: 'timeout' | 'left'): void {
+    this.#view.bury(peerId, incarnation);
+    this.#probes.forget(peerId);
+    const rumor: Rumor = {
+      kind: reason === 'left' ? 'left' : 'dead',
+      peerId,
+      incarnation,
+      ttl: this.#options.rumorTtl,
+    };
+    if (reason === 'timeout') {
+      this.#spread(rumor);
+      this.#publish(shardOf(peerId, this.#options.shards), rumor);
+    }
+    this.#report(peerId, 'down', reason);
+  }
+
+  #heard(peerId: string, incarnation: number, descriptor: MemberDescriptor | undefined): void {
+    const member = this.#view.active(peerId);
+    if (member === undefined) return;
+    member.lastHeardAt = this.#deps.clock.now();
+    if (incarnation > member.incarnation) member.incarnation = incarnation;
+    if (descriptor !== undefined) {
+      member.descriptor = descriptor;
+      member.stale = false;
+    }
+    if (member.status !== 'alive') {
+      member.status = 'alive';
+      member.suspectSince = null;
+    }
+    if (member.descriptor !== null)
+      this.#report(peerId, member.descriptor.state === 'paused' ? 'paused' : 'up', null);
+  }
+
+  /** Any message from an active member proves it alive (not its descriptor: only its ack carries that). */
+  #touch(peerId: string, now: number): void {
+    const member = this.#view.active(peerId);
+    if (member === undefined) return;
+    member.lastHeardAt = now;
+    if (member.status === 'suspect') {
+      member.status = 'alive';
+      member.suspectSince = null;
+    }
+  }
+
+  #applyRumor(from: string, rumor: Rumor, now: number): void {
+    const self = this.#deps.transport.self;
+    if (rumor.peerId === self) {
+      // Refute a suspicion or a death of ourselves with a newer incarnation (SWIM).
+      if (this.#descriptor !== null && rumor.kind !== 'alive' && rumor.incarnation >= this.#incarnation) {
+        this.#incarnation = rumor.incarnation + 1;
+        this.#announce({
+          kind: 'alive',
+          peerId: self,
+          incarnation: this.#incarnation,
+          ttl: this.#options.rumorTtl,
+        });
+      }
+      return;
+    }
+    if (!this.#rumors.learn(rumor)) return;
+    this.#deps.onRumor?.(rumor);
+    const member = this.#view.active(rumor.peerId);
+    switch (rumor.kind) {
+      case 'alive':
+        this.#view.revive(rumor.peerId, rumor.incarnation);
+        if (member === undefined) this.#view.offer(rumor.peerId, rumor.incarnation, now);
+        else if (rumor.incarnation > member.incarnation) {
+          // Only the member's own ack is trusted for its state: ask it on the next probe.
+          member.stale = true;
+          this.#probes.prioritise(rumor.peerId);
+        }
+        return;
+      case 'suspect':
+        if (member !== undefined && rumor.incarnation >= member.incarnation)
+          this.#probes.prioritise(rumor.peerId);
+        return;
+      case 'dead':
+      case 'left':
+        if (member === undefined) this.#view.bury(rumor.peerId, rumor.incarnation);
+        else if (rumor.kind === 'left' && from === rumor.peerId)
+          this.#declareDead(rumor.peerId, rumor.incarnation, 'left');
+        // Anyone could claim a death: our own probe decides for members we route to.
+        else if (rumor.incarnation >= member.incarnation) this.#probes.prioritise(rumor.peerId);
+        return;
+    }
+  }
+
+  #refill(now: number): void {
+    for (const member of this.#view.promote(now)) this.#probes.verify(member);
+  }
+
+  #report(peerId: string, to: MemberStatus, reason: 'timeout' | 'left' | null): void {
+    const from = this.#reported.get(peerId) ?? null;
+    if (from === to || (from === null && to === 'down')) return;
+    if (to === 'down') this.#reported.delete(peerId);
+    else this.#reported.set(peerId, to);
+    this.#deps.onChange?.({ cluster: this.cluster, peerId, from, to, reason });
+  }
+
+  #announce(rumor: Rumor): void {
+    this.#spread(rumor);
+    this.#publish(shardOf(rumor.peerId, this.#options.shards), rumor);
+  }
+
+  #spread(rumor: Rumor): void {
+    this.#rumors.learn(rumor);
+  }
+
+  #publish(shard: number, rumor: Rumor): void {
+    this.#wire.publish(shardTopic(this.cluster, shard), rumor);
+  }
+
+  #reply(to: string, seq: number, body: MembershipBody): void {
+    this.#wire.send(to, body, seq);
+  }
+}
