@@ -102,8 +102,12 @@ export class InferRequester {
   readonly #line: WaitingLine;
   readonly #rtt = new Map<string, number>();
   readonly #busyUntil = new Map<string, number>();
-  /** Attempts not yet admitted or refused, per member: heartbeats cannot know of them yet. */
-  readonly #pending = new Map<string, number>();
+  /**
+   * This node's requests per member, from the attempt until the reply ends. Heartbeats lag behind them, and
+   * the member allows each requester only so many streams (about twice its capacity): counting our own keeps
+   * us within that, the rest waits in line.
+   */
+  readonly #active = new Map<string, number>();
   readonly #spares: SpareStreams;
   readonly #refusals: RefusalMemory;
 
@@ -178,13 +182,15 @@ export class InferRequester {
         // the reservation covers; this node's own worker serves it for free.
         const paid = payments !== undefined && payments.pays(choice.peerId);
         if (paid && paidRequest === null) paidRequest = payments.prepare(tier, request);
-        this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 0) + 1);
+        this.#addActive(choice.peerId, 1);
         let attempt: Attempt;
         try {
           attempt = await this.#attempt(choice.peerId, id, tier, (paid && paidRequest) || request, signal);
-        } finally {
-          this.#pending.set(choice.peerId, (this.#pending.get(choice.peerId) ?? 1) - 1);
+        } catch (error) {
+          this.#addActive(choice.peerId, -1);
+          throw error;
         }
+        if (attempt.kind !== 'admitted') this.#addActive(choice.peerId, -1);
         if (attempt.kind === 'busy') {
           this.#busyUntil.set(choice.peerId, Date.now() + this.#busyHoldMs);
           this.#refusals.record(choice.peerId, 'busy');
@@ -226,6 +232,7 @@ export class InferRequester {
             );
           }
         } finally {
+          this.#addActive(choice.peerId, -1);
           this.#line.notify();
           // Ready the next request to this member once this one no longer competes for the connection.
           if (choice.peerId !== this.#components.self?.peerId) this.#spares.prepare(choice.peerId);
@@ -279,7 +286,7 @@ export class InferRequester {
         load:
           (this.#busyUntil.get(member.peerId) ?? 0) > now
             ? member.capacity
-            : member.load + (this.#pending.get(member.peerId) ?? 0),
+            : Math.max(member.load, this.#active.get(member.peerId) ?? 0),
         rttMs: this.#rtt.get(member.peerId) ?? null,
         refusals: this.#refusals.weight(member.peerId),
       })),
@@ -354,6 +361,8 @@ export class InferRequester {
     try {
       // Read right after writing: a worker that answers and closes at once must not hang us (EOF race).
       const reply = channel.read(this.#admitTimeoutMs, signal);
+      // If the write fails, the catch below answers for the read too: never leave its rejection unhandled.
+      reply.catch(() => undefined);
       await channel.write({ t: 'request', v: INFER_WIRE_VERSION, id, tier, request }, signal);
       let first = await reply;
       this.#recordRtt(peerId, performance.now() - started);
@@ -388,6 +397,12 @@ export class InferRequester {
       if (error instanceof ExpectedError) throw error;
       return { kind: 'unavailable', why: messageOf(error) };
     }
+  }
+
+  #addActive(peerId: string, delta: number): void {
+    const count = (this.#active.get(peerId) ?? 0) + delta;
+    if (count > 0) this.#active.set(peerId, count);
+    else this.#active.delete(peerId);
   }
 
   #recordRtt(peerId: string, ms: number): void {

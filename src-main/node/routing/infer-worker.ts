@@ -65,14 +65,25 @@ export interface InferWorkerInit {
   readonly reserveTimeoutMs?: number;
   /** How long checking a stranger's account (pulling its chain) may take before its request is refused. */
   readonly payerCheckTimeoutMs?: number;
-  /** Inbound /og/infer streams per connection (requests in flight and a spare or two). */
+  /** Inbound /og/infer streams per connection (default: follows the capacity, see inboundStreamCeiling). */
   readonly maxInboundStreams?: number;
   /** The largest first frame from a peer whose account this node does not know (paid workers only). */
   readonly strangerFrameBytes?: number;
 }
 
-/** Default inbound streams per connection: a requester keeps its requests near our capacity anyway. */
-export const DEFAULT_MAX_INBOUND_INFER_STREAMS = 32;
+/**
+ * The least inbound streams per connection. Memory is bounded by the inbound byte budget, not by this count;
+ * the count only keeps handles in check. A busy requester legitimately holds many: its requests in flight,
+ * a spare, quotes, and finished streams whose close has not completed yet (200 concurrent requests from one
+ * requester failed at 32).
+ */
+export const DEFAULT_MAX_INBOUND_INFER_STREAMS = 256;
+
+/** Streams one requester may hold at a time: at least the default, more for a worker with many slots. */
+export function inboundStreamCeiling(capacityPerTier: number): number {
+  return Math.max(DEFAULT_MAX_INBOUND_INFER_STREAMS, 4 * capacityPerTier + 8);
+}
+
 /** A stranger's request frame: a long text prompt fits, a conversation full of images does not. */
 export const DEFAULT_STRANGER_FRAME_BYTES = 128 * 1024;
 
@@ -118,8 +129,8 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   readonly #budget: InboundBudget;
   readonly #load = new Map<string, number>();
   readonly #inFlight = new Set<AbortController>();
-  /** Peers between their request and their RESERVE (or refusal): one quote at a time per peer. */
-  readonly #negotiating = new Set<string>();
+  /** Quotes per peer between its request and its RESERVE (or refusal): at most the capacity at a time. */
+  readonly #negotiating = new Map<string, number>();
   #paused = false;
   #started = false;
 
@@ -133,7 +144,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     this.#settleWaitMs = init.settleWaitMs ?? 10_000;
     this.#reserveTimeoutMs = init.reserveTimeoutMs ?? 2_000;
     this.#payerCheckTimeoutMs = init.payerCheckTimeoutMs ?? 3_000;
-    this.#maxInboundStreams = init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_INFER_STREAMS;
+    this.#maxInboundStreams = init.maxInboundStreams ?? inboundStreamCeiling(this.#capacity);
     this.#strangerFrameBytes = init.strangerFrameBytes ?? DEFAULT_STRANGER_FRAME_BYTES;
     this.#budget = components.inboundBudget ?? new InboundBudget();
   }
@@ -336,11 +347,19 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       return;
     }
     const peerKey = peer.toString();
-    if (this.#negotiating.has(peerKey)) {
-      await this.#refuse(channel, frame, 'payment', 'one quote at a time: answer the previous one first');
+    // A quote holds no slot, but each costs a payer check and a timer: a peer gets no more quotes at once than
+    // there are slots to run them. Beyond that it is told busy, so an honest requester waits in line.
+    const negotiating = this.#negotiating.get(peerKey) ?? 0;
+    if (negotiating >= this.#capacity) {
+      await this.#refuse(
+        channel,
+        frame,
+        'busy',
+        `this requester already has ${negotiating} unanswered quote${negotiating === 1 ? '' : 's'}`,
+      );
       return;
     }
-    this.#negotiating.add(peerKey);
+    this.#negotiating.set(peerKey, negotiating + 1);
     let payment: WorkPayment;
     try {
       payment = await this.#agreePayment(channel, connection, frame, available.engine);
@@ -352,7 +371,9 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       }
       return;
     } finally {
-      this.#negotiating.delete(peerKey);
+      const left = (this.#negotiating.get(peerKey) ?? 1) - 1;
+      if (left > 0) this.#negotiating.set(peerKey, left);
+      else this.#negotiating.delete(peerKey);
     }
     const admission = this.admit(frame.tier);
     if (!admission.ok) {

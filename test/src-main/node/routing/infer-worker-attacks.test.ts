@@ -7,6 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INFER_WIRE_VERSION } from '../../../../src-shared/protocol/infer-frames.ts';
 import { InboundBudget } from '../../../../src-main/node/routing/inbound-budget.ts';
+import { DEFAULT_MAX_INBOUND_INFER_STREAMS } from '../../../../src-main/node/routing/infer-worker.ts';
 import { waitFor } from '../p2p/loopback-network.ts';
 import {
   ASK,
@@ -84,11 +85,14 @@ describe('/og/infer worker under attack', () => {
         }
       }),
     );
-    // Each is refused before any quote: the account cannot pay, or its previous request is still judged.
+    // Each is refused before any quote: the account cannot pay, or more of its requests are already being
+    // checked than the worker has slots (busy: an honest requester would wait in line).
     for (const answer of answers) {
       if (answer.t === 'cut') continue;
-      expect(answer).toMatchObject({ t: 'refused', reason: 'payment' });
-      expect(answer.t === 'refused' && answer.message).toMatch(/no OPEN block|one quote at a time/);
+      expect(answer).toMatchObject({ t: 'refused' });
+      expect(answer.t === 'refused' && `${answer.reason}: ${answer.message}`).toMatch(
+        /^payment: .*no OPEN block|^busy: .*unanswered quote/,
+      );
     }
     expect(answers.some((a) => a.t === 'refused' && /no OPEN block/.test(a.message))).toBe(true);
     expect(load.max).toBe(0);
@@ -96,7 +100,7 @@ describe('/og/infer worker under attack', () => {
     expect((await collectText(paidRequester(r, directoryOf([w])).chat(TIER, ASK))).length).toBeGreaterThan(0);
   }, 60_000);
 
-  it('holds nothing for a funded peer that takes a quote and never reserves: one quote at a time, 2 s to answer (finding 7)', async () => {
+  it('holds nothing for a funded peer that takes a quote and never reserves: no more quotes than slots, 2 s to answer (finding 7)', async () => {
     const { keys, params } = await fundedNetwork([1_000n, 5_000n, 5_000n]);
     const w = await paidRoutingNode(cleanup, params, keys[0]!, [], { worker: { capacityPerTier: 1 } });
     const r = await paidRoutingNode(cleanup, params, keys[1]!, [w.p2p.listenAddresses()[0]!]);
@@ -108,13 +112,13 @@ describe('/og/infer worker under attack', () => {
     const quoted = first.channel.read(10_000);
     await first.channel.write(requestFrame('hold-1'));
     expect((await quoted).t).toBe('quote');
-    // While that quote is open, a second one is refused outright.
+    // While that quote is open, a second one is refused outright: the worker has one slot.
     const second = await rawInferStream(attacker.p2p, w.peerId);
     const refused = second.channel.read(10_000);
     await second.channel.write(requestFrame('hold-2'));
     const answer = await refused;
-    expect(answer).toMatchObject({ t: 'refused', reason: 'payment' });
-    expect(answer.t === 'refused' && answer.message).toMatch(/one quote at a time/);
+    expect(answer).toMatchObject({ t: 'refused', reason: 'busy' });
+    expect(answer.t === 'refused' && answer.message).toMatch(/already has 1 unanswered quote$/);
     // The paying requester is served while the attacker sits on its quote: the quote holds no slot.
     expect((await collectText(paidRequester(r, directoryOf([w])).chat(TIER, ASK))).length).toBeGreaterThan(0);
     // And the quote runs out quickly.
@@ -182,8 +186,9 @@ describe('/og/infer worker under attack', () => {
     await waitFor('the stream is gone', () => stream.status !== 'open', 5_000);
 
     // Streams beyond the per-connection limit are refused by libp2p itself.
+    const tried = DEFAULT_MAX_INBOUND_INFER_STREAMS + 16;
     const opened = await Promise.allSettled(
-      Array.from({ length: 64 }, () =>
+      Array.from({ length: tried }, () =>
         rawInferStream(stranger, w.peerId).then(async (s) => {
           await s.channel.write(requestFrame('x'));
           return s;
@@ -191,7 +196,7 @@ describe('/og/infer worker under attack', () => {
       ),
     );
     const accepted = opened.filter((o) => o.status === 'fulfilled').length;
-    expect(accepted).toBeLessThan(64);
+    expect(accepted).toBeLessThan(tried);
     for (const o of opened) if (o.status === 'fulfilled') o.value.stream.abort(new Error('done'));
   }, 60_000);
 
