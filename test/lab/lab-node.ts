@@ -8,7 +8,8 @@ import { lpStream } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createInterface } from 'node:readline';
 import { MembershipService } from '../../src-main/node/membership/membership-service.ts';
-import { P2pService, type P2pInit } from '../../src-main/node/p2p/p2p-service.ts';
+import type { P2pInit } from '../../src-main/node/p2p/p2p-init.ts';
+import { P2pService } from '../../src-main/node/p2p/p2p-service.ts';
 import type { LabCommand, LabNodeOptions } from './lab-protocol.ts';
 import { ECHO_PROTOCOL, MAX_ECHO_FRAME } from './lab-protocol.ts';
 

@@ -1,5 +1,5 @@
 // What the lab and its nodes say to each other: the node's options and its stdin commands.
-import type { P2pInit } from '../../src-main/node/p2p/p2p-service.ts';
+import type { P2pInit } from '../../src-main/node/p2p/p2p-init.ts';
 import type { RegionId } from '../../src-shared/regions/index.ts';
 
 /** A request/response protocol that moves N bytes each way (a chat's worth, or more). */

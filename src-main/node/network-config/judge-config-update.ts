@@ -18,7 +18,7 @@ import {
 } from '../../../src-shared/network-config/index.ts';
 
 /**
- * Largest update accepted, encoded: gossipsub's own message limit (p2p-service's MAX_GOSSIP_DATA_BYTES).
+ * Largest update accepted, encoded: gossipsub's own message limit (libp2p-options' MAX_GOSSIP_DATA_BYTES).
  * A config with 32 founders and every region's bootstrap list is a few KiB.
  */
 export const MAX_CONFIG_UPDATE_BYTES = 64 * 1024;

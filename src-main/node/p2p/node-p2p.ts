@@ -5,7 +5,8 @@ import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { allBootstrapAddresses, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { knownGossipTopics } from './gossip-topics.ts';
 import { localOnlyFromEnv } from './local-only.ts';
-import { P2pService, parseMultiaddr } from './p2p-service.ts';
+import { P2pService } from './p2p-service.ts';
+import { parseMultiaddr } from './parse-multiaddr.ts';
 import { isPrivateAddress } from './private-address.ts';
 
 export interface NodeP2pOptions {

@@ -1,4 +1,4 @@
-import { parseMultiaddr } from './p2p-service.ts';
+import { parseMultiaddr } from './parse-multiaddr.ts';
 
 /** Loopback and RFC 1918 addresses: a devnet or a LAN, where private addresses are all there is. */
 export function isPrivateAddress(address: string): boolean {

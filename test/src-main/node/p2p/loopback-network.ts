@@ -1,7 +1,8 @@
 // Real libp2p nodes on 127.0.0.1 for integration tests: short intervals, private-network options, no UPnP.
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
-import { P2pService, type P2pInit } from '../../../../src-main/node/p2p/p2p-service.ts';
+import type { P2pInit } from '../../../../src-main/node/p2p/p2p-init.ts';
+import { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import { REGION_IDS } from '../../../../src-shared/regions/index.ts';
 import { membersTopic } from '../../../../src-shared/protocol/index.ts';
 
