@@ -22,7 +22,8 @@ import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-setti
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeNotStartedError } from './node-errors.ts';
 import type { NodeLedger } from './ledger/node-ledger.ts';
-import { planNodeServing, startClusterServices } from './node-clusters.ts';
+import { startClusterServices } from './node-clusters.ts';
+import { joinRegion, leaveRegion, type RegionJoinParts } from './node-region-join.ts';
 import { startNodeAccount } from './node-account.ts';
 import { startNodeNetwork } from './node-network.ts';
 import { readFirstRun } from './onboarding/first-run-record.ts';
@@ -296,42 +297,27 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     const membership = this.#membership;
     const config = this.#config;
     if (membership === null || config === null) return;
-    if (region === null) {
-      await this.#ledger?.join(this.#p2p!.libp2p, null);
-      await membership.leave();
-      await this.#routing?.serve(null, []);
-      // Alone, the region cannot be known yet: the first peers will tell it (geo re-decides and re-joins).
-      if (isAlone(this.#p2p, this.#bootstrap))
-        return this.#setStatus(lookingForPeers(this.#p2p, this.#bootstrap));
-      this.#setStatus({
-        status: 'offline',
-        message: 'the region is unknown: set one in settings (or --region)',
-        retryAt: null,
-      });
-      return;
-    }
-    const known = new Set(config.tiers.map((tier) => tier.id));
-    const { serve, planned, fetch, skipped } = await planNodeServing({
+    const parts: RegionJoinParts = {
       config,
-      profile: this.#profile?.profile ?? null,
-      qualified: this.#tiers,
-      forced: this.#options.serveTiers ?? [],
+      p2p: this.#p2p!,
+      bootstrap: this.#bootstrap,
+      membership,
+      routing: this.#routing,
+      ledger: this.#ledger,
       models: this.#models,
-      engineFor: (tier) => this.#routing?.engineSettingsFor(tier).kind ?? 'exo',
-      ...(this.#options.routing?.modelSource ? { givenModels: this.#options.routing.modelSource } : {}),
-      stored: await this.#settings.stored(),
+      profile: this.#profile?.profile ?? null,
+      tiers: this.#tiers,
+      options: this.#options,
+      settings: this.#settings,
+      log: this.#log,
+    };
+    if (region === null) return this.#setStatus(await leaveRegion(parts));
+    await joinRegion(parts, region, {
+      signal,
+      membershipJoined: () => {
+        if (this.#status.status === 'onboarding') this.#step('engines');
+      },
     });
-    for (const { tier, reason } of skipped) this.#log(`plan: not serving ${tier}: ${reason}`);
-    this.#models?.want(fetch);
-    const waiting = planned.filter((tier) => !serve.includes(tier));
-    if (waiting.length > 0) this.#log(`plan: ${waiting.join(', ')} joins once its model is ready`);
-    await this.#ledger?.join(this.#p2p!.libp2p, region);
-    await membership.join({ region, serve, watch: [...known] }, { signal });
-    if (this.#status.status === 'onboarding') this.#step('engines');
-    await this.#routing?.serve(region, serve);
-    this.#log(
-      `join: ${region} serving ${serve.length > 0 ? serve.join(', ') : 'no tier'}; watching ${[...known].join(', ')}`,
-    );
     this.#step('heartbeat');
     if (this.#status.status !== 'paused') this.#setReady();
   }

@@ -15,7 +15,8 @@ import { ledgerComponentsFromIdentity } from './ledger-identity.ts';
 import { LedgerNetwork } from './ledger-network.ts';
 import { LedgerService } from './ledger-service.ts';
 import { LedgerRequesterPayments } from './requester-payments.ts';
-import { LedgerWorkerPayments, type SettlementOutcome, type WorkerPaymentsInit } from './worker-payments.ts';
+import type { SettlementOutcome } from './settlement-outcome.ts';
+import { LedgerWorkerPayments, type WorkerPaymentsInit } from './worker-payments.ts';
 import { LedgerOfflineError, LedgerStoppingError } from './errors.ts';
 
 export interface NodeLedgerComponents {

@@ -23,7 +23,7 @@ import { NothingToReceiptError } from './errors.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { nativeSha256 } from './native-crypto.ts';
-import type { SettlementOutcome } from './worker-payments.ts';
+import type { SettlementOutcome } from './settlement-outcome.ts';
 
 export interface WorkPaymentSessionInit {
   readonly ledger: LedgerService;

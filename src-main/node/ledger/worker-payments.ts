@@ -25,6 +25,7 @@ import type { Shareholder } from '../routing/shard-shares.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+import type { SettlementOutcome } from './settlement-outcome.ts';
 import { WorkPaymentSession } from './work-payment-session.ts';
 
 /** Completion tokens a quote covers when the request names no max_tokens. */
@@ -52,11 +53,6 @@ export interface WorkerPaymentsInit {
   readonly resumeGraceMs?: number;
   readonly now?: () => number;
 }
-
-export type SettlementOutcome =
-  | { readonly kind: 'settled'; readonly requester: string; readonly amount: bigint }
-  | { readonly kind: 'unsettled'; readonly requester: string }
-  | { readonly kind: 'fraud'; readonly requester: string };
 
 export interface WorkerPaymentsEvents {
   settlement: CustomEvent<SettlementOutcome>;

@@ -72,3 +72,8 @@ export class ReplyTooLargeError extends InferProtocolError {
 export class InboundBudgetError extends Error {
   override readonly name = 'InboundBudgetError';
 }
+
+/** A paid request's payment was refused before anything ran (payer, quote or RESERVE): the requester is told why. */
+export class PaymentRefusedError extends Error {
+  override readonly name = 'PaymentRefusedError';
+}

@@ -16,13 +16,13 @@ import {
 } from '../../../src-shared/protocol/infer-frames.ts';
 import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
 import type { ClusterDirectory } from './cluster-directory.ts';
-import { NoLiveMemberError, NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
+import { NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
 import type { InferWorker } from './infer-worker.ts';
 import { FrameChannel } from './frame-channel.ts';
 import { settleQuietly, streamReply } from './reply-stream.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
-import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
+import { MemberChoice } from './member-choice.ts';
 import { RefusalMemory, type RefusalMemoryInit } from './refusal-memory.ts';
 import type { RequestPayment, RequesterPayments } from './payments.ts';
 import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
@@ -78,9 +78,6 @@ export interface RouteOptions {
   readonly onRouted?: (peerId: string) => void;
 }
 
-/** Local reputation at or below which a worker is only used when no other is free (two failures, no successes). */
-const DISTRUSTED = -0.5;
-
 const RESPONSE_CODEC = {
   maxInBytes: MAX_RESPONSE_FRAME_BYTES,
   decode: decodeWorkerFrame,
@@ -97,17 +94,9 @@ export class InferRequester {
   readonly #admitTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #maxAttempts: number;
-  readonly #busyHoldMs: number;
   readonly #tierLabel: (tier: string) => string;
   readonly #line: WaitingLine;
-  readonly #rtt = new Map<string, number>();
-  readonly #busyUntil = new Map<string, number>();
-  /**
-   * This node's requests per member, from the attempt until the reply ends. Heartbeats lag behind them, and
-   * the member allows each requester only so many streams (about twice its capacity): counting our own keeps
-   * us within that, the rest waits in line.
-   */
-  readonly #active = new Map<string, number>();
+  readonly #choice: MemberChoice;
   readonly #spares: SpareStreams;
   readonly #refusals: RefusalMemory;
 
@@ -116,9 +105,16 @@ export class InferRequester {
     this.#admitTimeoutMs = init.admitTimeoutMs ?? 10_000;
     this.#idleTimeoutMs = init.idleTimeoutMs ?? 120_000;
     this.#maxAttempts = init.maxAttempts ?? 4;
-    this.#busyHoldMs = init.busyHoldMs ?? 1_000;
     this.#tierLabel = init.tierLabel ?? ((tier) => tier);
     this.#refusals = new RefusalMemory(init.refusals);
+    this.#choice = new MemberChoice(
+      { directory: components.directory, payments: components.payments, refusals: this.#refusals },
+      {
+        busyHoldMs: init.busyHoldMs ?? 1_000,
+        tierLabel: this.#tierLabel,
+        describe: (tier) => this.#describe(tier),
+      },
+    );
     this.#spares = new SpareStreams((peerId) => this.#dial(peerId), init.spareStreamMs ?? 5_000);
     this.#line = new WaitingLine({
       maxWaiting: init.queue?.maxWaiting ?? 256,
@@ -166,7 +162,7 @@ export class InferRequester {
     try {
       for (;;) {
         signal?.throwIfAborted();
-        const choice = this.#choose(tier, failed);
+        const choice = this.#choice.choose(tier, failed);
         if (choice === 'none-left') {
           const reasons = [...failed.values()].slice(0, 3).join('; ');
           throw new NoWorkerAnsweredError(
@@ -182,17 +178,17 @@ export class InferRequester {
         // the reservation covers; this node's own worker serves it for free.
         const paid = payments !== undefined && payments.pays(choice.peerId);
         if (paid && paidRequest === null) paidRequest = payments.prepare(tier, request);
-        this.#addActive(choice.peerId, 1);
+        this.#choice.addActive(choice.peerId, 1);
         let attempt: Attempt;
         try {
           attempt = await this.#attempt(choice.peerId, id, tier, (paid && paidRequest) || request, signal);
         } catch (error) {
-          this.#addActive(choice.peerId, -1);
+          this.#choice.addActive(choice.peerId, -1);
           throw error;
         }
-        if (attempt.kind !== 'admitted') this.#addActive(choice.peerId, -1);
+        if (attempt.kind !== 'admitted') this.#choice.addActive(choice.peerId, -1);
         if (attempt.kind === 'busy') {
-          this.#busyUntil.set(choice.peerId, Date.now() + this.#busyHoldMs);
+          this.#choice.markBusy(choice.peerId);
           this.#refusals.record(choice.peerId, 'busy');
           continue;
         }
@@ -232,7 +228,7 @@ export class InferRequester {
             );
           }
         } finally {
-          this.#addActive(choice.peerId, -1);
+          this.#choice.addActive(choice.peerId, -1);
           this.#line.notify();
           // Ready the next request to this member once this one no longer competes for the connection.
           if (choice.peerId !== this.#components.self?.peerId) this.#spares.prepare(choice.peerId);
@@ -246,51 +242,6 @@ export class InferRequester {
   #describe(tier: string): string {
     const region = this.#components.directory.region();
     return `${region ? REGION_LABELS[region] : 'unknown-region'} ${this.#tierLabel(tier)}`;
-  }
-
-  /** A member to try; null when all are busy (wait); 'none-left' when every live member failed. */
-  #choose(tier: string, failed: Map<string, string>): WorkerCandidate | null | 'none-left' {
-    const region = this.#components.directory.region();
-    if (!region)
-      throw new NoLiveMemberError('this node does not know its region yet, so it cannot route requests');
-    const live = this.#components.directory.members(tier).filter((member) => member.status !== 'down');
-    if (live.length === 0) {
-      throw new NoLiveMemberError(
-        `no node in ${REGION_LABELS[region]} serves ${this.#tierLabel(tier)} right now`,
-      );
-    }
-    const now = Date.now();
-    const payments = this.#components.payments;
-    const reputation = (peerId: string) => payments?.reputation(peerId) ?? 0;
-    // A worker revoked by a fraud proof gets no work from this node, ever.
-    for (const member of live)
-      if (reputation(member.peerId) <= -1)
-        failed.set(member.peerId, 'its account is revoked by a fraud proof');
-    const ready = live.filter(
-      (member) => member.status === 'up' && member.engineReady && !failed.has(member.peerId),
-    );
-    // Workers that failed this node before are left aside while others can take the request.
-    const trusted = ready.filter((member) => reputation(member.peerId) > DISTRUSTED);
-    const usable = trusted.length > 0 ? trusted : ready;
-    if (usable.length === 0) {
-      if (live.every((member) => failed.has(member.peerId))) return 'none-left';
-      if (live.every((member) => member.status === 'paused' || failed.has(member.peerId))) {
-        throw new NoLiveMemberError(`every ${this.#describe(tier)} node has paused contributing right now`);
-      }
-      return null;
-    }
-    return pickWorker(
-      usable.map((member) => ({
-        peerId: member.peerId,
-        capacity: member.capacity,
-        load:
-          (this.#busyUntil.get(member.peerId) ?? 0) > now
-            ? member.capacity
-            : Math.max(member.load, this.#active.get(member.peerId) ?? 0),
-        rttMs: this.#rtt.get(member.peerId) ?? null,
-        refusals: this.#refusals.weight(member.peerId),
-      })),
-    );
   }
 
   async #attempt(
@@ -365,7 +316,7 @@ export class InferRequester {
       reply.catch(() => undefined);
       await channel.write({ t: 'request', v: INFER_WIRE_VERSION, id, tier, request }, signal);
       let first = await reply;
-      this.#recordRtt(peerId, performance.now() - started);
+      this.#choice.recordRtt(peerId, performance.now() - started);
       let payment: RequestPayment | null = null;
       if (first.t === 'quote') {
         const payments = this.#components.payments;
@@ -397,17 +348,6 @@ export class InferRequester {
       if (error instanceof ExpectedError) throw error;
       return { kind: 'unavailable', why: messageOf(error) };
     }
-  }
-
-  #addActive(peerId: string, delta: number): void {
-    const count = (this.#active.get(peerId) ?? 0) + delta;
-    if (count > 0) this.#active.set(peerId, count);
-    else this.#active.delete(peerId);
-  }
-
-  #recordRtt(peerId: string, ms: number): void {
-    const previous = this.#rtt.get(peerId);
-    this.#rtt.set(peerId, previous === undefined ? ms : previous * 0.8 + ms * 0.2);
   }
 }
 

@@ -2,7 +2,7 @@
 // engine for the tier, stream the reply with backpressure, and stop the engine when the requester goes away.
 import type { Connection, Stream } from '@libp2p/interface';
 import { TypedEventEmitter } from 'main-event';
-import type { ChatChunk, ChatDeltaChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
+import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import {
   MAX_REQUEST_FRAME_BYTES,
   decodeRequesterFrame,
@@ -13,19 +13,15 @@ import {
 } from '../../../src-shared/protocol/infer-frames.ts';
 import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
 import type { Engine } from '../engine/engine.ts';
-import { DeltaBatcher, deltaSizeBound } from './delta-batcher.ts';
+import { PaymentRefusedError } from './errors.ts';
 import { FrameChannel } from './frame-channel.ts';
 import { InboundBudget } from './inbound-budget.ts';
+import { PaidNegotiation } from './paid-negotiation.ts';
 import type { WorkPayment, WorkerPayments } from './payments.ts';
-import type { Shareholder } from './shard-shares.ts';
 import { reasonText } from './reason-text.ts';
-import { InferProtocolError } from './errors.ts';
-import { RequesterFrames } from './requester-frames.ts';
-
-/** The engines this node runs, one per tier it serves. */
-export interface WorkerEngines {
-  engineFor(tier: string): Engine | undefined;
-}
+import type { Shareholder } from './shard-shares.ts';
+import { runReply, sendFinalFrame, type ReplyLimits } from './worker-reply.ts';
+import { WorkerSlots, type Admission, type WorkerEngines } from './worker-slots.ts';
 
 /** What the worker needs of libp2p. */
 export interface ProtocolHost {
@@ -87,11 +83,6 @@ export function inboundStreamCeiling(capacityPerTier: number): number {
 /** A stranger's request frame: a long text prompt fits, a conversation full of images does not. */
 export const DEFAULT_STRANGER_FRAME_BYTES = 128 * 1024;
 
-/** A refusal or an admission, and its slot. */
-export type Admission =
-  | { readonly ok: true; readonly engine: Engine; readonly model: string; readonly release: () => void }
-  | { readonly ok: false; readonly reason: RefusalReason; readonly message: string };
-
 export interface WorkerRequestEvent {
   readonly id: string;
   readonly tier: string;
@@ -113,40 +104,42 @@ const REQUESTER_CODEC = {
   encode: encodeWorkerFrame,
 };
 
-const MAX_BATCH_BYTES = 64 * 1024;
+type RequesterChannel = FrameChannel<RequesterFrame, WorkerFrame>;
+type RequestFrame = Extract<RequesterFrame, { t: 'request' }>;
 
 export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   readonly #components: InferWorkerComponents;
-  #capacity: number;
   readonly #requestTimeoutMs: number;
-  readonly #maxGenerationMs: number;
-  readonly #ackTimeoutMs: number;
-  readonly #settleWaitMs: number;
-  readonly #reserveTimeoutMs: number;
-  readonly #payerCheckTimeoutMs: number;
+  readonly #replyLimits: ReplyLimits;
   readonly #maxInboundStreams: number;
   readonly #strangerFrameBytes: number;
   readonly #budget: InboundBudget;
-  readonly #load = new Map<string, number>();
-  readonly #inFlight = new Set<AbortController>();
-  /** Quotes per peer between its request and its RESERVE (or refusal): at most the capacity at a time. */
-  readonly #negotiating = new Map<string, number>();
-  #paused = false;
+  readonly #slots: WorkerSlots;
+  readonly #negotiation: PaidNegotiation;
   #started = false;
 
   constructor(components: InferWorkerComponents, init: InferWorkerInit = {}) {
     super();
     this.#components = components;
-    this.#capacity = init.capacityPerTier ?? 2;
+    const capacity = init.capacityPerTier ?? 2;
     this.#requestTimeoutMs = init.requestTimeoutMs ?? 10_000;
-    this.#maxGenerationMs = init.maxGenerationMs ?? 30 * 60_000;
-    this.#ackTimeoutMs = init.ackTimeoutMs ?? 30_000;
-    this.#settleWaitMs = init.settleWaitMs ?? 10_000;
-    this.#reserveTimeoutMs = init.reserveTimeoutMs ?? 2_000;
-    this.#payerCheckTimeoutMs = init.payerCheckTimeoutMs ?? 3_000;
-    this.#maxInboundStreams = init.maxInboundStreams ?? inboundStreamCeiling(this.#capacity);
+    this.#replyLimits = {
+      maxGenerationMs: init.maxGenerationMs ?? 30 * 60_000,
+      ackTimeoutMs: init.ackTimeoutMs ?? 30_000,
+      settleWaitMs: init.settleWaitMs ?? 10_000,
+    };
+    this.#maxInboundStreams = init.maxInboundStreams ?? inboundStreamCeiling(capacity);
     this.#strangerFrameBytes = init.strangerFrameBytes ?? DEFAULT_STRANGER_FRAME_BYTES;
     this.#budget = components.inboundBudget ?? new InboundBudget();
+    this.#slots = new WorkerSlots(components.engines, capacity, {
+      load: (tier, load) => this.safeDispatchEvent('load', { detail: { tier, load } }),
+      inFlight: (count) => this.safeDispatchEvent('in-flight', { detail: { count } }),
+    });
+    this.#negotiation = new PaidNegotiation(components, {
+      payerCheckTimeoutMs: init.payerCheckTimeoutMs ?? 3_000,
+      reserveTimeoutMs: init.reserveTimeoutMs ?? 2_000,
+      requestTimeoutMs: this.#requestTimeoutMs,
+    });
   }
 
   async start(): Promise<void> {
@@ -166,37 +159,34 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   async stop(): Promise<void> {
     if (this.#started) await this.#components.host.unhandle(INFER_PROTOCOL);
     this.#started = false;
-    for (const controller of this.#inFlight) controller.abort(new Error('the node is shutting down'));
+    this.#slots.abortAll(() => new Error('the node is shutting down'));
   }
 
   get capacity(): number {
-    return this.#capacity;
+    return this.#slots.capacity;
   }
 
   /** The contributor changed the cap: new requests see it at once; requests in flight finish. */
   setCapacity(capacity: number): void {
-    if (!Number.isSafeInteger(capacity) || capacity < 1)
-      throw new RangeError('capacity must be a positive integer');
-    this.#capacity = capacity;
-    for (const [tier, load] of this.#load) this.safeDispatchEvent('load', { detail: { tier, load } });
+    this.#slots.setCapacity(capacity);
   }
 
   load(tier: string): number {
-    return this.#load.get(tier) ?? 0;
+    return this.#slots.load(tier);
   }
 
   get paused(): boolean {
-    return this.#paused;
+    return this.#slots.paused;
   }
 
   /** Paused workers refuse new requests; requests in flight finish. */
   setPaused(paused: boolean): void {
-    this.#paused = paused;
+    this.#slots.setPaused(paused);
   }
 
   /** Requests running now (for peers or for this node's own requests). */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#slots.inFlight;
   }
 
   /**
@@ -204,7 +194,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
    * what reached it). Resolves to how many were cancelled. An aborted `signal` stops waiting, cancelling none.
    */
   async drain(graceMs: number, signal?: AbortSignal): Promise<number> {
-    if (this.#inFlight.size > 0) {
+    if (this.#slots.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -213,7 +203,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
           resolve();
         };
         const onChange = () => {
-          if (this.#inFlight.size === 0) done();
+          if (this.#slots.inFlight === 0) done();
         };
         const timer = setTimeout(done, graceMs);
         this.addEventListener('in-flight', onChange);
@@ -221,56 +211,14 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       });
     }
     if (signal?.aborted) return 0;
-    const cancelled = this.#inFlight.size;
-    for (const controller of this.#inFlight)
-      controller.abort(
-        new Error(`this node paused contributing; the request ran ${graceMs} ms past the pause`),
-      );
-    return cancelled;
-  }
-
-  #untrack(controller: AbortController): void {
-    if (this.#inFlight.delete(controller))
-      this.safeDispatchEvent('in-flight', { detail: { count: this.#inFlight.size } });
-  }
-
-  /** Why `tier` cannot take a request now, or its engine when it can (nothing is taken). */
-  #availability(
-    tier: string,
-  ):
-    | { readonly ok: true; readonly engine: Engine }
-    | { readonly ok: false; readonly reason: RefusalReason; readonly message: string } {
-    if (this.#paused) return { ok: false, reason: 'paused', message: 'this node has paused contributing' };
-    const engine = this.#components.engines.engineFor(tier);
-    if (!engine) return { ok: false, reason: 'unknown-tier', message: `this node does not serve ${tier}` };
-    const state = engine.state;
-    if (state.status !== 'ready' || state.models.length === 0) {
-      return { ok: false, reason: 'not-ready', message: `the ${tier} engine is ${state.status}` };
-    }
-    if (this.load(tier) >= this.#capacity)
-      return { ok: false, reason: 'busy', message: `all ${this.#capacity} slots are busy` };
-    return { ok: true, engine };
+    return this.#slots.abortAll(
+      () => new Error(`this node paused contributing; the request ran ${graceMs} ms past the pause`),
+    );
   }
 
   /** Take a slot for `tier`, or say why not. */
   admit(tier: string): Admission {
-    const available = this.#availability(tier);
-    if (!available.ok) return available;
-    const { engine } = available;
-    const state = engine.state;
-    if (state.status !== 'ready') throw new Error('unreachable: availability checked the state');
-    this.#setLoad(tier, this.load(tier) + 1);
-    let released = false;
-    return {
-      ok: true,
-      engine,
-      model: state.models[0] ?? '',
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#setLoad(tier, this.load(tier) - 1);
-      },
-    };
+    return this.#slots.admit(tier);
   }
 
   /**
@@ -282,29 +230,13 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     request: ChatRequest,
     signal: AbortSignal,
   ): AsyncGenerator<ChatChunk> {
-    const controller = this.#track(signal);
+    const controller = this.#slots.track(signal);
     try {
       yield* admission.engine.chat(request, { signal: controller.signal });
     } finally {
-      this.#untrack(controller);
+      this.#slots.untrack(controller);
       admission.release();
     }
-  }
-
-  #track(parent?: AbortSignal): AbortController {
-    const controller = new AbortController();
-    if (parent) {
-      if (parent.aborted) controller.abort(parent.reason);
-      else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
-    }
-    this.#inFlight.add(controller);
-    this.safeDispatchEvent('in-flight', { detail: { count: this.#inFlight.size } });
-    return controller;
-  }
-
-  #setLoad(tier: string, load: number): void {
-    this.#load.set(tier, Math.max(0, load));
-    this.safeDispatchEvent('load', { detail: { tier, load: Math.max(0, load) } });
   }
 
   async #serve(stream: Stream, connection: Connection): Promise<void> {
@@ -341,16 +273,16 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     }
     // Paid: nothing is held for a requester before its RESERVE. Busy, paused or not ready is said at once;
     // the account must be able to pay before a quote is made; the slot is taken once the RESERVE holds.
-    const available = this.#availability(frame.tier);
+    const available = this.#slots.availability(frame.tier);
     if (!available.ok) {
       await this.#refuse(channel, frame, available.reason, available.message);
       return;
     }
     const peerKey = peer.toString();
-    // A quote holds no slot, but each costs a payer check and a timer: a peer gets no more quotes at once than
-    // there are slots to run them. Beyond that it is told busy, so an honest requester waits in line.
-    const negotiating = this.#negotiating.get(peerKey) ?? 0;
-    if (negotiating >= this.#capacity) {
+    // A peer gets no more quotes at once than there are slots to run them. Beyond that it is told busy, so an
+    // honest requester waits in line.
+    const negotiating = this.#negotiation.openQuotes(peerKey);
+    if (negotiating >= this.#slots.capacity) {
       await this.#refuse(
         channel,
         frame,
@@ -359,21 +291,19 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       );
       return;
     }
-    this.#negotiating.set(peerKey, negotiating + 1);
+    this.#negotiation.quoteOpened(peerKey);
     let payment: WorkPayment;
     try {
-      payment = await this.#agreePayment(channel, connection, frame, available.engine);
+      payment = await this.#negotiation.agree(channel, connection, frame, available.engine);
     } catch (error) {
-      if (error instanceof PaymentRefused) await this.#refuse(channel, frame, 'payment', error.message);
+      if (error instanceof PaymentRefusedError) await this.#refuse(channel, frame, 'payment', error.message);
       else {
         channel.abort(reasonText(error));
         this.#report(frame, 'refused', 0);
       }
       return;
     } finally {
-      const left = (this.#negotiating.get(peerKey) ?? 1) - 1;
-      if (left > 0) this.#negotiating.set(peerKey, left);
-      else this.#negotiating.delete(peerKey);
+      this.#negotiation.quoteClosed(peerKey);
     }
     const admission = this.admit(frame.tier);
     if (!admission.ok) {
@@ -386,171 +316,43 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
   }
 
   async #refuse(
-    channel: FrameChannel<RequesterFrame, WorkerFrame>,
-    frame: Extract<RequesterFrame, { t: 'request' }>,
+    channel: RequesterChannel,
+    frame: RequestFrame,
     reason: RefusalReason,
     message: string,
   ): Promise<void> {
-    await this.#finish(channel, { t: 'refused', reason, message });
+    await sendFinalFrame(channel, { t: 'refused', reason, message });
     this.#report(frame, 'refused', 0);
   }
 
-  /** Check the payer, quote, and take the requester's RESERVE. */
-  async #agreePayment(
-    channel: FrameChannel<RequesterFrame, WorkerFrame>,
-    connection: Connection,
-    frame: Extract<RequesterFrame, { t: 'request' }>,
-    engine: Engine,
-  ): Promise<WorkPayment> {
-    const payments = this.#components.payments;
-    const peer = connection.remotePeer;
-    if (!payments) throw new Error('unreachable: a paid request without payments');
-    if (peer.type !== 'Ed25519') throw new PaymentRefused('requests are paid from Ed25519 accounts only');
-    const requester = { account: peer.publicKey.raw, peer: peer.toString() };
-    const problem = await payments.checkPayer(requester, AbortSignal.timeout(this.#payerCheckTimeoutMs));
-    if (problem) throw new PaymentRefused(problem);
-    const self = this.#components.selfPeerId ?? '';
-    const quoted = payments.quote(
-      requester,
-      frame.tier,
-      frame.request,
-      this.#components.shareholders?.(frame.tier, engine) ?? [{ peerId: self, share: 1 }],
-    );
-    if (!quoted.ok) throw new PaymentRefused(quoted.problem);
-    await channel.write({ t: 'quote', quote: quoted.payment.quote });
-    let answer: RequesterFrame;
-    try {
-      answer = await channel.read(this.#reserveTimeoutMs);
-    } catch (error) {
-      if (error instanceof InferProtocolError)
-        throw new PaymentRefused(`no RESERVE within ${this.#reserveTimeoutMs} ms of the quote`);
-      throw error;
-    }
-    if (answer.t === 'cancel') throw new Error('cancelled by the requester');
-    if (answer.t !== 'reserve') throw new PaymentRefused('a quote is answered with a RESERVE');
-    const refused = await quoted.payment.acceptReserve(
-      answer.block,
-      AbortSignal.timeout(this.#requestTimeoutMs),
-    );
-    if (refused) throw new PaymentRefused(refused);
-    return quoted.payment;
-  }
-
   async #run(
-    channel: FrameChannel<RequesterFrame, WorkerFrame>,
-    frame: Extract<RequesterFrame, { t: 'request' }>,
+    channel: RequesterChannel,
+    frame: RequestFrame,
     admission: Extract<Admission, { ok: true }>,
     payment: WorkPayment | null,
   ): Promise<void> {
-    const controller = this.#track();
-    const timer = setTimeout(
-      () => controller.abort(new Error('generation time limit')),
-      this.#maxGenerationMs,
-    );
-    const requester = new RequesterFrames(channel, payment, controller, this.#maxGenerationMs + 60_000);
-    let completionTokens = 0;
-    let generation: AsyncIterator<ChatChunk> | null = null;
-    let ended = false;
+    const controller = this.#slots.track();
     try {
-      // Start the engine before telling the requester: the engine's request overlaps the admitted frame.
-      generation = admission.engine
-        .chat(frame.request, { signal: controller.signal })
-        [Symbol.asyncIterator]();
-      const firstChunk = generation.next();
-      firstChunk.catch(() => {}); // observed below; a failure must not go unhandled while we write
-      await channel.write({ t: 'admitted', model: admission.model });
-      const batcher = new DeltaBatcher((deltas) => channel.write({ t: 'deltas', deltas }), {
-        maxBatchBytes: MAX_BATCH_BYTES,
-        highWaterBytes: 4 * MAX_BATCH_BYTES,
-      });
-      for (let next = await firstChunk; !next.done; next = await generation.next()) {
-        const chunk = next.value;
-        if (chunk.type === 'delta') {
-          for (const piece of splitOversized(chunk)) {
-            if (payment) {
-              if (payment.budget === 0) {
-                // Everything sent must reach the requester before it can acknowledge it.
-                await batcher.drain();
-                await requester.awaitBudget(this.#ackTimeoutMs);
-              }
-              payment.sent(piece);
-            }
-            await batcher.push(piece);
-          }
-          continue;
-        }
-        await batcher.drain();
-        completionTokens = chunk.usage.completionTokens;
-        await channel.write({
-          t: 'end',
-          usage: chunk.usage,
-          finishReason: chunk.finishReason,
-          ...(chunk.servedBy ? { servedBy: chunk.servedBy } : {}),
-          ...(payment ? { receipt: payment.receipt(chunk.usage.promptTokens) } : {}),
-        });
-        ended = true;
-      }
-      if (!ended) throw new Error('the engine ended the stream without usage');
-      if (payment) await requester.settle(this.#settleWaitMs);
-      await channel.close();
-      this.#report(frame, 'completed', completionTokens);
-    } catch (error) {
-      // Stop the engine's generation whatever failed (the requester's stream, the engine itself).
-      void generation?.return?.(undefined).catch(() => {});
-      if (ended) {
-        // The reply was delivered; only the payment's last step failed.
-        payment?.unsettled();
-        channel.abort(reasonText(error));
-        this.#report(frame, 'completed', completionTokens);
-      } else {
-        payment?.unsettled();
-        const cancelled = controller.signal.aborted;
-        const message = cancelled ? reasonText(controller.signal.reason) : reasonText(error);
-        await this.#finish(channel, { t: 'error', code: cancelled ? 'cancelled' : 'engine-failed', message });
-        this.#report(frame, cancelled ? 'cancelled' : 'failed', completionTokens);
-      }
+      await runReply(
+        {
+          channel,
+          request: frame.request,
+          admission,
+          payment,
+          controller,
+          report: (outcome, tokens) => this.#report(frame, outcome, tokens),
+        },
+        this.#replyLimits,
+      );
     } finally {
-      clearTimeout(timer);
-      requester.stop();
-      this.#untrack(controller);
+      this.#slots.untrack(controller);
       admission.release();
     }
   }
 
-  /** Best effort: the requester may already be gone. */
-  async #finish(channel: FrameChannel<RequesterFrame, WorkerFrame>, frame: WorkerFrame): Promise<void> {
-    try {
-      await channel.write(frame, AbortSignal.timeout(2_000));
-      await channel.close();
-    } catch {
-      channel.abort('could not deliver the final frame');
-    }
-  }
-
-  #report(
-    frame: Extract<RequesterFrame, { t: 'request' }>,
-    outcome: WorkerRequestEvent['outcome'],
-    tokens: number,
-  ) {
+  #report(frame: RequestFrame, outcome: WorkerRequestEvent['outcome'], tokens: number) {
     this.safeDispatchEvent('request', {
       detail: { id: frame.id, tier: frame.tier, outcome, completionTokens: tokens },
     });
   }
-}
-
-/** The payment was refused before anything ran: the requester is told why. */
-class PaymentRefused extends Error {
-  override readonly name = 'PaymentRefused';
-}
-
-/** An engine may hand us one enormous delta; no frame may exceed the wire limit. */
-function splitOversized(delta: ChatDeltaChunk): ChatDeltaChunk[] {
-  if (deltaSizeBound(delta) <= MAX_BATCH_BYTES || delta.toolCalls || delta.reasoningContent) return [delta];
-  const content = delta.content ?? '';
-  const step = Math.floor(MAX_BATCH_BYTES / 3) - 32;
-  const pieces: ChatDeltaChunk[] = [];
-  for (let start = 0; start < content.length; start += step) {
-    pieces.push({ type: 'delta', content: content.slice(start, start + step) });
-  }
-  return pieces;
 }

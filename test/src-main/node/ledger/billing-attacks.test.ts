@@ -9,10 +9,8 @@ import type { ChatDeltaChunk } from '../../../../src-shared/protocol/chat.ts';
 import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { LedgerRequesterPayments } from '../../../../src-main/node/ledger/requester-payments.ts';
-import {
-  LedgerWorkerPayments,
-  type SettlementOutcome,
-} from '../../../../src-main/node/ledger/worker-payments.ts';
+import type { SettlementOutcome } from '../../../../src-main/node/ledger/settlement-outcome.ts';
+import { LedgerWorkerPayments } from '../../../../src-main/node/ledger/worker-payments.ts';
 import { PartialResponseError } from '../../../../src-main/node/routing/errors.ts';
 import type {
   RequesterPayments,

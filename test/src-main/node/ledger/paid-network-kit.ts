@@ -17,9 +17,9 @@ import { LedgerNetwork } from '../../../../src-main/node/ledger/ledger-network.t
 import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { LedgerRequesterPayments } from '../../../../src-main/node/ledger/requester-payments.ts';
+import type { SettlementOutcome } from '../../../../src-main/node/ledger/settlement-outcome.ts';
 import {
   LedgerWorkerPayments,
-  type SettlementOutcome,
   type WorkerPaymentsInit,
 } from '../../../../src-main/node/ledger/worker-payments.ts';
 import type { Engine } from '../../../../src-main/node/engine/engine.ts';
