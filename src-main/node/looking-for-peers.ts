@@ -7,6 +7,8 @@ import type { P2pService } from './p2p/p2p-service.ts';
 export interface BootstrapPlan {
   readonly dialled: readonly string[];
   readonly skipped: readonly string[];
+  /** Why the skipped names were not looked up (default: local-only mode). */
+  readonly skippedBecause?: string;
 }
 
 /**
@@ -29,7 +31,10 @@ export function lookingForPeers(p2p: P2pService | null, plan: BootstrapPlan, now
     ...plan.dialled.slice(0, 8).map((address) => `${address}: no answer yet${tries}`),
     ...plan.skipped
       .slice(0, 7)
-      .map((address) => `${address}: not looked up (local-only mode, OPENGATEWAY_LOCAL_ONLY=1)`),
+      .map(
+        (address) =>
+          `${address}: not looked up (${plan.skippedBecause ?? 'local-only mode, OPENGATEWAY_LOCAL_ONLY=1'})`,
+      ),
   ];
   if (tried.length === 0) tried.push('no bootstrap node is configured: waiting for peers to connect');
   return {

@@ -39,6 +39,7 @@ export async function startNodeNetwork(
   init: NodeNetworkInit,
 ): Promise<{ readonly p2p: P2pService; readonly geo: GeoService; readonly bootstrap: BootstrapPlan }> {
   const { options, locations, ledger, started, log } = init;
+  const localOnly = options.localOnly ?? process.env.OPENGATEWAY_LOCAL_ONLY === '1';
   const { p2p, bootstrap, skipped } = createNodeP2p({
     config: init.config,
     privateKey: init.identity.privateKey,
@@ -48,9 +49,13 @@ export async function startNodeNetwork(
     relay: options.relay ?? false,
     ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
     reputation: (peerId) => ledger.payments.requester.reputation(peerId),
-    localOnly: options.localOnly ?? process.env.OPENGATEWAY_LOCAL_ONLY === '1',
+    localOnly,
   });
-  for (const address of skipped) log(`p2p: not resolving ${address} (OPENGATEWAY_LOCAL_ONLY=1)`);
+  const skippedBecause = localOnly
+    ? 'local-only mode, OPENGATEWAY_LOCAL_ONLY=1'
+    : 'no name resolution, OPENGATEWAY_NO_NAME_RESOLUTION=1';
+  const why = localOnly ? 'OPENGATEWAY_LOCAL_ONLY=1' : 'OPENGATEWAY_NO_NAME_RESOLUTION=1';
+  for (const address of skipped) log(`p2p: not resolving ${address} (${why})`);
   await started.start(p2p);
   log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
   // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
@@ -81,7 +86,7 @@ export async function startNodeNetwork(
     log,
     ...(init.signal ? { signal: init.signal } : {}),
   });
-  return { p2p, geo, bootstrap: { dialled: bootstrap, skipped } };
+  return { p2p, geo, bootstrap: { dialled: bootstrap, skipped, skippedBecause } };
 }
 
 /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */

@@ -24,11 +24,16 @@ export interface ReportSources {
 
 export function statusReport(sources: ReportSources): NodeStatusReport {
   const p2p = sources.p2p?.isStarted ? sources.p2p : null;
+  const finishingRequests = sources.routing?.finishingRequests ?? 0;
   return {
     version: sources.version,
     peerId: sources.peerId,
     networkId: sources.config?.networkId ?? null,
-    state: sources.status,
+    // The paused state carries the drain too: the status is all a tray or a UI gets.
+    state:
+      sources.status.status === 'paused' && finishingRequests > 0
+        ? { ...sources.status, finishingRequests }
+        : sources.status,
     region: sources.geo ? sources.geo.decision : null,
     listenAddresses: p2p ? p2p.listenAddresses() : [],
     connections: p2p ? p2p.connectionCount() : 0,
@@ -38,6 +43,6 @@ export function statusReport(sources: ReportSources): NodeStatusReport {
     engine: sources.routing?.engineKind ?? null,
     models: sources.models?.states() ?? {},
     rejectedHeartbeats: sources.membership?.rejectedCount ?? 0,
-    finishingRequests: sources.routing?.finishingRequests ?? 0,
+    finishingRequests,
   };
 }

@@ -10,7 +10,13 @@ export type NodeStatus =
   | { readonly status: 'starting' }
   | { readonly status: 'onboarding'; readonly step: OnboardingStepId }
   | { readonly status: 'ready'; readonly clusters: number; readonly since: number }
-  | { readonly status: 'paused'; readonly reason: 'user' | 'waiting-for-idle'; readonly since: number }
+  | {
+      readonly status: 'paused';
+      readonly reason: 'user' | 'waiting-for-idle';
+      readonly since: number;
+      /** Requests taken before the pause, still finishing; set by the report, never by the lifecycle. */
+      readonly finishingRequests?: number;
+    }
   | { readonly status: 'offline'; readonly message: string; readonly retryAt: number | null }
   | {
       readonly status: 'looking-for-peers';

@@ -32,7 +32,12 @@ export const nodeStatusSchema = taggedUnion('status', {
   onboarding: { step: oneOf(ONBOARDING_STEP_IDS) },
   /** Contributing: joined its clusters and accepting work (`clusters` is how many). */
   ready: { clusters: number({ min: 0, max: 64, integer: true }), since: timestamp },
-  paused: { reason: oneOf(PAUSE_REASONS), since: timestamp },
+  paused: {
+    reason: oneOf(PAUSE_REASONS),
+    since: timestamp,
+    /** Requests taken before the pause, still finishing (absent or 0: none); the tray says so. */
+    finishingRequests: optional(number({ min: 0, max: 1_000_000, integer: true })),
+  },
   offline: { message: text, retryAt: nullable(timestamp) },
   /**
    * Set up, but connected to no peer yet: not an error (DESIGN.md §4). The node keeps trying with backoff;

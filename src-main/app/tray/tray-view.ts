@@ -27,10 +27,7 @@ function iconAndLine(status: NodeStatus | null): { icon: TrayIconState; line: st
         line: `Contributing (${status.clusters} ${status.clusters === 1 ? 'cluster' : 'clusters'})`,
       };
     case 'paused':
-      return {
-        icon: 'paused',
-        line: status.reason === 'user' ? 'Paused' : 'Waiting until the computer is idle',
-      };
+      return { icon: 'paused', line: pausedLine(status.reason, status.finishingRequests ?? 0) };
     case 'offline':
       return { icon: 'offline', line: 'Offline' };
     case 'looking-for-peers':
@@ -41,6 +38,13 @@ function iconAndLine(status: NodeStatus | null): { icon: TrayIconState; line: st
   }
 }
 
+function pausedLine(reason: 'user' | 'waiting-for-idle', finishing: number): string {
+  // Requests taken before the pause run to their end (or the drain bound): say so, not a bare "Paused".
+  if (finishing > 0) return `Finishing ${finishing} ${finishing === 1 ? 'request' : 'requests'}…`;
+  return reason === 'user' ? 'Paused' : 'Waiting until the computer is idle';
+}
+
+/** The icon, tooltip and menu lines for `status` and `balance`. */
 export function trayViewFor(status: NodeStatus | null, balance: Balance | null): TrayView {
   const { icon, line } = iconAndLine(status);
   // Micro-tokens shown exactly as the ledger and the window write them ("Balance: 9,999.188 tokens").

@@ -10,6 +10,18 @@ export function localOnlyFromEnv(env: Readonly<Record<string, string | undefined
   return /^(1|true|yes)$/i.test(env[LOCAL_ONLY_ENV]?.trim() ?? '');
 }
 
+/**
+ * OPENGATEWAY_NO_NAME_RESOLUTION=1: the node looks up no bootstrap names (`/dnsaddr/`, `/dns4/`) but otherwise
+ * uses the network normally, mDNS included. For LAN tests in network namespaces, where local-only would turn
+ * off the very mDNS under test and a lookup of the default network's names must not be attempted.
+ */
+export const NO_NAME_RESOLUTION_ENV = 'OPENGATEWAY_NO_NAME_RESOLUTION';
+
+/** True when the environment asks the node to resolve no bootstrap names (`1`, `true` or `yes`). */
+export function noNameResolutionFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  return /^(1|true|yes)$/i.test(env[NO_NAME_RESOLUTION_ENV]?.trim() ?? '');
+}
+
 /** A multiaddr whose first component is a loopback IP (127.0.0.0/8 or ::1); names never count. */
 export function isLoopbackMultiaddr(address: Multiaddr): boolean {
   const first = address.getComponents()[0];

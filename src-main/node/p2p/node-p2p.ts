@@ -4,7 +4,7 @@
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { allBootstrapAddresses, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { knownGossipTopics } from './gossip-topics.ts';
-import { localOnlyFromEnv } from './local-only.ts';
+import { localOnlyFromEnv, noNameResolutionFromEnv } from './local-only.ts';
 import { P2pService } from './p2p-service.ts';
 import { parseMultiaddr } from './parse-multiaddr.ts';
 import { isPrivateAddress } from './private-address.ts';
@@ -35,7 +35,7 @@ export function isNamedAddress(address: string): boolean {
   return /^\/dns(4|6|addr)?\//.test(address);
 }
 
-/** The (not yet started) service, every bootstrap address it dials, and those it skipped (local-only). */
+/** The (not yet started) service, every bootstrap address it dials, and the names it skipped (not looked up). */
 export function createNodeP2p(options: NodeP2pOptions): {
   p2p: P2pService;
   bootstrap: string[];
@@ -43,7 +43,8 @@ export function createNodeP2p(options: NodeP2pOptions): {
 } {
   const all = [...new Set([...allBootstrapAddresses(options.config), ...options.bootstrap])];
   const localOnly = options.localOnly ?? localOnlyFromEnv(process.env);
-  const skipped = localOnly ? all.filter(isNamedAddress) : [];
+  // Local-only, or OPENGATEWAY_NO_NAME_RESOLUTION (LAN tests): no bootstrap name is looked up.
+  const skipped = localOnly || noNameResolutionFromEnv(process.env) ? all.filter(isNamedAddress) : [];
   // Never itself: the first node of a network finds its own address in the config.
   const bootstrap = all.filter((address) => !skipped.includes(address) && !isSelf(address, options.peerId));
   const listen = options.listen;

@@ -13,7 +13,7 @@ import {
   type OnboardingStepId,
 } from '../../../../src-shared/ipc/index.ts';
 import { LedgerNotStartedError } from '../../ledger/errors.ts';
-import type { LedgerReader, RunningNode, RunningNodeEvents } from '../../running-node.ts';
+import type { LedgerReader, NodeStatus, RunningNode, RunningNodeEvents } from '../../running-node.ts';
 import { balanceOf, earningsOf } from './earnings-view.ts';
 import {
   chatModelsOf,
@@ -28,6 +28,8 @@ import {
 /** Entries of the `earnings` notification (a page asks for more with getEarnings). */
 const NOTIFIED_EARNINGS = 50;
 const DEFAULT_LEDGER_PUBLISH_DELAY_MS = 250;
+/** While a pause drains, how often the status is looked at again (a finished request fires no event). */
+const DRAIN_FOLLOW_MS = 500;
 
 export interface ContractPublisherInit {
   readonly onInternalError: (error: unknown, what: string) => void;
@@ -46,6 +48,7 @@ export class ContractPublisher {
   #scheduled = false;
   #followedLedger: LedgerReader | null = null;
   #ledgerTimer: ReturnType<typeof setTimeout> | null = null;
+  #drainTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
   constructor(node: RunningNode, init: ContractPublisherInit) {
@@ -100,6 +103,7 @@ export class ContractPublisher {
     const report = node.report();
     const config = node.networkConfig;
     this.publish('status', report.state);
+    this.#followDrain(report.state);
     this.publish('onboarding', onboardingOf(report, node.profile, this.#failedAt));
     this.publish('resources', resourcesOf(node.profile, report, config));
     this.publish('region', regionInfoOf(report.region));
@@ -128,6 +132,8 @@ export class ContractPublisher {
     this.#closed = true;
     if (this.#ledgerTimer !== null) clearTimeout(this.#ledgerTimer);
     this.#ledgerTimer = null;
+    if (this.#drainTimer !== null) clearTimeout(this.#drainTimer);
+    this.#drainTimer = null;
     this.#followLedger();
     const node = this.#node;
     node.removeEventListener('status', this.#onStatus);
@@ -143,6 +149,17 @@ export class ContractPublisher {
     this.#failedAt = status.status === 'error' ? this.#lastStep : null;
     this.scheduleRefresh();
   };
+
+  /** Until the requests a pause left running have finished, publish their count as it falls. */
+  #followDrain(state: NodeStatus): void {
+    if (this.#drainTimer !== null || this.#closed) return;
+    if (state.status !== 'paused' || (state.finishingRequests ?? 0) === 0) return;
+    this.#drainTimer = setTimeout(() => {
+      this.#drainTimer = null;
+      this.scheduleRefresh();
+    }, DRAIN_FOLLOW_MS);
+    this.#drainTimer.unref?.();
+  }
 
   /** The started ledger with what the contract needs to read it, or null while the balance is unknown. */
   #ledgerReader() {

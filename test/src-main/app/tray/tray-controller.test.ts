@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TrayController } from '../../../../src-main/app/tray/tray-controller.ts';
+import { nodeStatusSchema } from '../../../../src-shared/ipc/index.ts';
 import { Menu, Tray, type MenuItemOptions } from '../electron-mock.ts';
 
 function setup() {
@@ -61,5 +62,30 @@ describe('TrayController', () => {
     expect(actions.open).toHaveBeenCalledTimes(2);
     item('quit')?.click?.();
     expect(actions.quit).toHaveBeenCalledOnce();
+  });
+
+  it('says how many requests are still finishing while a pause drains, then "Paused"', () => {
+    const { controller, tray, item } = setup();
+    // As the node sends it: through the contract's strict decoding, the count included.
+    const paused = (finishingRequests?: number) =>
+      nodeStatusSchema.parse({
+        status: 'paused',
+        reason: 'user',
+        since: 2,
+        ...(finishingRequests === undefined ? {} : { finishingRequests }),
+      });
+
+    controller.setStatus(paused(2));
+    expect(item('status')?.label).toBe('Finishing 2 requests…');
+    expect(tray.tooltip).toBe('OpenGateway — Finishing 2 requests…');
+    expect(tray.image).toEqual({ path: 'tray-paused.png' });
+    // Resuming stays possible meanwhile.
+    expect(item('toggle')?.label).toBe('Resume contributing');
+
+    controller.setStatus(paused(1));
+    expect(item('status')?.label).toBe('Finishing 1 request…');
+
+    controller.setStatus(paused());
+    expect(item('status')?.label).toBe('Paused');
   });
 });
