@@ -118,6 +118,8 @@ test('welcome → consent → setup steps live → region chosen → Overview "L
     await expect(page.getByTestId(`setup-step-${id}`)).toContainText('done');
   await expect(page.getByTestId('setup-step-identity')).toContainText('This computer is');
   await expect(page.getByTestId('setup-peers')).toContainText('Looking for peers');
+  // Two cores qualify for no tier: the download step says there is nothing to fetch.
+  await expect(page.getByTestId('setup-models')).toContainText('nothing to download');
   // Our machines run on UTC and reach no peer: the region is unknown, so the step offers the choice.
   await expect(page.getByTestId('setup-region')).toHaveText('not known yet');
   await screenshot(page, testInfo, '2-setup-steps');

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ModelStatus } from '../components/model-status.tsx';
 import { REGION_IDS, REGION_LABELS, isRegionId } from '../../../src-shared/regions/index.ts';
 import { regionLabel, SOURCE_LABELS, STEP_LABELS } from '../labels.ts';
 import { useApp } from '../store/use-app.ts';
@@ -54,6 +55,39 @@ function RegionStep() {
   );
 }
 
+/**
+ * The model download step: each model this computer fetches for the tiers it serves, live (the same bar,
+ * size and time left as on the Overview). Downloads run in the background, so setup never waits on them.
+ */
+function ModelsLine() {
+  const tiers = useApp((state) => state.resources?.tiers ?? null);
+  const tierModels = useApp((state) => state.tierModels);
+  const clusters = useApp((state) => state.clusters);
+  const qualified = new Set((tiers ?? []).filter((tier) => tier.qualified).map((tier) => tier.tier));
+  // As on the Overview: a model of a tier this computer does not serve is not news unless it is on disk.
+  const fetching = tierModels.filter(
+    (model) =>
+      model.state.status !== 'none' && (qualified.has(model.tier) || model.state.status !== 'missing'),
+  );
+  return (
+    <div data-testid="setup-models">
+      <strong>Model download: </strong>
+      {fetching.length > 0
+        ? fetching.map((model) => (
+            <ModelStatus
+              key={model.tier}
+              tier={model.tier}
+              state={model.state}
+              engine={clusters.find((cluster) => cluster.tier === model.tier)?.engine ?? null}
+            />
+          ))
+        : tiers === null
+          ? 'waiting to know which tiers this computer qualifies for.'
+          : 'nothing to download: this computer serves no tier that needs a model file.'}
+    </div>
+  );
+}
+
 /** Whether the node found other computers of the network, in words. */
 function PeersLine() {
   const status = useApp((state) => state.status);
@@ -99,6 +133,7 @@ export function SetupProgress() {
           </li>
         ))}
       </ol>
+      <ModelsLine />
       <RegionStep />
       <PeersLine />
       <button type="button" className="primary" onClick={finish}>
