@@ -18,6 +18,7 @@ import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
 import { locationsFor } from '../src-main/node/locations.ts';
 import { initNetwork } from '../src-main/node/network-config/init-network.ts';
 import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
+import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
 import { startModelOrigin, type ModelOrigin } from './model-origin.ts';
@@ -82,6 +83,9 @@ interface Member {
 async function prepare(root: string, name: string, role: Member['role'], region: RegionId): Promise<Member> {
   const dataDir = join(root, name);
   await ensureDataDir(dataDir);
+  // A devnet is the developer's own network, started in order to serve: its dashboards open on the Overview,
+  // not on a welcome asking each node for consent (first-run.json holds the answer, as the welcome writes it).
+  await writeFirstRun(dataDir, true);
   const { privateKey } = await loadOrCreateNodeKey(locationsFor(dataDir).identityKey);
   return { name, role, region, dataDir, peerId: peerIdFromPrivateKey(privateKey).toString(), output: '' };
 }
