@@ -156,7 +156,7 @@ export class WorkPaymentSession implements WorkPayment {
     if (verdict!.status !== 'valid' && verdict!.status !== 'duplicate')
       return `the SETTLE is ${verdict!.status === 'invalid' ? `invalid: ${verdict!.reason}` : verdict!.status}`;
     this.#settled = true;
-    ledger.claimCredits();
+    await ledger.claimCreditsQueued();
     const amount = -b.amount;
     ledger.recordOutcome(q.requester, { settled: amount });
     this.#init.announce({ kind: 'settled', requester: toHex(q.requester), amount });
