@@ -145,6 +145,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
       this.#timer = setInterval(() => void this.antiEntropyRound(), this.#antiEntropyMs);
       this.#timer.unref();
     }
+    this.#reports.resume();
   }
 
   async stop(): Promise<void> {
