@@ -22,8 +22,9 @@ import {
   runCleanup,
   startLedger,
   TIER,
+  unsettledRequest,
 } from './paid-network-kit.ts';
-import { bentSession, hostileWorker, neverSettling } from './hostile-payments.ts';
+import { bentSession, hostileWorker } from './hostile-payments.ts';
 import { ScriptedEngineDouble, wordDeltas } from './scripted-engine.ts';
 
 afterEach(runCleanup);
@@ -104,14 +105,14 @@ describe('billing attacks', () => {
       keys: [keyR, keyW],
       params,
     } = await fundedAccounts([5_000n, 1_000n]);
-    const { r, w } = await dialledPair(params, keyR, keyW, {
-      worker: { settleWaitMs: 300 },
-      payments: { settleDeadlineMs: 2_000 },
-    });
-    w.engine = new ScriptedEngineDouble(wordDeltas(40));
     // The requester "crashes" after the reply and its acks, before it SETTLEs: it never settles here.
-    const crashing = neverSettling(r.requesterPayments, 'crashed');
-    await collect(requesterOf(r, [w], crashing).chat(TIER, { ...ASK, max_tokens: 40 }));
+    const { r, w } = await unsettledRequest(
+      params,
+      keyR,
+      keyW,
+      { worker: { settleWaitMs: 300 }, payments: { settleDeadlineMs: 2_000 } },
+      'crashed',
+    );
     const before = r.ledger.view.chain(r.ledger.account)!;
     expect(before.reserved).toBeGreaterThan(0n);
     await r.ledger.stop();
@@ -150,13 +151,10 @@ describe('billing attacks', () => {
       keys: [keyR, keyW],
       params,
     } = await fundedAccounts([5_000n, 1_000n]);
-    const { r, w } = await dialledPair(params, keyR, keyW, {
+    const { r, w } = await unsettledRequest(params, keyR, keyW, {
       worker: { settleWaitMs: 300 },
       payments: { settleDeadlineMs: 60_000 },
     });
-    w.engine = new ScriptedEngineDouble(wordDeltas(40));
-    const unpaying = neverSettling(r.requesterPayments);
-    await collect(requesterOf(r, [w], unpaying).chat(TIER, { ...ASK, max_tokens: 40 }));
     await waitFor('the judgement is journaled', () => w.ledger.journal.judgements().length === 1);
     // The worker restarts long before the deadline: the timer dies with it, the journal does not.
     w.workerPayments.stop();

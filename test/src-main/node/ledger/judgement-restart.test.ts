@@ -14,19 +14,14 @@ import type { SettlementOutcome } from '../../../../src-main/node/ledger/settlem
 import { SettlementReports } from '../../../../src-main/node/ledger/settlement-reports.ts';
 import { waitFor } from '../p2p/loopback-network.ts';
 import {
-  ASK,
   cleanup,
-  collect,
-  dialledPair,
   fundedAccounts,
-  requesterOf,
   restartedWorkerPayments,
   runCleanup,
   startLedger,
-  TIER,
+  unsettledRequest,
 } from './paid-network-kit.ts';
-import { bentSession, hostileWorker, neverSettling } from './hostile-payments.ts';
-import { ScriptedEngineDouble, wordDeltas } from './scripted-engine.ts';
+import { bentSession, hostileWorker } from './hostile-payments.ts';
 
 afterEach(runCleanup);
 
@@ -39,15 +34,11 @@ async function crashedWorker() {
     keys: [keyR, keyW, keyJ],
     params,
   } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
-  const { r, w } = await dialledPair(params, keyR, keyW, {
+  const { r, w } = await unsettledRequest(params, keyR, keyW, {
     worker: { settleWaitMs: 300 },
     payments: { settleDeadlineMs: 60_000 },
     workerPaymentsAs: crashingAfterStream,
   });
-  w.engine = new ScriptedEngineDouble(wordDeltas(40));
-  await collect(
-    requesterOf(r, [w], neverSettling(r.requesterPayments)).chat(TIER, { ...ASK, max_tokens: 40 }),
-  );
   // Evidence as it arrived: the RESERVE and the requester's best ack (40 tokens), with no judgement run.
   await waitFor('the final ack is journaled', () => {
     const [row] = w.ledger.journal.judgements();

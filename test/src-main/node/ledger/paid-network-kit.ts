@@ -32,6 +32,8 @@ import type { RequesterPayments, WorkerPayments } from '../../../../src-main/nod
 import type { Shareholder } from '../../../../src-main/node/routing/shard-shares.ts';
 import { spawnedExoEngine, waitForStatus } from '../engine/engine-test-kit.ts';
 import { startLoopbackP2p } from '../p2p/loopback-network.ts';
+import { neverSettling } from './hostile-payments.ts';
+import { ScriptedEngineDouble, wordDeltas } from './scripted-engine.ts';
 
 /** Steps that undo what the helpers started; a test file runs them in its afterEach (see runCleanup). */
 export const cleanup: (() => Promise<void> | void)[] = [];
@@ -223,6 +225,25 @@ export async function dialledPair(
   const w = await paidNode(params, keyW, [], options);
   const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
   await r.p2p.libp2p.dial(multiaddr(w.p2p.listenAddresses()[0]));
+  return { r, w };
+}
+
+/**
+ * A worker node (with `options`) that served a 40-token reply from a scripted engine to a requester node that
+ * acknowledged every token and never settled (its settle threw `why`).
+ */
+export async function unsettledRequest(
+  params: LedgerParams,
+  keyR: Ed25519PrivateKey,
+  keyW: Ed25519PrivateKey,
+  options: PaidNodeOptions,
+  why?: string,
+): Promise<{ r: PaidNode; w: PaidNode }> {
+  const { r, w } = await dialledPair(params, keyR, keyW, options);
+  w.engine = new ScriptedEngineDouble(wordDeltas(40));
+  await collect(
+    requesterOf(r, [w], neverSettling(r.requesterPayments, why)).chat(TIER, { ...ASK, max_tokens: 40 }),
+  );
   return { r, w };
 }
 
