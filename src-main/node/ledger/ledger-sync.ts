@@ -270,7 +270,11 @@ export class LedgerSync {
     // seen is fetched from its OPEN, or the fetched block would only wait for its own predecessor in turn.
     const head = this.#target.view.head(missing.account);
     const next = head ? head.seq + 1n : 1n;
-    const start = missing.seq !== null && missing.seq < next ? missing.seq : next;
+    let start = missing.seq !== null && missing.seq < next ? missing.seq : next;
+    // A link into a forked chain may be on the branch this node did not pick: the peer's chain from the fork
+    // point on holds it (security finding 12).
+    const forkSeq = missing.seq === null ? this.#target.view.forkSeq(missing.account) : null;
+    if (forkSeq !== null && forkSeq < start) start = forkSeq;
     await this.#pullRange(peer, missing.account, start, missing.seq ?? 2n ** 63n, signal);
   }
 
@@ -357,7 +361,10 @@ export class LedgerSync {
             await this.#pullRange(peer, theirs.account, theirs.seq, theirs.seq, options.signal);
         }
       }
+      // Waiting blocks a pull unlocked count as progress (a CREDIT whose SETTLE is on a fork branch).
+      const waiting = this.#target.view.pendingCount;
       await this.pullMissing(peer, options);
+      progressed ||= this.#target.view.pendingCount < waiting;
       todo = progressed ? next : [];
     }
   }
