@@ -3,100 +3,30 @@
 // journal the judgement after the stream never runs) still judges the requester from the acks journaled as
 // they arrived; a judge that restarts neither forgets a report it was judging nor penalises twice for one it
 // judged.
-import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { toHex } from '../../../../src-shared/ledger/bytes.ts';
-import type { LedgerParams } from '../../../../src-shared/ledger/ledger-params.ts';
 import { decodeAck } from '../../../../src-shared/ledger/payment/ack.ts';
 import {
   decodeNonSettlementReport,
   encodeNonSettlementReport,
 } from '../../../../src-shared/ledger/payment/non-settlement.ts';
-import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
-import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import type { SettlementOutcome } from '../../../../src-main/node/ledger/settlement-outcome.ts';
 import { SettlementReports } from '../../../../src-main/node/ledger/settlement-reports.ts';
-import { LedgerWorkerPayments } from '../../../../src-main/node/ledger/worker-payments.ts';
-import type { RequesterPayments, WorkerPayments } from '../../../../src-main/node/routing/payments.ts';
 import { waitFor } from '../p2p/loopback-network.ts';
 import {
-  ASK,
   cleanup,
-  collect,
   fundedAccounts,
-  paidNode,
-  requesterOf,
+  restartedWorkerPayments,
   runCleanup,
-  TIER,
-  type PaidNode,
+  startLedger,
+  unsettledRequest,
 } from './paid-network-kit.ts';
-import { ScriptedEngineDouble, wordDeltas } from './scripted-engine.ts';
+import { bentSession, hostileWorker } from './hostile-payments.ts';
 
 afterEach(runCleanup);
 
 /** The worker process "dies" at the end of the stream: what it would do after the stream never happens. */
-function crashingAfterStream(real: LedgerWorkerPayments): WorkerPayments {
-  return {
-    checkPayer: (requester, signal) => real.checkPayer(requester, signal),
-    knowsAccount: (account) => real.knowsAccount(account),
-    quote: (requester, tier, request, shareholders) => {
-      const quoted = real.quote(requester, tier, request, shareholders);
-      if (!quoted.ok) return quoted;
-      const session = quoted.payment;
-      return {
-        ok: true,
-        payment: {
-          get quote() {
-            return session.quote;
-          },
-          get maxCompletionTokens() {
-            return session.maxCompletionTokens;
-          },
-          get budget() {
-            return session.budget;
-          },
-          acceptReserve: (block, signal) => session.acceptReserve(block, signal),
-          sent: (delta) => session.sent(delta),
-          acknowledge: (ack) => session.acknowledge(ack),
-          receipt: (prompt) => session.receipt(prompt),
-          settle: (receipt, block) => session.settle(receipt, block),
-          unsettled: () => undefined,
-        },
-      };
-    },
-  };
-}
-
-/** A requester that takes 40 tokens, acks them, and never settles. */
-function unpaying(r: PaidNode): RequesterPayments {
-  return {
-    pays: (peer) => r.requesterPayments.pays(peer),
-    reputation: (peer) => r.requesterPayments.reputation(peer),
-    prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
-    reserve: (worker, tier, request, quote) => {
-      const payment = r.requesterPayments.reserve(worker, tier, request, quote);
-      return {
-        reserve: payment.reserve,
-        received: (deltas) => payment.received(deltas),
-        finalAck: () => payment.finalAck(),
-        settle: () => {
-          throw new Error('this requester does not pay');
-        },
-        settleAlone: () => undefined,
-      };
-    },
-  };
-}
-
-function reopen(key: Ed25519PrivateKey, params: LedgerParams, dbPath: string): Promise<LedgerService> {
-  const ledger = new LedgerService(
-    { signer: signerFromIdentity(key), fingerprint: [new Uint8Array(32).fill(key.publicKey.raw[0]!)] },
-    { params, dbPath },
-  );
-  cleanup.push(() => ledger.stop());
-  return ledger.start().then(() => ledger);
-}
+const crashingAfterStream = hostileWorker((session) => bentSession(session, { unsettled: () => undefined }));
 
 /** A worker served 40 tokens to a requester that never settled, and crashed before judging it. */
 async function crashedWorker() {
@@ -104,15 +34,11 @@ async function crashedWorker() {
     keys: [keyR, keyW, keyJ],
     params,
   } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
-  const w = await paidNode(params, keyW, [], {
+  const { r, w } = await unsettledRequest(params, keyR, keyW, {
     worker: { settleWaitMs: 300 },
     payments: { settleDeadlineMs: 60_000 },
     workerPaymentsAs: crashingAfterStream,
   });
-  const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
-  await r.p2p.libp2p.dial(multiaddr(w.p2p.listenAddresses()[0]));
-  w.engine = new ScriptedEngineDouble(wordDeltas(40));
-  await collect(requesterOf(r, [w], unpaying(r)).chat(TIER, { ...ASK, max_tokens: 40 }));
   // Evidence as it arrived: the RESERVE and the requester's best ack (40 tokens), with no judgement run.
   await waitFor('the final ack is journaled', () => {
     const [row] = w.ledger.journal.judgements();
@@ -133,17 +59,8 @@ function decodedAckN(bytes: Uint8Array): number {
 describe('judgements across restarts', () => {
   it('judges a requester that never settled after a worker crashed mid-request, from the acks it journaled', async () => {
     const { r, w, keyW, params } = await crashedWorker();
-    const ledger = await reopen(keyW, params, w.dbPath);
-    const restarted = new LedgerWorkerPayments(
-      {
-        ledger,
-        signer: signerFromIdentity(keyW),
-        params: () => params,
-        pullAccount: () => Promise.resolve(),
-      },
-      { settleDeadlineMs: 60_000, now: () => Date.now() + 120_000, resumeGraceMs: 0 },
-    );
-    cleanup.push(() => restarted.stop());
+    const ledger = await startLedger(keyW, params, w.dbPath);
+    const restarted = restartedWorkerPayments(ledger, keyW, params);
     const outcomes: SettlementOutcome[] = [];
     const reports: Uint8Array[] = [];
     restarted.addEventListener('settlement', (event) => outcomes.push(event.detail));
@@ -160,17 +77,8 @@ describe('judgements across restarts', () => {
   it('a judge that restarts finishes a queued report and never counts a judged one twice', async () => {
     const { r, w, keyW, keyJ, params } = await crashedWorker();
     // The worker's report, as the region would receive it.
-    const ledgerW = await reopen(keyW, params, w.dbPath);
-    const worker = new LedgerWorkerPayments(
-      {
-        ledger: ledgerW,
-        signer: signerFromIdentity(keyW),
-        params: () => params,
-        pullAccount: () => Promise.resolve(),
-      },
-      { settleDeadlineMs: 60_000, now: () => Date.now() + 120_000, resumeGraceMs: 0 },
-    );
-    cleanup.push(() => worker.stop());
+    const ledgerW = await startLedger(keyW, params, w.dbPath);
+    const worker = restartedWorkerPayments(ledgerW, keyW, params);
     const reports: Uint8Array[] = [];
     worker.addEventListener('report', (event) => reports.push(encodeNonSettlementReport(event.detail)));
     worker.resumeJudgements();
@@ -179,7 +87,7 @@ describe('judgements across restarts', () => {
 
     // The judge knows the requester's chain, and is judging the report when it stops (its pull hangs).
     const judgeDir = `${w.dbPath}.judge`;
-    const judge = await reopen(keyJ, params, judgeDir);
+    const judge = await startLedger(keyJ, params, judgeDir);
     judge.ensureOpen();
     const chain = r.ledger.view.chain(r.ledger.account)!;
     judge.receive(chain.ids.map((_, i) => r.ledger.view.blockAt(r.ledger.account, BigInt(i + 1))!));
@@ -204,7 +112,7 @@ describe('judgements across restarts', () => {
     cleanup.push(() => first.idle());
 
     // Restart 1: the queued report is judged.
-    const judge2 = await reopen(keyJ, params, judgeDir);
+    const judge2 = await startLedger(keyJ, params, judgeDir);
     const second = new SettlementReports(
       { ledger: judge2, pullAccount: () => Promise.resolve() },
       { settleDeadlineMs: 60_000, now: later },
@@ -218,7 +126,7 @@ describe('judgements across restarts', () => {
     await judge2.stop();
 
     // Restart 2: nothing left to resume, and the old report still counts once.
-    const judge3 = await reopen(keyJ, params, judgeDir);
+    const judge3 = await startLedger(keyJ, params, judgeDir);
     const third = new SettlementReports(
       { ledger: judge3, pullAccount: () => Promise.resolve() },
       { settleDeadlineMs: 60_000, now: later },
