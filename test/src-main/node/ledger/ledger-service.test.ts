@@ -15,6 +15,7 @@ import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.t
 import { signerFromSeed } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { DatabaseSync } from '../../../../src-main/node/ledger/sqlite.ts';
 import {
+  debtParams,
   fingerprintOf,
   requestIdOf,
   T0,
@@ -189,10 +190,7 @@ describe('LedgerService', () => {
   });
 
   it('opens a reinstalled node (new key, same machine) in the debt of its indebted predecessor', async () => {
-    const params = testParams([{ account: gen, tokens: 1_000n }], {
-      floor: -2_000n * MICRO_PER_TOKEN,
-      maxRequestCost: 3_000n * MICRO_PER_TOKEN,
-    });
+    const params = debtParams(gen);
     const old = serviceFor(gen, params, tempDb(), 99);
     await old.start();
     const gossip: Block[] = [];
