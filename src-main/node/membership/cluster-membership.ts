@@ -196,6 +196,8 @@ export class ClusterMembership {
     for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
     switch (message.kind) {
       case 'ping':
+        // A watcher is no member: staying silent keeps it out of others' samples (they drop the unverified).
+        if (this.#descriptor === null) return;
         this.#reply(from, message.seq, {
           kind: 'ack',
           incarnation: this.#incarnation,

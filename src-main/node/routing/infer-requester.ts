@@ -162,7 +162,7 @@ export class InferRequester {
     try {
       for (;;) {
         signal?.throwIfAborted();
-        const choice = this.#choice.choose(tier, failed);
+        const choice = await this.#choice.choose(tier, failed);
         if (choice === 'none-left') {
           const reasons = [...failed.values()].slice(0, 3).join('; ');
           throw new NoWorkerAnsweredError(
