@@ -26,6 +26,8 @@ interface WorkerNode {
   downAt: number | null;
   downReason: string | null;
   stopped: boolean;
+  /** Its membership went silent (the hang): its own frozen sample no longer counts. */
+  hung: boolean;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -66,6 +68,7 @@ async function start(config: WorkerSetup): Promise<WorkerReply> {
       downAt: null,
       downReason: null,
       stopped: false,
+      hung: false,
     };
     membership.addEventListener('member-change', (event) => {
       const change = event.detail;
@@ -87,7 +90,7 @@ function progress(): WorkerReply {
     type: 'progress',
     nodes: nodes.map((node): NodeProgress => ({
       peerId: node.peerId,
-      members: node.stopped ? [] : upMembers(node),
+      members: node.stopped || node.hung ? [] : upMembers(node),
       connections: node.p2p.connectionCount(),
       halfAt: node.halfAt,
       fullAt: node.fullAt,
@@ -145,6 +148,7 @@ function watchDown(peerId: string): WorkerReply {
 function hang(peerId: string): WorkerReply {
   const node = nodes.find((candidate) => candidate.peerId === peerId);
   // The member keeps its connections but its membership goes silent (no goodbye): only failed probes reveal it.
+  if (node !== undefined) node.hung = true;
   node?.membership.cluster(BENCH_TIER)?.stop(false);
   return { type: 'done' };
 }

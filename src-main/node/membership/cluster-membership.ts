@@ -178,6 +178,11 @@ export class ClusterMembership {
     return this.#view.verifiedMembers();
   }
 
+  /** True while `peerId` is a verified member of the active view, alive or suspected (members() has it). */
+  holds(peerId: string): boolean {
+    return this.#view.holds(peerId);
+  }
+
   /** True while `peerId` is a verified, unsuspected member of the active view. */
   holdsAlive(peerId: string): boolean {
     return this.#view.holdsAlive(peerId);
