@@ -5,21 +5,18 @@
 // tokens/s: the CPU-bound worst case for the routing layer, which shares the cores with llama.cpp).
 // Usage: node bench/builtin-engine.ts [--shapes qwen-0.5b-q4,tiny] [--runs 4] [--ttft-runs 20] [--threads 1]
 // Last line: one JSON object; per shape ratioTokensPerSec (routed / direct) and ttftOverheadMs (median, routed − direct).
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { multiaddr } from '@multiformats/multiaddr';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BuiltinEngine } from '../src-main/node/engine/builtin/builtin-engine.ts';
 import { waitForEngineState, type EngineState } from '../src-main/node/engine/engine.ts';
-import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
-import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
-import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
 import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
 import { isTestModelShapeName, type TestModelShapeName } from '../test/model-gen/model-shapes.ts';
 import { generateTestModelFile } from '../test/model-gen/test-model-file.ts';
+import { machineDescription, median, timeStream } from './bench-stats.ts';
+import { routedPair, type RoutedPair } from './routed-pair.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,11 +37,6 @@ const prompt = (maxTokens: number): ChatRequest => ({
   messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
   max_tokens: maxTokens,
 });
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 interface Run {
   readonly tokens: number;
@@ -53,27 +45,9 @@ interface Run {
 }
 
 async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
-  const started = performance.now();
-  let deltas = 0;
-  let ttftMs = 0;
-  let tokens = -1;
-  for await (const chunk of stream) {
-    if (chunk.type === 'delta') {
-      if (deltas === 0) ttftMs = performance.now() - started;
-      deltas += 1;
-    } else tokens = chunk.usage.completionTokens;
-  }
+  const { usageTokens: tokens, ttftMs, totalMs } = await timeStream(stream);
   if (tokens <= 0) throw new Error('the stream ended without usage');
-  return { tokens, ttftMs, totalMs: performance.now() - started };
-}
-
-async function node(): Promise<P2pService> {
-  const p2p = new P2pService(
-    { privateKey: await generateKeyPair('Ed25519') },
-    { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
-  );
-  await p2p.start();
-  return p2p;
+  return { tokens, ttftMs, totalMs };
 }
 
 async function benchShape(shape: TestModelShapeName, dir: string) {
@@ -87,29 +61,10 @@ async function benchShape(shape: TestModelShapeName, dir: string) {
     signal: AbortSignal.timeout(120_000),
   });
   const loadMs = performance.now() - loadStarted;
-  const [requesterNode, workerNode] = await Promise.all([node(), node()]);
-  const worker = new InferWorker(
-    { host: workerNode.libp2p, engines: { engineFor: () => engine } },
-    { capacityPerTier: 4 },
-  );
+  let pair: RoutedPair | undefined;
   try {
-    await worker.start();
-    await requesterNode.libp2p.dial(multiaddr(workerNode.listenAddresses()[0]));
-    const requester = new InferRequester({
-      dialer: requesterNode.libp2p,
-      directory: {
-        region: () => 'asia',
-        members: () => [
-          {
-            peerId: workerNode.peerId,
-            status: 'up',
-            engineReady: true,
-            capacity: worker.capacity,
-            load: worker.load('model-a'),
-          },
-        ],
-      },
-    });
+    pair = await routedPair(engine, 4);
+    const { requester } = pair;
     const paths = {
       direct: (n: number) => measure(engine.chat(prompt(n))),
       routed: (n: number) => measure(requester.chat('model-a', prompt(n))),
@@ -146,8 +101,7 @@ async function benchShape(shape: TestModelShapeName, dir: string) {
       ratioTokensPerSec: Number((median(rate.routed) / median(rate.direct)).toFixed(3)),
     };
   } finally {
-    await worker.stop();
-    await Promise.all([requesterNode.stop(), workerNode.stop()]);
+    await pair?.stop();
     await engine.stop();
   }
 }
@@ -162,7 +116,7 @@ try {
     JSON.stringify({
       bench: 'engine-builtin',
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      machine: machineDescription(),
       loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
       threads: THREADS,
       runs: RUNS,

@@ -3,11 +3,11 @@
 // alternating order, same prompt and length.
 // Usage: npm run bench:engine -- [--tokens 10000] [--runs 8] [--rate 0]   (rate 0: as fast as the double can)
 // Last line: one JSON object with ratioTokensPerSec (engine / bare) and ttftOverheadMs (engine − bare).
-import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { ExoEngine } from '../src-main/node/engine/exo/exo-engine.ts';
 import { startAttachedDouble } from './attached-exo-double.ts';
+import { machineDescription, median } from './bench-stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,12 +28,6 @@ interface Run {
   readonly totalMs: number;
   readonly cpuMs: number;
 }
-
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 function cpuMs(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
@@ -119,7 +113,7 @@ try {
     JSON.stringify({
       bench: 'engine',
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      machine: machineDescription(),
       tokens: TOKENS,
       runs: RUNS,
       tokenRate: RATE,

@@ -11,7 +11,6 @@ import { LedgerService } from '../src-main/node/ledger/ledger-service.ts';
 import { signerFromIdentity } from '../src-main/node/ledger/ledger-signer.ts';
 import { LedgerRequesterPayments } from '../src-main/node/ledger/requester-payments.ts';
 import { LedgerWorkerPayments } from '../src-main/node/ledger/worker-payments.ts';
-import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
 import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
 import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
 import {
@@ -19,6 +18,7 @@ import {
   MICRO_PER_TOKEN,
   type LedgerParams,
 } from '../src-shared/ledger/ledger-params.ts';
+import { benchNode, oneWorkerDirectory } from './routed-pair.ts';
 
 export interface PaidPair {
   readonly requester: InferRequester;
@@ -39,11 +39,7 @@ export async function paidPair(engine: Engine, capacity: number): Promise<PaidPa
     prices: { 'model-a': { pricePerUnit: 1_000n, promptWeight: 1n, completionWeight: 1n } },
   };
   const start = async (key: typeof keyR, name: string, machine: number) => {
-    const p2p = new P2pService(
-      { privateKey: key },
-      { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
-    );
-    await p2p.start();
+    const p2p = await benchNode(key);
     const signer = signerFromIdentity(key);
     const ledger = new LedgerService(
       { signer, fingerprint: [new Uint8Array(32).fill(machine)] },
@@ -77,18 +73,7 @@ export async function paidPair(engine: Engine, capacity: number): Promise<PaidPa
   await r.p2p.libp2p.dial(multiaddr(w.p2p.listenAddresses()[0]));
   const requester = new InferRequester({
     dialer: r.p2p.libp2p,
-    directory: {
-      region: () => 'asia',
-      members: () => [
-        {
-          peerId: w.p2p.peerId,
-          status: 'up',
-          engineReady: true,
-          capacity: worker.capacity,
-          load: worker.load('model-a'),
-        },
-      ],
-    },
+    directory: oneWorkerDirectory(w.p2p.peerId, worker),
     payments: new LedgerRequesterPayments({
       ledger: r.ledger,
       signer: r.signer,

@@ -7,17 +7,12 @@
 // Last line: one JSON object with ttftOverheadMs (median, routed − direct), ratioTokensPerSec (routed / direct)
 // and the p99 latency of `--concurrent` simultaneous streams, routed and direct; paid.* the same for the paid
 // path (its overheads against direct as well).
-import { generateKeyPair } from '@libp2p/crypto/keys';
-import { multiaddr } from '@multiformats/multiaddr';
-import { cpus, totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { P2pService } from '../src-main/node/p2p/p2p-service.ts';
-import { InferRequester } from '../src-main/node/routing/infer-requester.ts';
-import { InferWorker } from '../src-main/node/routing/infer-worker.ts';
 import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
 import { startAttachedDouble } from './attached-exo-double.ts';
+import { machineDescription, median, percentile, timeStream } from './bench-stats.ts';
 import { paidPair } from './paid-pair.ts';
+import { routedPair } from './routed-pair.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,16 +35,6 @@ const prompt = (maxTokens: number): ChatRequest => ({
   max_tokens: maxTokens,
 });
 
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const percentile = (xs: readonly number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-
 interface Run {
   readonly tokens: number;
   readonly ttftMs: number;
@@ -57,54 +42,16 @@ interface Run {
 }
 
 async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
-  const started = performance.now();
-  let tokens = 0;
-  let ttftMs = 0;
-  let usage = -1;
-  for await (const chunk of stream) {
-    if (chunk.type === 'delta') {
-      if (tokens === 0) ttftMs = performance.now() - started;
-      tokens += 1;
-    } else usage = chunk.usage.completionTokens;
-  }
+  const { deltas: tokens, usageTokens: usage, ttftMs, totalMs } = await timeStream(stream);
   if (usage !== tokens) throw new Error(`usage says ${usage} tokens, ${tokens} arrived`);
-  return { tokens, ttftMs, totalMs: performance.now() - started };
-}
-
-async function node(): Promise<P2pService> {
-  const p2p = new P2pService(
-    { privateKey: await generateKeyPair('Ed25519') },
-    { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
-  );
-  await p2p.start();
-  return p2p;
+  return { tokens, ttftMs, totalMs };
 }
 
 const { engine, stop } = await startAttachedDouble(MODEL, RATE);
 const cleanups: (() => Promise<void>)[] = [];
-const [requesterNode, workerNode] = await Promise.all([node(), node()]);
-const worker = new InferWorker(
-  { host: workerNode.libp2p, engines: { engineFor: () => engine } },
-  { capacityPerTier: CONCURRENT + 8 },
-);
+const pair = await routedPair(engine, CONCURRENT + 8);
 try {
-  await worker.start();
-  await requesterNode.libp2p.dial(multiaddr(workerNode.listenAddresses()[0]));
-  const requester = new InferRequester({
-    dialer: requesterNode.libp2p,
-    directory: {
-      region: () => 'asia',
-      members: () => [
-        {
-          peerId: workerNode.peerId,
-          status: 'up',
-          engineReady: true,
-          capacity: worker.capacity,
-          load: worker.load('model-a'),
-        },
-      ],
-    },
-  });
+  const { requester } = pair;
   const direct = (maxTokens: number) => measure(engine.chat(prompt(maxTokens)));
   const routed = (maxTokens: number) => measure(requester.chat('model-a', prompt(maxTokens)));
   const paidPath = await paidPair(engine, CONCURRENT + 8);
@@ -156,7 +103,7 @@ try {
     JSON.stringify({
       bench: 'routing',
       date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      machine: machineDescription(),
       tokens: TOKENS,
       tokenRate: RATE,
       runs: RUNS,
@@ -182,7 +129,6 @@ try {
   );
 } finally {
   for (const cleanup of cleanups) await cleanup();
-  await worker.stop();
+  await pair.stop();
   await stop();
-  await Promise.all([requesterNode.stop(), workerNode.stop()]);
 }

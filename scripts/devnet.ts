@@ -325,18 +325,21 @@ try {
   const nodes = [];
   for (const member of members) {
     const api = (await apiOf(member))!;
+    const dashboardUrl = `${api.url}/#key=${api.key}`;
     nodes.push({
       peerId: member.peerId,
       region: member.region,
       apiUrl: api.url,
       apiKey: api.key,
-      dashboardUrl: `${api.url}/#key=${api.key}`,
+      dashboardUrl,
       role: member.role,
       dataDir: member.dataDir,
     });
     say(
-      `devnet: ${member.name.padEnd(10)} ${member.role.padEnd(9)} ${member.region.padEnd(14)} ${api.url}  ${member.peerId}`,
+      `devnet: ${member.name.padEnd(10)} ${member.role.padEnd(9)} ${member.region.padEnd(14)} ${member.peerId}`,
     );
+    // The link with its key: opening it needs no copy-pasting from api.key (the key is local, like the node).
+    say(`devnet: ${''.padEnd(10)} dashboard ${dashboardUrl}`);
   }
   say(
     engine === 'builtin'

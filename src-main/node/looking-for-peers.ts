@@ -27,15 +27,13 @@ export function isAlone(p2p: P2pService | null, plan: BootstrapPlan): boolean {
 export function lookingForPeers(p2p: P2pService | null, plan: BootstrapPlan, now = Date.now()): NodeStatus {
   const progress = p2p?.bootstrapProgress() ?? { attempts: 0, nextAttemptAt: null };
   const tries = progress.attempts > 0 ? ` (${progress.attempts + 1} attempts)` : '';
-  const tried = [
-    ...plan.dialled.slice(0, 8).map((address) => `${address}: no answer yet${tries}`),
-    ...plan.skipped
-      .slice(0, 7)
-      .map(
-        (address) =>
-          `${address}: not looked up (${plan.skippedBecause ?? 'local-only mode, OPENGATEWAY_LOCAL_ONLY=1'})`,
-      ),
-  ];
+  const tried = plan.dialled.slice(0, 8).map((address) => `${address}: no answer yet${tries}`);
+  // One line for all skipped names: they share the reason, and seven copies of it bury the point.
+  if (plan.skipped.length > 0) {
+    const count = plan.skipped.length === 1 ? '1 bootstrap name' : `${plan.skipped.length} bootstrap names`;
+    const because = plan.skippedBecause ?? 'local-only mode, OPENGATEWAY_LOCAL_ONLY=1';
+    tried.push(`${count} not looked up (${because}), e.g. ${plan.skipped[0]!.replace(/^\/dnsaddr\//, '')}`);
+  }
   if (tried.length === 0) tried.push('no bootstrap node is configured: waiting for peers to connect');
   return {
     status: 'looking-for-peers',

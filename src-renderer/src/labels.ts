@@ -77,6 +77,15 @@ export function statusView(
               tone: 'good',
             };
     case 'paused':
+      // The tray says it too: requests taken before the pause still run, so the computer is not idle yet.
+      if ((status.finishingRequests ?? 0) > 0) {
+        const count = status.finishingRequests!;
+        return {
+          headline: `Finishing ${count} ${count === 1 ? 'request' : 'requests'}…`,
+          detail: `${status.reason === 'user' ? 'You paused contributing.' : 'Idle-only mode: you are using this computer.'} No new requests are taken; the ${count === 1 ? 'one' : count} already started ${count === 1 ? 'finishes' : 'finish'} first. Chat still works.`,
+          tone: 'paused',
+        };
+      }
       return status.reason === 'user'
         ? { headline: 'Paused', detail: 'You paused contributing. Chat still works.', tone: 'paused' }
         : {

@@ -3,10 +3,9 @@
 // SQLite store persists what this view accepts, the sync code feeds it, and the property tests run many
 // of them over a simulated network.
 //
-// Forks: the first valid branch a node sees is its canonical one; a second body at a known (account, seq)
-// is kept only as fraud evidence and never counted. So each node's view conserves tokens on its own
-// (Σ balances + unclaimed outputs + unopened genesis = G) whatever the arrival order; views of a revoked
-// forker may differ between nodes (set semantics over both branches waits for the witness phase).
+// Forks: the first valid branch a node sees is canonical; a second body at a known (account, seq) is fraud
+// evidence, and its branch is followed from the fork point (fork-branches.ts, security finding 12). Each
+// view conserves tokens on its own (Σ balances + unclaimed outputs + unopened genesis = G) in any order.
 //
 // Blocks are indexed by id in an IdMap (numeric keys); the other maps are keyed by mapKey() of the bytes
 // (compact strings, not hex): validation looks several up per block.
@@ -17,6 +16,7 @@ import { bytesEqual, mapKey } from './bytes.ts';
 import { applyNext, checkNext, isAtOrBelowHead, type ChainContext, type ChainState } from './chain-state.ts';
 import type { SignatureVerifier } from './ed25519-strict.ts';
 import { FingerprintIndex } from './fingerprint-index.ts';
+import { ForkBranches } from './fork-branches.ts';
 import { IdMap } from './id-map.ts';
 import { forkProof, offenderOf, verifyFraudProof, type FraudProof } from './fraud-proof.ts';
 import { nobleSha256, type Hasher } from './hash.ts';
@@ -48,6 +48,11 @@ export interface ReceiveResult {
   readonly applied: readonly Block[];
   /** A fraud proof this block produced (status 'fork'). */
   readonly proof: FraudProof | null;
+  /**
+   * Blocks kept off the canonical chains (status 'fork': evidence, or a fork branch followed): the store
+   * keeps them so a restart follows the same branches. This one and any waiting ones it unlocked.
+   */
+  readonly evidence: readonly Block[];
 }
 
 /** A head as sync exchanges it. */
@@ -86,6 +91,10 @@ export class LedgerView {
   /** Offender account → its proof. */
   readonly #proofs = new Map<string, FraudProof>();
   readonly #forkBlocks = new Map<string, Block>();
+  readonly #branches = new ForkBranches(
+    (id) => this.#blocks.get(id)!,
+    (block) => this.#factsOf(block),
+  );
   readonly #context: ChainContext;
   readonly #accountKeys = new AccountKeys();
 
@@ -118,19 +127,23 @@ export class LedgerView {
     const facts = this.#factsOf(block);
     const verdict = this.#judge(facts, nowMs, options);
     if (verdict.status === 'fork') {
-      // One proof per offender is enough; more conflicting bodies would only cost memory.
-      if (this.isRevoked(block.body.account)) return { verdict, applied: [], proof: null };
-      return { verdict, applied: [], proof: this.#keepFork(facts) };
+      const kept = this.#keepFork(facts);
+      const applied: Block[] = [];
+      const evidence: Block[] = kept.kept ? [block] : [];
+      if (this.#pending.size > 0)
+        for (const key of kept.branch) this.#unlockWaiting(key, nowMs, applied, evidence);
+      return { verdict, applied, proof: kept.proof, evidence };
     }
     if (verdict.status === 'partial') {
       this.#pending.park(facts.idKey, block, verdict.missing);
-      return { verdict, applied: [], proof: null };
+      return { verdict, applied: [], proof: null, evidence: [] };
     }
-    if (verdict.status !== 'valid') return { verdict, applied: [], proof: null };
+    if (verdict.status !== 'valid') return { verdict, applied: [], proof: null, evidence: [] };
     const applied: Block[] = [block];
+    const evidence: Block[] = [];
     this.#apply(facts);
-    if (this.#pending.size > 0) this.#unlockWaiting(facts.idKey, nowMs, applied);
-    return { verdict, applied, proof: null };
+    if (this.#pending.size > 0) this.#unlockWaiting(facts.idKey, nowMs, applied, evidence);
+    return { verdict, applied, proof: null, evidence };
   }
 
   /** What receive would say, without changing anything (used before signing an own block). */
@@ -144,13 +157,16 @@ export class LedgerView {
     // A block held already (valid, or as fork evidence) has this body, so this account and seq, and its seq
     // is at or below the head: a block above the head is new, without a lookup in the largest maps.
     const known = isAtOrBelowHead(block.body.seq, state);
-    if (known && (this.#blocks.has(block.id) || this.#forkBlocks.has(facts.idKey))) return DUPLICATE;
+    if (known && this.#blocks.has(block.id)) return DUPLICATE;
+    if (this.#forkBlocks.size > 0 && this.#forkBlocks.has(facts.idKey)) return DUPLICATE;
     const verify = options.trusted ? SKIP_SIGNATURE : this.#verify;
     const reason = checkBlockAlone(block, this.params, verify, facts);
     if (reason !== null) return { status: 'invalid', reason };
     const here = checkBlockHere(block, this.params, nowMs, facts);
     if (here !== null) return { status: 'invalid', reason: here, disputable: true };
     if (known) return { status: 'fork', reason: 'a second body at a known (account, seq)' };
+    if (this.#branches.has(mapKey(block.body.prev)))
+      return { status: 'fork', reason: 'a block on a fork branch' };
     return checkNext(state, block, this.#context, facts);
   }
 
@@ -172,16 +188,29 @@ export class LedgerView {
     else if (b.kind === BlockKind.CREDIT) this.#outputs.claim(b.linkId, b.linkIndex, accountKey);
   }
 
-  /** Keep a second body at a known (account, seq) as evidence; returns its proof if it is the first. */
-  #keepFork(facts: BlockFacts): FraudProof | null {
+  /**
+   * Keep a block off the canonical chain: a second body at a known (account, seq), or a successor on a fork
+   * branch. Returns its proof if it is the offender's first, whether it was kept, and whether it extends a
+   * followed branch (then what waits for it may follow).
+   */
+  #keepFork(facts: BlockFacts): { proof: FraudProof | null; kept: boolean; branch: string[] } {
     const block = facts.block;
-    const existing = this.blockAt(block.body.account, block.body.seq)!;
-    const proof = forkProof(existing, block);
+    const existing = this.blockAt(block.body.account, block.body.seq);
+    const proof = existing ? forkProof(existing, block) : null;
+    const isNew = proof !== null && this.#recordProof(proof);
+    // Beyond the bound only a first proof is kept; more conflicting bodies would only cost memory.
+    const forkFrom =
+      existing && bytesEqual(existing.body.prev, block.body.prev) ? block.body.seq : block.body.seq - 1n;
+    if (!this.#branches.noteFork(facts.accountKey, forkFrom) && !isNew)
+      return { proof: null, kept: false, branch: [] };
     this.#forkBlocks.set(facts.idKey, block);
-    return this.#recordProof(proof) ? proof : null;
+    const extended = this.#branches.extend(facts, this.#context, this.#chains.get(facts.accountKey));
+    for (const branchFacts of extended)
+      if (branchFacts.block.body.kind === BlockKind.SETTLE) this.#outputs.addSettle(branchFacts.block);
+    return { proof: isNew ? proof : null, kept: true, branch: extended.map((f) => f.idKey) };
   }
 
-  #unlockWaiting(idKey: string, nowMs: bigint, applied: Block[]): void {
+  #unlockWaiting(idKey: string, nowMs: bigint, applied: Block[], evidence: Block[]): void {
     const queue: string[] = [idKey];
     while (queue.length > 0) {
       const waiters = this.#pending.waitersFor(queue.shift()!);
@@ -199,7 +228,9 @@ export class LedgerView {
         } else if (verdict.status === 'partial') {
           this.#pending.park(waiterKey, block, verdict.missing);
         } else if (verdict.status === 'fork') {
-          this.#keepFork(facts);
+          const kept = this.#keepFork(facts);
+          if (kept.kept) evidence.push(block);
+          queue.push(...kept.branch);
         }
       }
     }
@@ -221,6 +252,13 @@ export class LedgerView {
   /** Every fraud proof held, one per offender. */
   fraudProofs(): FraudProof[] {
     return [...this.#proofs.values()];
+  }
+
+  /** The lowest seq from which `account`'s fork branches may differ from its canonical chain, or null. */
+  forkSeq(account: Uint8Array): bigint | null {
+    const key = mapKey(account);
+    const proof = this.#proofs.get(key);
+    return this.#branches.forkFrom(key, proof?.type === 'fork' ? proof.a.body.seq : null);
   }
 
   isRevoked(account: Uint8Array): boolean {
@@ -286,7 +324,7 @@ export class LedgerView {
     const key = mapKey(account);
     const chain = this.#chains.get(key);
     if (!chain) return 0n;
-    return chain.balance - (this.#inheritedBy.get(key)?.amount ?? 0n);
+    return chain.balance - (this.#inheritedBy.get(key)?.amount ?? 0n) + this.#branches.spentBy(key);
   }
 
   /**

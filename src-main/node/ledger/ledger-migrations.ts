@@ -64,6 +64,19 @@ export const LEDGER_MIGRATIONS: readonly ((db: DatabaseSyncType) => void)[] = [
       ) STRICT;
     `);
   },
+  // 4: region reports this node judged or is judging (settlement-reports.ts), so a restart neither forgets
+  // a queued report nor lets an old one penalise the same requester again (security finding 11, issue 15).
+  (db) => {
+    db.exec(`
+      CREATE TABLE reports (
+        reserve_id BLOB PRIMARY KEY,
+        report BLOB NOT NULL,
+        ack_ts INTEGER NOT NULL,
+        judged INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX reports_by_ack_ts ON reports (ack_ts);
+    `);
+  },
 ];
 
 /** Bring a database to the newest schema; each migration runs in its own transaction. */

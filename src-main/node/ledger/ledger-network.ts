@@ -48,11 +48,21 @@ export interface LedgerNetworkInit {
   readonly freeGossipRate?: { readonly burst: number; readonly perMinute: number };
   /** Per sender: non-settlement reports judged and passed on. */
   readonly reportRate?: { readonly burst: number; readonly perMinute: number };
+  /**
+   * Per peer: work its sync requests may cost this node (units of one range page; a walk of every head
+   * costs SYNC_COST_ALL). Beyond it a request is answered with a short error and no work.
+   */
+  readonly syncRate?: { readonly burst: number; readonly perMinute: number; readonly now?: () => number };
 }
 
 /** A node joining opens one account; a relay passes on its neighbours' few: generous for honest peers. */
 export const DEFAULT_FREE_GOSSIP_RATE = { burst: 20, perMinute: 10 };
 export const DEFAULT_REPORT_RATE = { burst: 20, perMinute: 20 };
+/**
+ * A joining node pulls a few hundred ranges from each of several peers; 6,000 units a minute per peer is 100
+ * range pages or 5 walks of every head a second, so one peer cannot make this node work without bound.
+ */
+export const DEFAULT_SYNC_RATE = { burst: 2_000, perMinute: 6_000 };
 
 export interface LedgerNetworkEvents {
   /** One anti-entropy or pull round with a peer failed (logged by the node; the next round retries). */
@@ -75,6 +85,9 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
   readonly #timeoutMs: number;
   readonly #maxInboundStreams: number;
   readonly sync: LedgerSync;
+  /** Sync requests this node answered, and refused for their sender's rate. */
+  readonly served = { answered: 0, refused: 0 };
+  readonly #syncRate: SenderRateLimit;
   #timer: ReturnType<typeof setInterval> | null = null;
   #controller = new AbortController();
   readonly #onPublish = (event: CustomEvent<Block>): void =>
@@ -91,6 +104,7 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     this.#antiEntropyMs = init.antiEntropyMs ?? 30_000;
     this.#timeoutMs = init.requestTimeoutMs ?? 10_000;
     this.#maxInboundStreams = init.maxInboundStreams ?? 64;
+    this.#syncRate = new SenderRateLimit(init.syncRate ?? DEFAULT_SYNC_RATE);
     this.sync = new LedgerSync(
       {
         target: this.#ledger,
@@ -134,17 +148,22 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     pubsub.subscribe(this.#topic);
     pubsub.subscribe(FRAUD_TOPIC);
     pubsub.subscribe(this.#reportsTopic);
-    await this.#libp2p.handle(LEDGER_SYNC_PROTOCOL, (stream) => this.#serve(stream), {
-      maxInboundStreams: this.#maxInboundStreams,
-      maxOutboundStreams: this.#maxInboundStreams,
-      runOnLimitedConnection: true,
-    });
+    await this.#libp2p.handle(
+      LEDGER_SYNC_PROTOCOL,
+      (stream, connection) => this.#serve(stream, connection.remotePeer.toString()),
+      {
+        maxInboundStreams: this.#maxInboundStreams,
+        maxOutboundStreams: this.#maxInboundStreams,
+        runOnLimitedConnection: true,
+      },
+    );
     this.#ledger.addEventListener('block:publish', this.#onPublish);
     this.#ledger.addEventListener('fraud:proof', this.#onProof);
     if (this.#antiEntropyMs > 0) {
       this.#timer = setInterval(() => void this.antiEntropyRound(), this.#antiEntropyMs);
       this.#timer.unref();
     }
+    this.#reports.resume();
   }
 
   async stop(): Promise<void> {
@@ -238,11 +257,17 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     }
   }
 
-  async #serve(stream: Stream): Promise<void> {
+  async #serve(stream: Stream, peer: string): Promise<void> {
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES });
     try {
       const request = await lp.read({ signal: AbortSignal.timeout(this.#timeoutMs) });
-      await lp.write(answerSyncRequest(this.#ledger.view, request.subarray()), {
+      const admit = (cost: number): boolean => {
+        const ok = this.#syncRate.take(peer, cost);
+        if (ok) this.served.answered++;
+        else this.served.refused++;
+        return ok;
+      };
+      await lp.write(answerSyncRequest(this.#ledger.view, request.subarray(), admit), {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch {

@@ -92,8 +92,9 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     try {
       const view = new LedgerView({ params: this.#init.params, verify: this.#verify, hasher: this.#hasher });
       const unpublished: Block[] = [];
-      for (const stored of store.validBlocks()) {
+      for (const stored of store.storedBlocks()) {
         // Stored blocks were verified before they were written; replay checks every rule but the signature.
+        // Fork blocks replay as forks again (their branches followed as before).
         view.receive(stored.block, 2n ** 62n, { trusted: true });
         if (stored.own && !stored.published) unpublished.push(stored.block);
       }
@@ -223,10 +224,8 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       const result: ReceiveResult = view.receive(block, now);
       verdicts.push(result.verdict);
       applied.push(...result.applied);
-      if (result.proof) {
-        proofs.push(result.proof);
-        forks.push(block);
-      }
+      forks.push(...result.evidence);
+      if (result.proof) proofs.push(result.proof);
     }
     const hook = this.#init.testHook ?? (() => undefined);
     hook('receive-applied');

@@ -160,7 +160,7 @@ export class LedgerStore {
     for (const head of heads) upsert.run(head.account, head.seq, head.id, head.balance, head.reserved);
   }
 
-  /** Keep a second body at a known (account, seq) as evidence; it never counts. */
+  /** Keep a block off the canonical chains (fork evidence, or a followed fork branch's block). */
   insertFork(block: Block, receivedAt: number): void {
     this.#db
       .prepare(
@@ -187,11 +187,12 @@ export class LedgerStore {
     this.#db.prepare('UPDATE blocks SET published = 1 WHERE id = ?').run(id);
   }
 
-  /** Valid blocks in the order they were accepted (dependencies first). */
-  *validBlocks(): Generator<StoredBlock> {
-    const statement = this.#db.prepare(
-      "SELECT body, sig, own, published FROM blocks WHERE status = 'valid' ORDER BY rowid",
-    );
+  /**
+   * Valid blocks and fork blocks (evidence and followed fork branches, security finding 12) in the order they
+   * were accepted (dependencies first), for the replay at start.
+   */
+  *storedBlocks(): Generator<StoredBlock> {
+    const statement = this.#db.prepare('SELECT body, sig, own, published FROM blocks ORDER BY rowid');
     for (const row of statement.iterate() as Iterable<{
       body: Uint8Array;
       sig: Uint8Array;

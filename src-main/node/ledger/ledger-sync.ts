@@ -53,12 +53,44 @@ export interface SyncStats {
   invalidFromPeer: number;
 }
 
-/** The server side: answer one request from the local view. Never throws on bad input. */
-export function answerSyncRequest(view: LedgerView, requestBytes: Uint8Array): Uint8Array {
+/**
+ * The server side: answer one request from the local view. Never throws on bad input. `admit` is asked for
+ * the request's cost first (sync-rate bounds per peer): a refused request gets a short error, no work.
+ */
+export function answerSyncRequest(
+  view: LedgerView,
+  requestBytes: Uint8Array,
+  admit: (cost: number) => boolean = () => true,
+): Uint8Array {
   const request = decodeSyncRequest(requestBytes);
   if (request === null) return encodeSyncResponse({ type: 'error', message: 'malformed request' });
+  if (!admit(syncRequestCost(request)))
+    return encodeSyncResponse({ type: 'error', message: 'too many sync requests: slow down' });
   return encodeSyncResponse(answer(view, request));
 }
+
+/**
+ * The work a request costs its server, in units of one range page: every head or proof (walked and sorted
+ * per request) costs more than a page of one chain.
+ */
+export function syncRequestCost(request: SyncRequest): number {
+  switch (request.type) {
+    case 'get-heads':
+      return request.accounts.length === 0 ? SYNC_COST_ALL : 1 + Math.ceil(request.accounts.length / 100);
+    case 'get-heads-after':
+      return SYNC_COST_ALL;
+    case 'get-fraud':
+    case 'get-fraud-after':
+      return SYNC_COST_PROOFS;
+    case 'get-range':
+      return 1;
+  }
+}
+
+/** The cost of a request that walks every head this node holds. */
+export const SYNC_COST_ALL = 20;
+/** The cost of a request that walks every fraud proof. */
+export const SYNC_COST_PROOFS = 5;
 
 function answer(view: LedgerView, request: SyncRequest): SyncResponse {
   switch (request.type) {
@@ -270,7 +302,11 @@ export class LedgerSync {
     // seen is fetched from its OPEN, or the fetched block would only wait for its own predecessor in turn.
     const head = this.#target.view.head(missing.account);
     const next = head ? head.seq + 1n : 1n;
-    const start = missing.seq !== null && missing.seq < next ? missing.seq : next;
+    let start = missing.seq !== null && missing.seq < next ? missing.seq : next;
+    // A link into a forked chain may be on the branch this node did not pick: the peer's chain from the fork
+    // point on holds it (security finding 12).
+    const forkSeq = missing.seq === null ? this.#target.view.forkSeq(missing.account) : null;
+    if (forkSeq !== null && forkSeq < start) start = forkSeq;
     await this.#pullRange(peer, missing.account, start, missing.seq ?? 2n ** 63n, signal);
   }
 
@@ -357,7 +393,10 @@ export class LedgerSync {
             await this.#pullRange(peer, theirs.account, theirs.seq, theirs.seq, options.signal);
         }
       }
+      // Waiting blocks a pull unlocked count as progress (a CREDIT whose SETTLE is on a fork branch).
+      const waiting = this.#target.view.pendingCount;
       await this.pullMissing(peer, options);
+      progressed ||= this.#target.view.pendingCount < waiting;
       todo = progressed ? next : [];
     }
   }

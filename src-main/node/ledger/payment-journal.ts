@@ -1,8 +1,9 @@
 // What a paid request must remember across a restart (security finding 6): the requester's highest signed ack
-// per own reservation (a SETTLE below it would be fraud, so a restart settles at least that much), and the
-// worker's pending judgements of requesters that went away without settling (the evidence would otherwise die
-// with the process). Small rows in the ledger's own file; each write is its own fsync'd commit, written
-// before the ack leaves the node or when a request ends unsettled, never per token.
+// per own reservation (a SETTLE below it would be fraud, so a restart settles at least that much), the
+// worker's evidence against each requester it serves (its RESERVE from acceptance on, then its best ack, so
+// neither a worker crash mid-stream nor a restart before the deadline loses it), and the region reports this
+// node judged or is judging. Small rows in the ledger's own file; each write is its own fsync'd commit, never
+// per token (acks come every `ackEvery` tokens).
 import type { StatementSync } from 'node:sqlite';
 import type { DatabaseSyncType } from './sqlite.ts';
 
@@ -23,7 +24,20 @@ export interface PendingJudgement {
   readonly dueAt: number;
 }
 
+/** A region report this node accepted and has not finished judging. */
+export interface QueuedReport {
+  readonly reserveId: Uint8Array;
+  /** The report as gossiped. */
+  readonly report: Uint8Array;
+}
+
 export class PaymentJournal {
+  readonly #updateJudgementAck: StatementSync;
+  readonly #keepReport: StatementSync;
+  readonly #reportJudged: StatementSync;
+  readonly #reportKnown: StatementSync;
+  readonly #queuedReports: StatementSync;
+  readonly #forgetReports: StatementSync;
   readonly #recordAck: StatementSync;
   readonly #ackedFor: StatementSync;
   readonly #forgetAck: StatementSync;
@@ -43,6 +57,16 @@ export class PaymentJournal {
     );
     this.#judgements = db.prepare('SELECT reserve_id, reserve, ack, due_at FROM judgements ORDER BY due_at');
     this.#dropJudgement = db.prepare('DELETE FROM judgements WHERE reserve_id = ?');
+    this.#updateJudgementAck = db.prepare('UPDATE judgements SET ack = ? WHERE reserve_id = ?');
+    this.#keepReport = db.prepare(
+      'INSERT OR IGNORE INTO reports (reserve_id, report, ack_ts, judged) VALUES (?, ?, ?, 0)',
+    );
+    this.#reportJudged = db.prepare('UPDATE reports SET judged = 1 WHERE reserve_id = ?');
+    this.#reportKnown = db.prepare('SELECT 1 FROM reports WHERE reserve_id = ?');
+    this.#queuedReports = db.prepare(
+      'SELECT reserve_id, report FROM reports WHERE judged = 0 ORDER BY ack_ts',
+    );
+    this.#forgetReports = db.prepare('DELETE FROM reports WHERE ack_ts < ?');
   }
 
   /** Remember an ack before it is sent: a crash after sending must not settle below it. */
@@ -82,5 +106,36 @@ export class PaymentJournal {
 
   dropJudgement(reserveId: Uint8Array): void {
     this.#dropJudgement.run(reserveId);
+  }
+
+  /** A newer ack of a requester this node serves (the evidence row exists since its RESERVE was accepted). */
+  updateJudgementAck(reserveId: Uint8Array, ack: Uint8Array): void {
+    this.#updateJudgementAck.run(ack, reserveId);
+  }
+
+  /** A region report about to be judged: kept before judging, so a restart judges it still. */
+  keepReport(reserveId: Uint8Array, report: Uint8Array, ackTs: bigint): void {
+    this.#keepReport.run(reserveId, report, ackTs);
+  }
+
+  reportJudged(reserveId: Uint8Array): void {
+    this.#reportJudged.run(reserveId);
+  }
+
+  /** This node has judged (or is judging) a report of this reservation. */
+  knowsReport(reserveId: Uint8Array): boolean {
+    return this.#reportKnown.get(reserveId) !== undefined;
+  }
+
+  queuedReports(): QueuedReport[] {
+    return (this.#queuedReports.all() as { reserve_id: Uint8Array; report: Uint8Array }[]).map((row) => ({
+      reserveId: new Uint8Array(row.reserve_id),
+      report: new Uint8Array(row.report),
+    }));
+  }
+
+  /** Forget reports whose ack is older than `ackTs`: they are ignored by age anyway. */
+  forgetReportsBefore(ackTs: bigint): void {
+    this.#forgetReports.run(ackTs);
   }
 }

@@ -2,7 +2,7 @@
 // finding 10): zero-balance OPENs, fraud proofs against accounts that never did anything, non-settlement
 // reports. Beyond its rate a sender's such messages are ignored (neither stored nor passed on), so spam
 // costs the spammer its reach and honest traffic keeps flowing. Bounded: the least recently seen senders are
-// forgotten first.
+// forgotten first. Also the work a peer may ask of this node's ledger-sync server (weighted by cost).
 
 export interface SenderRateLimitInit {
   /** Messages a sender may send in a burst. */
@@ -28,8 +28,8 @@ export class SenderRateLimit {
     this.#now = init.now ?? Date.now;
   }
 
-  /** Take one message's worth from `sender`'s bucket; false when it is empty. */
-  take(sender: string): boolean {
+  /** Take `cost` (one message by default) from `sender`'s bucket; false when it holds less. */
+  take(sender: string, cost = 1): boolean {
     const now = this.#now();
     const bucket = this.#buckets.get(sender);
     let tokens = this.#burst;
@@ -39,8 +39,8 @@ export class SenderRateLimit {
     } else if (this.#buckets.size >= this.#maxSenders) {
       this.#buckets.delete(this.#buckets.keys().next().value!);
     }
-    const allowed = tokens >= 1;
-    this.#buckets.set(sender, { tokens: allowed ? tokens - 1 : tokens, at: now });
+    const allowed = tokens >= cost;
+    this.#buckets.set(sender, { tokens: allowed ? tokens - cost : tokens, at: now });
     return allowed;
   }
 }

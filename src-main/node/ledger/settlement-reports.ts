@@ -3,10 +3,13 @@
 // Every node judges the report against its own view, after pulling the requester's chain from the reporter,
 // so a report about a requester that did settle costs it nothing. Judging runs off the gossip validator, in
 // a bounded queue, and each sender's reports are rate-limited. Unsettled: the requester loses reputation
-// here (once per reservation). Underpaid or released after acks: a fraud proof, which revokes it everywhere.
+// here (once per reservation, also across restarts: judged reports are journaled in SQLite, and a report
+// still queued at a stop is judged after the next start). Underpaid or released after acks: a fraud proof,
+// which revokes it everywhere.
 import { toHex } from '../../../src-shared/ledger/bytes.ts';
 import {
   decodeNonSettlementReport,
+  encodeNonSettlementReport,
   judgeNonSettlement,
   type NonSettlementFinding,
   type NonSettlementReport,
@@ -39,7 +42,8 @@ export interface SettlementReportsInit {
 
 interface QueuedReport {
   readonly report: NonSettlementReport;
-  readonly from: string;
+  /** The relaying peer to pull the requester's chain from; null for a report resumed after a restart. */
+  readonly from: string | null;
 }
 
 export class SettlementReports {
@@ -56,6 +60,7 @@ export class SettlementReports {
   readonly #queue: QueuedReport[] = [];
   #draining: Promise<void> | null = null;
   #stopped = false;
+  readonly #stopping = new AbortController();
 
   constructor(components: SettlementReportsComponents, init: SettlementReportsInit = {}) {
     this.#components = components;
@@ -80,6 +85,10 @@ export class SettlementReports {
     const key = toHex(report.reserve.id);
     if (this.#judged.has(key)) return 'ignore';
     if (report.ack.body.ts + BigInt(this.#maxAgeMs) < BigInt(this.#now())) return 'ignore';
+    if (this.#knownInJournal(report.reserve.id)) {
+      this.#remember(key);
+      return 'ignore';
+    }
     if (this.#perSender && !this.#perSender.take(from)) return 'ignore';
     const finding = this.#judge(report);
     switch (finding.status) {
@@ -101,9 +110,46 @@ export class SettlementReports {
     }
   }
 
-  /** Stop judging (the node leaves the network); queued reports are dropped. */
+  /**
+   * Judge the reports a previous run accepted but did not finish (they are in the journal), and forget those
+   * too old to matter. Returns how many were queued again.
+   */
+  resume(): number {
+    let queued = 0;
+    try {
+      const journal = this.#components.ledger.journal;
+      journal.forgetReportsBefore(BigInt(this.#now() - this.#maxAgeMs));
+      for (const kept of journal.queuedReports()) {
+        const report = decodeNonSettlementReport(kept.report, nativeSha256);
+        if (report === null) {
+          journal.reportJudged(kept.reserveId);
+          continue;
+        }
+        this.#remember(toHex(kept.reserveId));
+        this.#queue.push({ report, from: null });
+        queued++;
+      }
+    } catch {
+      // The store is closing or failed: nothing to resume.
+    }
+    if (queued > 0) this.#drainSoon();
+    return queued;
+  }
+
+  /** Stop judging (the node leaves the network); queued reports stay in the journal for resume(). */
   stop(): void {
     this.#stopped = true;
+    this.#stopping.abort();
+    try {
+      for (const { report } of this.#queue)
+        this.#components.ledger.journal.keepReport(
+          report.reserve.id,
+          encodeNonSettlementReport(report),
+          report.ack.body.ts,
+        );
+    } catch {
+      // The store is already closed: these reports are lost (they were accepted moments ago).
+    }
     this.#queue.length = 0;
   }
 
@@ -123,14 +169,21 @@ export class SettlementReports {
     const { ledger } = this.#components;
     for (let next = this.#queue.shift(); next && !this.#stopped; next = this.#queue.shift()) {
       const { report, from } = next;
+      const reserveId = report.reserve.id;
+      try {
+        // Kept before judging: a stop or crash from here on leaves it queued for resume().
+        ledger.journal.keepReport(reserveId, encodeNonSettlementReport(report), report.ack.body.ts);
+      } catch {
+        return; // The store is closing or failed.
+      }
       let finding = this.#judge(report);
-      if (finding.status === 'unsettled') {
+      if (finding.status === 'unsettled' && from !== null) {
         // This node may simply not have seen the SETTLE yet: fetch the requester's chain before believing it.
         try {
           await this.#components.pullAccount(
             from,
             report.reserve.body.account,
-            AbortSignal.timeout(this.#pullTimeoutMs),
+            AbortSignal.any([AbortSignal.timeout(this.#pullTimeoutMs), this.#stopping.signal]),
           );
         } catch {
           // The chain as this node has it is what it judges by.
@@ -141,10 +194,12 @@ export class SettlementReports {
       try {
         if (finding.status === 'fraud') ledger.receiveFraudProof(finding.proof);
         // Only a reservation that exists in the requester's chain can have gone unpaid.
-        else if (finding.status === 'unsettled' && ledger.view.block(report.reserve.id))
+        else if (finding.status === 'unsettled' && ledger.view.block(reserveId))
           ledger.recordOutcome(finding.requester, 'failed');
+        // 'pending' (a clock step) is judged again at the next start; the rest is done with.
+        if (finding.status !== 'pending') ledger.journal.reportJudged(reserveId);
       } catch {
-        // The store is closing or failed: the report is lost, not the node.
+        // The store is closing or failed: the report stays queued in the journal.
       }
     }
   }
@@ -158,6 +213,14 @@ export class SettlementReports {
       this.#verify,
       nativeSha256,
     );
+  }
+
+  #knownInJournal(reserveId: Uint8Array): boolean {
+    try {
+      return this.#components.ledger.journal.knowsReport(reserveId);
+    } catch {
+      return false;
+    }
   }
 
   #remember(key: string): void {

@@ -38,6 +38,17 @@ export interface WorkPaymentSessionInit {
   readonly announce: (outcome: SettlementOutcome) => void;
   /** The requester went away unsettled after tokens were sent: judge it at the deadline. */
   readonly judgeLater: (reserve: Block, window: AckWindow) => void;
+  /**
+   * The evidence against the requester, journaled as it arrives (its RESERVE, then each newer ack) and
+   * dropped when it settles or nothing was sent: a worker that crashes mid-stream judges it after restart.
+   */
+  readonly evidence: WorkEvidence;
+}
+
+export interface WorkEvidence {
+  reserved(reserve: Block): void;
+  acked(reserveId: Uint8Array, ack: Uint8Array): void;
+  closed(reserveId: Uint8Array): void;
 }
 
 export class WorkPaymentSession implements WorkPayment {
@@ -76,6 +87,7 @@ export class WorkPaymentSession implements WorkPayment {
     const problem = checkReservation(ledger.view, block, this.#init.quote, BigInt(this.#init.now()));
     if (problem) return problem;
     this.#reserve = block;
+    this.#init.evidence.reserved(block);
     this.#window = new AckWindow({
       networkId: params.networkId,
       requester: q.requester,
@@ -106,7 +118,9 @@ export class WorkPaymentSession implements WorkPayment {
     // A stale or repeated ack is harmless (a frame reordered behind a newer one cannot happen on one stream,
     // but an old ack resent is no offence); a forged or foreign one is.
     if (rejection === 'not-increasing') return null;
-    return rejection === null ? null : `the ack is ${rejection}`;
+    if (rejection !== null) return `the ack is ${rejection}`;
+    this.#init.evidence.acked(this.#reserve!.id, bytes);
+    return null;
   }
 
   receipt(promptTokens: number): Uint8Array {
@@ -156,6 +170,7 @@ export class WorkPaymentSession implements WorkPayment {
     if (verdict!.status !== 'valid' && verdict!.status !== 'duplicate')
       return `the SETTLE is ${verdict!.status === 'invalid' ? `invalid: ${verdict!.reason}` : verdict!.status}`;
     this.#settled = true;
+    this.#init.evidence.closed(this.#reserve.id);
     ledger.claimCredits();
     const amount = -b.amount;
     ledger.recordOutcome(q.requester, { settled: amount });
@@ -164,7 +179,8 @@ export class WorkPaymentSession implements WorkPayment {
   }
 
   unsettled(): void {
-    if (!this.#settled && this.#reserve && this.#window && this.#window.sent > 0)
-      this.#init.judgeLater(this.#reserve, this.#window);
+    if (this.#settled || !this.#reserve || !this.#window) return;
+    if (this.#window.sent > 0) this.#init.judgeLater(this.#reserve, this.#window);
+    else this.#init.evidence.closed(this.#reserve.id);
   }
 }

@@ -26,7 +26,8 @@ import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 import type { SettlementOutcome } from './settlement-outcome.ts';
-import { WorkPaymentSession } from './work-payment-session.ts';
+import type { PaymentJournal } from './payment-journal.ts';
+import { WorkPaymentSession, type WorkEvidence } from './work-payment-session.ts';
 
 /** Completion tokens a quote covers when the request names no max_tokens. */
 export const DEFAULT_MAX_COMPLETION_TOKENS = 4096;
@@ -166,7 +167,35 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
       pullAccount: this.#components.pullAccount,
       announce: (detail) => this.safeDispatchEvent('settlement', { detail }),
       judgeLater: (reserve, window) => this.#judgeLater(reserve, window.bestAck),
+      evidence: this.#evidence,
     });
+  }
+
+  /**
+   * Evidence journaled while a request runs (the worker-crash finding: acks held only in memory died with a
+   * crashed worker, which then could not judge a requester that never settled). A write failure costs the
+   * evidence, never the request.
+   */
+  readonly #evidence: WorkEvidence = {
+    reserved: (reserve) =>
+      this.#journalSafely((journal) =>
+        journal.keepJudgement({
+          reserveId: reserve.id,
+          reserve: encodeBlock(reserve),
+          ack: null,
+          dueAt: this.#now() + this.#settleDeadlineMs,
+        }),
+      ),
+    acked: (reserveId, ack) => this.#journalSafely((journal) => journal.updateJudgementAck(reserveId, ack)),
+    closed: (reserveId) => this.#journalSafely((journal) => journal.dropJudgement(reserveId)),
+  };
+
+  #journalSafely(write: (journal: PaymentJournal) => void): void {
+    try {
+      write(this.#components.ledger.journal);
+    } catch {
+      // The store is closing or failed: the evidence is lost, not the request.
+    }
   }
 
   /**

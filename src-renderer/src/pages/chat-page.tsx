@@ -38,7 +38,10 @@ function ModelPicker() {
           ))}
         </select>
       </label>
-      <p className="hint">Only models that computers in {regionLabel(region)} serve are listed.</p>
+      <p className="hint">
+        You chat with the computers of {regionLabel(region)}: a model none of them serves now cannot be
+        chosen.
+      </p>
       {models
         .filter((entry) => !entry.available && entry.unavailableReason)
         .map((entry) => (

@@ -109,8 +109,9 @@ describe('the node (composition root)', { timeout: 90_000 }, () => {
     // Alone (local-only: the bootstrap names are not even looked up) is not an error.
     const state = fresh.report().state;
     expect(state).toMatchObject({ status: 'looking-for-peers', nextAttemptAt: null });
-    expect(state.status === 'looking-for-peers' && state.tried).toContain(
-      '/dnsaddr/europe.bootstrap.opengateway.network: not looked up (local-only mode, OPENGATEWAY_LOCAL_ONLY=1)',
+    expect(state.status === 'looking-for-peers' && state.tried).toHaveLength(1);
+    expect(state.status === 'looking-for-peers' && state.tried[0]).toMatch(
+      /^7 bootstrap names not looked up \(local-only mode, OPENGATEWAY_LOCAL_ONLY=1\), e\.g\. [a-z-]+\.bootstrap\.opengateway\.network$/,
     );
     expect(lines).toContain(
       'p2p: not resolving /dnsaddr/asia.bootstrap.opengateway.network (OPENGATEWAY_LOCAL_ONLY=1)',

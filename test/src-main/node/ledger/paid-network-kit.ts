@@ -2,6 +2,7 @@
 // temporary directory), the EXO double as the engine. Shared by the tests that pay, and that attack payments.
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ import type { RequesterPayments, WorkerPayments } from '../../../../src-main/nod
 import type { Shareholder } from '../../../../src-main/node/routing/shard-shares.ts';
 import { spawnedExoEngine, waitForStatus } from '../engine/engine-test-kit.ts';
 import { startLoopbackP2p } from '../p2p/loopback-network.ts';
+import { neverSettling } from './hostile-payments.ts';
+import { ScriptedEngineDouble, wordDeltas } from './scripted-engine.ts';
 
 /** Steps that undo what the helpers started; a test file runs them in its afterEach (see runCleanup). */
 export const cleanup: (() => Promise<void> | void)[] = [];
@@ -60,6 +63,16 @@ export interface PaidNode {
   engine: Engine | null;
 }
 
+export interface PaidNodeOptions {
+  readonly worker?: InferWorkerInit;
+  readonly payments?: WorkerPaymentsInit;
+  readonly shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
+  /** The machine binding's hashes; one hash from the key's first byte by default. */
+  readonly fingerprint?: Uint8Array[];
+  /** What the worker uses as its payments: a hostile wrapper of the real ones in attack tests. */
+  readonly workerPaymentsAs?: (real: LedgerWorkerPayments) => WorkerPayments;
+}
+
 /** Fresh account keys with these genesis amounts (tokens), and the network's parameters. */
 export async function fundedAccounts<const T extends readonly bigint[]>(
   tokens: T,
@@ -87,15 +100,7 @@ export async function paidNode(
   params: LedgerParams,
   key: Ed25519PrivateKey,
   bootstrap: string[],
-  options: {
-    worker?: InferWorkerInit;
-    payments?: WorkerPaymentsInit;
-    shareholders?: (tier: string, engine: Engine) => readonly Shareholder[];
-    /** The machine binding's hashes; one hash from the key's first byte by default. */
-    fingerprint?: Uint8Array[];
-    /** What the worker uses as its payments: a hostile wrapper of the real ones in attack tests. */
-    workerPaymentsAs?: (real: LedgerWorkerPayments) => WorkerPayments;
-  } = {},
+  options: PaidNodeOptions = {},
 ): Promise<PaidNode> {
   const dir = mkdtempSync(join(tmpdir(), 'og-paid-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,12 +116,7 @@ export async function paidNode(
   );
   cleanup.push(() => p2p.stop());
   const signer = signerFromIdentity(key);
-  const ledger = new LedgerService(
-    { signer, fingerprint: options.fingerprint ?? [new Uint8Array(32).fill(key.publicKey.raw[0]!)] },
-    { params, dbPath: join(dir, 'ledger.sqlite') },
-  );
-  await ledger.start();
-  cleanup.push(() => ledger.stop());
+  const ledger = await startLedger(key, params, join(dir, 'ledger.sqlite'), options.fingerprint);
   ledger.ensureOpen();
   const network = new LedgerNetwork(
     { libp2p: p2p.libp2p, ledger },
@@ -182,6 +182,71 @@ export async function paidNode(
   return node;
 }
 
+/**
+ * A started ledger of `key` on the SQLite file at `dbPath` (a restart passes an existing node's file), stopped
+ * by the cleanup. The machine binding is `fingerprint`, by default one hash from the key's first byte.
+ */
+export async function startLedger(
+  key: Ed25519PrivateKey,
+  params: LedgerParams,
+  dbPath: string,
+  fingerprint: Uint8Array[] = [new Uint8Array(32).fill(key.publicKey.raw[0]!)],
+): Promise<LedgerService> {
+  const ledger = new LedgerService({ signer: signerFromIdentity(key), fingerprint }, { params, dbPath });
+  cleanup.push(() => ledger.stop());
+  await ledger.start();
+  return ledger;
+}
+
+/**
+ * The worker payments of a node restarted on `ledger` after it was down past a 60 s settle deadline (its
+ * clock is two minutes ahead), with no grace before resuming judgements; stopped by the cleanup.
+ */
+export function restartedWorkerPayments(
+  ledger: LedgerService,
+  key: Ed25519PrivateKey,
+  params: LedgerParams,
+): LedgerWorkerPayments {
+  const payments = new LedgerWorkerPayments(
+    { ledger, signer: signerFromIdentity(key), params: () => params, pullAccount: () => Promise.resolve() },
+    { settleDeadlineMs: 60_000, now: () => Date.now() + 120_000, resumeGraceMs: 0 },
+  );
+  cleanup.push(() => payments.stop());
+  return payments;
+}
+
+/** A worker node (with `options`) and a requester node that knows and has dialled it. */
+export async function dialledPair(
+  params: LedgerParams,
+  keyR: Ed25519PrivateKey,
+  keyW: Ed25519PrivateKey,
+  options: PaidNodeOptions = {},
+): Promise<{ r: PaidNode; w: PaidNode }> {
+  const w = await paidNode(params, keyW, [], options);
+  const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
+  await r.p2p.libp2p.dial(multiaddr(w.p2p.listenAddresses()[0]));
+  return { r, w };
+}
+
+/**
+ * A worker node (with `options`) that served a 40-token reply from a scripted engine to a requester node that
+ * acknowledged every token and never settled (its settle threw `why`).
+ */
+export async function unsettledRequest(
+  params: LedgerParams,
+  keyR: Ed25519PrivateKey,
+  keyW: Ed25519PrivateKey,
+  options: PaidNodeOptions,
+  why?: string,
+): Promise<{ r: PaidNode; w: PaidNode }> {
+  const { r, w } = await dialledPair(params, keyR, keyW, options);
+  w.engine = new ScriptedEngineDouble(wordDeltas(40));
+  await collect(
+    requesterOf(r, [w], neverSettling(r.requesterPayments, why)).chat(TIER, { ...ASK, max_tokens: 40 }),
+  );
+  return { r, w };
+}
+
 export async function withEngine(
   node: PaidNode,
   double: Record<string, string | number | boolean> = {},
@@ -231,6 +296,17 @@ export async function collect(
     else usage = chunk;
   }
   return { text, usage };
+}
+
+/** Reads a reply that is expected to fail: the deltas that arrived before it did, and what it threw. */
+export async function deltasBeforeError(
+  chunks: AsyncIterable<ChatChunk>,
+): Promise<{ received: number; error: unknown }> {
+  let received = 0;
+  const error = await (async () => {
+    for await (const chunk of chunks) if (chunk.type === 'delta') received++;
+  })().catch((e: unknown) => e);
+  return { received, error };
 }
 
 export const ASK: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 40 };

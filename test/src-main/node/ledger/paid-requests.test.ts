@@ -12,12 +12,12 @@ import { InsufficientBalanceError } from '../../../../src-main/node/ledger/error
 import { nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
 import type { ClusterDirectory } from '../../../../src-main/node/routing/cluster-directory.ts';
 import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
-import type { RequesterPayments } from '../../../../src-main/node/routing/payments.ts';
 import { shardShareholders } from '../../../../src-main/node/routing/shard-shares.ts';
 import { waitFor } from '../p2p/loopback-network.ts';
 import {
   ASK,
   collect,
+  deltasBeforeError,
   fundedAccounts,
   paidNode,
   PRICE,
@@ -26,6 +26,7 @@ import {
   TIER,
   withEngine,
 } from './paid-network-kit.ts';
+import { hostileRequester, neverSettling } from './hostile-payments.ts';
 
 afterEach(runCleanup);
 
@@ -102,27 +103,14 @@ describe('paid requests over /og/infer', () => {
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
     await withEngine(w);
     // A requester whose payment never acknowledges (the rest of its ledger behaves).
-    const silent: RequesterPayments = {
-      pays: (peer) => r.requesterPayments.pays(peer),
-      reputation: (peer) => r.requesterPayments.reputation(peer),
-      prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
-      reserve: (worker, tier, request, quote) => {
-        const payment = r.requesterPayments.reserve(worker, tier, request, quote);
-        return {
-          reserve: payment.reserve,
-          // Counts what arrives (so it can pay for it) but never sends the ack.
-          received: (deltas) => (payment.received(deltas), null),
-          finalAck: () => null,
-          settle: (receipt) => payment.settle(receipt),
-          settleAlone: (how) => payment.settleAlone(how),
-        };
-      },
-    };
-    let received = 0;
-    const error = await (async () => {
-      for await (const chunk of requesterOf(r, [w], silent).chat(TIER, { ...ASK, max_tokens: 300 }))
-        if (chunk.type === 'delta') received++;
-    })().catch((e: unknown) => e);
+    const silent = hostileRequester(r.requesterPayments, (payment) => ({
+      // Counts what arrives (so it can pay for it) but never sends the ack.
+      received: (deltas) => (payment.received(deltas), null),
+      finalAck: () => null,
+    }));
+    const { received, error } = await deltasBeforeError(
+      requesterOf(r, [w], silent).chat(TIER, { ...ASK, max_tokens: 300 }),
+    );
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/stopped acknowledging/);
     expect(received).toBe(params.allowance);
@@ -147,23 +135,7 @@ describe('paid requests over /og/infer', () => {
         .some((p) => p.toString() === observer.peerId),
     );
     await withEngine(w);
-    const unpaying: RequesterPayments = {
-      pays: (peer) => r.requesterPayments.pays(peer),
-      reputation: (peer) => r.requesterPayments.reputation(peer),
-      prepare: (tier, request) => r.requesterPayments.prepare(tier, request),
-      reserve: (worker, tier, request, quote) => {
-        const payment = r.requesterPayments.reserve(worker, tier, request, quote);
-        return {
-          reserve: payment.reserve,
-          received: (deltas) => payment.received(deltas),
-          finalAck: () => payment.finalAck(),
-          settle: () => {
-            throw new Error('this requester does not pay');
-          },
-          settleAlone: () => undefined,
-        };
-      },
-    };
+    const unpaying = neverSettling(r.requesterPayments);
     const { text } = await collect(requesterOf(r, [w], unpaying).chat(TIER, { ...ASK, max_tokens: 70 }));
     expect(text.length).toBeGreaterThan(0);
     await waitFor('the worker judged the requester', () => w.settlements.length === 1, 10_000);
