@@ -1,4 +1,4 @@
-// The requester side of /og/infer/1.0.0: pick a member of `<own region>/<tier>`, stream its reply, retry
+// The requester side of /og/infer/2.0.0: pick a member of `<own region>/<tier>`, stream its reply, retry
 // another member when one fails before the first token, wait in line when all are busy. Phase 1 never leaves
 // the node's region.
 import { randomUUID } from 'node:crypto';
