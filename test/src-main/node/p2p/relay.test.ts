@@ -41,7 +41,7 @@ describe('circuit relay', { timeout: 90_000 }, () => {
 
     // Membership probes flow over the relayed connection too (the relay runs no membership).
     const memberships = [alice, bob].map(
-      (node) => new MembershipService({ libp2p: node.libp2p }, { heartbeatIntervalMs: 300 }),
+      (node) => new MembershipService({ libp2p: node.libp2p }, { heartbeatIntervalMs: 1000 }),
     );
     for (const membership of memberships) {
       await membership.start();
