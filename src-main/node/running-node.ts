@@ -9,7 +9,7 @@ import type { ResourceProfile } from '../../src-shared/tiers/index.ts';
 import type { EngineState } from './engine/engine.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { Locations } from './locations.ts';
-import type { MemberChange } from './membership/membership-view.ts';
+import type { MemberChange } from './membership/member-change.ts';
 import type { NodeStatus, NodeStatusReport } from './node-status.ts';
 import type { ChatGateway } from './routing/chat-gateway.ts';
 import type { EngineServer, NodeSettings } from './settings/node-settings.ts';

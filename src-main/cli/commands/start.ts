@@ -18,7 +18,7 @@ const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config 
                              [--bootstrap ADDR]... [--region REGION] [--relay] [--api-port PORT]
 
 Runs the node in the foreground: onboarding (identity, resources, peers, region, tiers), joins the
-clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (leave announced, exit 0).
+clusters of its region (membership protocol 2). Stops cleanly on Ctrl-C / SIGTERM (leave announced, exit 0).
 
   --data-dir DIR          the node's data folder (default: ${defaultDataDir()})
   --network-config FILE   a signed network config; stored in the data folder for later starts
@@ -28,7 +28,7 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --relay                 serve as a relay and bootstrap node (public servers)
   --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
   --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
-  --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)
+  --heartbeat-ms MS       membership interval: each sampled member probed once per MS (default 5000)
   --engine ENGINE         builtin (llama.cpp, part of this app), exo, openai, or auto (default): EXO where
                           installed, the server given by --engine-url, otherwise builtin
   --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
