@@ -29,8 +29,8 @@ export function run(command: string, args: readonly string[]): string {
 
 /** Labs started by this process so far (two labs in one process get different prefixes). */
 let labsStarted = 0;
-/** Our namespaces: `nl` + the creating process id (base 36) + `x` + a counter, then `-<name>`. */
-const LAB_NAMESPACE = /^nl([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$/;
+/** Our namespaces: `chaos` + the creating process id (base 36) + `x` + a counter, then `-<name>`. */
+const LAB_NAMESPACE = /^chaos([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$/;
 
 /**
  * Removes namespaces that a killed lab left behind: only names of our pattern whose creating process is gone
@@ -71,8 +71,8 @@ export class LabNamespaces {
 
   constructor() {
     labsStarted += 1;
-    this.prefix = `nl${process.pid.toString(36)}x${labsStarted.toString(36)}`;
-    if (this.prefix.length > 12) this.prefix = `nl${randomBytes(3).toString('hex')}`;
+    this.prefix = `chaos${process.pid.toString(36)}x${labsStarted.toString(36)}`;
+    if (this.prefix.length > 12) this.prefix = `chaos${randomBytes(3).toString('hex')}`;
     sweepAbandonedLabs();
     // Even when the run fails or is interrupted, the namespaces go with the process.
     process.once('exit', this.#onExit);

@@ -57,7 +57,8 @@ export async function startNatLab(homes: readonly NatKind[]): Promise<NatLab> {
   }
 }
 
-function buildNetwork(lab: LabNamespaces, homes: readonly NatKind[]): void {
+/** The public segment (`pub`, the relay at RELAY_IP) and home `hN` behind router `rN` for each of `homes`. */
+export function buildNetwork(lab: LabNamespaces, homes: readonly NatKind[]): void {
   lab.add('pub');
   const ports: string[] = [];
   homes.forEach((kind, i) => {

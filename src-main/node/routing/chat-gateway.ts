@@ -4,7 +4,7 @@
 import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import type { ClusterDirectory } from './cluster-directory.ts';
 import { UnknownModelError } from './errors.ts';
-import type { InferRequester, RouteOptions } from './infer-requester.ts';
+import type { InferRequester, RequesterStats, RouteOptions } from './infer-requester.ts';
 
 /** A tier as the gateway needs it (the network config's tier table provides these). */
 export interface GatewayTier {
@@ -44,6 +44,11 @@ export class ChatGateway {
 
   constructor(components: ChatGatewayComponents) {
     this.#components = components;
+  }
+
+  /** What happened to the requests this node routed so far (retries, failures before the first token, cuts). */
+  get stats(): RequesterStats {
+    return this.#components.requester.stats;
   }
 
   /** Tiers of the node's region with at least one live member whose model is ready, cheapest first. */

@@ -38,6 +38,14 @@ export class InferProtocolError extends Error {
   override readonly name: string = 'InferProtocolError';
 }
 
+/**
+ * Membership declared the serving member down (missed heartbeats, disconnected) and its stream has been
+ * silent since: a frozen or cut-off worker, given up on before the idle timeout.
+ */
+export class MemberLostError extends InferProtocolError {
+  override readonly name: string = 'MemberLostError';
+}
+
 /** The other side's stream ended (closed or reset) while a frame was awaited. */
 export class InferStreamEndedError extends InferProtocolError {
   override readonly name: string = 'InferStreamEndedError';

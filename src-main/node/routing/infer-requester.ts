@@ -19,7 +19,7 @@ import type { ClusterDirectory } from './cluster-directory.ts';
 import { NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
 import type { InferWorker } from './infer-worker.ts';
 import { FrameChannel } from './frame-channel.ts';
-import { settleQuietly, streamReply } from './reply-stream.ts';
+import { settleQuietly, streamReply, type MemberWatch } from './reply-stream.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
 import { MemberChoice } from './member-choice.ts';
@@ -68,6 +68,13 @@ export interface InferRequesterInit {
   readonly spareStreamMs?: number;
   /** How long refusals weigh on a member (selection leaves it aside meanwhile). */
   readonly refusals?: RefusalMemoryInit;
+  /**
+   * A reply whose member membership declares down is given up once its stream was silent this long
+   * (default 2 s), checked every `memberLostCheckMs` (default 1 s): before the first token another member
+   * answers, after it the reply ends with a clear error, instead of waiting out `idleTimeoutMs`.
+   */
+  readonly memberLostGraceMs?: number;
+  readonly memberLostCheckMs?: number;
 }
 
 export interface RouteOptions {
@@ -84,6 +91,22 @@ const RESPONSE_CODEC = {
   encode: encodeRequesterFrame,
 };
 
+/** What happened to the requests this node routed (the chaos run reads them through GET /api/routing). */
+export interface RequesterStats {
+  /** Requests routed (each chat() that reached member selection). */
+  readonly requests: number;
+  /** Requests that got their reply from another member after one failed before the first token. */
+  readonly retriedBeforeFirstToken: number;
+  /** Members that failed a request before its first token (unreachable, refused, cut): each led to a retry or an error. */
+  readonly memberFailuresBeforeFirstToken: number;
+  /** Requests that ended in an error before their first token (no member could answer). */
+  readonly failedBeforeFirstToken: number;
+  /** Requests cut after their first token (the reply ended with a clear error). */
+  readonly cutAfterFirstToken: number;
+  /** Requests that completed. */
+  readonly completed: number;
+}
+
 type Attempt =
   | { readonly kind: 'admitted'; readonly chunks: AsyncGenerator<ChatChunk> }
   | { readonly kind: 'busy' }
@@ -99,6 +122,15 @@ export class InferRequester {
   readonly #choice: MemberChoice;
   readonly #spares: SpareStreams;
   readonly #refusals: RefusalMemory;
+  readonly #memberLost: { readonly graceMs: number; readonly checkMs: number };
+  readonly #stats = {
+    requests: 0,
+    retriedBeforeFirstToken: 0,
+    memberFailuresBeforeFirstToken: 0,
+    failedBeforeFirstToken: 0,
+    cutAfterFirstToken: 0,
+    completed: 0,
+  };
 
   constructor(components: InferRequesterComponents, init: InferRequesterInit = {}) {
     this.#components = components;
@@ -107,6 +139,7 @@ export class InferRequester {
     this.#maxAttempts = init.maxAttempts ?? 4;
     this.#tierLabel = init.tierLabel ?? ((tier) => tier);
     this.#refusals = new RefusalMemory(init.refusals);
+    this.#memberLost = { graceMs: init.memberLostGraceMs ?? 2_000, checkMs: init.memberLostCheckMs ?? 1_000 };
     this.#choice = new MemberChoice(
       { directory: components.directory, payments: components.payments, refusals: this.#refusals },
       {
@@ -131,6 +164,11 @@ export class InferRequester {
   /** The weight of a member's recent refusals toward this node (0 = none): selection avoids heavy ones. */
   refusalWeight(peerId: string): number {
     return this.#refusals.weight(peerId);
+  }
+
+  /** Counts since this node started. */
+  get stats(): RequesterStats {
+    return { ...this.#stats };
   }
 
   /** Requests waiting for a free member now. */
@@ -159,6 +197,8 @@ export class InferRequester {
       !this.#components.directory.members(tier).some((m) => m.peerId === self && m.status === 'up')
     )
       paidRequest = payments.prepare(tier, request);
+    this.#stats.requests += 1;
+    let outcome: 'completed' | 'cut' | 'failed' | null = null;
     try {
       for (;;) {
         signal?.throwIfAborted();
@@ -212,14 +252,20 @@ export class InferRequester {
         try {
           for await (const chunk of attempt.chunks) {
             started = true;
+            // The usage chunk ends the reply: callers may stop iterating once they have it.
+            if (chunk.type === 'usage') outcome = 'completed';
             yield chunk;
           }
           this.#refusals.served(choice.peerId);
+          outcome = 'completed';
           return;
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
           this.#refusals.record(choice.peerId, 'failed');
-          if (started) throw new PartialResponseError(`the reply was cut off: ${messageOf(error)}`);
+          if (started) {
+            outcome = 'cut';
+            throw new PartialResponseError(`the reply was cut off: ${messageOf(error)}`);
+          }
           // Nothing reached the user yet: another member can answer transparently.
           failed.set(choice.peerId, messageOf(error));
           if (failed.size >= this.#maxAttempts) {
@@ -234,8 +280,26 @@ export class InferRequester {
           if (choice.peerId !== this.#components.self?.peerId) this.#spares.prepare(choice.peerId);
         }
       }
+    } catch (error) {
+      // Any error before the first token counts (no member, queue timeout, balance), not the caller's abort.
+      outcome ??= signal?.aborted ? null : 'failed';
+      throw error;
     } finally {
       place?.leave();
+      this.#count(outcome, failed.size);
+    }
+  }
+
+  #count(outcome: 'completed' | 'cut' | 'failed' | null, memberFailures: number): void {
+    this.#stats.memberFailuresBeforeFirstToken += memberFailures;
+    if (outcome === 'completed') {
+      this.#stats.completed += 1;
+      if (memberFailures > 0) this.#stats.retriedBeforeFirstToken += 1;
+    } else if (outcome === 'cut') {
+      this.#stats.cutAfterFirstToken += 1;
+      if (memberFailures > 0) this.#stats.retriedBeforeFirstToken += 1;
+    } else if (outcome === 'failed') {
+      this.#stats.failedBeforeFirstToken += 1;
     }
   }
 
@@ -335,8 +399,17 @@ export class InferRequester {
         }
         if (first.t !== 'admitted') settleQuietly(payment, 'ended');
       }
-      if (first.t === 'admitted')
-        return { kind: 'admitted', chunks: streamReply(channel, payment, this.#idleTimeoutMs, signal) };
+      if (first.t === 'admitted') {
+        const directory = this.#components.directory;
+        const watch: MemberWatch = {
+          ...this.#memberLost,
+          gone: () => !directory.members(tier).some((m) => m.peerId === peerId && m.status !== 'down'),
+        };
+        return {
+          kind: 'admitted',
+          chunks: streamReply(channel, payment, this.#idleTimeoutMs, signal, watch),
+        };
+      }
       await channel.close();
       if (first.t === 'refused')
         return first.reason === 'busy' ? { kind: 'busy' } : { kind: 'unavailable', why: first.message };

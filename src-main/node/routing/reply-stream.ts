@@ -5,7 +5,7 @@
 // capped in total, paid or not, so a non-streamed reply cannot grow without bound (finding 17).
 import type { ChatChunk } from '../../../src-shared/protocol/chat.ts';
 import type { RequesterFrame, WorkerFrame } from '../../../src-shared/protocol/infer-frames.ts';
-import { InferProtocolError, ReplyTooLargeError } from './errors.ts';
+import { InferProtocolError, MemberLostError, ReplyTooLargeError } from './errors.ts';
 import type { FrameChannel } from './frame-channel.ts';
 import { deltaText, type RequestPayment } from './payments.ts';
 
@@ -14,12 +14,34 @@ export const MAX_REPLY_TEXT = 16 * 1024 * 1024;
 /** The most deltas one reply may carry (empty ones included). */
 export const MAX_REPLY_DELTAS = 1_000_000;
 
+/**
+ * Gives up on a reply whose member membership declared down while its stream stays silent: a frozen worker
+ * (SIGSTOP, a hung machine) or one cut off by the network keeps TCP open and would otherwise hold the request
+ * for the whole idle timeout. `gone` is asked every `checkMs`; the stream must have been silent `graceMs`.
+ */
+export interface MemberWatch {
+  readonly gone: () => boolean;
+  readonly checkMs: number;
+  readonly graceMs: number;
+}
+
 export async function* streamReply(
   channel: FrameChannel<WorkerFrame, RequesterFrame>,
   payment: RequestPayment | null,
   idleTimeoutMs: number,
   signal?: AbortSignal,
+  watch?: MemberWatch,
 ): AsyncGenerator<ChatChunk> {
+  let lastFrameAt = Date.now();
+  const lost = new AbortController();
+  const watcher = watch
+    ? setInterval(() => {
+        if (Date.now() - lastFrameAt >= watch.graceMs && watch.gone())
+          lost.abort(new MemberLostError('the worker was declared down and went silent'));
+      }, watch.checkMs)
+    : null;
+  watcher?.unref();
+  const readSignal = watch ? (signal ? AbortSignal.any([signal, lost.signal]) : lost.signal) : signal;
   let finished = false;
   let workerFailed = false;
   let text = 0;
@@ -31,7 +53,8 @@ export async function* streamReply(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
-      const frame = await channel.read(idleTimeoutMs, signal);
+      const frame = await channel.read(idleTimeoutMs, readSignal);
+      lastFrameAt = Date.now();
       switch (frame.t) {
         case 'deltas': {
           for (const delta of frame.deltas) {
@@ -71,6 +94,7 @@ export async function* streamReply(
     if (!signal?.aborted) workerFailed = true;
     throw error;
   } finally {
+    if (watcher) clearInterval(watcher);
     // Cut off, cancelled or failed: pay for what arrived, no more (nothing, when nothing did).
     if (payment) settleQuietly(payment, workerFailed ? 'worker-failed' : 'ended');
     signal?.removeEventListener('abort', onAbort);

@@ -5,6 +5,7 @@ import type { ApiRequest, ApiResponse, ApiRoute } from '../http/api-server.ts';
 import { fromHex } from '../../../../src-shared/ledger/bytes.ts';
 import type { AccountSummary, HistoryEntry } from '../../ledger/account-summary.ts';
 import type { LedgerReader } from '../../running-node.ts';
+import { ledgerAudit } from './ledger-audit.ts';
 
 /** The body of GET /api/ledger. */
 export interface LedgerApiReport {
@@ -21,13 +22,15 @@ export interface LedgerApiReport {
 
 /**
  * The route handler; `?limit=N` (1–500, default 50) bounds the history. `?account=<64 hex digits>` answers
- * with that account's summary as this node's view has it instead (to compare views across nodes).
+ * with that account's summary as this node's view has it instead (to compare views across nodes);
+ * `?audit=1` with the view's conservation terms, heads digest and proven forks (ledger-audit.ts).
  */
 export function ledgerApiRoute(ledgerNow: () => LedgerReader | null): ApiRoute {
   return (request: ApiRequest): ApiResponse => {
     const ledger = ledgerNow();
     // The API starts before the node: until its ledger has started, say so like the OpenAI routes do.
     if (ledger === null) return { status: 503, body: { error: 'the node is still starting' } };
+    if (request.query.get('audit') === '1') return { status: 200, body: { audit: ledgerAudit(ledger.view) } };
     const other = request.query.get('account');
     if (other !== null) {
       if (!/^[0-9a-f]{64}$/.test(other))

@@ -13,6 +13,16 @@ export function nodeRoutes(node: {
   let openAi: { readonly gateway: ChatGateway; readonly routes: Map<string, ApiRoute> } | null = null;
   const routes = new Map<string, ApiRoute>([
     ['GET /api/status', () => ({ status: 200, body: node.report() })],
+    // The requester's counts (retries before the first token, cuts): the chaos run's evidence.
+    [
+      'GET /api/routing',
+      () => {
+        const gateway = node.gateway();
+        return gateway
+          ? { status: 200, body: { requester: gateway.stats } }
+          : { status: 503, body: { error: 'the node is still starting' } };
+      },
+    ],
   ]);
   for (const name of ['GET /v1/models', 'POST /v1/chat/completions']) {
     routes.set(name, (request) => {

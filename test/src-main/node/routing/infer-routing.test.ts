@@ -130,6 +130,33 @@ describe('/og/infer between real nodes', () => {
     expect(goneId).not.toBe(asiaA.peerId);
   });
 
+  it('counts retries before the first token, completions, cuts and failures (GET /api/routing)', async () => {
+    const gone = await startNode();
+    await stopNode(gone);
+    // A fresh requester per request forgets the refusal: sooner or later one picks the dead member first.
+    let retried = 0;
+    for (let i = 0; i < 20 && retried === 0; i += 1) {
+      const routes = requesterFor(requester, directoryOf('asia', { 'model-a': [gone, asiaA] }));
+      const { chunks } = await collect(routes.chat('model-a', HELLO));
+      expect(chunks.at(-1)?.type).toBe('usage');
+      const stats = routes.stats;
+      expect(stats).toMatchObject({
+        requests: 1,
+        completed: 1,
+        failedBeforeFirstToken: 0,
+        cutAfterFirstToken: 0,
+      });
+      expect(stats.retriedBeforeFirstToken).toBe(stats.memberFailuresBeforeFirstToken);
+      retried += stats.retriedBeforeFirstToken;
+      routes.close();
+    }
+    expect(retried).toBe(1);
+    const nobody = requesterFor(requester, directoryOf('asia', { 'model-a': [gone] }), { maxAttempts: 1 });
+    await expect(collect(nobody.chat('model-a', HELLO))).rejects.toThrow(/failed|could take/);
+    expect(nobody.stats).toMatchObject({ requests: 1, completed: 0, failedBeforeFirstToken: 1 });
+    nobody.close();
+  });
+
   it('cancellation reaches the worker and frees its slot', async () => {
     const slow = await startNode({ capacityPerTier: 1 });
     try {
@@ -175,10 +202,46 @@ describe('/og/infer between real nodes', () => {
         })(),
       ).rejects.toThrow(PartialResponseError);
       expect(deltas.length).toBeGreaterThan(0);
+      expect(routes.stats).toMatchObject({ requests: 1, cutAfterFirstToken: 1, completed: 0 });
     } finally {
       await stopNode(crashy);
     }
   });
+
+  it('gives up on a reply whose member is declared down and silent (a frozen worker), not after the idle timeout', async () => {
+    const frozen = await startNode();
+    try {
+      // One token every 3 s: after the first, the stream is silent like a SIGSTOPped worker's.
+      await addEngine(frozen, 'model-a', { tokenRate: 0.33 });
+      await connect(requester, frozen);
+      const directory = directoryOf('asia', { 'model-a': [frozen] });
+      const routes = requesterFor(requester, directory, {
+        idleTimeoutMs: 120_000,
+        memberLostGraceMs: 300,
+        memberLostCheckMs: 100,
+      });
+      const deltas: string[] = [];
+      const error = await (async () => {
+        for await (const chunk of routes.chat('model-a', { ...HELLO, max_tokens: 50 })) {
+          if (chunk.type === 'delta') {
+            deltas.push(chunk.content ?? '');
+            // Membership declares it down (missed heartbeats) while the reply is under way.
+            directory.down.add(frozen.peerId);
+          }
+        }
+      })().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(PartialResponseError);
+      expect(String(error)).toMatch(/declared down and went silent/);
+      expect(deltas.length).toBeGreaterThan(0);
+      expect(routes.stats).toMatchObject({ cutAfterFirstToken: 1, completed: 0 });
+      routes.close();
+    } finally {
+      await stopNode(frozen);
+    }
+  }, 20_000);
 
   it('falls back to a fresh stream when the worker already closed the spare one', async () => {
     const impatient = await startNode({ requestTimeoutMs: 100 });

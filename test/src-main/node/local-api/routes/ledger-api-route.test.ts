@@ -6,6 +6,7 @@ import {
   ledgerApiRoute,
   type LedgerApiReport,
 } from '../../../../../src-main/node/local-api/routes/ledger-api-route.ts';
+import type { LedgerAudit } from '../../../../../src-main/node/local-api/routes/ledger-audit.ts';
 import { LedgerService } from '../../../../../src-main/node/ledger/ledger-service.ts';
 import { signerFromSeed } from '../../../../../src-main/node/ledger/ledger-signer.ts';
 import { fingerprintOf, T0, testAccount, testParams } from '../../../../src-shared/ledger/ledger-fixtures.ts';
@@ -46,6 +47,13 @@ describe('GET /api/ledger', () => {
     expect(ok.body.history).toHaveLength(1);
     expect(ok.body.reputation[0]).toMatchObject({ settled: 1, failed: 0, revoked: false });
     expect(((await route(request('limit=0'))) as { status: number }).status).toBe(400);
+    const audit = (await route(request('audit=1'))) as { status: number; body: { audit: LedgerAudit } };
+    expect(audit.status).toBe(200);
+    expect(audit.body.audit).toMatchObject({ conserved: true, chains: 1, pending: 0, forksProven: 0 });
+    expect(BigInt(audit.body.audit.balances) + BigInt(audit.body.audit.unopenedGenesis)).toBe(
+      BigInt(audit.body.audit.genesis) - BigInt(audit.body.audit.unclaimedOutputs),
+    );
+    expect(audit.body.audit.headsDigest).toMatch(/^[0-9a-f]{64}$/);
     await ledger.stop();
   });
 });

@@ -1,0 +1,144 @@
+// A real chat between two NATed homes (issue 15): full `opengateway-node` processes (not lab nodes) in the
+// NAT lab's namespaces: the bootstrap/relay on the public segment, a worker behind a port-keeping NAT, a
+// requester behind a symmetric one. The requester's OpenAI API asks for a chat; routing finds the worker
+// through the relay (neither home can reach the other directly) and pays it on the ledger.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateNodeKey } from '../../src-main/node/identity/node-key.ts';
+import { locationsFor } from '../../src-main/node/locations.ts';
+import { initNetwork } from '../../src-main/node/network-config/init-network.ts';
+import { writeFirstRun } from '../../src-main/node/onboarding/first-run-record.ts';
+import { ensureDataDir } from '../../src-main/node/storage/data-dir.ts';
+import { ChaosNode } from '../../scripts/chaos/chaos-node.ts';
+import { chatOnce } from '../../scripts/chaos/chat-stream.ts';
+import { LabNamespaces, labUnavailableReason } from './lab-namespaces.ts';
+import { buildNetwork, poll, RELAY_IP } from './nat-lab.ts';
+
+const unavailable = labUnavailableReason();
+if (unavailable !== null) console.warn(`NAT lab chat skipped: ${unavailable}`);
+
+const SIMULATED_EXO = fileURLToPath(new URL('../exo-double/bin/exo', import.meta.url));
+const CLUSTER = 'europe/model-a';
+
+interface Status {
+  state: { status: string };
+  clusters: { key: string; members: { self: boolean; status: string; engine: string }[] }[];
+}
+interface Ledger {
+  account?: { opened: boolean; earned: string; spent: string };
+}
+
+describe.skipIf(unavailable !== null)(
+  `NAT lab: a paid chat between two homes${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
+  { timeout: 180_000 },
+  () => {
+    let lab: LabNamespaces;
+    const nodes: ChaosNode[] = [];
+    const root = mkdtempSync(join(tmpdir(), 'og-nat-chat-'));
+
+    beforeAll(async () => {
+      lab = new LabNamespaces();
+      buildNetwork(lab, ['port-preserving', 'symmetric']);
+      const members = await Promise.all(
+        (['relay', 'home1', 'home2'] as const).map(async (name) => {
+          const dataDir = join(root, name);
+          await ensureDataDir(dataDir);
+          await writeFirstRun(dataDir, true);
+          const { privateKey } = await loadOrCreateNodeKey(locationsFor(dataDir).identityKey);
+          return { name, dataDir, peerId: peerIdFromPrivateKey(privateKey).toString() };
+        }),
+      );
+      const network = await initNetwork({
+        outDir: join(root, 'network'),
+        founders: 1,
+        threshold: 1,
+        bootstrap: [`/ip4/${RELAY_IP}/tcp/4001/p2p/${members[0]!.peerId}`],
+        networkId: `nat-chat-${Date.now().toString(36)}`,
+        genesis: members.map((member) => ({ account: member.peerId, amount: 100_000 })),
+      });
+      const roles: Record<string, { namespace: string; args: string[] }> = {
+        relay: { namespace: lab.name('pub'), args: ['--listen', `/ip4/${RELAY_IP}/tcp/4001`, '--relay'] },
+        home1: {
+          namespace: lab.name('h1'),
+          args: [
+            '--listen', '/ip4/0.0.0.0/tcp/4001', '--serve-tier', 'model-a',
+            '--exo-path', SIMULATED_EXO, '--simulated-engine',
+          ], // prettier-ignore
+        },
+        home2: { namespace: lab.name('h2'), args: ['--listen', '/ip4/0.0.0.0/tcp/4001'] },
+      };
+      for (const member of members) {
+        const role = roles[member.name]!;
+        const node = new ChaosNode({
+          ...member,
+          namespace: role.namespace,
+          socketPath: join(root, `${member.name}.sock`),
+          args: [
+            '--network-config', network.configPath, '--heartbeat-ms', '1000',
+            '--simulated-machine', member.name, '--region', 'europe', ...role.args,
+          ], // prettier-ignore
+          env: {
+            // The lab's namespaces are its own: not local-only (vitest sets it), but no name lookups.
+            OPENGATEWAY_LOCAL_ONLY: '0',
+            OPENGATEWAY_NO_NAME_RESOLUTION: '1',
+            EXO_DOUBLE_NODE: process.execPath,
+            EXO_DOUBLE_TOKEN_RATE: '200',
+          },
+        });
+        nodes.push(node);
+        await node.start();
+        // The homes dial the relay at start: up first, their first dial finds it (no redial delay).
+        if (member.name === 'relay') {
+          const up = await poll(async () => {
+            const status = await node.api<Status>('/api/status', 2_000).catch(() => null);
+            return status?.body.state.status === 'ready';
+          }, 45_000);
+          if (up === null) throw new Error(`the relay did not start:\n${node.output.slice(-3000)}`);
+        }
+      }
+    }, 90_000);
+
+    afterAll(async () => {
+      await Promise.allSettled(nodes.map((node) => node.stop(5_000)));
+      await Promise.allSettled(nodes.map((node) => node.stopForwarder()));
+      lab?.destroy();
+      rmSync(root, { recursive: true, force: true });
+    }, 60_000);
+
+    it('home 2 asks its own API for a chat; home 1 serves it through the relay and is paid', async () => {
+      const [, worker, requester] = nodes as [ChaosNode, ChaosNode, ChaosNode];
+      const ready = await poll(
+        async () => {
+          const status = await requester.api<Status>('/api/status', 2_000).catch(() => null);
+          const ledger = await requester.api<Ledger>('/api/ledger?limit=1', 2_000).catch(() => null);
+          const members = status?.body.clusters.find((c) => c.key === CLUSTER)?.members ?? [];
+          return (
+            ledger?.body.account?.opened === true &&
+            members.some((m) => !m.self && m.status === 'up' && m.engine === 'ready')
+          );
+        },
+        Number(process.env.NAT_CHAT_WAIT_MS ?? 120_000),
+      );
+      if (ready === null)
+        throw new Error(
+          `the requester never saw the worker:\n${nodes.map((n) => `--- ${n.name}\n${n.output.slice(-4000)}`).join('\n')}`,
+        );
+      const outcome = await chatOnce(
+        requester.endpoint(),
+        { model: 'auto', messages: [{ role: 'user', content: 'Hello from home 2' }], max_tokens: 30 },
+        60_000,
+      );
+      expect(outcome).toMatchObject({ kind: 'completed' });
+      expect(outcome.kind === 'completed' && outcome.tokens).toBeGreaterThan(0);
+      const paid = await poll(async () => {
+        const ledger = await worker.api<Ledger>('/api/ledger?limit=1', 2_000).catch(() => null);
+        return Number(ledger?.body.account?.earned.replaceAll(',', '') ?? 0) > 0;
+      }, 30_000);
+      expect(paid).toBe(true);
+    });
+  },
+);
