@@ -2,7 +2,7 @@
 // on, and the timing of one chat stream (first token, total, tokens counted and reported).
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { ChatChunk } from '../src-shared/protocol/chat.ts';
+import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
 
 /** The median of `xs` (the mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
@@ -20,6 +20,21 @@ export function percentile(xs: readonly number[], p: number): number {
 /** Cores, CPU model, memory and Node version: the `machine` field of a benchmark's JSON line. */
 export function machineDescription(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** The routing benchmarks' request: one fixed prompt, `maxTokens` long. */
+export function benchPrompt(maxTokens: number): ChatRequest {
+  return {
+    messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
+    max_tokens: maxTokens,
+  };
+}
+
+/** One measured request: the tokens it counts, its time to first token and its whole time. */
+export interface Run {
+  readonly tokens: number;
+  readonly ttftMs: number;
+  readonly totalMs: number;
 }
 
 /** One chat stream, timed: deltas that arrived, the completion tokens its usage chunk reported (-1: none). */

@@ -12,10 +12,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BuiltinEngine } from '../src-main/node/engine/builtin/builtin-engine.ts';
 import { waitForEngineState, type EngineState } from '../src-main/node/engine/engine.ts';
-import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
+import type { ChatChunk } from '../src-shared/protocol/chat.ts';
 import { isTestModelShapeName, type TestModelShapeName } from '../test/model-gen/model-shapes.ts';
 import { generateTestModelFile } from '../test/model-gen/test-model-file.ts';
-import { machineDescription, median, timeStream } from './bench-stats.ts';
+import { benchPrompt, machineDescription, median, timeStream, type Run } from './bench-stats.ts';
 import { routedPair, type RoutedPair } from './routed-pair.ts';
 
 const { values } = parseArgs({
@@ -32,17 +32,6 @@ const THREADS = Number(values.threads);
 const SHAPES = values.shapes.split(',').filter(isTestModelShapeName);
 /** Tokens per throughput run: a few seconds of generation for each model. */
 const TOKENS: Record<TestModelShapeName, number> = { 'qwen-0.5b-q4': 128, tiny: 1500 };
-
-const prompt = (maxTokens: number): ChatRequest => ({
-  messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
-  max_tokens: maxTokens,
-});
-
-interface Run {
-  readonly tokens: number;
-  readonly ttftMs: number;
-  readonly totalMs: number;
-}
 
 async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
   const { usageTokens: tokens, ttftMs, totalMs } = await timeStream(stream);
@@ -66,8 +55,8 @@ async function benchShape(shape: TestModelShapeName, dir: string) {
     pair = await routedPair(engine, 4);
     const { requester } = pair;
     const paths = {
-      direct: (n: number) => measure(engine.chat(prompt(n))),
-      routed: (n: number) => measure(requester.chat('model-a', prompt(n))),
+      direct: (n: number) => measure(engine.chat(benchPrompt(n))),
+      routed: (n: number) => measure(requester.chat('model-a', benchPrompt(n))),
     };
     const order = (run: number) =>
       run % 2 === 0 ? (['direct', 'routed'] as const) : (['routed', 'direct'] as const);
@@ -99,6 +88,11 @@ async function benchShape(shape: TestModelShapeName, dir: string) {
       routed: { ttftMs: Number(routedTtft.toFixed(2)), tokensPerSec: Number(median(rate.routed).toFixed(1)) },
       ttftOverheadMs: Number((routedTtft - directTtft).toFixed(2)),
       ratioTokensPerSec: Number((median(rate.routed) / median(rate.direct)).toFixed(3)),
+      // Each run's routed and direct requests ran back to back: the median of their ratios cancels the load
+      // drifting between runs on a shared machine (the ratio of medians does not).
+      ratioTokensPerSecPaired: Number(
+        median(rate.routed.map((routed, run) => routed / rate.direct[run]!)).toFixed(3),
+      ),
     };
   } finally {
     await pair?.stop();

@@ -6,11 +6,9 @@ export interface WorkerSetup {
   readonly bootstrap: string;
   readonly count: number;
   readonly heartbeatMs: number;
-  readonly missedHeartbeats: number;
   readonly dht: boolean;
-  /** Full view = this many other members up (N − 1). */
-  readonly expectedMembers: number;
-  readonly meshTarget: number;
+  /** Full sample = this many other members up: min(active view size, N − 1). */
+  readonly viewTarget: number;
 }
 
 export type WorkerRequest =
@@ -26,15 +24,14 @@ export type WorkerRequest =
 
 export interface NodeProgress {
   readonly peerId: string;
-  readonly up: number;
-  readonly mesh: number;
+  /** The members this node's sample holds up (verified), self excluded. */
+  readonly members: readonly string[];
   readonly connections: number;
-  readonly subscribers: number;
-  /** When this node first had every other member up (null: not yet). */
+  /** When this node's sample first held half of `viewTarget` members up (null: not yet). */
+  readonly halfAt: number | null;
+  /** When this node's sample first held `viewTarget` members up. */
   readonly fullAt: number | null;
-  /** When this node first had `meshTarget` mesh peers on the cluster topic. */
-  readonly meshAt: number | null;
-  /** When this node marked the watched peer down, and why. */
+  /** When this node dropped the watched peer from its sample, and why. */
   readonly downAt: number | null;
   readonly downReason: string | null;
   /** The node's libp2p was stopped (the crash victim). */
@@ -42,7 +39,9 @@ export interface NodeProgress {
 }
 
 export interface WindowResult {
+  /** Membership messages received on streams by this worker's nodes. */
   readonly deliveries: number;
+  readonly bytesReceived: number;
   readonly cpuMs: number;
   readonly wallMs: number;
   readonly eventLoopUtilization: number;

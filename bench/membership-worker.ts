@@ -1,6 +1,6 @@
 // A worker process of bench:membership: runs its share of the N nodes and answers the coordinator over IPC
-// (bench/membership-ipc.ts). Each node records its own milestones (full view, mesh formed, a peer marked down)
-// with the shared wall clock, so the coordinator's polling period never adds to a measured time.
+// (bench/membership-ipc.ts). Each node records its own milestones (half and full sample, the watched peer
+// dropped) with the shared wall clock, so the coordinator's polling period never adds to those times.
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MembershipService } from '../src-main/node/membership/membership-service.ts';
@@ -13,18 +13,21 @@ import type {
   WorkerRequest,
   WorkerSetup,
 } from './membership-ipc.ts';
-import { BENCH_REGION, BENCH_TIER, BENCH_TOPIC, benchP2p } from './membership-node.ts';
+import { BENCH_REGION, BENCH_TIER, benchP2p } from './membership-node.ts';
 
 interface WorkerNode {
   readonly p2p: P2pService;
   readonly membership: MembershipService;
   readonly peerId: string;
-  delivered: number;
+  received: number;
+  bytesReceived: number;
+  halfAt: number | null;
   fullAt: number | null;
-  meshAt: number | null;
   downAt: number | null;
   downReason: string | null;
   stopped: boolean;
+  /** Its membership went silent (the hang): its own frozen sample no longer counts. */
+  hung: boolean;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -36,13 +39,11 @@ const baselineRssBytes = process.memoryUsage().rss;
 const nodes: WorkerNode[] = [];
 let setup: WorkerSetup | null = null;
 let watched: string | null = null;
-let meshTimer: ReturnType<typeof setInterval> | null = null;
 
-const upCount = (node: WorkerNode): number =>
-  node.membership
-    .view(BENCH_TIER)
-    ?.members()
-    .filter((member) => member.status === 'up').length ?? 0;
+const upMembers = (node: WorkerNode): string[] =>
+  (node.membership.cluster(BENCH_TIER)?.members() ?? [])
+    .filter((member) => member.status === 'up')
+    .map((member) => member.peerId);
 
 async function start(config: WorkerSetup): Promise<WorkerReply> {
   setup = config;
@@ -52,30 +53,28 @@ async function start(config: WorkerSetup): Promise<WorkerReply> {
     await p2p.start();
     const membership = new MembershipService(
       { libp2p: p2p.libp2p },
-      {
-        heartbeatIntervalMs: config.heartbeatMs,
-        missedHeartbeats: config.missedHeartbeats,
-        version: 'bench',
-      },
+      { heartbeatIntervalMs: config.heartbeatMs, version: 'bench' },
     );
     await membership.start();
+    membership.setLocalState(BENCH_TIER, { engine: 'ready', modelsReady: ['m'], capacity: 2, load: 0 });
     const node: WorkerNode = {
       p2p,
       membership,
       peerId: p2p.peerId,
-      delivered: 0,
+      received: 0,
+      bytesReceived: 0,
+      halfAt: null,
       fullAt: null,
-      meshAt: null,
       downAt: null,
       downReason: null,
       stopped: false,
+      hung: false,
     };
-    p2p.pubsub.addEventListener('message', () => {
-      node.delivered += 1;
-    });
     membership.addEventListener('member-change', (event) => {
       const change = event.detail;
-      if (node.fullAt === null && upCount(node) >= config.expectedMembers) node.fullAt = Date.now();
+      const up = upMembers(node).length;
+      if (node.halfAt === null && up >= Math.ceil(config.viewTarget / 2)) node.halfAt = Date.now();
+      if (node.fullAt === null && up >= config.viewTarget) node.fullAt = Date.now();
       if (watched !== null && change.peerId === watched && change.to === 'down' && node.downAt === null) {
         node.downAt = Date.now();
         node.downReason = change.reason;
@@ -91,12 +90,10 @@ function progress(): WorkerReply {
     type: 'progress',
     nodes: nodes.map((node): NodeProgress => ({
       peerId: node.peerId,
-      up: node.stopped ? 0 : upCount(node),
-      mesh: node.stopped ? 0 : node.p2p.pubsub.getMeshPeers(BENCH_TOPIC).length,
+      members: node.stopped || node.hung ? [] : upMembers(node),
       connections: node.p2p.connectionCount(),
-      subscribers: node.stopped ? 0 : node.p2p.pubsub.getSubscribers(BENCH_TOPIC).length,
+      halfAt: node.halfAt,
       fullAt: node.fullAt,
-      meshAt: node.meshAt,
       downAt: node.downAt,
       downReason: node.downReason,
       stopped: node.stopped,
@@ -105,7 +102,7 @@ function progress(): WorkerReply {
 }
 
 async function window(ms: number): Promise<WorkerReply> {
-  for (const node of nodes) node.delivered = 0;
+  const before = nodes.map((node) => node.membership.traffic);
   const cpuBefore = process.cpuUsage();
   const eluBefore = performance.eventLoopUtilization();
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -114,10 +111,12 @@ async function window(ms: number): Promise<WorkerReply> {
   await sleep(ms);
   delay.disable();
   const cpu = process.cpuUsage(cpuBefore);
+  const after = nodes.map((node) => node.membership.traffic);
   return {
     type: 'window',
     result: {
-      deliveries: nodes.reduce((sum, node) => sum + node.delivered, 0),
+      deliveries: after.reduce((sum, t, i) => sum + t.received - before[i]!.received, 0),
+      bytesReceived: after.reduce((sum, t, i) => sum + t.bytesReceived - before[i]!.bytesReceived, 0),
       cpuMs: (cpu.user + cpu.system) / 1000,
       wallMs: performance.now() - started,
       eventLoopUtilization: performance.eventLoopUtilization(eluBefore).utilization,
@@ -128,24 +127,12 @@ async function window(ms: number): Promise<WorkerReply> {
 }
 
 async function join(): Promise<WorkerReply> {
-  const config = setup;
-  if (config === null) throw new Error('join before start');
+  if (setup === null) throw new Error('join before start');
   await Promise.all(
     nodes.map((node) =>
       node.membership.join({ region: BENCH_REGION, serve: [BENCH_TIER], watch: [BENCH_TIER] }),
     ),
   );
-  // The mesh has no event of its own: sample it until every node here has formed one.
-  meshTimer = setInterval(() => {
-    const now = Date.now();
-    let pending = 0;
-    for (const node of nodes) {
-      if (node.meshAt !== null) continue;
-      if (node.p2p.pubsub.getMeshPeers(BENCH_TOPIC).length >= config.meshTarget) node.meshAt = now;
-      else pending += 1;
-    }
-    if (pending === 0 && meshTimer !== null) clearInterval(meshTimer);
-  }, 50);
   return { type: 'done' };
 }
 
@@ -160,8 +147,9 @@ function watchDown(peerId: string): WorkerReply {
 
 function hang(peerId: string): WorkerReply {
   const node = nodes.find((candidate) => candidate.peerId === peerId);
-  // The member keeps its connections and its view but stops beating: only missed heartbeats reveal it.
-  if (node !== undefined) node.p2p.pubsub.publish = () => Promise.resolve({ recipients: [] });
+  // The member keeps its connections but its membership goes silent (no goodbye): only failed probes reveal it.
+  if (node !== undefined) node.hung = true;
+  node?.membership.cluster(BENCH_TIER)?.stop(false);
   return { type: 'done' };
 }
 
@@ -181,7 +169,6 @@ function memory(): WorkerReply {
 }
 
 async function stop(): Promise<WorkerReply> {
-  if (meshTimer !== null) clearInterval(meshTimer);
   await Promise.allSettled(nodes.filter((node) => !node.stopped).map((node) => node.membership.stop()));
   await Promise.allSettled(nodes.filter((node) => !node.stopped).map((node) => node.p2p.stop()));
   return { type: 'done' };

@@ -1,17 +1,20 @@
 // Membership at N nodes: N real libp2p nodes on 127.0.0.1, all bootstrapping from one bootstrap node, all
-// serving one cluster (asia/model-a). Measures time to full views, time to detect a hung and a crashed member,
-// heartbeat deliveries and CPU per node, and memory per node.
+// serving one cluster (asia/model-a) with the node's own sampled membership (issue 16: a sample of k members
+// per node, SWIM probes on `/og/membership/2.0.0` streams, rumors piggybacked, seeds from DHT provider
+// records). Measures the time for every node to join (half its sample up, held by two others), the time until
+// a hung and a crashed member are gone from every sample, membership messages, bytes and CPU per node, memory.
 // This process runs the bootstrap node (relay server, watching the cluster like a deployed bootstrap node) and
 // coordinates; the N nodes run in `--procs` worker processes (bench/membership-worker.ts), spread evenly, so
 // they can use more than one core and no single event loop carries every node.
-// Usage: npm run bench:membership -- --nodes 100 [--procs 2] [--heartbeat-ms 30000] [--window-intervals 3]
-//        [--missed 3] [--no-dht] [--timeout-s 900] [--cpu-prof DIR]
+// Usage: npm run bench:membership -- --nodes 100 [--procs 2] [--heartbeat-ms 5000] [--window-intervals 3]
+//        [--no-dht] [--timeout-s 900] [--cpu-prof DIR]
 // Last line: one JSON object.
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ACTIVE_VIEW_SIZE } from '../src-main/node/membership/membership-defaults.ts';
 import { MembershipService } from '../src-main/node/membership/membership-service.ts';
 import type {
   NodeProgress,
@@ -29,7 +32,6 @@ const { values } = parseArgs({
     procs: { type: 'string', default: '2' },
     'heartbeat-ms': { type: 'string', default: '5000' },
     'window-intervals': { type: 'string', default: '3' },
-    missed: { type: 'string', default: '3' },
     'no-dht': { type: 'boolean', default: false },
     'timeout-s': { type: 'string', default: '900' },
     'cpu-prof': { type: 'string' },
@@ -39,7 +41,6 @@ const N = Number(values.nodes);
 const PROCS = Number(values.procs);
 const HEARTBEAT_MS = Number(values['heartbeat-ms']);
 const WINDOW_INTERVALS = Number(values['window-intervals']);
-const MISSED = Number(values.missed);
 const DHT = !values['no-dht'];
 const DEADLINE = Date.now() + Number(values['timeout-s']) * 1000;
 if (!Number.isInteger(N) || N < 3 || N > 500) throw new Error('--nodes must be 3..500');
@@ -124,10 +125,18 @@ async function progress(): Promise<NodeProgress[]> {
 function diagnose(nodes: readonly NodeProgress[]): string {
   const live = nodes.filter((node) => !node.stopped);
   return (
-    `mesh ${range(live.map((n) => n.mesh))}, up-in-view ${range(live.map((n) => n.up))}, ` +
-    `connections ${range(live.map((n) => n.connections))}, subscribers ${range(live.map((n) => n.subscribers))}, ` +
+    `sample ${range(live.map((n) => n.members.length))}, ` +
+    `connections ${range(live.map((n) => n.connections))}, ` +
+    `half ${live.filter((n) => n.halfAt !== null).length}/${live.length}, ` +
     `full ${live.filter((n) => n.fullAt !== null).length}/${live.length}, load ${loadavg()[0]!.toFixed(1)}`
   );
+}
+/** How many live nodes hold each peer in their sample. */
+function inDegrees(nodes: readonly NodeProgress[]): Map<string, number> {
+  const degrees = new Map<string, number>();
+  for (const node of nodes)
+    if (!node.stopped) for (const peer of node.members) degrees.set(peer, (degrees.get(peer) ?? 0) + 1);
+  return degrees;
 }
 async function waitUntil(
   what: string,
@@ -155,22 +164,14 @@ const bootMembership = new MembershipService({ libp2p: boot.libp2p }, { heartbea
 await bootMembership.start();
 await bootMembership.join({ region: BENCH_REGION, serve: [], watch: [BENCH_TIER] });
 
-const meshTarget = Math.min(4, N - 1);
+const viewTarget = Math.min(DEFAULT_ACTIVE_VIEW_SIZE, N - 1);
 const shares = workers.map((_, i) => Math.floor(N / PROCS) + (i < N % PROCS ? 1 : 0));
 const started = await Promise.all(
   workers.map((worker, i) =>
     worker.ask(
       {
         type: 'start',
-        setup: {
-          bootstrap: bootAddress,
-          count: shares[i]!,
-          heartbeatMs: HEARTBEAT_MS,
-          missedHeartbeats: MISSED,
-          dht: DHT,
-          expectedMembers: N - 1,
-          meshTarget,
-        },
+        setup: { bootstrap: bootAddress, count: shares[i]!, heartbeatMs: HEARTBEAT_MS, dht: DHT, viewTarget },
       },
       'started',
     ),
@@ -199,6 +200,7 @@ async function measureWindow(ms: number): Promise<{ workers: WindowResult; bootC
   return {
     workers: {
       deliveries: results.reduce((sum, r) => sum + r.deliveries, 0),
+      bytesReceived: results.reduce((sum, r) => sum + r.bytesReceived, 0),
       cpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
       wallMs: max(results.map((r) => r.wallMs)),
       eventLoopUtilization: max(results.map((r) => r.eventLoopUtilization)),
@@ -220,29 +222,33 @@ log(
 const joinAt = Date.now();
 await all({ type: 'join' }, 'done');
 log(`${N} nodes joined (${((performance.now() - t0) / 1000).toFixed(1)} s since start)`);
-let nodes = await waitUntil('full views', (ns) => ns.every((n) => n.fullAt !== null));
-const convergedMs = max(nodes.map((n) => n.fullAt!)) - joinAt;
-const convergedMedianMs = median(nodes.map((n) => n.fullAt!)) - joinAt;
-// The mesh may form after the views (flood publishing and the bootstrap node fill views first): give it a few
-// more intervals, then report null.
+// Joined (as in bench:scale): half of its sample up, and held by at least two others (polled: ±250 ms).
+const heldBy = Math.min(2, N - 1);
+let nodes = await waitUntil('every node joined', (ns) => {
+  const degrees = inDegrees(ns);
+  return ns.every((n) => n.halfAt !== null && (degrees.get(n.peerId) ?? 0) >= heldBy);
+});
+const joinedMs = Math.max(max(nodes.map((n) => n.halfAt!)), Date.now()) - joinAt;
+const joinedMedianMs = median(nodes.map((n) => n.halfAt!)) - joinAt;
 nodes = await waitUntil(
-  'mesh',
-  (ns) => ns.every((n) => n.meshAt !== null) || Date.now() > joinAt + convergedMs + 5 * HEARTBEAT_MS,
+  'full samples',
+  (ns) => ns.every((n) => n.fullAt !== null) || Date.now() > joinAt + joinedMs + 10 * HEARTBEAT_MS,
 );
-const meshFormedMs = nodes.every((n) => n.meshAt !== null) ? max(nodes.map((n) => n.meshAt!)) - joinAt : null;
+const fullMs = nodes.every((n) => n.fullAt !== null) ? max(nodes.map((n) => n.fullAt!)) - joinAt : null;
 log(
-  `every view full after ${convergedMs} ms (median node ${convergedMedianMs} ms); mesh (every node ≥ ${meshTarget} mesh peers) ${meshFormedMs === null ? 'not formed' : `after ${meshFormedMs} ms`}`,
+  `every node joined after ${joinedMs} ms (half its sample up: median node ${joinedMedianMs} ms; held by ≥ ${heldBy}); every sample full (${viewTarget}) ${fullMs === null ? 'not within 10 intervals' : `after ${fullMs} ms`}`,
 );
 
-// Steady state: deliveries and CPU over a few heartbeat intervals.
+// Steady state: membership messages, bytes and CPU over a few intervals.
 await sleep(HEARTBEAT_MS);
 const steady = await measureWindow(WINDOW_INTERVALS * HEARTBEAT_MS);
 const windowS = steady.workers.wallMs / 1000;
 const deliveries = steady.workers.deliveries;
 const msgsPerNodePerSec = deliveries / N / windowS;
+const bytesPerNodePerSec = steady.workers.bytesReceived / N / windowS;
 const cpuMsPerNodePerSec = steady.workers.cpuMs / N / windowS;
 log(
-  `steady: ${msgsPerNodePerSec.toFixed(2)} deliveries/node/s, ${cpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s, busiest worker loop ${steady.workers.eventLoopUtilization.toFixed(2)} (delay p99 ${steady.workers.loopDelayP99Ms.toFixed(0)} ms, max ${steady.workers.loopDelayMaxMs.toFixed(0)} ms), bootstrap ${(steady.bootCpuMs / windowS).toFixed(1)} ms CPU/s`,
+  `steady: ${msgsPerNodePerSec.toFixed(2)} msgs/node/s received, ${bytesPerNodePerSec.toFixed(0)} B/node/s, ${cpuMsPerNodePerSec.toFixed(2)} ms CPU/node/s, busiest worker loop ${steady.workers.eventLoopUtilization.toFixed(2)} (delay p99 ${steady.workers.loopDelayP99Ms.toFixed(0)} ms, max ${steady.workers.loopDelayMaxMs.toFixed(0)} ms), bootstrap ${(steady.bootCpuMs / windowS).toFixed(1)} ms CPU/s`,
 );
 
 const memory = await all({ type: 'memory' }, 'memory');
@@ -250,31 +256,37 @@ log('memory measured');
 const rssMbPerNode = memory.reduce((sum, m) => sum + (m.rssBytes - m.baselineRssBytes), 0) / N / 2 ** 20;
 const connectionsPerNode = nodes.reduce((sum, n) => sum + n.connections, 0) / N;
 
-// A hang: one member stops beating but keeps its connections (only missed heartbeats can reveal it).
+/** Until no other live node holds `victim` in its sample; ms from `since`, and how many held it at first. */
+async function goneFromEverySample(victim: string, since: number, what: string) {
+  const holders = (inDegrees(await progress()).get(victim) ?? 0);
+  const ns = await waitUntil(what, (all) =>
+    all.every((n) => n.peerId === victim || n.stopped || !n.members.includes(victim)),
+  );
+  const gone = Date.now() - since;
+  const downs = ns.filter((n) => n.peerId !== victim && n.downAt !== null).map((n) => n.downAt! - since);
+  const reasons: Record<string, number> = {};
+  for (const n of ns) if (n.downReason !== null) reasons[n.downReason] = (reasons[n.downReason] ?? 0) + 1;
+  return { gone, holders, lastDown: downs.length > 0 ? max(downs) : null, reasons };
+}
+
+// A hang: one member's membership goes silent but its libp2p stays connected (only failed probes reveal it).
 const hungId = peerIds[N - 2]!;
 await all({ type: 'watch-down', peerId: hungId }, 'done');
 const hungAt = Date.now();
 await all({ type: 'hang', peerId: hungId }, 'done');
-nodes = await waitUntil('hang detected', (ns) => ns.every((n) => n.peerId === hungId || n.downAt !== null));
-const detectSilentMs = max(nodes.filter((n) => n.peerId !== hungId).map((n) => n.downAt!)) - hungAt;
-const detectSilentMedianMs = median(nodes.filter((n) => n.peerId !== hungId).map((n) => n.downAt!)) - hungAt;
-log(`hang detected by every other node after ${detectSilentMs} ms (median node ${detectSilentMedianMs} ms)`);
+const hang = await goneFromEverySample(hungId, hungAt, 'hang detected');
+log(
+  `hang: gone from every sample after ${hang.gone} ms (held by ${hang.holders}; ${JSON.stringify(hang.reasons)})`,
+);
 
 // A crash: the victim's libp2p stops without the membership goodbye; its sockets close.
 const victimId = peerIds[N - 1]!;
 await all({ type: 'watch-down', peerId: victimId }, 'done');
 const killedAt = Date.now();
 await all({ type: 'kill', peerId: victimId }, 'done');
-nodes = await waitUntil('crash detected', (ns) =>
-  ns.every((n) => n.peerId === victimId || n.downAt !== null),
-);
-const survivors = nodes.filter((n) => n.peerId !== victimId);
-const detectMs = max(survivors.map((n) => n.downAt!)) - killedAt;
-const detectMedianMs = median(survivors.map((n) => n.downAt!)) - killedAt;
-const reasons: Record<string, number> = {};
-for (const n of survivors) reasons[n.downReason ?? 'none'] = (reasons[n.downReason ?? 'none'] ?? 0) + 1;
+const crash = await goneFromEverySample(victimId, killedAt, 'crash detected');
 log(
-  `crash detected by every survivor after ${detectMs} ms (median node ${detectMedianMs} ms; ${JSON.stringify(reasons)})`,
+  `crash: gone from every sample after ${crash.gone} ms (held by ${crash.holders}; ${JSON.stringify(crash.reasons)})`,
 );
 
 await all({ type: 'stop' }, 'done');
@@ -286,37 +298,28 @@ const result = {
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   layout: `${N} nodes in ${PROCS} worker process(es) + 1 bootstrap node in the coordinator, loopback TCP, ${DHT ? 'with' : 'without'} DHT`,
+  protocol: `sampled membership, active view ${DEFAULT_ACTIVE_VIEW_SIZE}`,
   loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
   nodes: N,
   procs: PROCS,
-  heartbeatMs: HEARTBEAT_MS,
-  missedHeartbeats: MISSED,
+  intervalMs: HEARTBEAT_MS,
   settledMs: Math.round(settledMs),
-  meshFormedMs,
-  convergedMs,
-  convergedMedianMs,
-  convergedIntervals: Number((convergedMs / HEARTBEAT_MS).toFixed(2)),
-  convergedIntervalsAfterMesh:
-    meshFormedMs === null
-      ? null
-      : Number((Math.max(0, convergedMs - meshFormedMs) / HEARTBEAT_MS).toFixed(2)),
-  detectMs,
-  detectMedianMs,
-  detectIntervals: Number((detectMs / HEARTBEAT_MS).toFixed(2)),
-  detectReasons: reasons,
-  detectSilentMs,
-  detectSilentMedianMs,
-  detectSilentIntervals: Number((detectSilentMs / HEARTBEAT_MS).toFixed(2)),
+  joinedMs,
+  joinedMedianMs,
+  joinedIntervals: Number((joinedMs / HEARTBEAT_MS).toFixed(2)),
+  fullSampleMs: fullMs,
+  detectMs: crash.gone,
+  detectIntervals: Number((crash.gone / HEARTBEAT_MS).toFixed(2)),
+  detectHolders: crash.holders,
+  detectReasons: crash.reasons,
+  detectSilentMs: hang.gone,
+  detectSilentIntervals: Number((hang.gone / HEARTBEAT_MS).toFixed(2)),
+  detectSilentHolders: hang.holders,
   msgsPerNodePerSec: Number(msgsPerNodePerSec.toFixed(2)),
-  expectedMsgsPerNodePerSec: Number(((N - 1) / (HEARTBEAT_MS / 1000)).toFixed(2)),
+  bytesPerNodePerSec: Math.round(bytesPerNodePerSec),
   cpuMsPerNodePerSec: Number(cpuMsPerNodePerSec.toFixed(2)),
-  cpuMsPerDelivery: Number((steady.workers.cpuMs / Math.max(1, deliveries)).toFixed(3)),
   idleCpuMsPerNodePerSec: Number(idleCpuMsPerNodePerSec.toFixed(2)),
-  heartbeatCpuMsPerDelivery: Number(
-    (Math.max(0, cpuMsPerNodePerSec - idleCpuMsPerNodePerSec) / Math.max(0.001, msgsPerNodePerSec)).toFixed(
-      3,
-    ),
-  ),
+  membershipCpuMsPerNodePerSec: Number(Math.max(0, cpuMsPerNodePerSec - idleCpuMsPerNodePerSec).toFixed(2)),
   bootstrapCpuMsPerSec: Number((steady.bootCpuMs / windowS).toFixed(1)),
   busiestWorkerLoopUtilization: Number(steady.workers.eventLoopUtilization.toFixed(2)),
   workerLoopDelayP99Ms: Math.round(steady.workers.loopDelayP99Ms),

@@ -8,9 +8,9 @@
 // and the p99 latency of `--concurrent` simultaneous streams, routed and direct; paid.* the same for the paid
 // path (its overheads against direct as well).
 import { parseArgs } from 'node:util';
-import type { ChatChunk, ChatRequest } from '../src-shared/protocol/chat.ts';
+import type { ChatChunk } from '../src-shared/protocol/chat.ts';
 import { startAttachedDouble } from './attached-exo-double.ts';
-import { machineDescription, median, percentile, timeStream } from './bench-stats.ts';
+import { benchPrompt, machineDescription, median, percentile, timeStream, type Run } from './bench-stats.ts';
 import { paidPair } from './paid-pair.ts';
 import { routedPair } from './routed-pair.ts';
 
@@ -30,16 +30,6 @@ const CONCURRENT = Number(values.concurrent);
 /** The double's tokens per second (200: a fast real engine); 0 streams as fast as it can, a CPU-bound worst case. */
 const RATE = Number(values.rate);
 const MODEL = 'mlx-community/Llama-3.2-1B-Instruct-4bit';
-const prompt = (maxTokens: number): ChatRequest => ({
-  messages: [{ role: 'user', content: 'Tell me about peer-to-peer networks.' }],
-  max_tokens: maxTokens,
-});
-
-interface Run {
-  readonly tokens: number;
-  readonly ttftMs: number;
-  readonly totalMs: number;
-}
 
 async function measure(stream: AsyncIterable<ChatChunk>): Promise<Run> {
   const { deltas: tokens, usageTokens: usage, ttftMs, totalMs } = await timeStream(stream);
@@ -52,14 +42,14 @@ const cleanups: (() => Promise<void>)[] = [];
 const pair = await routedPair(engine, CONCURRENT + 8);
 try {
   const { requester } = pair;
-  const direct = (maxTokens: number) => measure(engine.chat(prompt(maxTokens)));
-  const routed = (maxTokens: number) => measure(requester.chat('model-a', prompt(maxTokens)));
+  const direct = (maxTokens: number) => measure(engine.chat(benchPrompt(maxTokens)));
+  const routed = (maxTokens: number) => measure(requester.chat('model-a', benchPrompt(maxTokens)));
   const paidPath = await paidPair(engine, CONCURRENT + 8);
   cleanups.push(() => paidPath.stop());
   // A paid request ends for its user when the reply has arrived and its SETTLE is committed; the worker's
   // CREDIT follows. Each measurement waits for that, so no path runs while another's payment is finishing.
   const paid = async (maxTokens: number) => {
-    const run = await measure(paidPath.requester.chat('model-a', prompt(maxTokens)));
+    const run = await measure(paidPath.requester.chat('model-a', benchPrompt(maxTokens)));
     await paidPath.settled();
     return run;
   };
@@ -94,13 +84,28 @@ try {
   };
   const concurrentDirect = await concurrent(direct);
   const concurrentRouted = await concurrent(routed);
-  const concurrentPaid = await concurrent((n) => measure(paidPath.requester.chat('model-a', prompt(n))));
+  const concurrentPaid = await concurrent((n) => measure(paidPath.requester.chat('model-a', benchPrompt(n))));
   await paidPath.settled();
   const directTtft = median(ttft.direct);
   const routedTtft = median(ttft.routed);
   const paidTtft = median(ttft.paid);
+  // Issue 17's acceptance: paying costs at most 1.5 ms of TTFT over routed free, p99 of the concurrent paid
+  // streams at most 1.25× routed free, tokens/s at least 0.99 of routed free.
+  const acceptance = {
+    paidTtftOverFreeMs: Number((paidTtft - routedTtft).toFixed(2)),
+    paidP99OverFree: Number((concurrentPaid.p99Ms / concurrentRouted.p99Ms).toFixed(3)),
+    paidTokensPerSecOverFree: Number((median(rate.paid) / median(rate.routed)).toFixed(3)),
+  };
+  console.log('| acceptance (issue 17) | measured | goal |');
+  console.log('|---|---|---|');
+  console.log(`| paid TTFT − routed free TTFT | ${acceptance.paidTtftOverFreeMs} ms | ≤ 1.5 ms |`);
+  console.log(
+    `| p99 of ${CONCURRENT} paid streams / routed free | ${acceptance.paidP99OverFree}× (${concurrentPaid.p99Ms} / ${concurrentRouted.p99Ms} ms) | ≤ 1.25× |`,
+  );
+  console.log(`| paid tokens/s / routed free | ${acceptance.paidTokensPerSecOverFree} | ≥ 0.99 |`);
   console.log(
     JSON.stringify({
+      acceptance,
       bench: 'routing',
       date: new Date().toISOString(),
       machine: machineDescription(),

@@ -174,13 +174,14 @@ function checkJoins(
 ): void {
   const open = joins.filter((join) => join.joinedMs === null && join.view() >= VIEW_SIZE / 2);
   if (open.length === 0) return;
-  const held = new Map(open.map((join) => [join.id, 0]));
-  for (const member of cluster.members) {
-    if (member.crashed) continue;
-    for (const sampled of member.membership.members())
-      if (held.has(sampled.peerId)) held.set(sampled.peerId, held.get(sampled.peerId)! + 1);
+  for (const join of open) {
+    let held = 0;
+    for (const member of cluster.members) {
+      if (!member.crashed && member.membership.holds(join.id)) held += 1;
+      if (held >= 2) break;
+    }
+    if (held >= 2) join.joinedMs = cluster.clock.now() - join.at;
   }
-  for (const join of open) if ((held.get(join.id) ?? 0) >= 2) join.joinedMs = cluster.clock.now() - join.at;
 }
 
 function round(value: number, digits: number): number {

@@ -7,27 +7,15 @@
 // Workers run the EXO double (a SIMULATED engine: deterministic text at a set token rate), not llama.cpp:
 // five nodes of real inference do not fit the shared 2-core machine, and the namespaces cannot reach the
 // devnet's model origin on the host's loopback.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
-import { locationsFor } from '../src-main/node/locations.ts';
-import { initNetwork } from '../src-main/node/network-config/init-network.ts';
-import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
-import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import type { LedgerAudit } from '../src-main/node/local-api/routes/ledger-audit.ts';
 import type { RequesterStats } from '../src-main/node/routing/infer-requester.ts';
 import { labUnavailableReason } from '../test/lab/lab-namespaces.ts';
-import { ChaosNet, chaosIp, chaosUnavailableReason } from './chaos/chaos-net.ts';
-import { ChaosNode } from './chaos/chaos-node.ts';
-import { chatOnce, type ChatOutcome } from './chaos/chat-stream.ts';
+import { chaosUnavailableReason } from './chaos/chaos-net.ts';
+import type { ChaosNode } from './chaos/chaos-node.ts';
+import type { ChatOutcome } from './chaos/chat-stream.ts';
 import { allReady, auditAll, converged, selfLoad } from './chaos/chaos-checks.ts';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const SIMULATED_EXO = join(ROOT, 'test', 'exo-double', 'bin', 'exo');
-const P2P_PORT = 4001;
+import { createChaosDevnet, steadyChats } from './chaos/chaos-devnet.ts';
 
 const { values } = parseArgs({
   options: {
@@ -68,77 +56,25 @@ if (unavailable !== null) {
 }
 
 const started = Date.now();
-const root = await mkdtemp(join(tmpdir(), 'og-chaos-'));
-const net = new ChaosNet(1 + workerCount);
-const nodes: ChaosNode[] = [];
 const faults: { t: number; what: string }[] = [];
 const fault = (what: string) => {
   faults.push({ t: Date.now() - started, what });
   say(what);
 };
-
-async function teardown(): Promise<void> {
-  await Promise.allSettled(nodes.map((node) => node.stop(5_000)));
-  await Promise.allSettled(nodes.map((node) => node.stopForwarder()));
-  net.destroy();
-  if (!values.keep) await rm(root, { recursive: true, force: true });
-}
+const devnet = await createChaosDevnet({
+  workers: workerCount,
+  tokenRate: Number(values['token-rate']),
+  prefix: 'chaos',
+});
+const { net, nodes, requester, workers } = devnet;
+const teardown = () => devnet.destroy({ keep: values.keep });
 process.once('SIGINT', () => void teardown().then(() => process.exit(130)));
 
 let exitCode = 1;
 /** The clients send while this holds; a failed run stops them before the teardown. */
 let sending = true;
+let stream: ReturnType<typeof steadyChats> | null = null;
 try {
-  // Identities, data folders and the signed network config, as the devnet makes them.
-  const members = await Promise.all(
-    Array.from({ length: 1 + workerCount }, async (_, index) => {
-      const name = index === 0 ? 'bootstrap' : `worker-${index}`;
-      const dataDir = join(root, name);
-      await ensureDataDir(dataDir);
-      await writeFirstRun(dataDir, true);
-      const { privateKey } = await loadOrCreateNodeKey(locationsFor(dataDir).identityKey);
-      return { name, dataDir, peerId: peerIdFromPrivateKey(privateKey).toString() };
-    }),
-  );
-  const bootstrapAddress = `/ip4/${chaosIp(0)}/tcp/${P2P_PORT}/p2p/${members[0]!.peerId}`;
-  const network = await initNetwork({
-    outDir: join(root, 'network'),
-    founders: 1,
-    threshold: 1,
-    bootstrap: [bootstrapAddress],
-    networkId: `chaos-${Date.now().toString(36)}`,
-    genesis: members.map((member) => ({ account: member.peerId, amount: 1_000_000 })),
-  });
-  const env = {
-    // The namespaces are the run's own: nodes use them normally but never look up the default network's names.
-    OPENGATEWAY_LOCAL_ONLY: '0',
-    OPENGATEWAY_NO_NAME_RESOLUTION: '1',
-    EXO_DOUBLE_NODE: process.execPath,
-    EXO_DOUBLE_TOKEN_RATE: values['token-rate'],
-    EXO_DOUBLE_LOAD_STEP_MS: '20',
-  };
-  members.forEach((member, index) => {
-    const common = [
-      '--network-config', network.configPath, '--heartbeat-ms', '1000', '--simulated-machine', member.name,
-      '--listen', `/ip4/${chaosIp(index)}/tcp/${P2P_PORT}`, '--region', 'asia',
-    ]; // prettier-ignore
-    const role =
-      index === 0
-        ? ['--relay']
-        : ['--serve-tier', 'model-a', '--capacity', '2', '--exo-path', SIMULATED_EXO, '--simulated-engine'];
-    nodes.push(
-      new ChaosNode({
-        ...member,
-        namespace: net.namespace(index),
-        socketPath: join(root, `${member.name}.sock`),
-        args: [...common, ...role],
-        env,
-      }),
-    );
-  });
-  const [requester, ...workers] = nodes as [ChaosNode, ...ChaosNode[]];
-  await requester.start();
-  await Promise.all(workers.map((worker) => worker.start()));
   say(
     `${nodes.length} nodes in namespaces ${net.lab.prefix}-n0…n${workerCount}; link faults by ${net.faultKind}`,
   );
@@ -149,26 +85,14 @@ try {
     );
   say(`ready after ${Date.now() - started} ms`);
 
-  // The steady stream: `concurrency` clients, each sending its next chat as soon as the last one ended.
-  const outcomes: ChatOutcome[] = [];
-  let sent = 0;
-  const target = requester.endpoint();
-  const clients = Array.from({ length: concurrency }, async (_, client) => {
-    while (sending) {
-      sent += 1;
-      const outcome = await chatOnce(
-        target,
-        {
-          model: 'auto',
-          messages: [{ role: 'user', content: `chaos client ${client} request ${sent}` }],
-          max_tokens: Number(values['max-tokens']),
-        },
-        hangMs,
-      );
-      outcomes.push(outcome);
+  stream = steadyChats(
+    requester,
+    { concurrency, maxTokens: Number(values['max-tokens']), hangMs },
+    (outcome) => {
       if (outcome.kind !== 'completed') say(`request ended ${outcome.kind}: ${JSON.stringify(outcome)}`);
-    }
-  });
+    },
+  );
+  const outcomes = stream.outcomes;
   // Conservation sampled during the run too, on every node that answers.
   let conservationBroken = 0;
   const sampler = (async () => {
@@ -230,7 +154,7 @@ try {
   const healedAt = Date.now();
   fault('heal; no new requests from here');
   sending = false;
-  await Promise.all(clients);
+  await stream.stop();
   await sampler;
 
   // Convergence: every node answers, holds the same heads, conserves exactly, has nothing pending.
@@ -284,6 +208,7 @@ try {
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } catch (error) {
   sending = false;
+  await stream?.stop();
   say(error instanceof Error ? (error.stack ?? error.message) : String(error));
   await teardown();
 }

@@ -34,6 +34,9 @@ export function failedNodeContract(message: string, dataDir: string, version: st
       setRegion: () => Promise.resolve(notRunning()),
       getClusters: () => Promise.resolve([]),
       getTierModels: () => Promise.resolve([]),
+      getEngines: () => Promise.resolve({ tiers: [], exoInstalled: false, server: null }),
+      setTierEngine: () => Promise.resolve(notRunning()),
+      setEngineServer: () => Promise.resolve(notRunning()),
       getClusterMembers: () => Promise.resolve([]),
       getEngineLogs: () => Promise.resolve({ lines: [] }),
       // Not running means not known: no made-up zero balance.

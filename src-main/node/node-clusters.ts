@@ -1,4 +1,4 @@
-// The cluster part of onboarding: membership (heartbeats and views of the region's clusters) and routing
+// The cluster part of onboarding: membership (sampled views of the region's clusters, SWIM probes) and routing
 // (the engines, the infer protocol as worker and requester, the chat gateway), with their events logged and
 // handed to the node. Both join the node's started parts, so they stop in reverse with the rest.
 import type { OgLibp2p } from './p2p/p2p-service.ts';
@@ -12,8 +12,8 @@ import type { EngineState } from './engine/engine.ts';
 import type { NodeLedger } from './ledger/node-ledger.ts';
 import type { Locations } from './locations.ts';
 import { MembershipService } from './membership/membership-service.ts';
-import type { MemberChange } from './membership/membership-view.ts';
-import { describeEngineState, describeMemberChange, describeRejectedHeartbeat } from './node-log-lines.ts';
+import type { MemberChange } from './membership/member-change.ts';
+import { describeEngineState, describeMemberChange, describeRejectedMembershipMessage } from './node-log-lines.ts';
 import type { NodeOptions } from './node-options.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
 import type { StartedParts } from './startable.ts';
@@ -42,7 +42,6 @@ export async function startClusterServices(
       {
         version: options.version ?? '0.0.0',
         ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
-        ...(options.missedHeartbeats ? { missedHeartbeats: options.missedHeartbeats } : {}),
       },
     ),
   );
@@ -50,7 +49,7 @@ export async function startClusterServices(
     log(describeMemberChange(event.detail));
     init.onMemberChange(event.detail);
   });
-  membership.addEventListener('heartbeat-rejected', (event) => log(describeRejectedHeartbeat(event.detail)));
+  membership.addEventListener('message-rejected', (event) => log(describeRejectedMembershipMessage(event.detail)));
   const routing = await init.started.start(
     new RoutingService(
       {

@@ -1,7 +1,7 @@
 // The log lines the node writes about its services' events (what `start` prints and operators grep for).
 import type { EngineState } from './engine/engine.ts';
-import type { RejectedHeartbeat } from './membership/membership-service.ts';
-import type { MemberChange } from './membership/membership-view.ts';
+import type { RejectedMembershipMessage } from './membership/membership-service.ts';
+import type { MemberChange } from './membership/member-change.ts';
 import type { ConfigUpdated, ConfigUpdateRefused } from './network-config/config-updates.ts';
 
 export function describeMemberChange(change: MemberChange): string {
@@ -9,8 +9,8 @@ export function describeMemberChange(change: MemberChange): string {
   return `membership: ${change.cluster.region}/${change.cluster.tier} ${change.peerId} ${change.from ?? 'new'} → ${change.to}${reason}`;
 }
 
-export function describeRejectedHeartbeat(rejected: RejectedHeartbeat): string {
-  return `membership: rejected a heartbeat from ${rejected.propagationSource}: ${rejected.reason}`;
+export function describeRejectedMembershipMessage(rejected: RejectedMembershipMessage): string {
+  return `membership: rejected a message from ${rejected.from}: ${rejected.reason}`;
 }
 
 export function describeEngineState(clusterId: string, state: EngineState): string {

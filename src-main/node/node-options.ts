@@ -27,8 +27,8 @@ export interface NodeOptions {
   readonly serveTiers?: readonly string[];
   /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
   readonly privateNetwork?: boolean;
+  /** The membership interval: every member of the node's samples is probed once per interval. */
   readonly heartbeatIntervalMs?: number;
-  readonly missedHeartbeats?: number;
   /** How long onboarding waits for a first bootstrap connection before going on alone. */
   readonly bootstrapWaitMs?: number;
   readonly version?: string;

@@ -41,6 +41,13 @@ export function statusReport(sources: ReportSources): NodeStatusReport {
     clusters: sources.membership?.snapshot() ?? [],
     engines: sources.routing?.engineStates() ?? {},
     engine: sources.routing?.engineKind ?? null,
+    tierEngines: sources.routing?.tierEngineViews() ?? {},
+    engineOptions: sources.routing
+      ? {
+          server: sources.routing.tierEngines.server,
+          exoInstalled: sources.routing.tierEngines.exoInstalled,
+        }
+      : null,
     models: sources.models?.states() ?? {},
     rejectedHeartbeats: sources.membership?.rejectedCount ?? 0,
     finishingRequests,

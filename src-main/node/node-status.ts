@@ -3,6 +3,8 @@ import type { ModelState } from '../../src-shared/ipc/models.ts';
 import type { RegionDecision } from '../../src-shared/regions/index.ts';
 import type { TierQualification } from '../../src-shared/tiers/index.ts';
 import type { EngineKind, EngineState } from './engine/engine.ts';
+import type { TierEngineView } from './routing/tier-engines.ts';
+import type { EngineServer } from './settings/node-settings.ts';
 import type { ClusterSnapshot } from './membership/membership-service.ts';
 
 /** The node's lifecycle (same shape as the ipc contract's NodeStatus). */
@@ -45,6 +47,10 @@ export interface NodeStatusReport {
   readonly engines: Readonly<Record<string, EngineState>>;
   /** The kind of engine this node serves with; `simulated` on devnets (never real inference). */
   readonly engine: { readonly kind: EngineKind; readonly simulated: boolean } | null;
+  /** Every network tier's engine: which serves it and why (chosen in Settings, EXO found, …). */
+  readonly tierEngines: Readonly<Record<string, TierEngineView>>;
+  /** The OpenAI-compatible server from Settings, and whether EXO is installed (what Settings may offer). */
+  readonly engineOptions: { readonly server: EngineServer | null; readonly exoInstalled: boolean } | null;
   readonly rejectedHeartbeats: number;
   /** Each catalog tier's model for the built-in engine: downloading, ready, failed and why. */
   readonly models: Readonly<Record<string, ModelState>>;

@@ -17,7 +17,9 @@ import { ProfileService } from './profile/profile-service.ts';
 import type { RoutingService } from './routing/routing-service.ts';
 import { ModelsService } from './models/models-service.ts';
 import type { ChatGateway } from './routing/chat-gateway.ts';
-import { routingInitWithCaps, type NodeSettings } from './settings/node-settings.ts';
+import { routingInitWithCaps, type EngineServer, type NodeSettings } from './settings/node-settings.ts';
+import { withEngineServer, withTierEngine } from './settings/engine-choices.ts';
+import type { TierEngineChoice } from './routing/tier-engines.ts';
 import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
 import { NodeNotStartedError } from './node-errors.ts';
@@ -129,6 +131,38 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     if (next.maxConcurrentRequests !== previous.maxConcurrentRequests)
       this.#routing?.setCapacityPerTier(next.maxConcurrentRequests);
     return next;
+  }
+
+  /**
+   * The contributor's engine for `tier` (`auto`: the node's own). Applies at once: the node re-plans its tiers
+   * and the tier's engine restarts with the new one (a built-in tier first fetches its model).
+   */
+  async setTierEngine(tier: string, choice: TierEngineChoice): Promise<NodeSettings> {
+    const routing = this.#routing;
+    const config = this.#config;
+    if (routing === null || config === null)
+      throw new NodeNotStartedError('The node has not started its engines yet; try again shortly.');
+    const current = await this.#settings.read();
+    const { next } = await this.#settings.update(
+      withTierEngine(current, tier, choice, { config, engines: routing.tierEngines }),
+    );
+    await this.#applyEngineChoices(next);
+    return next;
+  }
+
+  /** The OpenAI-compatible server tiers may be served by (null clears it: its tiers go back to `auto`). */
+  async setEngineServer(server: EngineServer | null): Promise<NodeSettings> {
+    const { next } = await this.#settings.update(withEngineServer(await this.#settings.read(), server));
+    await this.#applyEngineChoices(next);
+    return next;
+  }
+
+  async #applyEngineChoices(settings: NodeSettings): Promise<void> {
+    const routing = this.#routing;
+    if (routing === null) return;
+    routing.setChosenEngines(settings.tierEngines, settings.engineServer);
+    const region = this.#membership?.plan?.region ?? null;
+    if (region !== null && !this.#stopping) await this.#join(region, undefined);
   }
 
   async claimDataDir(): Promise<void> {

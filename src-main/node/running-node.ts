@@ -9,10 +9,11 @@ import type { ResourceProfile } from '../../src-shared/tiers/index.ts';
 import type { EngineState } from './engine/engine.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { Locations } from './locations.ts';
-import type { MemberChange } from './membership/membership-view.ts';
+import type { MemberChange } from './membership/member-change.ts';
 import type { NodeStatus, NodeStatusReport } from './node-status.ts';
 import type { ChatGateway } from './routing/chat-gateway.ts';
-import type { NodeSettings } from './settings/node-settings.ts';
+import type { EngineServer, NodeSettings } from './settings/node-settings.ts';
+import type { TierEngineChoice } from './routing/tier-engines.ts';
 import type { NodeSettingsPatch } from './settings/node-settings-store.ts';
 
 export type { NodeSettings } from './settings/node-settings.ts';
@@ -67,4 +68,8 @@ export interface RunningNode extends TypedEventTarget<RunningNodeEvents> {
   settings(): Promise<NodeSettings>;
   /** Remembers the caps and applies what can apply at once (capacity now, GPU share at the next engine start). */
   updateSettings(patch: NodeSettingsPatch): Promise<NodeSettings>;
+  /** The engine for one tier (`auto`: the node's own), applied at once (the tier's engine restarts). */
+  setTierEngine(tier: string, choice: TierEngineChoice): Promise<NodeSettings>;
+  /** The OpenAI-compatible server tiers may be served by; null clears it. */
+  setEngineServer(server: EngineServer | null): Promise<NodeSettings>;
 }

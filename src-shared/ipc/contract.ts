@@ -18,6 +18,7 @@ import {
   engineLogsInputSchema,
   engineLogsSchema,
 } from './clusters.ts';
+import { enginesSchema, setEngineServerInputSchema, setTierEngineInputSchema } from './engines.ts';
 import { balanceSchema, earningsInputSchema, earningsSchema } from './earnings.ts';
 import { completeFirstRunInputSchema, firstRunSchema } from './first-run.ts';
 import { nodeStatusSchema, onboardingSchema, pauseInputSchema } from './node-status.ts';
@@ -52,6 +53,12 @@ export const IPC_CALLS = {
   getEngineLogs: call(engineLogsInputSchema, engineLogsSchema),
   /** Each tier's model on this node: downloading (bar, size, time left), verifying, ready, or why not. */
   getTierModels: call(none, tierModelsSchema),
+  /** Per tier: which engine serves it and why, and the contributor's choice. */
+  getEngines: call(none, enginesSchema),
+  /** Choose a tier's engine (`auto`: the node decides); applies at once (the tier's engine restarts). */
+  setTierEngine: call(setTierEngineInputSchema, enginesSchema),
+  /** The OpenAI-compatible server tiers may be served by (null clears it; its tiers go back to auto). */
+  setEngineServer: call(setEngineServerInputSchema, enginesSchema),
   /** Null while this node keeps no ledger: the balance is not known, and no number is made up. */
   getBalance: call(none, nullable(balanceSchema)),
   /** Null for the same reason as getBalance. */
@@ -84,6 +91,7 @@ export const IPC_NOTIFICATIONS = {
   region: regionInfoSchema,
   clusters: clustersSchema,
   tierModels: tierModelsSchema,
+  engines: enginesSchema,
   balance: balanceSchema,
   earnings: earningsSchema,
   chatModels: chatModelsSchema,

@@ -18,3 +18,4 @@ export * from './electron-channels.ts';
 export * from './dashboard-csp.ts';
 export * from './models.ts';
 export * from './first-run.ts';
+export * from './engines.ts';

@@ -4,3 +4,4 @@ export * from './network-config.ts';
 export * from './signed-network-config.ts';
 export * from './model-catalog.ts';
 export * from './served-tiers.ts';
+export * from './file-cid.ts';

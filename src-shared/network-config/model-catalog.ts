@@ -2,6 +2,7 @@
 // a signed document, but the parser still refuses anything a node could be hurt by (paths in file names,
 // odd URL schemes, sizes that do not add up), so one bad revision cannot make nodes write outside their cache.
 import type { GgufFile, GgufModel, ModelNeeds, TierModels } from '../tiers/tier-models.ts';
+import { parseFileCid } from './file-cid.ts';
 import { NetworkConfigInvalidError } from './errors.ts';
 import { array, int, object, string } from './strict-fields.ts';
 
@@ -67,7 +68,7 @@ export function parseGgufModel(value: unknown, path: string): GgufModel {
 }
 
 function parseGgufFile(value: unknown, path: string): GgufFile {
-  const f = object(value, path, ['name', 'urls', 'sizeBytes', 'sha256']);
+  const f = object(value, path, ['name', 'urls', 'sizeBytes', 'sha256', 'cid']);
   const name = string(f.name, `${path}.name`, 1, 205);
   if (!FILE_NAME.test(name) || name.includes('..'))
     throw new NetworkConfigInvalidError(`${path}.name`, 'must be a plain file name ending in .gguf');
@@ -76,7 +77,14 @@ function parseGgufFile(value: unknown, path: string): GgufFile {
   const sha256 = string(f.sha256, `${path}.sha256`, 64, 64);
   if (!SHA256.test(sha256))
     throw new NetworkConfigInvalidError(`${path}.sha256`, 'must be 64 lower-case hex digits');
-  return { name, urls, sizeBytes: int(f.sizeBytes, `${path}.sizeBytes`, 1, MAX_BYTES), sha256 };
+  const sizeBytes = int(f.sizeBytes, `${path}.sizeBytes`, 1, MAX_BYTES);
+  return {
+    name,
+    urls,
+    sizeBytes,
+    sha256,
+    ...(f.cid !== undefined ? { cid: parseFileCid(f.cid, `${path}.cid`, sizeBytes) } : {}),
+  };
 }
 
 /** http(s)://host[:port][/path]: no credentials, no other schemes (src-shared has no URL class to lean on). */

@@ -8,8 +8,13 @@ export interface ServedTier {
   /** The tier id ("model-a"). */
   readonly id: string;
   readonly label: string;
-  /** What OpenAI clients name it: the model the tier serves. */
+  /**
+   * What OpenAI clients name it: the catalog model the tier serves, the built-in engine's (every install has
+   * it) where the catalog has one, otherwise EXO's.
+   */
   readonly modelId: string;
+  /** Other names a request may use for it (the other engine's model id). */
+  readonly aliases: readonly string[];
   /** Tokens per 1,000 work units. */
   readonly price: number;
   readonly exampleModels: readonly string[];
@@ -19,7 +24,8 @@ export function servedTierOf(tier: NetworkTier): ServedTier {
   return {
     id: tier.id,
     label: tier.label,
-    modelId: tier.engineModels.exo,
+    modelId: tier.engineModels.builtin?.id ?? tier.engineModels.exo,
+    aliases: tier.engineModels.builtin ? [tier.engineModels.exo] : [],
     price: tier.price,
     exampleModels: tier.exampleModels,
   };

@@ -10,6 +10,11 @@ export interface GgufFile {
   readonly sizeBytes: number;
   /** SHA-256 of the whole file, lower-case hex. */
   readonly sha256: string;
+  /**
+   * Root CID (v1, base32) of the file as a UnixFS DAG with fixed 1 MiB chunks and raw leaves: lets region
+   * peers serve it block by block, each block verified by its hash. Absent: the file comes from its URLs only.
+   */
+  readonly cid?: string;
 }
 
 /** A GGUF model for the built-in llama.cpp engine. */

@@ -122,7 +122,7 @@ async function handle(command: LabCommand): Promise<unknown> {
     case 'echo':
       return echo(command.peer, command.bytes);
     case 'members':
-      return (membership?.view(options.membership?.tier ?? '')?.liveMembers() ?? []).map(
+      return (membership?.cluster(options.membership?.tier ?? '')?.members() ?? []).map(
         (member) => member.peerId,
       );
     case 'stop':

@@ -26,8 +26,6 @@ export interface GgufTensor {
   readonly fill: (out: Uint8Array) => void;
 }
 
-const VALUE_TYPE = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 } as const;
-
 /** Bytes the tensor's data takes (before padding). */
 export function tensorBytes(tensor: Pick<GgufTensor, 'ne' | 'type'>): number {
   const [width = 1, ...rest] = tensor.ne;
@@ -46,43 +44,38 @@ class ByteSink {
     return this.#length;
   }
 
-  #push(buffer: Buffer): void {
-    this.#parts.push(buffer);
-    this.#length += buffer.length;
+  /** `size` bytes that `write` fills in little-endian order. */
+  #fixed(size: number, write: (buffer: Buffer) => unknown): void {
+    const buffer = Buffer.alloc(size);
+    write(buffer);
+    this.raw(buffer);
   }
 
   u32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(n);
-    this.#push(b);
+    this.#fixed(4, (b) => b.writeUInt32LE(n));
   }
 
   i32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(n);
-    this.#push(b);
+    this.#fixed(4, (b) => b.writeInt32LE(n));
   }
 
   u64(n: number): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(n));
-    this.#push(b);
+    this.#fixed(8, (b) => b.writeBigUInt64LE(BigInt(n)));
   }
 
   f32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(n);
-    this.#push(b);
+    this.#fixed(4, (b) => b.writeFloatLE(n));
   }
 
   string(text: string): void {
     const bytes = Buffer.from(text, 'utf8');
     this.u64(bytes.length);
-    this.#push(bytes);
+    this.raw(bytes);
   }
 
   raw(buffer: Buffer): void {
-    this.#push(buffer);
+    this.#parts.push(buffer);
+    this.#length += buffer.length;
   }
 
   concat(): Buffer {
@@ -90,47 +83,39 @@ class ByteSink {
   }
 }
 
+/** The scalar types a metadata value or array element can have. */
+type GgufScalar = 'u32' | 'i32' | 'f32' | 'bool' | 'string';
+
+/** Each scalar type's GGUF type id and how one value of it is written. */
+const SCALARS: Record<
+  GgufScalar,
+  { readonly id: number; readonly write: (sink: ByteSink, value: never) => void }
+> = {
+  u32: { id: 4, write: (sink, value: number) => sink.u32(value) },
+  i32: { id: 5, write: (sink, value: number) => sink.i32(value) },
+  f32: { id: 6, write: (sink, value: number) => sink.f32(value) },
+  bool: { id: 7, write: (sink, value: boolean) => sink.raw(Buffer.from([value ? 1 : 0])) },
+  string: { id: 8, write: (sink, value: string) => sink.string(value) },
+};
+const ARRAY_TYPE_ID = 9;
+
+/** A scalar is its type id and value; an array is the array id, its element type id, its length and values. */
 function writeValue(sink: ByteSink, value: GgufValue): void {
-  switch (value.type) {
-    case 'u32':
-      sink.u32(VALUE_TYPE.u32);
-      sink.u32(value.value);
-      return;
-    case 'i32':
-      sink.u32(VALUE_TYPE.i32);
-      sink.i32(value.value);
-      return;
-    case 'f32':
-      sink.u32(VALUE_TYPE.f32);
-      sink.f32(value.value);
-      return;
-    case 'bool':
-      sink.u32(VALUE_TYPE.bool);
-      sink.raw(Buffer.from([value.value ? 1 : 0]));
-      return;
-    case 'string':
-      sink.u32(VALUE_TYPE.string);
-      sink.string(value.value);
-      return;
-    case 'string[]':
-      sink.u32(VALUE_TYPE.array);
-      sink.u32(VALUE_TYPE.string);
-      sink.u64(value.value.length);
-      for (const text of value.value) sink.string(text);
-      return;
-    case 'f32[]':
-      sink.u32(VALUE_TYPE.array);
-      sink.u32(VALUE_TYPE.f32);
-      sink.u64(value.value.length);
-      for (const n of value.value) sink.f32(n);
-      return;
-    case 'i32[]':
-      sink.u32(VALUE_TYPE.array);
-      sink.u32(VALUE_TYPE.i32);
-      sink.u64(value.value.length);
-      for (const n of value.value) sink.i32(n);
-      return;
+  const array = value.type.endsWith('[]');
+  const { id, write } = SCALARS[(array ? value.type.slice(0, -2) : value.type) as GgufScalar] as {
+    readonly id: number;
+    readonly write: (sink: ByteSink, value: unknown) => void;
+  };
+  if (!array) {
+    sink.u32(id);
+    write(sink, value.value);
+    return;
   }
+  const items = value.value as readonly unknown[];
+  sink.u32(ARRAY_TYPE_ID);
+  sink.u32(id);
+  sink.u64(items.length);
+  for (const item of items) write(sink, item);
 }
 
 /** Writes the file at `path` (replacing it) and returns its SHA-256 (hex) and size. */

@@ -92,8 +92,7 @@ export class SimulatedCluster {
   /** Survivors whose active view still holds `peerId` as a verified member (alive or only suspected). */
   holders(peerId: string): number {
     let count = 0;
-    for (const member of this.members)
-      if (!member.crashed && member.membership.members().some((m) => m.peerId === peerId)) count += 1;
+    for (const member of this.members) if (!member.crashed && member.membership.holds(peerId)) count += 1;
     return count;
   }
 

@@ -1,5 +1,8 @@
 // A virtual clock for the membership simulator: timers fire in time order (ties in the order they were set),
 // time jumps from one event to the next, so 10,000 nodes' intervals run as fast as the CPU allows.
+// A calendar queue: timers go into 1 ms buckets (an array push, whatever the number pending), a small heap
+// orders the bucket keys, and only the bucket being run is kept as a heap. At 10,000 nodes a few hundred
+// thousand timers are pending; one binary heap over all of them cost a sixth of the simulation.
 import type { MembershipClock, TimerHandle } from '../../src-main/node/membership/membership-transport.ts';
 
 interface Scheduled {
@@ -9,17 +12,26 @@ interface Scheduled {
   cancelled: boolean;
 }
 
+const BUCKET_MS = 1;
+
 export class VirtualClock implements MembershipClock {
   #now = 0;
   #order = 0;
-  readonly #heap: Scheduled[] = [];
+  #pending = 0;
+  /** Bucket key (floor(at / BUCKET_MS)) → its timers, unordered. Every key here is above #currentKey. */
+  readonly #buckets = new Map<number, Scheduled[]>();
+  /** A min-heap of the keys in #buckets. */
+  readonly #keys: number[] = [];
+  /** The bucket being run, as a heap ordered by (at, order); later timers of the same bucket join it. */
+  #current: Scheduled[] = [];
+  #currentKey = -Infinity;
 
   now(): number {
     return this.#now;
   }
 
   get pending(): number {
-    return this.#heap.length;
+    return this.#pending;
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
@@ -29,7 +41,18 @@ export class VirtualClock implements MembershipClock {
       callback,
       cancelled: false,
     };
-    this.#push(event);
+    this.#pending += 1;
+    const key = Math.floor(event.at / BUCKET_MS);
+    if (key <= this.#currentKey) {
+      pushEvent(this.#current, event);
+    } else {
+      const bucket = this.#buckets.get(key);
+      if (bucket !== undefined) bucket.push(event);
+      else {
+        this.#buckets.set(key, [event]);
+        pushKey(this.#keys, key);
+      }
+    }
     return event;
   }
 
@@ -39,50 +62,90 @@ export class VirtualClock implements MembershipClock {
 
   /** Run every event up to and including `untilMs`, then set the clock to it. */
   runUntil(untilMs: number): void {
-    const heap = this.#heap;
-    while (heap.length > 0 && heap[0]!.at <= untilMs) {
-      const event = this.#pop();
+    for (;;) {
+      if (this.#current.length === 0) {
+        const key = this.#keys[0];
+        if (key === undefined || key * BUCKET_MS > untilMs) break;
+        popKey(this.#keys);
+        const bucket = this.#buckets.get(key)!;
+        this.#buckets.delete(key);
+        // A sorted array is a valid heap.
+        bucket.sort(compare);
+        this.#current = bucket;
+        this.#currentKey = key;
+      }
+      const event = this.#current[0]!;
+      if (event.at > untilMs) break;
+      popEvent(this.#current);
+      this.#pending -= 1;
       if (event.cancelled) continue;
       this.#now = event.at;
       event.callback();
     }
     this.#now = Math.max(this.#now, untilMs);
   }
+}
 
-  #push(event: Scheduled): void {
-    const heap = this.#heap;
-    heap.push(event);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(event, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = event;
-  }
-
-  #pop(): Scheduled {
-    const heap = this.#heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= heap.length) break;
-        const right = left + 1;
-        const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-        if (!before(heap[child]!, last)) break;
-        heap[i] = heap[child]!;
-        i = child;
-      }
-      heap[i] = last;
-    }
-    return top;
-  }
+function compare(a: Scheduled, b: Scheduled): number {
+  return a.at - b.at || a.order - b.order;
 }
 
 function before(a: Scheduled, b: Scheduled): boolean {
   return a.at < b.at || (a.at === b.at && a.order < b.order);
+}
+
+function pushEvent(heap: Scheduled[], event: Scheduled): void {
+  heap.push(event);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(event, heap[parent]!)) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = event;
+}
+
+function popEvent(heap: Scheduled[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= heap.length) break;
+    const right = left + 1;
+    const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+    if (!before(heap[child]!, last)) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = last;
+}
+
+function pushKey(heap: number[], key: number): void {
+  heap.push(key);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]! <= key) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = key;
+}
+
+function popKey(heap: number[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= heap.length) break;
+    const right = left + 1;
+    const child = right < heap.length && heap[right]! < heap[left]! ? right : left;
+    if (heap[child]! >= last) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = last;
 }

@@ -10,6 +10,8 @@ import { probeBuiltin, type BuiltinProbeReport } from '../../node/engine/builtin
 import { defaultDataDir, locationsFor } from '../../node/locations.ts';
 import { ModelCache } from '../../node/models/model-cache.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
+import type { NodeStatusReport } from '../../node/node-status.ts';
+import { formatTierEngines, readRunningReport } from './status.ts';
 
 const DEFAULT_OPENAI_URL = 'http://127.0.0.1:11434/v1';
 
@@ -19,7 +21,8 @@ const USAGE = `Usage: opengateway-node engine status [--engine builtin|exo|opena
 Probes an inference engine on this machine: whether it is installed (and how to install it), its
 version, whether its API answers, and which models it has loaded and ready. Exits 0 whatever it finds.
 For the built-in engine: the backend llama.cpp runs on (cpu, metal, cuda, vulkan), the GPUs it sees,
-and the model files in the cache with their SHA-256, each ready or not.
+and the model files in the cache with their SHA-256, each ready or not. When a node runs on the data
+folder, it first lists which engine serves each tier there and why (JSON: \`tiers\`).
 
   --engine builtin|exo|openai  the built-in llama.cpp, EXO (default), or an OpenAI-compatible server
                        (Ollama, llama-server, LM Studio, vLLM)
@@ -52,14 +55,20 @@ export const engineCommand: CliCommand = {
     const engine = values.engine ?? 'exo';
     if (engine !== 'builtin' && engine !== 'exo' && engine !== 'openai')
       throw new UsageError(`unknown engine "${engine}" (builtin, exo or openai)`);
+    const dataDir = values['data-dir'] ?? defaultDataDir(io.env);
+    // The running node's choice per tier comes first: it is what a contributor asks "which engine?" about.
+    const running = await readRunningReport(dataDir, signal);
+    const tiers = running === null ? null : tierEnginesOf(running);
+    const heading =
+      running === null ? '' : `${['Serving on this node', ...formatTierEngines(running)].join('\n')}\n\n`;
     if (engine === 'builtin') {
-      const cache = new ModelCache(locationsFor(values['data-dir'] ?? defaultDataDir(io.env)).modelsDir);
+      const cache = new ModelCache(locationsFor(dataDir).modelsDir);
       const builtin = await probeBuiltin({
         cacheDir: cache.dir,
         cached: await cache.list(),
         pathOf: (model, fileName) => join(cache.dir, model.key, fileName),
       });
-      io.stdout(values.json ? JSON.stringify(builtin) : formatBuiltinReport(builtin));
+      io.stdout(values.json ? JSON.stringify({ ...builtin, tiers }) : heading + formatBuiltinReport(builtin));
       return 0;
     }
     if (values.url !== undefined && !URL.canParse(values.url))
@@ -74,10 +83,21 @@ export const engineCommand: CliCommand = {
             signal,
           })
         : await probeOpenAi({ url: values.url ?? DEFAULT_OPENAI_URL, ...(apiKey ? { apiKey } : {}), signal });
-    io.stdout(values.json ? JSON.stringify(report) : formatReport(report));
+    io.stdout(values.json ? JSON.stringify({ ...report, tiers }) : heading + formatReport(report));
     return 0;
   },
 };
+
+/** Per tier of the running node: the engine, why, and whether it serves now. */
+function tierEnginesOf(report: NodeStatusReport) {
+  const serving = new Set(report.clusters.filter((c) => c.serving).map((c) => c.cluster.tier));
+  return Object.fromEntries(
+    Object.entries(report.tierEngines ?? {}).map(([tier, view]) => [
+      tier,
+      { kind: view.kind, simulated: view.simulated, reason: view.text, serving: serving.has(tier) },
+    ]),
+  );
+}
 
 function formatBuiltinReport(report: BuiltinProbeReport): string {
   const mib = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;

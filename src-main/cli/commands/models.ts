@@ -1,5 +1,8 @@
 // `opengateway-node models`: the built-in engine's model per tier (from the network's catalog) and the cache
 // in the data folder: list them, download one now (with a progress bar in a terminal), or delete one.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { fileCid } from '../../node/weights/file-dag.ts';
 import type { ModelState } from '../../../src-shared/ipc/models.ts';
 import { ggufSizeBytes } from '../../../src-shared/tiers/index.ts';
 import { defaultDataDir, locationsFor } from '../../node/locations.ts';
@@ -14,10 +17,12 @@ import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from '../cl
 const USAGE = `Usage: opengateway-node models [list] [--json] [--data-dir DIR] [--network-config FILE]
        opengateway-node models pull TIER [--json] [--data-dir DIR] [--network-config FILE]
        opengateway-node models rm TIER [--data-dir DIR] [--network-config FILE]
+       opengateway-node models cid FILE [--json]
 
 The model each tier serves on the built-in engine, as the network's catalog names it, and the model
 cache in the data folder. "pull" downloads a tier's model now (resuming a partial download) and checks
-its SHA-256; "rm" deletes it from the cache. A running node downloads the models it serves by itself.
+its SHA-256; "rm" deletes it from the cache. "cid" prints a model file's content address (root CID
+with 1 MiB raw leaves), its SHA-256 and size: the catalog's "cid", "sha256" and "sizeBytes" fields. A running node downloads the models it serves by itself.
 
   --json                 print JSON (pull: one line per progress step, then the result)
   --data-dir DIR         the node's data folder (default: ${defaultDataDir()})
@@ -39,6 +44,8 @@ export const modelsCommand: CliCommand = {
     );
     const [sub = 'list', tier, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+    // cid needs no data folder and no network config: founders run it on the files they publish.
+    if (sub === 'cid') return await printFileAddress(tier, io, values.json ?? false, signal);
     const locations = locationsFor(values['data-dir'] ?? defaultDataDir(io.env));
     // A given config is only read here (the node stores the one it runs with).
     const given = values['network-config'];
@@ -102,6 +109,33 @@ export const modelsCommand: CliCommand = {
     }
   },
 };
+
+async function printFileAddress(
+  path: string | undefined,
+  io: CliIo,
+  json: boolean,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  if (path === undefined) throw new UsageError('models cid needs a FILE');
+  const { sizeBytes, sha256 } = await hashFile(path);
+  const cid = await fileCid(path, signal ? { signal } : {});
+  io.stdout(
+    json
+      ? JSON.stringify({ cid, sha256, sizeBytes })
+      : `cid ${cid}\nsha256 ${sha256}\nsizeBytes ${sizeBytes}`,
+  );
+  return 0;
+}
+
+async function hashFile(path: string): Promise<{ sizeBytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    sizeBytes += (chunk as Buffer).byteLength;
+  }
+  return { sizeBytes, sha256: hash.digest('hex') };
+}
 
 async function list(
   models: ModelsService,

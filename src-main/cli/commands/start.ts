@@ -10,15 +10,15 @@ import {
   type HardwareIds,
 } from '../../node/identity/machine-fingerprint.ts';
 import type { EngineKind } from '../../node/engine/engine.ts';
-import { detectEngine, ENGINE_CHOICES, isEngineChoice } from '../../node/engine/engine-choice.ts';
-import type { EngineSettings } from '../../node/routing/routing-service.ts';
+import { decideEngine, ENGINE_CHOICES, isEngineChoice } from '../../node/engine/engine-choice.ts';
+import type { ResolvedEngineSettings } from '../../node/routing/routing-service.ts';
 import { UsageError, parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node start [--data-dir DIR] [--network-config FILE] [--listen ADDR]...
                              [--bootstrap ADDR]... [--region REGION] [--relay] [--api-port PORT]
 
 Runs the node in the foreground: onboarding (identity, resources, peers, region, tiers), joins the
-clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (leave announced, exit 0).
+clusters of its region (membership protocol 2). Stops cleanly on Ctrl-C / SIGTERM (leave announced, exit 0).
 
   --data-dir DIR          the node's data folder (default: ${defaultDataDir()})
   --network-config FILE   a signed network config; stored in the data folder for later starts
@@ -28,7 +28,7 @@ clusters of its region, sends heartbeats. Stops cleanly on Ctrl-C / SIGTERM (lea
   --relay                 serve as a relay and bootstrap node (public servers)
   --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
   --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
-  --heartbeat-ms MS       heartbeat interval (default 5000; devnets and tests)
+  --heartbeat-ms MS       membership interval: each sampled member probed once per MS (default 5000)
   --engine ENGINE         builtin (llama.cpp, part of this app), exo, openai, or auto (default): EXO where
                           installed, the server given by --engine-url, otherwise builtin
   --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
@@ -89,10 +89,11 @@ export const startCommand: CliCommand = {
       throw new UsageError('--engine openai needs --engine-url (the server to serve with)');
     }
     // An --exo-path is a choice of EXO as much as --engine exo is.
-    const engineKind =
+    const decided =
       choice === 'auto' && engineUrl === undefined && values['exo-path'] !== undefined
-        ? 'exo'
-        : await detectEngine(choice, { openAiConfigured: engineUrl !== undefined, env: io.env });
+        ? { kind: 'exo' as const, reason: 'chosen-on-command-line' as const }
+        : await decideEngine(choice, { openAiConfigured: engineUrl !== undefined, env: io.env });
+    const engineKind = decided.kind;
     const tierEngines: Record<string, EngineKind> = {};
     for (const entry of values['tier-engine'] ?? []) {
       const match = /^([A-Za-z0-9._-]{1,64})=(builtin|exo|openai)$/.exec(entry);
@@ -123,7 +124,7 @@ export const startCommand: CliCommand = {
         ? undefined
         : intIn(values['heartbeat-ms'], '--heartbeat-ms', 50, 600_000);
 
-    const settingsOf = (kind: EngineKind): EngineSettings =>
+    const settingsOf = (kind: EngineKind): ResolvedEngineSettings =>
       kind === 'builtin'
         ? {
             kind: 'builtin',
@@ -156,6 +157,13 @@ export const startCommand: CliCommand = {
         : {}),
       routing: {
         engine: settingsOf(engineKind),
+        engineReason: decided.reason,
+        // What Settings starts when it picks another engine for a tier: with this command line's options.
+        engineTemplates: {
+          builtin: settingsOf('builtin'),
+          exo: settingsOf('exo'),
+          ...(engineUrl !== undefined ? { openai: settingsOf('openai') } : {}),
+        },
         ...(Object.keys(tierEngines).length > 0
           ? {
               tierEngines: Object.fromEntries(

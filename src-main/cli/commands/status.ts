@@ -8,8 +8,8 @@ import { parseCommandArgs, type CliCommand } from '../cli-command.ts';
 
 const USAGE = `Usage: opengateway-node status [--data-dir DIR] [--json]
 
-Shows a running node's state: peer id, region and how it was decided, listen addresses, clusters
-joined and their members (up/paused/down), connection count.
+Shows a running node's state: peer id, region and how it was decided, listen addresses, which engine
+serves each tier and why, clusters joined and their members (up/paused/down), connection count.
 
   --data-dir DIR   the node's data folder (default: ${defaultDataDir()})
   --json           print the API's JSON (GET /api/status) instead of text`;
@@ -23,25 +23,7 @@ export const statusCommand: CliCommand = {
   usage: USAGE,
   async run(args, io, signal) {
     const { values } = parseCommandArgs(args, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
-    const locations = locationsFor(values['data-dir'] ?? defaultDataDir(io.env));
-    const endpoint = await readApiEndpoint(locations.apiEndpoint);
-    const key = await readApiKey(locations.apiKey);
-    if (endpoint === null || key === null) throw new NodeNotRunningError(locations.dataDir, 'no api.json');
-    let response: Response;
-    try {
-      response = await fetch(`${endpoint.url}/api/status`, {
-        headers: { authorization: `Bearer ${key}` },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
-      });
-    } catch {
-      throw new NodeNotRunningError(locations.dataDir, `nothing answers at ${endpoint.url}`);
-    }
-    const text = await response.text();
-    if (text.length > MAX_STATUS_BYTES || !response.ok)
-      throw new NodeNotRunningError(
-        locations.dataDir,
-        `the API at ${endpoint.url} answered ${response.status}`,
-      );
+    const text = await readStatusText(values['data-dir'] ?? defaultDataDir(io.env), signal);
     if (values.json) {
       io.stdout(text);
       return 0;
@@ -50,6 +32,55 @@ export const statusCommand: CliCommand = {
     return 0;
   },
 };
+
+/** One line per tier: "model-a  Built-in llama.cpp: chosen in Settings (serving)". */
+export function formatTierEngines(report: NodeStatusReport): string[] {
+  const serving = new Set(report.clusters.filter((c) => c.serving).map((c) => c.cluster.tier));
+  const entries = Object.entries(report.tierEngines ?? {});
+  if (entries.length === 0) return ['  (not decided yet)'];
+  return entries.map(
+    ([tier, view]) =>
+      `  ${tier.padEnd(8)} ${view.text}${view.lockedByCommandLine ? ' (--tier-engine)' : ''}${serving.has(tier) ? ' (serving)' : ''}`,
+  );
+}
+
+/** GET /api/status of the node running on `dataDir` (throws NodeNotRunningError when none answers). */
+async function readStatusText(dataDir: string, signal: AbortSignal): Promise<string> {
+  const locations = locationsFor(dataDir);
+  const endpoint = await readApiEndpoint(locations.apiEndpoint);
+  const key = await readApiKey(locations.apiKey);
+  if (endpoint === null || key === null) throw new NodeNotRunningError(locations.dataDir, 'no api.json');
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint.url}/api/status`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
+    });
+  } catch {
+    throw new NodeNotRunningError(locations.dataDir, `nothing answers at ${endpoint.url}`);
+  }
+  const text = await response.text();
+  if (text.length > MAX_STATUS_BYTES || !response.ok)
+    throw new NodeNotRunningError(
+      locations.dataDir,
+      `the API at ${endpoint.url} answered ${response.status}`,
+    );
+  return text;
+}
+
+/** The report of the node running on `dataDir`; null when none runs there (or it does not answer). */
+export async function readRunningReport(
+  dataDir: string,
+  signal: AbortSignal,
+): Promise<NodeStatusReport | null> {
+  try {
+    const report = JSON.parse(await readStatusText(dataDir, signal)) as unknown;
+    return typeof report === 'object' && report !== null ? (report as NodeStatusReport) : null;
+  } catch (error) {
+    if (error instanceof NodeNotRunningError || error instanceof SyntaxError) return null;
+    throw error;
+  }
+}
 
 function formatStatus(report: NodeStatusReport): string {
   const state = report.state;
@@ -60,6 +91,9 @@ function formatStatus(report: NodeStatusReport): string {
     `  region       ${region?.region ?? 'unknown'}${region ? ` (${region.source}: ${region.detail})` : ''}`,
     `  connections  ${report.connections}`,
     `  listening    ${report.listenAddresses.join('\n               ') || '(none)'}`,
+    '',
+    'Engines (which serves each tier, and why)',
+    ...formatTierEngines(report),
     '',
     'Clusters',
   ];

@@ -38,3 +38,58 @@ export async function detectEngine(
   const exo = await findExo(options);
   return resolveEngineChoice(choice, { openAiConfigured: false, exoInstalled: exo.found });
 }
+
+/**
+ * Why a tier is served by the engine it is: the contributor chose it (Settings or the command line), or `auto`
+ * decided (EXO found, a server configured, otherwise the built-in engine every install has).
+ */
+export type EngineReason =
+  | 'exo-found'
+  | 'server-configured'
+  | 'builtin-default'
+  | 'chosen-in-settings'
+  | 'chosen-on-command-line'
+  | 'simulated';
+
+/** The engine `auto` means here, and why. */
+export async function decideEngine(
+  choice: EngineChoice,
+  options: { readonly openAiConfigured: boolean } & FindExoOptions,
+): Promise<{ readonly kind: EngineKind; readonly reason: EngineReason }> {
+  const kind = await detectEngine(choice, options);
+  if (choice !== 'auto') return { kind, reason: 'chosen-on-command-line' };
+  return {
+    kind,
+    reason: kind === 'openai' ? 'server-configured' : kind === 'exo' ? 'exo-found' : 'builtin-default',
+  };
+}
+
+/** How people read an engine: "Built-in llama.cpp", "EXO", "Your OpenAI-compatible server". */
+export function engineKindText(kind: EngineKind): string {
+  switch (kind) {
+    case 'builtin':
+      return 'Built-in llama.cpp';
+    case 'exo':
+      return 'EXO';
+    case 'openai':
+      return 'Your OpenAI-compatible server';
+  }
+}
+
+/** The reason in a contributor's words ("EXO found on this computer"). */
+export function engineReasonText(reason: EngineReason): string {
+  switch (reason) {
+    case 'exo-found':
+      return 'EXO found on this computer';
+    case 'server-configured':
+      return 'your OpenAI-compatible server';
+    case 'builtin-default':
+      return 'built-in llama.cpp (no EXO on this computer)';
+    case 'chosen-in-settings':
+      return 'chosen in Settings';
+    case 'chosen-on-command-line':
+      return 'chosen on the command line';
+    case 'simulated':
+      return 'simulated engine (developer network: not real inference)';
+  }
+}

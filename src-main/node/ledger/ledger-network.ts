@@ -1,6 +1,6 @@
-// The ledger on libp2p: blocks gossiped on `/og/1/<region>/ledger` with validators (invalid → reject,
-// missing predecessor → ignore and pull from the sender), fraud proofs on `/og/1/fraud`, and
-// `/og/ledger-sync/1.0.0` for heads and ranges (one request and one response frame per stream), plus periodic
+// The ledger on libp2p: blocks gossiped on `/og/2/<region>/ledger` with validators (invalid → reject,
+// missing predecessor → ignore and pull from the sender), fraud proofs on `/og/2/fraud`, and
+// `/og/ledger-sync/2.0.0` for heads and ranges (one request and one response frame per stream), plus periodic
 // anti-entropy with a random connected peer.
 import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { PeerId, Stream } from '@libp2p/interface';

@@ -2,11 +2,10 @@
 // Transport-agnostic: it emits 'block:publish' for every own block once committed and 'fraud:proof' for every
 // new proof; the p2p layer gossips them and feeds received blocks back through receive().
 import { TypedEventEmitter } from 'main-event';
-import { BLOCK_KIND_NAMES, type Block, type BlockBody } from '../../../src-shared/ledger/block.ts';
+import type { Block } from '../../../src-shared/ledger/block.ts';
 import { buildCredit, buildOpen } from '../../../src-shared/ledger/block-builders.ts';
 import { createBlock } from '../../../src-shared/ledger/block-codec.ts';
 import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
-import type { ChainState } from '../../../src-shared/ledger/chain-state.ts';
 import { admission } from '../../../src-shared/ledger/economy.ts';
 import type { SignatureVerifier } from '../../../src-shared/ledger/ed25519-strict.ts';
 import type { FraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
@@ -17,12 +16,15 @@ import { reputationScore, type CounterpartyRecord } from '../../../src-shared/le
 import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
 import { historyOf, summaryOf, type AccountSummary, type HistoryEntry } from './account-summary.ts';
 import type { BlockVerdict } from '../../../src-shared/ledger/validation-result.ts';
-import { InsufficientBalanceError, LedgerNotStartedError, OwnBlockRejectedError } from './errors.ts';
+import { InsufficientBalanceError, LedgerNotStartedError } from './errors.ts';
 import { PaymentJournal } from './payment-journal.ts';
 import { LedgerStore } from './ledger-store.ts';
 import { headsOf, sameHeads } from './heads-cache.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
+import { asError, OwnCommitQueue, type OwnBlockBuilder, type QueuedAppend } from './own-commit-queue.ts';
+import { OwnBatchFailedError, writeOwnBatch, type OwnBatchOutcome } from './own-batch-write.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+import { rememberingVerifier } from '../../../src-shared/ledger/verified-signatures.ts';
 
 export interface LedgerComponents {
   readonly signer: LedgerSigner;
@@ -67,13 +69,15 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     journal: PaymentJournal;
   } | null = null;
   #reputationVersion = 0;
+  readonly #commits = new OwnCommitQueue({ commitBatch: (batch) => this.#commitBatch(batch) });
 
   constructor(components: LedgerComponents, init: LedgerInit) {
     super();
     this.#components = components;
     this.#init = init;
     this.#now = init.now ?? (() => BigInt(Date.now()));
-    this.#verify = init.verify ?? createNativeVerifier();
+    // Each signature once per node: repeats (parked blocks, pulls, gossip and sync) hit the memory.
+    this.#verify = init.verify ?? rememberingVerifier(createNativeVerifier());
     this.#hasher = init.hasher ?? nativeSha256;
   }
 
@@ -104,7 +108,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       const headsConsistent = sameHeads(recomputed, cached);
       if (!headsConsistent) store.replaceHeads(recomputed);
       this.#state = { store, view, headsConsistent, journal: new PaymentJournal(store.database) };
-      for (const block of unpublished) this.#publish(block);
+      this.#publish(unpublished);
     } catch (error) {
       store.close();
       throw error;
@@ -112,6 +116,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   }
 
   stop(): Promise<void> {
+    this.#commits.close(new LedgerNotStartedError('the ledger service stopped'));
     this.#state?.store.close();
     this.#state = null;
     return Promise.resolve();
@@ -136,49 +141,66 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   }
 
   /**
-   * Append an own block: build from the validated state, sign, check, insert and commit in one transaction,
-   * and only then apply and publish. The store, not memory, says which seq comes next.
+   * Append an own block now: build from the validated state, sign, check, insert and commit (with whatever
+   * `append` has queued, first), and only then apply and publish. The store, not memory, says which seq
+   * comes next.
    */
-  appendOwn(build: (state: ChainState | undefined) => BlockBody): Block {
-    const { store, view } = this.#started();
+  appendOwn(build: OwnBlockBuilder): Block {
+    this.#started();
+    return this.#commits.appendNow(build);
+  }
+
+  /**
+   * Append an own block through the group commit: appends asked for in the same turn of the event loop
+   * (concurrent requests) share one transaction and one fsync. Resolves once the block is committed and
+   * published; rejects with what the builder or the rules threw.
+   */
+  append(build: OwnBlockBuilder): Promise<Block> {
+    if (!this.#state) return Promise.reject(new LedgerNotStartedError('ledger service used before start()'));
+    return this.#commits.append(build);
+  }
+
+  #commitBatch(batch: readonly QueuedAppend[]): void {
+    const state = this.#state;
+    if (!state) {
+      for (const entry of batch)
+        entry.done({ error: new LedgerNotStartedError('ledger service used before start()') });
+      return;
+    }
     const hook = this.#init.testHook ?? (() => undefined);
-    const now = this.#now();
-    const block = store.transaction(() => {
-      const state = view.chain(this.account);
-      const stored = store.maxSeq(this.account);
-      if (stored !== BigInt(state?.ids.length ?? 0))
-        throw new OwnBlockRejectedError(`own chain in the store (seq ${stored}) is ahead of memory`);
-      const body = build(state);
-      hook('built');
-      const signed = createBlock(body, (m) => this.#components.signer.sign(m), this.#hasher);
-      hook('signed');
-      const verdict = view.check(signed, now, { trusted: true });
-      if (verdict.status !== 'valid')
-        throw new OwnBlockRejectedError(`own ${BLOCK_KIND_NAMES[body.kind]} rejected: ${describe(verdict)}`);
-      store.insertValid(
-        [signed],
-        [
-          {
-            account: body.account,
-            seq: body.seq,
-            id: signed.id,
-            balance: body.balanceAfter,
-            reserved: body.reservedAfter,
-          },
-        ],
-        true,
-        Number(now),
-      );
-      hook('inserted');
-      return signed;
-    });
+    let outcome: OwnBatchOutcome;
+    try {
+      outcome = writeOwnBatch(batch, {
+        store: state.store,
+        view: state.view,
+        account: this.account,
+        now: this.#now(),
+        sign: (body) => createBlock(body, (m) => this.#components.signer.sign(m), this.#hasher),
+        hook,
+      });
+    } catch (failure) {
+      // Nothing of the batch is durable and nothing was published; memory may hold blocks the store lacks.
+      if (failure instanceof OwnBatchFailedError) {
+        if (failure.appliedInMemory) this.#reload();
+        for (const entry of batch) entry.done({ error: asError(failure.cause) });
+        return;
+      }
+      throw failure;
+    }
     hook('committed');
-    const result = view.receive(block, now, { trusted: true });
-    this.#persistUnlocked(result.applied.slice(1));
-    this.#publish(block);
+    this.#publish(outcome.committed.map((c) => c.block));
     hook('published');
-    this.safeDispatchEvent('ledger:changed', { detail: result.applied });
-    return block;
+    for (const { entry, block } of outcome.committed) entry.done({ block });
+    for (const { entry, error } of outcome.refused) entry.done({ error });
+    if (outcome.applied.length > 0) this.safeDispatchEvent('ledger:changed', { detail: outcome.applied });
+  }
+
+  /** Memory and store disagree after a failed commit: rebuild the view from the store (the truth). */
+  #reload(): void {
+    const state = this.#state;
+    this.#state = null;
+    state?.store.close();
+    this.#open();
   }
 
   /** The OPEN of this node's account: genesis allocation, or the debt of a matching indebted account. */
@@ -267,11 +289,29 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   claimCredits(): Block[] {
     const { view } = this.#started();
     this.ensureOpen();
+    // Queued appends first: a CREDIT queued for the group commit is not claimed twice.
+    this.#commits.flush();
     const out: Block[] = [];
     for (const claim of view.unclaimedFor(this.account)) {
       out.push(this.appendOwn((state) => buildCredit(this.#init.params, state!, this.#now(), claim)));
     }
     return out;
+  }
+
+  /**
+   * claimCredits through the group commit: the CREDITs of settlements arriving together share one commit.
+   * An output two calls both queued is credited once (the rules refuse the second).
+   */
+  async claimCreditsQueued(): Promise<Block[]> {
+    const { view } = this.#started();
+    this.ensureOpen();
+    const claims = view.unclaimedFor(this.account);
+    const outcomes = await Promise.allSettled(
+      claims.map((claim) =>
+        this.append((state) => buildCredit(this.#init.params, state!, this.#now(), claim)),
+      ),
+    );
+    return outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   }
 
   /** Throw a user-facing error unless a request locking `maxCost` may start now. */
@@ -352,42 +392,15 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     return historyOf(this.#started().view, this.account, limit);
   }
 
-  #persistUnlocked(blocks: readonly Block[]): void {
+  /** Hand committed own blocks to the network (only ever after their COMMIT returned). */
+  #publish(blocks: readonly Block[]): void {
     if (blocks.length === 0) return;
-    const { store, view } = this.#started();
-    store.transaction(() =>
-      store.insertValid(
-        blocks,
-        headsOf(
-          view,
-          blocks.map((b) => b.body.account),
-        ),
-        false,
-        Number(this.#now()),
-      ),
-    );
-  }
-
-  #publish(block: Block): void {
-    this.safeDispatchEvent('block:publish', { detail: block });
-    this.#started().store.markPublished(block.id);
+    for (const block of blocks) this.safeDispatchEvent('block:publish', { detail: block });
+    this.#started().store.markPublished(blocks.map((b) => b.id));
   }
 
   #started() {
     if (!this.#state) throw new LedgerNotStartedError('ledger service used before start()');
     return this.#state;
-  }
-}
-
-function describe(verdict: BlockVerdict): string {
-  switch (verdict.status) {
-    case 'invalid':
-      return verdict.reason;
-    case 'partial':
-      return 'a block it depends on is missing';
-    case 'fork':
-    case 'duplicate':
-    case 'valid':
-      return verdict.status;
   }
 }

@@ -16,6 +16,8 @@ import { LedgerCorruptError, LedgerNetworkMismatchError, LedgerSchemaTooNewError
 import { LEDGER_MIGRATIONS, migrate } from './ledger-migrations.ts';
 import { DatabaseSync, type DatabaseSyncType } from './sqlite.ts';
 
+type Statement = ReturnType<DatabaseSyncType['prepare']>;
+
 /** A chain head as cached in the database. */
 export interface CachedHead {
   readonly account: Uint8Array;
@@ -34,6 +36,8 @@ export interface StoredBlock {
 export class LedgerStore {
   readonly #db: DatabaseSyncType;
   readonly #hasher: Hasher;
+  /** Statements of the hot paths (own appends, receives), prepared once. */
+  readonly #prepared = new Map<string, Statement>();
 
   private constructor(db: DatabaseSyncType, hasher: Hasher) {
     this.#db = db;
@@ -112,7 +116,17 @@ export class LedgerStore {
   }
 
   close(): void {
+    this.#prepared.clear();
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  #statement(sql: string): Statement {
+    let statement = this.#prepared.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#prepared.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Run `work` inside BEGIN IMMEDIATE … COMMIT; roll back on any throw. */
@@ -135,7 +149,7 @@ export class LedgerStore {
     own: boolean,
     receivedAt: number,
   ): void {
-    const insert = this.#db.prepare(
+    const insert = this.#statement(
       "INSERT OR IGNORE INTO blocks (id, account, seq, kind, body, sig, status, own, published, received_at) VALUES (?, ?, ?, ?, ?, ?, 'valid', ?, 0, ?)",
     );
     for (const block of blocks) {
@@ -154,7 +168,7 @@ export class LedgerStore {
   }
 
   writeHeads(heads: readonly CachedHead[]): void {
-    const upsert = this.#db.prepare(
+    const upsert = this.#statement(
       'INSERT INTO heads (account, seq, id, balance, reserved) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET seq = excluded.seq, id = excluded.id, balance = excluded.balance, reserved = excluded.reserved',
     );
     for (const head of heads) upsert.run(head.account, head.seq, head.id, head.balance, head.reserved);
@@ -183,8 +197,22 @@ export class LedgerStore {
       .run(offenderOf(proof), proof.type, encodeFraudProof(proof), receivedAt);
   }
 
-  markPublished(id: Uint8Array): void {
-    this.#db.prepare('UPDATE blocks SET published = 1 WHERE id = ?').run(id);
+  /**
+   * Mark own blocks as handed to the network, in one transaction without an fsync: the flag only decides
+   * what start-up publishes again, and publishing a block twice is harmless (peers see a duplicate). The
+   * next FULL commit syncs it with the rest of the WAL anyway.
+   */
+  markPublished(ids: readonly Uint8Array[]): void {
+    if (ids.length === 0) return;
+    const update = this.#statement('UPDATE blocks SET published = 1 WHERE id = ?');
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      this.transaction(() => {
+        for (const id of ids) update.run(id);
+      });
+    } finally {
+      this.#db.exec('PRAGMA synchronous = FULL');
+    }
   }
 
   /**
@@ -217,7 +245,7 @@ export class LedgerStore {
 
   /** The highest seq of an account in the blocks table (the store's truth for own appends). */
   maxSeq(account: Uint8Array): bigint {
-    const statement = this.#db.prepare(
+    const statement = this.#statement(
       "SELECT MAX(seq) AS seq FROM blocks WHERE account = ? AND status = 'valid'",
     );
     statement.setReadBigInts(true);

@@ -1,5 +1,5 @@
 // Ledger sync over any transport (DESIGN.md §5): the gossip validator's verdict mapping, the server side of
-// /og/ledger-sync/1.0.0, and the client side that catches up from a peer (heads, then ranges, then whatever
+// /og/ledger-sync/2.0.0, and the client side that catches up from a peer (heads, then ranges, then whatever
 // waiting blocks still miss). Periodic anti-entropy with random peers runs on top of syncWith().
 import { decodeBlock, encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
 import type { Block } from '../../../src-shared/ledger/block.ts';

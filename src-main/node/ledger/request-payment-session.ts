@@ -25,6 +25,7 @@ import { deltaText, type RequestPayment } from '../routing/payments.ts';
 import { PaymentError, ReceiptMismatchError, ReservationExceededError } from './errors.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
+import type { OwnBlockBuilder } from './own-commit-queue.ts';
 import { nativeSha256 } from './native-crypto.ts';
 
 export interface RequestPaymentSessionInit {
@@ -54,6 +55,8 @@ export class RequestPaymentSession implements RequestPayment {
   #deltas = 0;
   #acked = 0;
   #settled = false;
+  /** A SETTLE of the worker's receipt is queued for the group commit. */
+  #settling = false;
 
   constructor(init: RequestPaymentSessionInit) {
     this.#init = init;
@@ -94,10 +97,12 @@ export class RequestPaymentSession implements RequestPayment {
     return this.#digest.count > this.#acked ? this.#ack() : null;
   }
 
-  settle(receiptBytes: Uint8Array): { readonly receipt: Uint8Array; readonly block: Uint8Array } {
+  async settle(
+    receiptBytes: Uint8Array,
+  ): Promise<{ readonly receipt: Uint8Array; readonly block: Uint8Array }> {
     const { params, signer, workerKey, verify } = this.#init;
     const q = this.#init.quote.body;
-    if (this.#settled) throw new PaymentError('this request is settled already');
+    if (this.#settled || this.#settling) throw new PaymentError('this request is settled already');
     const receipt = decodeReceipt(receiptBytes, nativeSha256);
     if (receipt === null) throw new ReceiptMismatchError('the receipt does not decode');
     const r = receipt.body;
@@ -120,13 +125,24 @@ export class RequestPaymentSession implements RequestPayment {
     if (!precheckEd25519(receipt.workerSig, workerKey) || !verify(receipt.workerSig, receipt.id, workerKey))
       throw new ReceiptMismatchError('the receipt is not signed by the worker');
     const cosigned = coSignReceipt(receipt, signer.sign);
-    const block = this.#appendSettle(receipt.id, r.promptTokens, r.completionTokens);
+    // Through the group commit: the SETTLEs of concurrent requests share one transaction and one fsync.
+    this.#settling = true;
+    let block: Block;
+    try {
+      block = await this.#init.ledger.append(
+        this.#settleBuilder(receipt.id, r.promptTokens, r.completionTokens),
+      );
+    } finally {
+      this.#settling = false;
+    }
+    this.#settledWith(block);
     this.#init.ledger.recordOutcome(workerKey, { settled: -block.body.amount });
     return { receipt: encodeReceipt(cosigned), block: encodeBlock(block) };
   }
 
   settleAlone(how: 'ended' | 'worker-failed'): void {
-    if (this.#settled) return;
+    // A SETTLE of the receipt waiting for its commit is not repeated alone.
+    if (this.#settled || this.#settling) return;
     const { ledger, params, signer, workerKey } = this.#init;
     const q = this.#init.quote.body;
     const completion = this.#digest.count;
@@ -182,9 +198,15 @@ export class RequestPaymentSession implements RequestPayment {
   }
 
   #appendSettle(receiptId: Uint8Array, promptTokens: number, completionTokens: number): Block {
-    const { ledger, params, now } = this.#init;
+    const block = this.#init.ledger.appendOwn(this.#settleBuilder(receiptId, promptTokens, completionTokens));
+    this.#settledWith(block);
+    return block;
+  }
+
+  #settleBuilder(receiptId: Uint8Array, promptTokens: number, completionTokens: number): OwnBlockBuilder {
+    const { params, now } = this.#init;
     const requestId = this.#init.quote.body.requestId;
-    const block = ledger.appendOwn((state) => {
+    return (state) => {
       const reservation = state?.open.get(toHex(requestId));
       if (!state || !reservation) throw new PaymentError('the reservation is no longer open');
       return buildSettle(
@@ -197,10 +219,12 @@ export class RequestPaymentSession implements RequestPayment {
         promptTokens,
         completionTokens,
       );
-    });
+    };
+  }
+
+  #settledWith(block: Block): void {
     // Only a committed SETTLE makes the request settled (a refused one leaves it to settle alone or RELEASE).
     this.#settled = true;
-    ledger.journal.forgetAcks(requestId);
-    return block;
+    this.#init.ledger.journal.forgetAcks(block.body.requestId);
   }
 }

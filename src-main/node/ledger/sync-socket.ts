@@ -1,5 +1,5 @@
 // Ledger sync over a plain TCP socket with 4-byte length-prefixed frames: used by the benchmark (and usable
-// until libp2p carries /og/ledger-sync/1.0.0). One request in flight per connection; every frame is
+// until libp2p carries /og/ledger-sync/2.0.0). One request in flight per connection; every frame is
 // size-limited before it is buffered.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { answerSyncRequest, type SyncTransport } from './ledger-sync.ts';

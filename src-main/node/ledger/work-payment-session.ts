@@ -171,7 +171,7 @@ export class WorkPaymentSession implements WorkPayment {
       return `the SETTLE is ${verdict!.status === 'invalid' ? `invalid: ${verdict!.reason}` : verdict!.status}`;
     this.#settled = true;
     this.#init.evidence.closed(this.#reserve.id);
-    ledger.claimCredits();
+    await ledger.claimCreditsQueued();
     const amount = -b.amount;
     ledger.recordOutcome(q.requester, { settled: amount });
     this.#init.announce({ kind: 'settled', requester: toHex(q.requester), amount });

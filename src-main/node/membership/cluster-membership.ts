@@ -178,6 +178,11 @@ export class ClusterMembership {
     return this.#view.verifiedMembers();
   }
 
+  /** True while `peerId` is a verified member of the active view, alive or suspected (members() has it). */
+  holds(peerId: string): boolean {
+    return this.#view.holds(peerId);
+  }
+
   /** True while `peerId` is a verified, unsuspected member of the active view. */
   holdsAlive(peerId: string): boolean {
     return this.#view.holdsAlive(peerId);
@@ -196,6 +201,8 @@ export class ClusterMembership {
     for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
     switch (message.kind) {
       case 'ping':
+        // A watcher is no member: staying silent keeps it out of others' samples (they drop the unverified).
+        if (this.#descriptor === null) return;
         this.#reply(from, message.seq, {
           kind: 'ack',
           incarnation: this.#incarnation,

@@ -1,8 +1,8 @@
-// What a cluster looks like to status pages and the router: every member with its last heartbeat's state,
-// this node first where it serves the tier.
+// What a cluster looks like to status pages and the router: the sampled members with what each last said
+// about itself (load: its last answer to a load query), this node first where it serves the tier.
 import type { ClusterId, EngineState } from '../../../src-shared/protocol/index.ts';
 import type { LocalClusterState } from './local-cluster-state.ts';
-import type { MemberRecord, MemberStatus } from './membership-view.ts';
+import type { MemberStatus } from './member-change.ts';
 
 export interface MemberSnapshot {
   readonly peerId: string;
@@ -16,7 +16,7 @@ export interface MemberSnapshot {
   readonly version: string;
   /** The member's own EXO node id, when it sent one. */
   readonly engineNode?: string;
-  /** ms since the last heartbeat (0 for self). */
+  /** ms since the member last answered this node (0 for self). */
   readonly lastHeardMsAgo: number;
 }
 
@@ -25,22 +25,6 @@ export interface ClusterSnapshot {
   readonly key: string;
   readonly serving: boolean;
   readonly members: readonly MemberSnapshot[];
-}
-
-export function memberSnapshot(record: MemberRecord, now: number): MemberSnapshot {
-  return {
-    peerId: record.peerId,
-    self: false,
-    status: record.status,
-    downReason: record.downReason,
-    engine: record.heartbeat.engine,
-    modelsReady: record.heartbeat.modelsReady,
-    capacity: record.heartbeat.capacity,
-    load: record.heartbeat.load,
-    version: record.heartbeat.version,
-    ...(record.heartbeat.engineNode !== undefined ? { engineNode: record.heartbeat.engineNode } : {}),
-    lastHeardMsAgo: Math.max(0, now - record.lastHeardAt),
-  };
 }
 
 /** This node as a member of a cluster it serves. */

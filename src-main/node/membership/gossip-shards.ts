@@ -1,6 +1,6 @@
 // Rare membership events (joins, leaves, deaths, state changes) travel on one of S gossip topics per cluster,
 // chosen by hash(peer id) mod S, so each topic carries about N / S members however large the region grows.
-import type { ClusterId } from '../../../src-shared/protocol/protocol-ids.ts';
+import { membersTopic, type ClusterId } from '../../../src-shared/protocol/protocol-ids.ts';
 
 /** FNV-1a over the peer id's UTF-16 code units: stable across nodes and versions, cheap. */
 export function shardOf(peerId: string, shards: number): number {
@@ -14,5 +14,5 @@ export function shardOf(peerId: string, shards: number): number {
 
 /** `/og/2/<region>/<tier>/members/<shard>` (protocol 2: old nodes cannot join a network that uses it). */
 export function shardTopic(cluster: ClusterId, shard: number): string {
-  return `/og/2/${cluster.region}/${cluster.tier}/members/${shard}`;
+  return membersTopic(cluster, shard);
 }

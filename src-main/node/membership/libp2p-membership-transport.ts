@@ -2,16 +2,18 @@
 // (a fresh stream costs ~10× a message on an open one, ref/libp2p-notes.md), length-prefixed frames with a
 // size limit, gossipsub for the shard topics, and the wall clock. Messages are datagrams: a failed stream
 // loses what was queued on it and the protocol's own timeouts decide, exactly as in the simulator.
-import type { Message } from '@libp2p/gossipsub';
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
 import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
 import {
+  decodeMembershipMessage,
   MAX_MEMBERSHIP_MESSAGE_BYTES,
   MEMBERSHIP_PROTOCOL,
 } from '../../../src-shared/protocol/membership-wire.ts';
 import type { ClusterId } from '../../../src-shared/protocol/protocol-ids.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
+import { findClusterProviders, provideCluster, unprovideCluster } from './cluster-providers.ts';
 import type {
   MembershipClock,
   MembershipTransport,
@@ -34,6 +36,14 @@ export const wallClock: MembershipClock = {
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** Membership messages this node sent and received on streams (gossip excluded), for status and benchmarks. */
+export interface MembershipTraffic {
+  sent: number;
+  received: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
 interface Outbound {
   readonly ready: Promise<{ stream: Stream; write: (bytes: Uint8Array) => Promise<void> }>;
   tail: Promise<void>;
@@ -44,6 +54,8 @@ export class Libp2pMembershipTransport implements MembershipTransport {
   readonly #outbound = new Map<string, Outbound>();
   readonly #topics = new Map<string, MessageHandler>();
   #handler: MessageHandler | null = null;
+  #running = false;
+  readonly #traffic: MembershipTraffic = { sent: 0, received: 0, bytesSent: 0, bytesReceived: 0 };
   readonly #onGossip = (event: CustomEvent<Message>): void => {
     const message = event.detail;
     const handler = this.#topics.get(message.topic);
@@ -65,15 +77,20 @@ export class Libp2pMembershipTransport implements MembershipTransport {
       { maxInboundStreams: MAX_INBOUND_STREAMS, runOnLimitedConnection: true },
     );
     this.#libp2p.services.pubsub.addEventListener('message', this.#onGossip);
+    this.#running = true;
   }
 
   async stop(): Promise<void> {
+    this.#running = false;
     this.#libp2p.services.pubsub.removeEventListener('message', this.#onGossip);
     await this.#libp2p.unhandle(MEMBERSHIP_PROTOCOL);
     for (const outbound of this.#outbound.values())
       void outbound.ready.then(({ stream }) => stream.abort(new Error('membership stopped'))).catch(() => {});
     this.#outbound.clear();
-    for (const topic of this.#topics.keys()) this.#libp2p.services.pubsub.unsubscribe(topic);
+    for (const topic of this.#topics.keys()) {
+      this.#libp2p.services.pubsub.topicValidators.delete(topic);
+      this.#libp2p.services.pubsub.unsubscribe(topic);
+    }
     this.#topics.clear();
   }
 
@@ -81,7 +98,14 @@ export class Libp2pMembershipTransport implements MembershipTransport {
     this.#handler = handler;
   }
 
+  /** Counters since start (a copy). */
+  get traffic(): MembershipTraffic {
+    return { ...this.#traffic };
+  }
+
   send(to: string, bytes: Uint8Array): void {
+    this.#traffic.sent += 1;
+    this.#traffic.bytesSent += bytes.byteLength;
     let outbound = this.#outbound.get(to);
     if (outbound === undefined) {
       outbound = { ready: this.#open(to), tail: Promise.resolve() };
@@ -104,29 +128,39 @@ export class Libp2pMembershipTransport implements MembershipTransport {
   }
 
   subscribe(topic: string, handler: MessageHandler): () => void {
+    const pubsub = this.#libp2p.services.pubsub;
     this.#topics.set(topic, handler);
-    this.#libp2p.services.pubsub.subscribe(topic);
+    // Garbage on a shard is refused before gossipsub passes it on (and costs its sender score).
+    pubsub.topicValidators.set(topic, (_from, message) =>
+      decodeMembershipMessage(message.data).ok ? TopicValidatorResult.Accept : TopicValidatorResult.Reject,
+    );
+    pubsub.subscribe(topic);
     return () => {
       this.#topics.delete(topic);
-      this.#libp2p.services.pubsub.unsubscribe(topic);
+      pubsub.topicValidators.delete(topic);
+      pubsub.unsubscribe(topic);
     };
   }
 
   /**
-   * Seeds: the peers this node is connected to (bootstrap, DHT neighbours). A peer that is not a member
-   * ignores the join. DHT provider records per cluster are the next step (see BENCHMARKS.md).
+   * Seeds: members that provide the cluster's DHT key, and the peers this node is connected to (bootstrap,
+   * DHT neighbours; one that is not a member never answers the verification probe and is dropped). Connected
+   * peers are handed over at once, providers when the DHT lookup ends: the callback may run twice.
    */
-  findMembers(_cluster: ClusterId, limit: number, callback: (peerIds: readonly string[]) => void): void {
+  findMembers(cluster: ClusterId, limit: number, callback: (peerIds: readonly string[]) => void): void {
     const peers = this.#libp2p.getPeers().map((peer) => peer.toString());
-    for (let i = peers.length - 1; i > 0; i -= 1) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [peers[i], peers[j]] = [peers[j]!, peers[i]!];
-    }
+    shuffle(peers);
     queueMicrotask(() => callback(peers.slice(0, limit)));
+    void findClusterProviders(this.#libp2p, cluster, limit).then((providers) => {
+      const fresh = providers.filter((peerId) => !peers.includes(peerId));
+      if (fresh.length > 0 && this.#running) callback(fresh);
+    });
   }
 
-  advertise(): void {
-    // Provider records are not published yet: seeds come from connected peers (findMembers).
+  /** A DHT provider record for the cluster while this node is a member (republished by the DHT). */
+  advertise(cluster: ClusterId, on: boolean): void {
+    if (on) void provideCluster(this.#libp2p, cluster);
+    else void unprovideCluster(this.#libp2p, cluster);
   }
 
   async #open(to: string): Promise<{ stream: Stream; write: (bytes: Uint8Array) => Promise<void> }> {
@@ -149,7 +183,16 @@ export class Libp2pMembershipTransport implements MembershipTransport {
         stream.abort(new Error('membership stream ended'));
         return;
       }
+      this.#traffic.received += 1;
+      this.#traffic.bytesReceived += frame.byteLength;
       this.#handler?.(from, frame.subarray());
     }
+  }
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
   }
 }

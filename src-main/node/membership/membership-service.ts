@@ -1,42 +1,36 @@
-// The membership service (DESIGN.md §3): for the node's region, one gossipsub topic per tier
-// (`/og/1/<region>/<tier>/members`). It publishes signed heartbeats on the clusters it serves, keeps a view of
-// every cluster of its region (also those it does not serve, for routing), marks members down after missed
-// heartbeats or a lost connection, and says goodbye on pause and shutdown.
-import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
-import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
+// The membership service (DESIGN.md §3, issue 16): for the node's region, one sampled membership per tier
+// (cluster-membership.ts: a random sample of live members, SWIM probes over `/og/membership/2.0.0` streams,
+// rumors piggybacked on probes, rare events on `/og/2/<region>/<tier>/members/<shard>`, seeds from DHT
+// provider records). Nothing floods the region: a node's cost depends on its view size and the interval, not
+// on how many members a cluster has. Load is asked of two candidates right before routing (queryLoad), so
+// what members announce about themselves (the descriptor) changes rarely.
+import { TypedEventEmitter } from '@libp2p/interface';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
-import {
-  ENGINE_NODE_ID_PATTERN,
-  MAX_MODELS_PER_HEARTBEAT,
-  clusterKey,
-  encodeHeartbeat,
-  membersTopic,
-  parseMembersTopic,
-  type ClusterId,
-  type Heartbeat,
-  type MemberState,
-} from '../../../src-shared/protocol/index.ts';
+import { clusterKey, type ClusterId } from '../../../src-shared/protocol/index.ts';
+import type { MemberDescriptor } from '../../../src-shared/protocol/membership-wire.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
-import { judgeHeartbeat } from './heartbeat-validation.ts';
-import { MembershipView, type MemberChange } from './membership-view.ts';
-import { memberSnapshot, selfSnapshot, type ClusterSnapshot } from './cluster-snapshot.ts';
-import { ClusterConnections } from './cluster-connections.ts';
+import { ClusterMembership, type ClusterMembershipOptions, type LoadReport } from './cluster-membership.ts';
+import { selfSnapshot, type ClusterSnapshot, type MemberSnapshot } from './cluster-snapshot.ts';
+import {
+  Libp2pMembershipTransport,
+  wallClock,
+  type MembershipTraffic,
+} from './libp2p-membership-transport.ts';
 import type { LocalClusterState } from './local-cluster-state.ts';
+import type { MemberChange } from './member-change.ts';
+import { MembershipMux } from './membership-mux.ts';
 
 export interface MembershipComponents {
-  /** The started libp2p node (gossipsub as `pubsub`). */
+  /** The started libp2p node (gossipsub as `pubsub`, the DHT as content routing). */
   readonly libp2p: OgLibp2p;
 }
 
 export interface MembershipInit {
-  /** How often this node beats on each cluster it serves. */
+  /** Every member of a node's sample is probed once per interval. */
   readonly heartbeatIntervalMs?: number;
-  /** Missed intervals before a member is down. */
-  readonly missedHeartbeats?: number;
-  readonly maxMembersPerCluster?: number;
-  /** How many cluster members to keep direct connections to (gossipsub's mesh needs a few). */
-  readonly clusterPeerTarget?: number;
-  /** The app version announced in heartbeats. */
+  /** The protocol's other knobs (view sizes, shards); every node of a network must agree on `shards`. */
+  readonly cluster?: Omit<ClusterMembershipOptions, 'intervalMs'>;
+  /** The app version announced to members. */
   readonly version?: string;
   readonly now?: () => number;
 }
@@ -44,150 +38,152 @@ export interface MembershipInit {
 /** Which clusters of which region: serve ⊆ watch; every cluster served is also watched. */
 export interface MembershipPlan {
   readonly region: RegionId;
-  /** Tiers this node qualified for: it beats there. */
+  /** Tiers this node qualified for: it is a member there. */
   readonly serve: readonly string[];
-  /** Tiers of the region to keep a view of (normally every tier in the network config). */
+  /** Tiers of the region to keep a sample of (normally every tier in the network config), for routing. */
   readonly watch: readonly string[];
 }
 
 export type { LocalClusterState } from './local-cluster-state.ts';
+export type { LoadReport } from './sampled-member.ts';
 
-export interface RejectedHeartbeat {
-  readonly topic: string;
-  /** The peer that handed us the message (the one whose score drops). */
-  readonly propagationSource: string;
+/** A membership message refused before it reached a cluster (undecodable, oversized, unknown cluster). */
+export interface RejectedMembershipMessage {
+  readonly from: string;
   readonly reason: string;
 }
 
 export interface MembershipEvents {
   'member-change': CustomEvent<MemberChange>;
-  'heartbeat-rejected': CustomEvent<RejectedHeartbeat>;
+  'message-rejected': CustomEvent<RejectedMembershipMessage>;
 }
 
 export type { ClusterSnapshot, MemberSnapshot } from './cluster-snapshot.ts';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5000;
-export const DEFAULT_MISSED_HEARTBEATS = 3;
+/** How long a load query waits for its answer before the router treats the candidate as unknown. */
+export const DEFAULT_LOAD_QUERY_TIMEOUT_MS = 1000;
+/** Load answers remembered per cluster (for status pages and as the next choice's first guess). */
+const MAX_REMEMBERED_LOADS = 256;
 
 interface Joined {
   readonly plan: MembershipPlan;
-  readonly views: Map<string, MembershipView>;
-  readonly timers: ReturnType<typeof setInterval>[];
+  /** tier → its cluster's membership. */
+  readonly clusters: Map<string, ClusterMembership>;
 }
 
 export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   readonly #libp2p: OgLibp2p;
   readonly #intervalMs: number;
-  readonly #missed: number;
-  readonly #maxMembers: number;
+  readonly #clusterOptions: ClusterMembershipOptions;
   readonly #version: string;
   readonly #now: () => number;
+  readonly #transport: Libp2pMembershipTransport;
+  readonly #mux: MembershipMux;
   readonly #local = new Map<string, LocalClusterState>();
+  /** tier → peer → its last load answer. */
+  readonly #loads = new Map<string, Map<string, LoadReport>>();
   #joined: Joined | null = null;
-  #state: MemberState = 'active';
-  #seq = 0;
-  #rejected = 0;
-  readonly #connections: ClusterConnections;
-  readonly #onMessage = (event: CustomEvent<Message>): void => this.#handleMessage(event.detail);
-  readonly #onDisconnect = (event: CustomEvent<PeerId>): void =>
-    this.#handleDisconnect(event.detail.toString());
+  #paused = false;
+  #started = false;
+  /**
+   * A node that restarts must announce a higher incarnation than before (members remember it as left or
+   * dead at the old one): seconds since the epoch at the first join, +1 for every later one.
+   */
+  #lastIncarnation = 0;
 
   constructor(components: MembershipComponents, init: MembershipInit = {}) {
     super();
     this.#libp2p = components.libp2p;
     this.#intervalMs = init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    this.#missed = init.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
-    this.#maxMembers = init.maxMembersPerCluster ?? 10_000;
-    this.#connections = new ClusterConnections(components.libp2p, init.clusterPeerTarget ?? 8);
+    this.#clusterOptions = { ...init.cluster, intervalMs: this.#intervalMs };
     this.#version = (init.version ?? '0.0.0').slice(0, 32);
     this.#now = init.now ?? Date.now;
+    this.#transport = new Libp2pMembershipTransport(components.libp2p);
+    this.#mux = new MembershipMux(this.#transport, (from, reason) =>
+      this.safeDispatchEvent('message-rejected', { detail: { from, reason } }),
+    );
   }
 
-  start(): Promise<void> {
-    this.#libp2p.services.pubsub.addEventListener('message', this.#onMessage);
-    this.#libp2p.addEventListener('peer:disconnect', this.#onDisconnect);
-    return Promise.resolve();
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.#transport.start();
+    this.#started = true;
   }
 
   /** Leaves (announcing it) and stops listening. */
-  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.leave(options);
-    this.#libp2p.services.pubsub.removeEventListener('message', this.#onMessage);
-    this.#libp2p.removeEventListener('peer:disconnect', this.#onDisconnect);
+  async stop(): Promise<void> {
+    await this.leave();
+    if (!this.#started) return;
+    this.#started = false;
+    await this.#transport.stop();
   }
 
   /**
-   * Join the clusters of a region: subscribe to every watched tier, beat on every served one. Joining again
-   * (a new region after a network change, new tiers after a config update) leaves the old plan first.
+   * Join the clusters of a region: a sample of every watched tier, membership of every served one. Joining
+   * again (a tier's model became ready, a config update) changes only the clusters that differ; a new region
+   * leaves the old one first.
    */
-  async join(plan: MembershipPlan, options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#joined !== null) await this.leave(options);
+  async join(plan: MembershipPlan, _options: { signal?: AbortSignal } = {}): Promise<void> {
     const watch = [...new Set([...plan.watch, ...plan.serve])];
-    const pubsub = this.#libp2p.services.pubsub;
-    const views = new Map<string, MembershipView>();
+    const next: MembershipPlan = { ...plan, watch };
+    const previous = this.#joined;
+    if (previous !== null && previous.plan.region !== plan.region) await this.leave();
+    const kept = this.#joined?.clusters ?? new Map<string, ClusterMembership>();
+    const clusters = new Map<string, ClusterMembership>();
     for (const tier of watch) {
-      const cluster: ClusterId = { region: plan.region, tier };
-      const topic = membersTopic(cluster);
-      const view = new MembershipView(cluster, {
-        missedHeartbeats: this.#missed,
-        maxMembers: this.#maxMembers,
-        forgetDownAfterMs: 20 * this.#intervalMs,
-      });
-      views.set(topic, view);
-      pubsub.topicValidators.set(topic, (_from, message) => this.#validate(message));
-      pubsub.subscribe(topic);
+      const serving = plan.serve.includes(tier);
+      const existing = kept.get(tier);
+      if (existing !== undefined && existing.serving === serving) {
+        clusters.set(tier, existing);
+        kept.delete(tier);
+        continue;
+      }
+      clusters.set(tier, this.#startCluster({ region: plan.region, tier }, serving));
     }
-    const sweepMs = Math.max(25, Math.min(1000, Math.floor(this.#intervalMs / 2)));
-    const timers = [
-      setInterval(() => void this.#beat(), this.#intervalMs),
-      setInterval(() => this.#sweep(), sweepMs),
-    ];
-    for (const timer of timers) timer.unref();
-    this.#joined = { plan: { ...plan, watch }, views, timers };
-    this.#seq = Math.max(this.#seq, this.#now());
-    await this.#beat();
+    for (const [tier, cluster] of kept) this.#stopCluster(tier, cluster, true);
+    this.#joined = { plan: next, clusters };
+    return Promise.resolve();
   }
 
-  /** Announce leaving on every served cluster, unsubscribe, forget the views. */
-  async leave(options: { signal?: AbortSignal } = {}): Promise<void> {
+  /** Say goodbye on every served cluster, stop probing, forget the samples. */
+  async leave(_options: { signal?: AbortSignal } = {}): Promise<void> {
     const joined = this.#joined;
     if (joined === null) return;
-    for (const timer of joined.timers) clearInterval(timer);
-    await this.#publishAll('leaving', options.signal);
     this.#joined = null;
-    const pubsub = this.#libp2p.services.pubsub;
-    for (const topic of joined.views.keys()) {
-      pubsub.unsubscribe(topic);
-      pubsub.topicValidators.delete(topic);
-    }
+    for (const [tier, cluster] of joined.clusters) this.#stopCluster(tier, cluster, true);
+    // The goodbyes are queued on open streams: give them a moment to leave before the node stops.
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
-  /** Stop taking work: members see us as paused right away. Views keep updating (requesting still works). */
-  async pause(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.#state = 'paused';
-    await this.#publishAll('paused', options.signal);
+  /** Stop taking work: members learn it from our next acks and the announcement. Requesting still works. */
+  pause(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#paused = true;
+    this.#announceAll();
+    return Promise.resolve();
   }
 
-  async resume(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.#state = 'active';
-    await this.#publishAll('active', options.signal);
+  resume(_options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#paused = false;
+    this.#announceAll();
+    return Promise.resolve();
   }
 
-  /** What the next heartbeats say about this node's engine for `tier`. */
+  /** What this node says about its engine for `tier`: announced when it changes, load answered on demand. */
   setLocalState(tier: string, state: LocalClusterState): void {
-    // Clamp to what the wire format carries, so an odd engine report can never make our heartbeats invalid.
+    // Clamp to what the wire format carries, so an odd engine report can never make our messages invalid.
     const slots = (n: number): number => (Number.isSafeInteger(n) ? Math.min(Math.max(n, 0), 1024) : 0);
     this.#local.set(tier, {
       engine: state.engine,
-      modelsReady: state.modelsReady
-        .filter((model) => model.length > 0 && model.length <= 128)
-        .slice(0, MAX_MODELS_PER_HEARTBEAT),
+      modelsReady: state.modelsReady.filter((model) => model.length > 0 && model.length <= 128).slice(0, 8),
       capacity: slots(state.capacity),
       load: slots(state.load),
-      ...(state.engineNode !== undefined && ENGINE_NODE_ID_PATTERN.test(state.engineNode)
+      ...(state.engineNode !== undefined && /^[A-Za-z0-9._:-]{1,128}$/.test(state.engineNode)
         ? { engineNode: state.engineNode }
         : {}),
     });
+    const cluster = this.#joined?.clusters.get(tier);
+    if (cluster?.serving === true) cluster.setDescriptor(this.#descriptor(tier));
   }
 
   get plan(): MembershipPlan | null {
@@ -195,149 +191,143 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
   }
 
   get paused(): boolean {
-    return this.#state === 'paused';
+    return this.#paused;
   }
 
-  /** Heartbeats rejected since start (malformed, oversized, wrong region, forged). */
+  /** Membership messages refused since start (malformed, oversized, for a cluster we do not follow). */
   get rejectedCount(): number {
-    return this.#rejected;
+    return this.#mux.rejected;
   }
 
-  /** The view of one cluster of the joined region. */
-  view(tier: string): MembershipView | undefined {
+  /** Membership messages sent and received on streams since start. */
+  get traffic(): MembershipTraffic {
+    return this.#transport.traffic;
+  }
+
+  /** The membership of one cluster of the joined region. */
+  cluster(tier: string): ClusterMembership | undefined {
+    return this.#joined?.clusters.get(tier);
+  }
+
+  /**
+   * Ask a member of `tier` for its queue and capacity right now (a small message on a warm stream); null
+   * when it does not answer within `timeoutMs`. This node answers for itself without the network.
+   */
+  queryLoad(
+    tier: string,
+    peerId: string,
+    timeoutMs = DEFAULT_LOAD_QUERY_TIMEOUT_MS,
+  ): Promise<LoadReport | null> {
     const joined = this.#joined;
-    if (joined === null) return undefined;
-    return joined.views.get(membersTopic({ region: joined.plan.region, tier }));
+    if (joined === null) return Promise.resolve(null);
+    if (peerId === this.#libp2p.peerId.toString()) {
+      return Promise.resolve(joined.plan.serve.includes(tier) ? this.#loadReport(tier) : null);
+    }
+    const cluster = joined.clusters.get(tier);
+    if (cluster === undefined) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      cluster.queryLoad(peerId, timeoutMs, (report) => {
+        if (report !== null) this.#rememberLoad(tier, peerId, report);
+        resolve(report);
+      });
+    });
   }
 
-  /** Every cluster of the joined region with its members (self included where served). */
+  /** Every watched cluster of the joined region with its sampled members (self first where served). */
   snapshot(): ClusterSnapshot[] {
     const joined = this.#joined;
     if (joined === null) return [];
     const now = this.#now();
     const self = this.#libp2p.peerId.toString();
-    return [...joined.views.values()].map((view) => {
-      const serving = joined.plan.serve.includes(view.cluster.tier);
-      const members = view.members().map((record) => memberSnapshot(record, now));
-      if (serving) {
-        members.unshift(
-          selfSnapshot(self, this.#state === 'paused', this.#localState(view.cluster.tier), this.#version),
-        );
-      }
-      return { cluster: view.cluster, key: clusterKey(view.cluster), serving, members };
+    return [...joined.clusters].map(([tier, cluster]) => {
+      const loads = this.#loads.get(tier);
+      const members: MemberSnapshot[] = cluster.members().map((member) => ({
+        peerId: member.peerId,
+        self: false,
+        status: member.status,
+        downReason: null,
+        engine: member.descriptor.engine,
+        modelsReady: member.descriptor.modelsReady,
+        capacity: member.descriptor.capacity,
+        load: Math.min(loads?.get(member.peerId)?.load ?? 0, member.descriptor.capacity),
+        version: member.descriptor.version,
+        ...(member.descriptor.engineNode !== undefined ? { engineNode: member.descriptor.engineNode } : {}),
+        lastHeardMsAgo: Math.max(0, now - member.lastHeardAt),
+      }));
+      if (cluster.serving)
+        members.unshift(selfSnapshot(self, this.#paused, this.#localState(tier), this.#version));
+      return {
+        cluster: cluster.cluster,
+        key: clusterKey(cluster.cluster),
+        serving: cluster.serving,
+        members,
+      };
     });
   }
 
-  #validate(message: Message): TopicValidatorResult {
-    const view = this.#joined?.views.get(message.topic);
-    const region = this.#joined?.plan.region;
-    if (view === undefined || region === undefined) return TopicValidatorResult.Ignore;
-    const verdict = judgeHeartbeat(message, {
-      ownRegion: region,
-      now: this.#now(),
-      lastSeq: (peerId) => view.lastSeq(peerId),
-    });
-    switch (verdict.verdict) {
-      case 'accept':
-        return TopicValidatorResult.Accept;
-      case 'ignore':
-        return TopicValidatorResult.Ignore;
-      case 'reject':
-        this.#rejected += 1;
-        this.safeDispatchEvent('heartbeat-rejected', {
-          detail: {
-            topic: message.topic,
-            propagationSource: message.type === 'signed' ? message.from.toString() : 'unknown',
-            reason: verdict.reason,
-          },
-        });
-        return TopicValidatorResult.Reject;
+  #startCluster(cluster: ClusterId, serving: boolean): ClusterMembership {
+    const tier = cluster.tier;
+    const membership = new ClusterMembership(
+      cluster,
+      serving ? this.#descriptor(tier) : null,
+      {
+        transport: this.#transport,
+        clock: wallClock,
+        onChange: (change) => this.safeDispatchEvent('member-change', { detail: change }),
+        load: () => this.#loadReport(tier),
+      },
+      this.#clusterOptions,
+    );
+    this.#mux.add(membership);
+    this.#lastIncarnation = Math.max(this.#lastIncarnation + 1, Math.floor(Date.now() / 1000));
+    membership.start(this.#lastIncarnation);
+    return membership;
+  }
+
+  #stopCluster(tier: string, cluster: ClusterMembership, leave: boolean): void {
+    cluster.stop(leave);
+    this.#mux.remove(cluster);
+    this.#loads.delete(tier);
+  }
+
+  #announceAll(): void {
+    for (const [tier, cluster] of this.#joined?.clusters ?? [])
+      if (cluster.serving) cluster.setDescriptor(this.#descriptor(tier));
+  }
+
+  #descriptor(tier: string): MemberDescriptor {
+    const local = this.#localState(tier);
+    return {
+      state: this.#paused ? 'paused' : 'active',
+      engine: local.engine,
+      modelsReady: local.modelsReady,
+      capacity: local.capacity,
+      version: this.#version,
+      ...(local.engineNode !== undefined ? { engineNode: local.engineNode } : {}),
+    };
+  }
+
+  #loadReport(tier: string): LoadReport {
+    const local = this.#localState(tier);
+    return {
+      capacity: local.capacity,
+      load: Math.min(local.load, local.capacity),
+      ready: !this.#paused && local.engine === 'ready' && local.modelsReady.length > 0,
+    };
+  }
+
+  #rememberLoad(tier: string, peerId: string, report: LoadReport): void {
+    let loads = this.#loads.get(tier);
+    if (loads === undefined) {
+      loads = new Map();
+      this.#loads.set(tier, loads);
     }
-  }
-
-  #handleMessage(message: Message): void {
-    const view = this.#joined?.views.get(message.topic);
-    const region = this.#joined?.plan.region;
-    if (view === undefined || region === undefined || parseMembersTopic(message.topic) === null) return;
-    // The validator accepted this message; judging again yields the decoded heartbeat (a few µs).
-    const verdict = judgeHeartbeat(message, { ownRegion: region, now: this.#now(), lastSeq: () => null });
-    if (verdict.verdict !== 'accept') return;
-    const change = view.apply(verdict.heartbeat, this.#now());
-    if (change) this.safeDispatchEvent('member-change', { detail: change });
-  }
-
-  #handleDisconnect(peerId: string): void {
-    const joined = this.#joined;
-    if (joined === null) return;
-    const now = this.#now();
-    for (const view of joined.views.values()) {
-      const change = view.markDown(peerId, 'disconnected', now);
-      if (change) this.safeDispatchEvent('member-change', { detail: change });
-    }
-  }
-
-  #sweep(): void {
-    const joined = this.#joined;
-    if (joined === null) return;
-    const now = this.#now();
-    for (const view of joined.views.values()) {
-      for (const change of view.sweep(now)) this.safeDispatchEvent('member-change', { detail: change });
-    }
-  }
-
-  /** Keep a few direct connections to live members of the region's clusters (see ClusterConnections). */
-  #maintainConnections(): void {
-    const joined = this.#joined;
-    if (joined === null) return;
-    const live = new Set<string>();
-    for (const view of joined.views.values())
-      for (const member of view.liveMembers()) live.add(member.peerId);
-    this.#connections.maintain(live);
+    loads.delete(peerId);
+    loads.set(peerId, report);
+    if (loads.size > MAX_REMEMBERED_LOADS) loads.delete(loads.keys().next().value!);
   }
 
   #localState(tier: string): LocalClusterState {
     return this.#local.get(tier) ?? { engine: 'none', modelsReady: [], capacity: 0, load: 0 };
-  }
-
-  async #beat(): Promise<void> {
-    this.#maintainConnections();
-    await this.#publishAll(this.#state);
-  }
-
-  async #publishAll(state: MemberState, signal?: AbortSignal): Promise<void> {
-    const joined = this.#joined;
-    if (joined === null) return;
-    const pubsub = this.#libp2p.services.pubsub;
-    const self = this.#libp2p.peerId.toString();
-    await Promise.all(
-      joined.plan.serve.map(async (tier) => {
-        signal?.throwIfAborted();
-        const local = this.#localState(tier);
-        this.#seq += 1;
-        const heartbeat: Heartbeat = {
-          peerId: self,
-          region: joined.plan.region,
-          tier,
-          state,
-          engine: local.engine,
-          modelsReady: local.modelsReady,
-          capacity: local.capacity,
-          load: local.load,
-          version: this.#version,
-          seq: this.#seq,
-          sentAt: this.#now(),
-          intervalMs: this.#intervalMs,
-          ...(local.engineNode !== undefined ? { engineNode: local.engineNode } : {}),
-        };
-        try {
-          await pubsub.publish(
-            membersTopic({ region: joined.plan.region, tier }),
-            encodeHeartbeat(heartbeat),
-          );
-        } catch {
-          // No peers yet, or the node is stopping: the next beat tries again.
-        }
-      }),
-    );
   }
 }

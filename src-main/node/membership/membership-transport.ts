@@ -28,7 +28,10 @@ export interface MembershipTransport {
   publish(topic: string, bytes: Uint8Array): void;
   /** Receive a gossip topic; returns the unsubscribe function. */
   subscribe(topic: string, handler: MessageHandler): () => void;
-  /** Members of a cluster that advertised themselves (DHT provider records in the node). */
+  /**
+   * Members of a cluster that advertised themselves (DHT provider records in the node); the callback may run
+   * more than once as answers arrive.
+   */
   findMembers(cluster: ClusterId, limit: number, callback: (peerIds: readonly string[]) => void): void;
   /** Advertise this node as a member of a cluster (a DHT provider record in the node); idempotent. */
   advertise(cluster: ClusterId, on: boolean): void;

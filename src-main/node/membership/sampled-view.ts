@@ -89,6 +89,12 @@ export class SampledView {
     return members;
   }
 
+  /** True while `peerId` is a verified member of the active view (alive or suspected). */
+  holds(peerId: string): boolean {
+    const member = this.#active.get(peerId);
+    return member !== undefined && member.status !== 'unverified' && member.descriptor !== null;
+  }
+
   /** True while `peerId` is a verified, unsuspected member of the active view. */
   holdsAlive(peerId: string): boolean {
     const member = this.#active.get(peerId);

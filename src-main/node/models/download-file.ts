@@ -13,6 +13,7 @@ import {
   TransferInterruptedError,
 } from './errors.ts';
 import type { GgufFile } from '../../../src-shared/network-config/index.ts';
+import { hostOf } from './url-host.ts';
 
 export interface DownloadFileOptions {
   readonly signal?: AbortSignal;
@@ -254,14 +255,6 @@ async function sizeOf(path: string): Promise<number> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the server';
   }
 }
 

@@ -1,6 +1,7 @@
 // One class per way a model download can fail; each message is written for a contributor and names the
 // model, because the dashboard and the CLI show it as it is.
 import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
+import { hostOf } from './url-host.ts';
 
 /** Why a tier's model is not ready, as the UI contract carries it. */
 export type ModelFailureReason = 'no-space' | 'hash-mismatch' | 'unreachable' | 'bad-response' | 'io';
@@ -86,12 +87,4 @@ export class TransferInterruptedError extends Error {
 
 function gb(bytes: number): string {
   return `${(bytes / 1e9).toFixed(bytes >= 10e9 ? 0 : 1)} GB`;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the server';
-  }
 }

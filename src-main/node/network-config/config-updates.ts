@@ -1,5 +1,5 @@
 // Network config updates (DESIGN.md §5): a newer config, signed M-of-N by the founders of the config this node
-// runs, arriving on `/og/1/config` replaces the stored one. Everything else on the topic is dropped; what is
+// runs, arriving on `/og/2/config` replaces the stored one. Everything else on the topic is dropped; what is
 // malformed, another network's or not signed by our founders is rejected, which lowers the sender's gossipsub
 // score (the topic is in the scored list built from gossip-topics.ts).
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';

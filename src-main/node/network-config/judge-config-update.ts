@@ -1,4 +1,4 @@
-// Is a signed config from `/og/1/config` a valid successor of ours (DESIGN.md §5)? Pure: bytes in, verdict
+// Is a signed config from `/og/2/config` a valid successor of ours (DESIGN.md §5)? Pure: bytes in, verdict
 // out. The bytes are untrusted: size-limited, strictly decoded, then checked against the *current* config's
 // founders — a document's own founder list proves nothing, or anyone could sign a config naming themselves.
 // A revision may not change what the ledger's history was judged by (security finding 4): every stored block

@@ -9,7 +9,7 @@ import { serializeSignedNetworkConfig } from './sign-network-config.ts';
  * The network config a node starts with: a given file (verified, then stored as `storedPath` so later starts
  * and the desktop app use it without the flag), else the stored copy, else the default network's config that
  * ships with the app. A stored copy of the default network older than the shipped one is replaced by it (an
- * app update brings a newer revision, like one gossiped on `/og/1/config`).
+ * app update brings a newer revision, like one gossiped on `/og/2/config`).
  */
 export async function loadNodeNetworkConfig(
   storedPath: string,

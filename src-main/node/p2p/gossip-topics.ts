@@ -9,10 +9,18 @@ import {
   reportsTopic,
 } from '../../../src-shared/protocol/index.ts';
 import { REGION_IDS } from '../../../src-shared/regions/index.ts';
+import { DEFAULT_GOSSIP_SHARDS } from '../membership/membership-defaults.ts';
 
 export function knownGossipTopics(config: NetworkConfig): string[] {
   return [
-    ...REGION_IDS.flatMap((region) => config.tiers.map((tier) => membersTopic({ region, tier: tier.id }))),
+    // Every membership shard of every cluster (hash(peer id) mod S; DEFAULT_GOSSIP_SHARDS per cluster).
+    ...REGION_IDS.flatMap((region) =>
+      config.tiers.flatMap((tier) =>
+        Array.from({ length: DEFAULT_GOSSIP_SHARDS }, (_, shard) =>
+          membersTopic({ region, tier: tier.id }, shard),
+        ),
+      ),
+    ),
     ...REGION_IDS.map((region) => ledgerTopic(region)),
     ...REGION_IDS.map((region) => reportsTopic(region)),
     FRAUD_TOPIC,

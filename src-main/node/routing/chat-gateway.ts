@@ -12,6 +12,8 @@ export interface GatewayTier {
   readonly label: string;
   /** What OpenAI clients name it. */
   readonly modelId: string;
+  /** Other names it answers to (another engine's model id). */
+  readonly aliases?: readonly string[];
   /** Tokens per 1,000 work units: "auto" prefers the cheapest tier that can answer. */
   readonly price: number;
 }
@@ -81,7 +83,10 @@ export class ChatGateway {
       if (fallback) return fallback;
       throw new UnknownModelError('this network has no tiers');
     }
-    const tier = tiers.find((candidate) => candidate.modelId === model || candidate.id === model);
+    // A client that learned the tier under another engine's model id (EXO's) still reaches it.
+    const tier =
+      tiers.find((candidate) => candidate.modelId === model || candidate.id === model) ??
+      tiers.find((candidate) => candidate.aliases?.includes(model) === true);
     if (tier) return tier;
     const names = tiers.map((candidate) => candidate.id).join(', ');
     throw new UnknownModelError(

@@ -13,9 +13,22 @@ export interface ClusterMember {
   readonly engineNode?: string;
 }
 
+/** A member's answer to "how busy are you", asked right before routing to it. */
+export interface MemberLoad {
+  readonly capacity: number;
+  readonly load: number;
+  /** Its engine has the model loaded and it is not paused. */
+  readonly ready: boolean;
+}
+
 export interface ClusterDirectory {
   /** The node's region; null while it is unknown (then nothing can be routed). */
   region(): RegionId | null;
   /** Members of `<region>/<tier>` as this node sees them (self included when it serves the tier). */
   members(tier: string): readonly ClusterMember[];
+  /**
+   * Ask a member for its queue and capacity now; null when it does not answer in time. Absent: the loads in
+   * `members` are current (a list in tests), nothing is asked.
+   */
+  readonly askLoad?: (tier: string, peerId: string) => Promise<MemberLoad | null>;
 }

@@ -1,4 +1,4 @@
-// The requester side of /og/infer/1.0.0: pick a member of `<own region>/<tier>`, stream its reply, retry
+// The requester side of /og/infer/2.0.0: pick a member of `<own region>/<tier>`, stream its reply, retry
 // another member when one fails before the first token, wait in line when all are busy. Phase 1 never leaves
 // the node's region.
 import { randomUUID } from 'node:crypto';
@@ -202,7 +202,7 @@ export class InferRequester {
     try {
       for (;;) {
         signal?.throwIfAborted();
-        const choice = this.#choice.choose(tier, failed);
+        const choice = await this.#choice.choose(tier, failed);
         if (choice === 'none-left') {
           const reasons = [...failed.values()].slice(0, 3).join('; ');
           throw new NoWorkerAnsweredError(

@@ -1,4 +1,4 @@
-// The worker side of /og/infer/1.0.0: admit or refuse with a typed reason, run the request on this node's
+// The worker side of /og/infer/2.0.0: admit or refuse with a typed reason, run the request on this node's
 // engine for the tier, stream the reply with backpressure, and stop the engine when the requester goes away.
 import type { Connection, Stream } from '@libp2p/interface';
 import { TypedEventEmitter } from 'main-event';

@@ -1,13 +1,17 @@
 // Which member of `<own region>/<tier>` a request tries next, from the directory and what this requester has
 // seen of each member: revoked and distrusted workers are left aside, a member that said "busy" counts as full
 // for a moment, this node's own requests in flight count against a member's free slots (heartbeats lag behind
-// them), and the time to admission breaks near-ties.
+// them), and the time to admission breaks near-ties. With a directory that can ask (the node's), the two
+// candidates of the power of two choices are asked for their queue right before the request goes out.
 import { REGION_LABELS } from '../../../src-shared/regions/index.ts';
 import type { ClusterDirectory } from './cluster-directory.ts';
 import { NoLiveMemberError } from './errors.ts';
 import type { RequesterPayments } from './payments.ts';
 import type { RefusalMemory } from './refusal-memory.ts';
-import { pickWorker, type WorkerCandidate } from './worker-selection.ts';
+import { candidateCost, drawTwo, pickWorker, type WorkerCandidate } from './worker-selection.ts';
+
+/** Pairs drawn (and asked for their load) before a request waits in line because every pair was full. */
+const MAX_LOAD_ROUNDS = 3;
 
 /** Local reputation at or below which a worker is only used when no other is free (two failures, no successes). */
 const DISTRUSTED = -0.5;
@@ -48,7 +52,7 @@ export class MemberChoice {
   }
 
   /** A member to try; null when all are busy (wait); 'none-left' when every live member failed. */
-  choose(tier: string, failed: Map<string, string>): WorkerCandidate | null | 'none-left' {
+  async choose(tier: string, failed: Map<string, string>): Promise<WorkerCandidate | null | 'none-left'> {
     const region = this.#components.directory.region();
     if (!region)
       throw new NoLiveMemberError('this node does not know its region yet, so it cannot route requests');
@@ -80,18 +84,45 @@ export class MemberChoice {
       }
       return null;
     }
-    return pickWorker(
-      usable.map((member) => ({
-        peerId: member.peerId,
-        capacity: member.capacity,
-        load:
-          (this.#busyUntil.get(member.peerId) ?? 0) > now
-            ? member.capacity
-            : Math.max(member.load, this.#active.get(member.peerId) ?? 0),
-        rttMs: this.#rtt.get(member.peerId) ?? null,
-        refusals: this.#components.refusals.weight(member.peerId),
-      })),
+    const candidates = usable.map((member) =>
+      this.#candidate(member.peerId, member.capacity, member.load, now),
     );
+    const askLoad = this.#components.directory.askLoad;
+    if (askLoad === undefined) return pickWorker(candidates);
+    // Power of two choices over the sample, each of the two asked for its queue right before routing: what a
+    // member announced about itself is rarely changing state, never its load.
+    for (let round = 0; round < MAX_LOAD_ROUNDS; round += 1) {
+      const pair = drawTwo(candidates.filter((candidate) => !this.#isBusy(candidate.peerId, now)));
+      if (pair.length === 0) return null;
+      const answers = await Promise.all(pair.map((candidate) => askLoad(tier, candidate.peerId)));
+      const fresh: WorkerCandidate[] = [];
+      pair.forEach((candidate, i) => {
+        const answer = answers[i];
+        // No answer in time: keep what we knew (the attempt itself will tell). Not ready: not a candidate.
+        if (answer === null || answer === undefined) fresh.push(candidate);
+        else if (!answer.ready) this.markBusy(candidate.peerId);
+        else fresh.push(this.#candidate(candidate.peerId, answer.capacity, answer.load, now));
+      });
+      const open = fresh.filter((candidate) => candidate.load < candidate.capacity);
+      for (const candidate of fresh) if (!open.includes(candidate)) this.markBusy(candidate.peerId);
+      const [a, b] = open;
+      if (a !== undefined) return b !== undefined && candidateCost(b) < candidateCost(a) ? b : a;
+    }
+    return null;
+  }
+
+  #isBusy(peerId: string, now: number): boolean {
+    return (this.#busyUntil.get(peerId) ?? 0) > now;
+  }
+
+  #candidate(peerId: string, capacity: number, load: number, now: number): WorkerCandidate {
+    return {
+      peerId,
+      capacity,
+      load: this.#isBusy(peerId, now) ? capacity : Math.max(load, this.#active.get(peerId) ?? 0),
+      rttMs: this.#rtt.get(peerId) ?? null,
+      refusals: this.#components.refusals.weight(peerId),
+    };
   }
 
   /** The member said "busy": treat it as full until the hold passes (its next heartbeat, roughly). */

@@ -1,7 +1,8 @@
-// The cluster directory the requester routes by, read from the membership service's views (self included).
+// The cluster directory the requester routes by: the membership service's sampled views (self included),
+// and load asked of a candidate right before routing (members announce only rarely changing state).
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import type { MembershipService } from '../membership/membership-service.ts';
-import type { ClusterDirectory, ClusterMember } from './cluster-directory.ts';
+import type { ClusterDirectory, ClusterMember, MemberLoad } from './cluster-directory.ts';
 
 export function membershipDirectory(membership: MembershipService): ClusterDirectory {
   return {
@@ -17,5 +18,6 @@ export function membershipDirectory(membership: MembershipService): ClusterDirec
         ...(member.engineNode !== undefined ? { engineNode: member.engineNode } : {}),
       }));
     },
+    askLoad: (tier: string, peerId: string): Promise<MemberLoad | null> => membership.queryLoad(tier, peerId),
   };
 }

@@ -65,9 +65,10 @@ export interface RequestPayment {
   finalAck(): Uint8Array | null;
   /**
    * The worker's receipt at the end: check it against what arrived, co-sign, and SETTLE. Returns the settle
-   * frame's contents. Throws a PaymentError when the receipt is wrong (the request is then settled alone).
+   * frame's contents once the SETTLE is committed. Rejects with a PaymentError when the receipt is wrong (the
+   * request is then settled alone).
    */
-  settle(receipt: Uint8Array): { readonly receipt: Uint8Array; readonly block: Uint8Array };
+  settle(receipt: Uint8Array): Promise<{ readonly receipt: Uint8Array; readonly block: Uint8Array }>;
   /**
    * The reply ended without a receipt (cut off, cancelled, failed): pay for what arrived, alone.
    * 'worker-failed' when the worker broke off (local reputation remembers it); 'ended' otherwise.

@@ -114,7 +114,7 @@ async function settle(
     const ack = payment.finalAck();
     if (ack) await channel.write({ t: 'ack', ack }, signal);
     if (receipt === null) return;
-    const settle = payment.settle(receipt);
+    const settle = await payment.settle(receipt);
     await channel.write({ t: 'settle', receipt: settle.receipt, block: settle.block }, signal);
   } catch {
     // A receipt that does not match what arrived, or a worker gone: the finally of #stream settles alone

@@ -9,7 +9,7 @@ import type { RegionId } from '../../../src-shared/regions/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
-import { detectEngine } from '../engine/engine-choice.ts';
+import type { EngineReason } from '../engine/engine-choice.ts';
 import type { EngineKind, EngineState } from '../engine/engine.ts';
 import { EngineRegistry } from '../engine/engine-registry.ts';
 import type { Locations } from '../locations.ts';
@@ -24,75 +24,15 @@ import { shardShareholders } from './shard-shares.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 import { exoClusterSettings } from '../engine/exo/exo-cluster-settings.ts';
 import { exoBaseEnvironment } from '../engine/exo/exo-environment.ts';
+import type { EngineServer } from '../settings/node-settings.ts';
+import {
+  TierEngines,
+  type EngineSettings,
+  type ResolvedEngineSettings,
+  type TierEngineView,
+} from './tier-engines.ts';
 
-/**
- * How this node runs engines: the built-in llama.cpp (with the tier's model file from the model source), EXO
- * (found on the machine, or a given executable), or a server the user runs.
- */
-export type EngineSettings =
-  | {
-      /** EXO where it is installed, otherwise the built-in engine (resolved once, at start). */
-      readonly kind: 'auto';
-      readonly simulated?: boolean;
-      /** Applied when it resolves to the built-in engine. */
-      readonly gpuShare?: number;
-      /** Applied when it resolves to EXO. */
-      readonly memoryMb?: number;
-    }
-  | {
-      readonly kind: 'builtin';
-      readonly simulated?: boolean;
-      /** CPU threads per engine; default the machine's cores minus one, shared among the built-in tiers. */
-      readonly threads?: number;
-      /** false: CPU only (tests). Default 'auto': Metal, CUDA or Vulkan where they work. */
-      readonly gpu?: false | 'auto';
-      /** Layers on the GPU; default as many as fit the GPU share. */
-      readonly gpuLayers?: number | 'auto';
-      /** The contributor's share of GPU memory (0–1) llama.cpp may plan with. */
-      readonly gpuShare?: number;
-      /** The context served; default the model's, at most 8192. */
-      readonly contextSize?: number;
-    }
-  | {
-      readonly kind: 'exo';
-      /** The engine is a simulator (devnets): status and the UI say so; it is never presented as real inference. */
-      readonly simulated?: boolean;
-      /** An `exo` executable; found on PATH or in the macOS app otherwise. */
-      readonly exoPath?: string;
-      /** Extra environment for the engine process. */
-      readonly env?: Readonly<Record<string, string>>;
-      /** Memory each cluster's EXO may offer. */
-      readonly memoryMb?: number;
-    }
-  | {
-      readonly kind: 'openai';
-      readonly simulated?: boolean;
-      readonly baseUrl: string;
-      readonly apiKey?: string;
-      readonly model?: string;
-    };
-
-/** Engine settings with `auto` decided. */
-export type ResolvedEngineSettings = Exclude<EngineSettings, { readonly kind: 'auto' }>;
-
-/** `auto`: EXO where it is installed (PATH or the EXO app), otherwise the built-in engine. */
-async function resolveAuto(settings: EngineSettings): Promise<ResolvedEngineSettings> {
-  if (settings.kind !== 'auto') return settings;
-  const simulated = settings.simulated ?? false;
-  const kind = await detectEngine('auto', { openAiConfigured: false });
-  if (kind === 'exo') {
-    return {
-      kind: 'exo',
-      simulated,
-      ...(settings.memoryMb === undefined ? {} : { memoryMb: settings.memoryMb }),
-    };
-  }
-  return {
-    kind: 'builtin',
-    simulated,
-    ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
-  };
-}
+export type { EngineSettings, ResolvedEngineSettings } from './tier-engines.ts';
 
 export interface RoutingComponents {
   readonly libp2p: OgLibp2p;
@@ -106,8 +46,16 @@ export interface RoutingComponents {
 export interface RoutingInit {
   /** The engine for every tier without its own choice. Default EXO. */
   readonly engine?: EngineSettings;
-  /** A different engine for some tiers (the per-tier choice in settings). */
+  /** Why `engine` is what it is, when the caller decided `auto` itself (the CLI). */
+  readonly engineReason?: EngineReason;
+  /** A different engine for some tiers, set on the command line (Settings cannot change these tiers). */
   readonly tierEngines?: Readonly<Record<string, EngineSettings>>;
+  /** The contributor's per-tier choices from Settings at start (they change later through setChosenEngines). */
+  readonly chosenTierEngines?: Readonly<Record<string, EngineKind>>;
+  /** The OpenAI-compatible server from Settings, for tiers chosen to run on it. */
+  readonly engineServer?: EngineServer | null;
+  /** How each engine kind runs when Settings picks it (threads, CPU only, an EXO path). */
+  readonly engineTemplates?: Partial<Readonly<Record<EngineKind, ResolvedEngineSettings>>>;
   /** The built-in engine's model files; a built-in tier without a ready file has no engine and is not served. */
   readonly modelSource?: ModelSource;
   /** Concurrent requests this node serves per tier. */
@@ -135,13 +83,20 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   #paused = false;
   /** The drain after a pause: aborted by a resume, so engines that are serving again are not stopped. */
   #drain: AbortController | null = null;
-  /** The node's engine with `auto` resolved (at start; before it, `auto` reads as EXO). */
-  #engine: ResolvedEngineSettings = { kind: 'exo' };
+  /** Which engine serves each tier (`auto` resolved at start; before it, `auto` reads as EXO). */
+  readonly #tierEngines: TierEngines;
 
   constructor(components: RoutingComponents, init: RoutingInit = {}) {
     super();
     this.#components = components;
     this.#init = init;
+    this.#tierEngines = new TierEngines({
+      engine: init.engine ?? { kind: 'exo' },
+      ...(init.engineReason ? { engineReason: init.engineReason } : {}),
+      ...(init.tierEngines ? { commandLine: init.tierEngines } : {}),
+      ...(init.engineTemplates ? { templates: init.engineTemplates } : {}),
+    });
+    this.#tierEngines.setChosen(init.chosenTierEngines ?? {}, init.engineServer ?? null);
     const directory = membershipDirectory(components.membership);
     this.worker = new InferWorker(
       {
@@ -176,7 +131,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   }
 
   async start(): Promise<void> {
-    this.#engine = await resolveAuto(this.#init.engine ?? { kind: 'exo' });
+    await this.#tierEngines.start();
     this.engines.addEventListener('engine:state', (event) => {
       this.#publishLocalState(event.detail.clusterId);
       this.safeDispatchEvent('engine:state', { detail: event.detail });
@@ -220,8 +175,20 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
 
   /** The engine settings a tier is served with: its own choice, else the node's. */
   engineSettingsFor(tier: string): ResolvedEngineSettings {
-    const own = this.#init.tierEngines?.[tier];
-    return own === undefined || own.kind === 'auto' ? this.#engine : own;
+    return this.#tierEngines.settingsFor(tier);
+  }
+
+  /** The per-tier engine choice: which engine, why, and whether Settings may change it. */
+  get tierEngines(): TierEngines {
+    return this.#tierEngines;
+  }
+
+  /**
+   * The contributor chose engines in Settings: takes effect at the next serve() (the node re-plans its tiers,
+   * and each tier whose engine changed restarts with the new one).
+   */
+  setChosenEngines(chosen: Readonly<Record<string, EngineKind>>, server: EngineServer | null): void {
+    this.#tierEngines.setChosen(chosen, server);
   }
 
   #canRun(tier: string): boolean {
@@ -269,12 +236,20 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
 
   /** Which engine this node runs (for tiers without their own choice), and whether it is a simulator. */
   get engineKind(): { readonly kind: EngineKind; readonly simulated: boolean } {
-    return { kind: this.#engine.kind, simulated: this.#engine.simulated ?? false };
+    const engine = this.#tierEngines.engine;
+    return { kind: engine.kind, simulated: engine.simulated ?? false };
   }
 
   /** Which engine serves each tier this node serves (per-tier choices included). */
   tierEngineKinds(): Record<string, EngineKind> {
     return Object.fromEntries(this.#serving.map((tier) => [tier, this.engineSettingsFor(tier).kind]));
+  }
+
+  /** Every network tier's engine and why (served or not: Settings shows them all). */
+  tierEngineViews(): Record<string, TierEngineView> {
+    return Object.fromEntries(
+      this.#components.config().tiers.map((tier) => [tier.id, this.#tierEngines.viewOf(tier.id)]),
+    );
   }
 
   /** Every served cluster's engine state, for status pages. */

@@ -28,18 +28,25 @@ export function pickWorker(
   random: () => number = Math.random,
   avoidWeight: number = REFUSAL_AVOID_WEIGHT,
 ): WorkerCandidate | null {
+  const [a, b] = drawTwo(candidates, random, avoidWeight);
+  if (!a || !b) return a ?? b ?? null;
+  return candidateCost(b) < candidateCost(a) ? b : a;
+}
+
+/** The two random members with a free slot that the power of two choices compares (fewer when fewer are free). */
+export function drawTwo(
+  candidates: readonly WorkerCandidate[],
+  random: () => number = Math.random,
+  avoidWeight: number = REFUSAL_AVOID_WEIGHT,
+): WorkerCandidate[] {
   const open = candidates.filter((candidate) => candidate.load < candidate.capacity);
-  if (open.length === 0) return null;
   // Members that refused lately are sampled only when no other is free: claiming a huge capacity and
   // refusing does not keep a Sybil in the draw.
   const willing = open.filter((candidate) => (candidate.refusals ?? 0) < avoidWeight);
   const free = willing.length > 0 ? willing : open;
-  if (free.length === 1) return free[0] ?? null;
+  if (free.length <= 1) return [...free];
   const first = Math.floor(random() * free.length);
   let second = Math.floor(random() * (free.length - 1));
   if (second >= first) second += 1;
-  const a = free[first];
-  const b = free[second];
-  if (!a || !b) return a ?? b ?? null;
-  return candidateCost(b) < candidateCost(a) ? b : a;
+  return [free[first]!, free[second]!];
 }

@@ -7,7 +7,7 @@ import {
   type NodeSettings,
 } from './node-settings.ts';
 
-/** What a face may change (the region override changes through the node's setRegion). */
+/** What a face may change (the region override changes through the node's setRegion, engines through setTierEngine). */
 export type NodeSettingsPatch = Partial<Pick<NodeSettings, 'maxConcurrentRequests' | 'gpuMemoryShare'>>;
 
 export interface SettingsChange {
@@ -42,6 +42,8 @@ export class NodeSettingsStore {
       maxConcurrentRequests: patch.maxConcurrentRequests ?? previous.maxConcurrentRequests,
       gpuMemoryShare: patch.gpuMemoryShare ?? previous.gpuMemoryShare,
       regionOverride: patch.regionOverride !== undefined ? patch.regionOverride : previous.regionOverride,
+      tierEngines: patch.tierEngines ?? previous.tierEngines,
+      engineServer: patch.engineServer !== undefined ? patch.engineServer : previous.engineServer,
     };
     if (JSON.stringify(next) !== JSON.stringify(previous)) {
       await writeNodeSettings(this.#path, next);

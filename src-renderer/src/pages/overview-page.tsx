@@ -118,6 +118,7 @@ function TiersCard() {
   const tiers = useApp((state) => state.resources?.tiers ?? null);
   const tierModels = useApp((state) => state.tierModels);
   const clusters = useApp((state) => state.clusters);
+  const engines = useApp((state) => state.engines);
   return (
     <section aria-labelledby="tiers-heading" className="card wide">
       <h3 id="tiers-heading">Model tiers</h3>
@@ -142,6 +143,14 @@ function TiersCard() {
               ) : (
                 <span className="tier-verdict">✗ Not this computer: {tier.reasons.join('; ')}</span>
               )}
+              {tier.qualified &&
+                engines?.tiers
+                  .filter((engine) => engine.tier === tier.tier)
+                  .map((engine) => (
+                    <span key={engine.tier} className="hint" data-testid={`tier-engine-${tier.tier}`}>
+                      Engine: {engine.reason}
+                    </span>
+                  ))}
               {tierModels
                 // A model this computer is not fetching (a tier it does not serve) is not news.
                 .filter(

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { SETTINGS_LIMITS } from '../../../src-shared/ipc/index.ts';
+import { EngineChoices } from '../components/engine-choices.tsx';
 import { formatPercent } from '../format.ts';
 import { updateLabel } from '../labels.ts';
 import { selectCanPauseOrResume, selectIsPaused } from '../store/selectors.ts';
@@ -221,6 +222,7 @@ export function SettingsPage() {
       <h2>Settings</h2>
       <div className="grid">
         <ContributionSettings />
+        <EngineChoices />
         <LocalApiCard />
         <AboutCard />
       </div>

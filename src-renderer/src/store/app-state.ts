@@ -9,6 +9,8 @@ import type {
   ClusterMember,
   ClusterView,
   Earnings,
+  Engines,
+  EngineServerView,
   FirstRun,
   NodeStatus,
   OnboardingStep,
@@ -97,6 +99,10 @@ export interface ChatSlice {
 
 export interface SettingsSlice {
   readonly settings: Settings | null;
+  /** Per tier: which engine serves it, why, and the contributor's choice. */
+  readonly engines: Engines | null;
+  readonly setTierEngine: (tier: string, choice: Engines['tiers'][number]['choice']) => Promise<void>;
+  readonly setEngineServer: (server: EngineServerView | null) => Promise<void>;
   readonly appInfo: AppInfo | null;
   readonly update: UpdateState | null;
   readonly updateSettings: (patch: SettingsPatch) => Promise<void>;

@@ -17,6 +17,8 @@ export function applyNotification(state: AppState, notification: Notification): 
       return { clusters: notification.payload };
     case 'tierModels':
       return { tierModels: notification.payload };
+    case 'engines':
+      return { engines: notification.payload };
     case 'balance':
       return { balance: notification.payload };
     case 'earnings':

@@ -145,6 +145,12 @@ function chatSlice(set: Set, get: Get, client: ContractClient): ChatSlice {
 function settingsSlice(set: Set, get: Get, client: ContractClient): SettingsSlice {
   return {
     settings: null,
+    engines: null,
+    // The engine restarts with the choice: the node's answer (and its notifications) say what serves now.
+    setTierEngine: (tier, choice) =>
+      attempt(set, async () => set({ engines: await client.call('setTierEngine', { tier, choice }) })),
+    setEngineServer: (server) =>
+      attempt(set, async () => set({ engines: await client.call('setEngineServer', { server }) })),
     appInfo: null,
     update: null,
     // Optimistic, so controls respond at once; the node's answer (or a re-read after a failure) wins.

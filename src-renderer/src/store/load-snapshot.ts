@@ -21,6 +21,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       update,
       tierModels,
       firstRun,
+      engines,
     ] = await Promise.all([
       client.call('getStatus'),
       client.call('getOnboarding'),
@@ -35,6 +36,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       client.call('getUpdateState'),
       client.call('getTierModels'),
       client.call('getFirstRun'),
+      client.call('getEngines'),
     ]);
     const selected = store.getState().selectedModel;
     const stillOffered = models.some((model) => model.id === selected && model.available);
@@ -45,6 +47,7 @@ export async function loadSnapshot(client: ContractClient, store: AppStore): Pro
       region,
       clusters,
       tierModels,
+      engines,
       balance,
       earnings,
       models,

@@ -9,6 +9,8 @@ function reportWith(status: ReportSources['status'], finishingRequests: number) 
     finishingRequests,
     engineStates: () => ({}),
     engineKind: null,
+    tierEngineViews: () => ({}),
+    tierEngines: { server: null, exoInstalled: false },
   } as unknown as RoutingService;
   return statusReport({
     version: '0.0.0',

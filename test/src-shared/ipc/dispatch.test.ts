@@ -66,6 +66,8 @@ describe('dispatchCall', () => {
       sendChat: { requestId: 'request-1', model: 'model-a-simulated', messages: [], maxTokens: 10 },
       cancelChat: { requestId: 'request-1' },
       updateSettings: {},
+      setTierEngine: { tier: 'model-b', choice: 'builtin' },
+      setEngineServer: { server: { baseUrl: 'http://127.0.0.1:11434/v1', model: null } },
       pause: {},
       completeFirstRun: { contribute: true, startAtLogin: false },
     };

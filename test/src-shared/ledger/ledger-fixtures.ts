@@ -57,6 +57,14 @@ export function testParams(
   };
 }
 
+/** Params where `account` holds 1,000 tokens and may settle one request that takes it 2,000 tokens below zero. */
+export function debtParams(account: TestAccount): LedgerParams {
+  return testParams([{ account, tokens: 1_000n }], {
+    floor: -2_000n * MICRO_PER_TOKEN,
+    maxRequestCost: 3_000n * MICRO_PER_TOKEN,
+  });
+}
+
 export function newView(params: LedgerParams): LedgerView {
   return new LedgerView({ params, verify: strictEd25519Verify });
 }
@@ -97,6 +105,15 @@ export function openAccount(view: LedgerView, account: TestAccount, machine = 0,
   );
 }
 
+/** An OPEN of `account` at `ts` with these machine hashes, no genesis and no inheritance. */
+export function openWith(view: LedgerView, account: TestAccount, fingerprint: Uint8Array[], ts = T0): Block {
+  return appendValid(
+    view,
+    account,
+    buildOpen(view.params, account.pk, ts, { fingerprint, inherits: null }, 0n),
+  );
+}
+
 export function requestIdOf(requester: TestAccount, nonce: number): Uint8Array {
   const data = new Uint8Array(36);
   data.set(requester.pk, 0);
@@ -104,6 +121,16 @@ export function requestIdOf(requester: TestAccount, nonce: number): Uint8Array {
   data[33] = (nonce >> 8) & 0xff;
   data[34] = (nonce >> 16) & 0xff;
   return domainHash(nobleSha256, DOMAIN.request, data);
+}
+
+/** 1,500 tokens of work (750,000 completion tokens × 2 units × 1,000 µT) that `debtor` pays `worker`. */
+export function runIntoDebt(view: LedgerView, debtor: TestAccount, worker: TestAccount, nonce = 1) {
+  return paidRequest(view, debtor, [{ account: worker, weight: 1n }], nonce, {
+    maxPrompt: 0,
+    maxCompletion: 750_000,
+    prompt: 0,
+    completion: 750_000,
+  });
 }
 
 /** A whole paid request: RESERVE, SETTLE by the requester, CREDIT by every payee. Returns the blocks. */

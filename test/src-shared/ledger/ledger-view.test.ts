@@ -15,11 +15,14 @@ import { strictEd25519Verify } from '../../../src-shared/ledger/ed25519-strict.t
 import {
   appendValid,
   assertConserved,
+  debtParams,
   fingerprintOf,
   newView,
   openAccount,
+  openWith,
   paidRequest,
   requestIdOf,
+  runIntoDebt,
   sign,
   T0,
   testAccount,
@@ -75,20 +78,12 @@ describe('LedgerView', () => {
   });
 
   it('lets a settlement take the balance below zero, then refuses new requests until 1,000 is available', () => {
-    const params = testParams([{ account: gen, tokens: 1_000n }], {
-      floor: -2_000n * MICRO_PER_TOKEN,
-      maxRequestCost: 3_000n * MICRO_PER_TOKEN,
-    });
+    const params = debtParams(gen);
     const view = newView(params);
     openAccount(view, gen);
     openAccount(view, worker);
     // 1,500 tokens = 750,000 completion tokens × 2 units × 1,000 µT.
-    paidRequest(view, gen, [{ account: worker, weight: 1n }], 1, {
-      maxPrompt: 0,
-      maxCompletion: 750_000,
-      prompt: 0,
-      completion: 750_000,
-    });
+    runIntoDebt(view, gen, worker);
     expect(view.balanceOf(gen.pk)).toBe(-500n * MICRO_PER_TOKEN);
     expect(() =>
       paidRequest(view, gen, [{ account: worker, weight: 1n }], 2, {
@@ -276,28 +271,16 @@ describe('LedgerView', () => {
   });
 
   it('makes a newcomer on an indebted machine inherit the debt, and refuses it service otherwise', () => {
-    const params = testParams([{ account: gen, tokens: 1_000n }], {
-      floor: -2_000n * MICRO_PER_TOKEN,
-      maxRequestCost: 3_000n * MICRO_PER_TOKEN,
-    });
+    const params = debtParams(gen);
     const view = newView(params);
     openAccount(view, gen, 77);
     openAccount(view, worker);
-    paidRequest(view, gen, [{ account: worker, weight: 1n }], 1, {
-      maxPrompt: 0,
-      maxCompletion: 750_000,
-      prompt: 0,
-      completion: 750_000,
-    });
+    runIntoDebt(view, gen, worker);
     const debt = view.balanceOf(gen.pk);
     expect(debt).toBeLessThan(0n);
     // Same machine (fingerprint 77), new key, no inheritance: valid OPEN, but no service.
     const evader = testAccount(40);
-    appendValid(
-      view,
-      evader,
-      buildOpen(params, evader.pk, T0, { fingerprint: fingerprintOf(77), inherits: null }, 0n),
-    );
+    openWith(view, evader, fingerprintOf(77));
     expect(view.serviceRefusal(evader.pk)).toMatch(/debt/);
     // Claiming credit instead of debt is invalid.
     const head = view.head(gen.pk)!;

@@ -15,6 +15,7 @@ import { readFirstRun, writeFirstRun } from '../../onboarding/first-run-record.t
 import {
   clusterMembersOf,
   clustersOf,
+  enginesOf,
   onboardingOf,
   regionInfoOf,
   resourcesOf,
@@ -71,6 +72,21 @@ export function createContractHandlers(init: ContractHandlersInit): ContractHand
     },
     getClusters: () => Promise.resolve(clustersOf(node.report(), node.networkConfig)),
     getTierModels: () => Promise.resolve(tierModelsOf(node.report())),
+    getEngines: () => Promise.resolve(enginesOf(node.report(), node.networkConfig)),
+    async setTierEngine({ tier, choice }) {
+      await node.setTierEngine(tier, choice);
+      const engines = enginesOf(node.report(), node.networkConfig);
+      publisher.publish('engines', engines);
+      publisher.scheduleRefresh();
+      return engines;
+    },
+    async setEngineServer({ server }) {
+      await node.setEngineServer(server);
+      const engines = enginesOf(node.report(), node.networkConfig);
+      publisher.publish('engines', engines);
+      publisher.scheduleRefresh();
+      return engines;
+    },
     getClusterMembers({ clusterId }) {
       const cluster = node.report().clusters.find((candidate) => candidate.key === clusterId);
       if (cluster === undefined) throw new UnknownClusterError(`This node is not in ${clusterId}.`);

@@ -19,6 +19,7 @@ import {
   chatModelsOf,
   clustersOf,
   tierModelsOf,
+  enginesOf,
   modelOffersOf,
   onboardingOf,
   regionInfoOf,
@@ -109,6 +110,7 @@ export class ContractPublisher {
     this.publish('region', regionInfoOf(report.region));
     this.publish('clusters', clustersOf(report, config));
     this.publish('tierModels', tierModelsOf(report));
+    this.publish('engines', enginesOf(report, config));
     this.publish('chatModels', this.chatModels());
     this.#followLedger();
   }

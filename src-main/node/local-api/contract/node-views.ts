@@ -4,6 +4,7 @@ import type {
   ChatModel,
   ClusterMember,
   ClusterView,
+  Engines,
   EngineState as UiEngineState,
   OnboardingStep,
   OnboardingStepId,
@@ -318,4 +319,31 @@ export function tierModelsOf(report: NodeStatusReport): TierModel[] {
   return Object.entries(report.models)
     .filter(([tier]) => /^model-[a-z]$/.test(tier))
     .map(([tier, state]) => ({ tier, state }));
+}
+
+/** Each network tier's engine, why, and the contributor's choice; with what Settings may offer. */
+export function enginesOf(report: NodeStatusReport, config: NetworkConfig | null): Engines {
+  const labels = new Map((config?.tiers ?? []).map((tier) => [tier.id, tier.label]));
+  const serving = new Set(report.clusters.filter((c) => c.serving).map((c) => c.cluster.tier));
+  const server = report.engineOptions?.server ?? null;
+  return {
+    tiers: Object.entries(report.tierEngines)
+      .filter(([tier]) => TIER_ID.test(tier))
+      .slice(0, 16)
+      .map(([tier, view]) => ({
+        tier,
+        label: clip(labels.get(tier) ?? tier, 60),
+        choice: view.choice,
+        kind: view.simulated ? 'simulator' : view.kind,
+        reason: clip(view.text, 200),
+        serving: serving.has(tier),
+        locked: view.lockedByCommandLine,
+      })),
+    exoInstalled: report.engineOptions?.exoInstalled ?? false,
+    // A stored address that the contract could not carry is left out rather than cut.
+    server:
+      server !== null && server.baseUrl.length <= 500
+        ? { baseUrl: server.baseUrl, model: server.model === null ? null : clip(server.model, 200) }
+        : null,
+  };
 }

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildReserve, buildSettle, reserveTermsFor } from '../../../../src-shared/ledger/block-builders.ts';
 import { toHex } from '../../../../src-shared/ledger/bytes.ts';
 import { ledgerCommand, type LedgerReport } from '../../../../src-main/cli/commands/ledger.ts';
 import { loadOrCreateNodeKey } from '../../../../src-main/node/identity/node-key.ts';
@@ -10,6 +9,7 @@ import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.t
 import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { locationsFor } from '../../../../src-main/node/locations.ts';
 import { DEFAULT_LEDGER_PARAMS, MICRO_PER_TOKEN } from '../../../../src-shared/ledger/ledger-params.ts';
+import { settleOwnRequest } from '../../node/ledger/ledger-service-fixtures.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -42,27 +42,17 @@ describe('opengateway-node ledger', () => {
     await service.start();
     service.ensureOpen();
     const requestId = new Uint8Array(32).fill(8);
-    const terms = reserveTermsFor(
-      params,
-      'model-a',
+    settleOwnRequest(service, params, {
       requestId,
-      [{ pk: signer.publicKey, weight: 1n }],
-      100,
-      100,
-      now,
-    );
-    service.appendOwn((s) =>
-      buildReserve(params, s!, now, {
-        requestId,
-        worker: signer.publicKey,
-        maxPromptTokens: 100,
-        maxCompletionTokens: 100,
-        terms,
-      }),
-    );
-    service.appendOwn((s) =>
-      buildSettle(params, s!, now, s!.open.get(toHex(requestId))!, requestId, requestId, 50, 100),
-    );
+      worker: signer.publicKey,
+      maxPrompt: 100,
+      maxCompletion: 100,
+      prompt: 50,
+      completion: 100,
+      quoteId: requestId,
+      outputDigest: requestId,
+      at: now,
+    });
     await service.stop();
 
     const json = io();

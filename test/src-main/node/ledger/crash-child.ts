@@ -2,18 +2,14 @@
 // itself with SIGKILL at a chosen point (or being killed from outside). Prints "P <seq> <id>" for every own
 // block it published (after commit). `check` mode restarts the service and reports what it finds.
 import { readFileSync, writeSync } from 'node:fs';
-import {
-  buildCredit,
-  buildReserve,
-  buildSettle,
-  reserveTermsFor,
-} from '../../../../src-shared/ledger/block-builders.ts';
+import { buildCredit } from '../../../../src-shared/ledger/block-builders.ts';
 import { decodeBlock } from '../../../../src-shared/ledger/block-codec.ts';
 import { toHex } from '../../../../src-shared/ledger/bytes.ts';
 import { LedgerService, type LedgerHookPoint } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { signerFromSeed } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { fingerprintOf, requestIdOf, T0, testAccount } from '../../../src-shared/ledger/ledger-fixtures.ts';
 import { crashParams, CRASH_OWNER, CRASH_PEER } from './crash-params.ts';
+import { settleOwnRequest } from './ledger-service-fixtures.ts';
 
 const [mode, dbPath, feedPath, crashPoint, crashAfterText] = process.argv.slice(2) as [
   string,
@@ -76,28 +72,16 @@ for (let round = 0; round < 30; round++) {
   const peerSeq = service.view.chain(testAccount(CRASH_PEER).pk)?.ids.length ?? 0;
   service.receive(feed.slice(peerSeq, peerSeq + 3));
   const seq = service.view.chain(owner.pk)!.ids.length;
-  const requestId = requestIdOf(owner, seq);
-  const terms = reserveTermsFor(
-    params,
-    'model-a',
-    new Uint8Array(32).fill(1),
-    [{ pk: owner.pk, weight: 1n }],
-    10,
-    10,
-    T0,
-  );
-  service.appendOwn((s) =>
-    buildReserve(params, s!, T0, {
-      requestId,
-      worker: owner.pk,
-      maxPromptTokens: 10,
-      maxCompletionTokens: 10,
-      terms,
-    }),
-  );
-  service.appendOwn((s) =>
-    buildSettle(params, s!, T0, s!.open.get(toHex(requestId))!, requestId, new Uint8Array(32).fill(2), 5, 5),
-  );
+  settleOwnRequest(service, params, {
+    requestId: requestIdOf(owner, seq),
+    worker: owner.pk,
+    maxPrompt: 10,
+    maxCompletion: 10,
+    prompt: 5,
+    completion: 5,
+    quoteId: new Uint8Array(32).fill(1),
+    outputDigest: new Uint8Array(32).fill(2),
+  });
   const claim = service.view.unclaimedFor(owner.pk)[0]!;
   service.appendOwn((s) => buildCredit(params, s!, T0, claim));
   // Yield so an outside SIGKILL can land between appends as well as inside them.

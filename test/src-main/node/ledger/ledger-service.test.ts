@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Block } from '../../../../src-shared/ledger/block.ts';
-import { buildReserve, buildSettle, reserveTermsFor } from '../../../../src-shared/ledger/block-builders.ts';
 import { toHex } from '../../../../src-shared/ledger/bytes.ts';
 import { MICRO_PER_TOKEN, type LedgerParams } from '../../../../src-shared/ledger/ledger-params.ts';
 import {
@@ -11,17 +10,15 @@ import {
   InsufficientBalanceError,
   OwnBlockRejectedError,
 } from '../../../../src-main/node/ledger/errors.ts';
-import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
-import { signerFromSeed } from '../../../../src-main/node/ledger/ledger-signer.ts';
+import type { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { DatabaseSync } from '../../../../src-main/node/ledger/sqlite.ts';
 import {
-  fingerprintOf,
+  debtParams,
   requestIdOf,
-  T0,
   testAccount,
   testParams,
-  type TestAccount,
 } from '../../../src-shared/ledger/ledger-fixtures.ts';
+import { serviceFor, settleOwnRequest } from './ledger-service-fixtures.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -34,18 +31,6 @@ function tempDb(): string {
   return join(dir, 'ledger.sqlite');
 }
 
-export function serviceFor(
-  account: TestAccount,
-  params: LedgerParams,
-  dbPath: string,
-  machine = account.pk[0]!,
-): LedgerService {
-  return new LedgerService(
-    { signer: signerFromSeed(account.secret, account.pk), fingerprint: fingerprintOf(machine) },
-    { params, dbPath, now: () => T0 },
-  );
-}
-
 const gen = testAccount(1);
 const worker = testAccount(2);
 
@@ -54,38 +39,16 @@ function reserveAndSettle(
   params: LedgerParams,
   nonce: number,
 ): { reserve: Block; settle: Block } {
-  const requestId = requestIdOf(gen, nonce);
-  const terms = reserveTermsFor(
-    params,
-    'model-a',
-    new Uint8Array(32).fill(nonce),
-    [{ pk: worker.pk, weight: 1n }],
-    10,
-    20,
-    T0,
-  );
-  const reserve = service.appendOwn((s) =>
-    buildReserve(params, s!, T0, {
-      requestId,
-      worker: worker.pk,
-      maxPromptTokens: 10,
-      maxCompletionTokens: 20,
-      terms,
-    }),
-  );
-  const settle = service.appendOwn((s) =>
-    buildSettle(
-      params,
-      s!,
-      T0,
-      s!.open.get(toHex(requestId))!,
-      requestId,
-      new Uint8Array(32).fill(1),
-      10,
-      15,
-    ),
-  );
-  return { reserve, settle };
+  return settleOwnRequest(service, params, {
+    requestId: requestIdOf(gen, nonce),
+    worker: worker.pk,
+    maxPrompt: 10,
+    maxCompletion: 20,
+    prompt: 10,
+    completion: 15,
+    quoteId: new Uint8Array(32).fill(nonce),
+    outputDigest: new Uint8Array(32).fill(1),
+  });
 }
 
 describe('LedgerService', () => {
@@ -189,46 +152,22 @@ describe('LedgerService', () => {
   });
 
   it('opens a reinstalled node (new key, same machine) in the debt of its indebted predecessor', async () => {
-    const params = testParams([{ account: gen, tokens: 1_000n }], {
-      floor: -2_000n * MICRO_PER_TOKEN,
-      maxRequestCost: 3_000n * MICRO_PER_TOKEN,
-    });
+    const params = debtParams(gen);
     const old = serviceFor(gen, params, tempDb(), 99);
     await old.start();
     const gossip: Block[] = [];
     old.addEventListener('block:publish', (e) => gossip.push(e.detail));
     old.ensureOpen();
-    const requestId = requestIdOf(gen, 5);
-    const terms = reserveTermsFor(
-      params,
-      'model-a',
-      new Uint8Array(32).fill(5),
-      [{ pk: worker.pk, weight: 1n }],
-      0,
-      750_000,
-      T0,
-    );
-    old.appendOwn((s) =>
-      buildReserve(params, s!, T0, {
-        requestId,
-        worker: worker.pk,
-        maxPromptTokens: 0,
-        maxCompletionTokens: 750_000,
-        terms,
-      }),
-    );
-    old.appendOwn((s) =>
-      buildSettle(
-        params,
-        s!,
-        T0,
-        s!.open.get(toHex(requestId))!,
-        requestId,
-        new Uint8Array(32).fill(1),
-        0,
-        750_000,
-      ),
-    );
+    settleOwnRequest(old, params, {
+      requestId: requestIdOf(gen, 5),
+      worker: worker.pk,
+      maxPrompt: 0,
+      maxCompletion: 750_000,
+      prompt: 0,
+      completion: 750_000,
+      quoteId: new Uint8Array(32).fill(5),
+      outputDigest: new Uint8Array(32).fill(1),
+    });
     expect(old.view.balanceOf(gen.pk)).toBe(-500n * MICRO_PER_TOKEN);
     const reinstalled = serviceFor(testAccount(50), params, tempDb(), 99);
     await reinstalled.start();

@@ -26,6 +26,7 @@ import {
 import type { Engine } from '../../../../src-main/node/engine/engine.ts';
 import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import type { ClusterDirectory } from '../../../../src-main/node/routing/cluster-directory.ts';
+import type { InboundBudget } from '../../../../src-main/node/routing/inbound-budget.ts';
 import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
 import { InferWorker, type InferWorkerInit } from '../../../../src-main/node/routing/infer-worker.ts';
 import type { RequesterPayments, WorkerPayments } from '../../../../src-main/node/routing/payments.ts';
@@ -71,6 +72,8 @@ export interface PaidNodeOptions {
   readonly fingerprint?: Uint8Array[];
   /** What the worker uses as its payments: a hostile wrapper of the real ones in attack tests. */
   readonly workerPaymentsAs?: (real: LedgerWorkerPayments) => WorkerPayments;
+  /** The worker's inbound byte budget (a test watches or tightens it); the worker's own by default. */
+  readonly budget?: InboundBudget;
 }
 
 /** Fresh account keys with these genesis amounts (tokens), and the network's parameters. */
@@ -173,6 +176,7 @@ export async function paidNode(
       payments: options.workerPaymentsAs ? options.workerPaymentsAs(workerPayments) : workerPayments,
       selfPeerId: p2p.peerId,
       ...(options.shareholders ? { shareholders: options.shareholders } : {}),
+      ...(options.budget ? { inboundBudget: options.budget } : {}),
     },
     { requestTimeoutMs: 5_000, ...options.worker },
   );

@@ -18,7 +18,7 @@ function formed(n: number, loss = 0, onChange?: (observer: string, change: Membe
   return cluster;
 }
 
-describe('sampled membership over simulated links', () => {
+describe('sampled membership over simulated links', { timeout: 120_000 }, () => {
   it('fills every view with verified members and detects a crash at every holder within 3 intervals', () => {
     const falseDeaths: string[] = [];
     const crashed = new Set<string>();

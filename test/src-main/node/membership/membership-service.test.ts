@@ -1,23 +1,32 @@
+// The node's membership service over real libp2p nodes on 127.0.0.1: sampled views, SWIM probes over
+// `/og/membership/2.0.0` streams, load asked on demand, DHT provider records, and hostile bytes.
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { encode } from 'cborg';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { lpStream } from '@libp2p/utils';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  findClusterProviders,
+  provideCluster,
+} from '../../../../src-main/node/membership/cluster-providers.ts';
+import type { MemberChange } from '../../../../src-main/node/membership/member-change.ts';
 import { MembershipService } from '../../../../src-main/node/membership/membership-service.ts';
 import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import {
-  MAX_HEARTBEAT_BYTES,
-  encodeHeartbeat,
-  membersTopic,
-  type Heartbeat,
-} from '../../../../src-shared/protocol/index.ts';
+  MEMBERSHIP_PROTOCOL,
+  encodeMembershipMessage,
+} from '../../../../src-shared/protocol/membership-wire.ts';
+import { membersTopic } from '../../../../src-shared/protocol/index.ts';
 import type { RegionId } from '../../../../src-shared/regions/index.ts';
 import { TEST_TIERS, startLoopbackP2p, waitFor } from '../p2p/loopback-network.ts';
 
-const INTERVAL = 300;
+// Long enough that a loaded machine's event-loop stalls do not fail probes (a probe waits interval / 4, ≤ 300 ms).
+const INTERVAL = 1000;
 
 interface Member {
   readonly p2p: P2pService;
   readonly membership: MembershipService;
   readonly id: string;
+  readonly changes: MemberChange[];
 }
 
 const running: { stop: () => Promise<void> }[] = [];
@@ -41,11 +50,15 @@ async function member(
   const p2p = await startLoopbackP2p({ bootstrap: [bootstrap] }, privateKey as never);
   const membership = new MembershipService(
     { libp2p: p2p.libp2p },
-    { heartbeatIntervalMs: INTERVAL, missedHeartbeats: 3, version: 'test' },
+    { heartbeatIntervalMs: INTERVAL, version: 'test' },
   );
+  const changes: MemberChange[] = [];
+  membership.addEventListener('member-change', (event) => changes.push(event.detail));
   await membership.start();
+  for (const tier of serve)
+    membership.setLocalState(tier, { engine: 'ready', modelsReady: ['m'], capacity: 2, load: 0 });
   await membership.join({ region, serve, watch: TEST_TIERS });
-  const node = { p2p, membership, id: p2p.peerId };
+  const node = { p2p, membership, id: p2p.peerId, changes };
   running.push({
     stop: async () => {
       await membership.stop();
@@ -55,24 +68,24 @@ async function member(
   return node;
 }
 
-/** The peer ids `node` currently sees up in `tier` (self excluded). */
+/** The peer ids `node` holds as live members of `tier` (self excluded). */
 function upIn(node: Member, tier: string): string[] {
-  return (node.membership.view(tier)?.members() ?? [])
-    .filter((record) => record.status === 'up')
-    .map((record) => record.peerId)
+  return (node.membership.cluster(tier)?.members() ?? [])
+    .filter((m) => m.status === 'up')
+    .map((m) => m.peerId)
     .sort();
 }
 
-function othersOf(nodes: readonly Member[], node: Member): string[] {
+function idsOf(nodes: readonly Member[], except?: Member): string[] {
   return nodes
-    .filter((other) => other !== node)
+    .filter((other) => other !== except)
     .map((other) => other.id)
     .sort();
 }
 
 // Real nodes on a shared two-core machine: generous bounds, never measurements.
-describe('membership over real libp2p nodes on 127.0.0.1', { timeout: 90_000 }, () => {
-  it('nodes find each other from one bootstrap node and every view of every cluster converges', async () => {
+describe('sampled membership in the node, over real libp2p nodes on 127.0.0.1', { timeout: 150_000 }, () => {
+  it('members find each other; watchers hold the members of tiers they do not serve and never appear', async () => {
     const { address } = await bootstrapNode();
     const nodes = await Promise.all([
       member(address, 'asia', ['model-a', 'model-b']),
@@ -81,28 +94,27 @@ describe('membership over real libp2p nodes on 127.0.0.1', { timeout: 90_000 }, 
       member(address, 'asia', ['model-a']),
     ]);
     const servesB = nodes.slice(0, 2);
-    await waitFor('full views of asia/model-a and asia/model-b', () =>
-      nodes.every(
-        (node) =>
-          JSON.stringify(upIn(node, 'model-a')) === JSON.stringify(othersOf(nodes, node)) &&
-          JSON.stringify(upIn(node, 'model-b')) ===
-            JSON.stringify(
-              servesB
-                .filter((m) => m !== node)
-                .map((m) => m.id)
-                .sort(),
-            ),
-      ),
+    await waitFor(
+      'every sample of asia/model-a and asia/model-b holds every member',
+      () =>
+        nodes.every(
+          (node) =>
+            JSON.stringify(upIn(node, 'model-a')) === JSON.stringify(idsOf(nodes, node)) &&
+            JSON.stringify(upIn(node, 'model-b')) === JSON.stringify(idsOf(servesB, node)),
+        ),
+      100_000,
     );
-    // Non-serving members still watch model-b (for routing) but never appear in it.
     const snapshot = nodes[3].membership.snapshot();
     const clusterB = snapshot.find((cluster) => cluster.key === 'asia/model-b');
     expect(clusterB?.serving).toBe(false);
-    expect(clusterB?.members.map((m) => m.peerId).sort()).toEqual(servesB.map((m) => m.id).sort());
+    expect(clusterB?.members.map((m) => m.peerId).sort()).toEqual(idsOf(servesB));
+    expect(clusterB?.members.every((m) => m.engine === 'ready' && m.capacity === 2)).toBe(true);
     const clusterA = snapshot.find((cluster) => cluster.key === 'asia/model-a');
     expect(clusterA?.members.filter((m) => m.self).map((m) => m.peerId)).toEqual([nodes[3].id]);
-    // The nodes found each other, not only the bootstrap node.
-    expect(nodes.every((node) => node.p2p.connectionCount() >= 2)).toBe(true);
+    // Every gossip topic is a protocol-2 shard of the node's own region.
+    for (const node of nodes)
+      expect(node.p2p.pubsub.getTopics().every((topic) => topic.startsWith('/og/2/asia/'))).toBe(true);
+    expect(nodes.every((node) => node.membership.rejectedCount === 0)).toBe(true);
   });
 
   it('two regions never see each other’s cluster members', async () => {
@@ -118,86 +130,33 @@ describe('membership over real libp2p nodes on 127.0.0.1', { timeout: 90_000 }, 
     await waitFor('both regions converge', () =>
       [...asia, ...europe].every((node) => upIn(node, 'model-a').length === 1),
     );
-    // Several more heartbeat intervals: nothing crosses over.
     await new Promise((resolve) => setTimeout(resolve, 4 * INTERVAL));
-    for (const node of asia) expect(upIn(node, 'model-a')).toEqual(othersOf(asia, node));
-    for (const node of europe) expect(upIn(node, 'model-a')).toEqual(othersOf(europe, node));
-    for (const node of asia) {
-      expect(node.p2p.pubsub.getTopics().every((topic) => topic.startsWith('/og/1/asia/'))).toBe(true);
-      expect(
-        node.membership
-          .view('model-a')
-          ?.members()
-          .map((m) => m.peerId),
-      ).not.toContain(europe[0].id);
-    }
+    for (const node of asia) expect(upIn(node, 'model-a')).toEqual(idsOf(asia, node));
+    for (const node of europe) expect(upIn(node, 'model-a')).toEqual(idsOf(europe, node));
   });
 
-  it('marks a crashed member down, and a member that shuts down as having left', async () => {
+  it('a crashed member and a hung one (connected, silent) are dropped; one that shuts down left', async () => {
     const { address } = await bootstrapNode();
-    const nodes = await Promise.all([0, 1, 2].map(() => member(address, 'asia', ['model-a'])));
-    await waitFor('views converge', () => nodes.every((node) => upIn(node, 'model-a').length === 2));
-    const [crashed, leaving, survivor] = nodes as [Member, Member, Member];
+    const nodes = await Promise.all([0, 1, 2, 3].map(() => member(address, 'asia', ['model-a'])));
+    await waitFor('views converge', () => nodes.every((node) => upIn(node, 'model-a').length === 3));
+    const [crashed, hung, leaving, survivor] = nodes as [Member, Member, Member, Member];
 
-    // A crash: the connections vanish without a goodbye.
     await crashed.p2p.stop();
-    await waitFor('crashed member marked down', () => {
-      const record = survivor.membership.view('model-a')?.get(crashed.id);
-      return record?.status === 'down';
-    });
-    expect(['disconnected', 'timeout']).toContain(
-      survivor.membership.view('model-a')?.get(crashed.id)?.downReason,
-    );
+    await waitFor('crashed member dropped', () => !upIn(survivor, 'model-a').includes(crashed.id));
+    expect(survivor.changes.some((c) => c.peerId === crashed.id && c.to === 'down')).toBe(true);
 
-    // A clean shutdown announces leaving before the connections close.
+    // Hung: its membership stops answering (no goodbye) while its libp2p stays connected.
+    hung.membership.cluster('model-a')!.stop(false);
+    await waitFor('hung member dropped', () => !upIn(survivor, 'model-a').includes(hung.id));
+    expect(survivor.changes.find((c) => c.peerId === hung.id && c.to === 'down')?.reason).toBe('timeout');
+    expect(survivor.p2p.libp2p.getPeers().map(String)).toContain(hung.id);
+
     await leaving.membership.stop();
-    await waitFor(
-      'leaving member marked down',
-      () => survivor.membership.view('model-a')?.get(leaving.id)?.status === 'down',
-    );
-    expect(survivor.membership.view('model-a')?.get(leaving.id)?.downReason).toBe('left');
+    await waitFor('leaving member dropped', () => !upIn(survivor, 'model-a').includes(leaving.id));
+    expect(survivor.changes.find((c) => c.peerId === leaving.id && c.to === 'down')?.reason).toBe('left');
   });
 
-  it('marks a silent member down after the missed heartbeats even while still connected', async () => {
-    const { address } = await bootstrapNode();
-    const watcher = await member(address, 'asia', ['model-a']);
-    // A hung member: it beats once by hand, then stays connected and says nothing more.
-    const hung = await startLoopbackP2p({ bootstrap: [address] });
-    running.push(hung);
-    const topic = membersTopic({ region: 'asia', tier: 'model-a' });
-    hung.pubsub.subscribe(topic);
-    await hung.libp2p.dial(watcher.p2p.libp2p.peerId);
-    await waitFor('watcher sees the subscription', () =>
-      watcher.p2p.pubsub.getSubscribers(topic).some((peer) => peer.toString() === hung.peerId),
-    );
-    const now = Date.now();
-    await hung.pubsub.publish(
-      topic,
-      encodeHeartbeat({
-        peerId: hung.peerId,
-        region: 'asia',
-        tier: 'model-a',
-        state: 'active',
-        engine: 'ready',
-        modelsReady: [],
-        capacity: 1,
-        load: 0,
-        version: 'test',
-        seq: now,
-        sentAt: now,
-        intervalMs: INTERVAL,
-      }),
-    );
-    await waitFor('hung member seen up', () => upIn(watcher, 'model-a').includes(hung.peerId));
-    await waitFor(
-      'hung member marked down',
-      () => watcher.membership.view('model-a')?.get(hung.peerId)?.status === 'down',
-    );
-    expect(watcher.membership.view('model-a')?.get(hung.peerId)?.downReason).toBe('timeout');
-    expect(watcher.p2p.libp2p.getPeers().map(String)).toContain(hung.peerId);
-  });
-
-  it('heartbeats carry the engine state, clamped to what the wire format allows', async () => {
+  it('what a member says is clamped to the wire format; its load is asked on demand; pause is announced', async () => {
     const { address } = await bootstrapNode();
     const [sender, receiver] = await Promise.all([
       member(address, 'asia', ['model-b']),
@@ -209,18 +168,26 @@ describe('membership over real libp2p nodes on 127.0.0.1', { timeout: 90_000 }, 
       capacity: 5000,
       load: -3,
     });
-    await waitFor(
-      'a heartbeat with the engine state',
-      () => receiver.membership.view('model-b')?.get(sender.id)?.heartbeat.engine === 'ready',
-    );
-    const heartbeat = receiver.membership.view('model-b')!.get(sender.id)!.heartbeat;
-    expect(heartbeat.capacity).toBe(1024);
-    expect(heartbeat.load).toBe(0);
-    expect(heartbeat.modelsReady).toHaveLength(8);
-    expect(heartbeat.version).toBe('test');
+    const seen = () => receiver.membership.snapshot().find((c) => c.key === 'asia/model-b')?.members ?? [];
+    await waitFor('the sender with its new state', () => seen()[0]?.capacity === 1024);
+    expect(seen()[0]?.modelsReady).toHaveLength(8);
+    expect(seen()[0]?.version).toBe('test');
+
+    sender.membership.setLocalState('model-b', { engine: 'ready', modelsReady: ['m'], capacity: 4, load: 3 });
+    await waitFor('capacity 4', () => seen()[0]?.capacity === 4);
+    expect(await receiver.membership.queryLoad('model-b', sender.id)).toEqual({
+      capacity: 4,
+      load: 3,
+      ready: true,
+    });
+    expect(seen()[0]?.load).toBe(3);
+
+    await sender.membership.pause();
+    await waitFor('seen paused', () => seen()[0]?.status === 'paused');
+    expect(await receiver.membership.queryLoad('model-b', sender.id)).toMatchObject({ ready: false });
   });
 
-  it('a restarted node rejoins with the same peer id', async () => {
+  it('a restarted node rejoins with the same peer id (a newer incarnation than its goodbye)', async () => {
     const { address } = await bootstrapNode();
     const key = await generateKeyPair('Ed25519');
     const watcher = await member(address, 'asia', ['model-a']);
@@ -229,72 +196,86 @@ describe('membership over real libp2p nodes on 127.0.0.1', { timeout: 90_000 }, 
     await first.membership.stop();
     await first.p2p.stop();
     await waitFor('first run gone', () => !upIn(watcher, 'model-a').includes(first.id));
-
+    // Incarnations are whole seconds since the epoch: the next run starts in a later second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const second = await member(address, 'asia', ['model-a'], key);
     expect(second.id).toBe(first.id);
     await waitFor('second run seen up again', () => upIn(watcher, 'model-a').includes(second.id));
   });
 
-  it('rejects malformed, oversized, wrong-region and forged heartbeats, lowers the sender’s score, keeps working', async () => {
+  it('members advertise `<region>/<tier>` as DHT provider records that others find', async () => {
+    const { address } = await bootstrapNode();
+    const members = await Promise.all([
+      member(address, 'asia', ['model-c']),
+      member(address, 'asia', ['model-c']),
+    ]);
+    const seeker = await startLoopbackP2p({ bootstrap: [address] });
+    running.push(seeker);
+    await waitFor('seeker connected', () => seeker.libp2p.getPeers().length > 0);
+    // The members provided on join, maybe before the DHT had peers: providing again waits for it to accept.
+    for (const m of members) await provideCluster(m.p2p.libp2p, { region: 'asia', tier: 'model-c' });
+    let found: string[] = [];
+    for (let attempt = 0; attempt < 10 && found.length < 2; attempt += 1)
+      found = (
+        await findClusterProviders(seeker.libp2p, { region: 'asia', tier: 'model-c' }, 8, 3000)
+      ).sort();
+    expect(found).toEqual(idsOf(members));
+    // Nobody provides a cluster nobody serves.
+    expect(await findClusterProviders(seeker.libp2p, { region: 'asia', tier: 'model-d' }, 8, 1000)).toEqual(
+      [],
+    );
+  });
+
+  it('refuses garbage, oversized frames, unknown clusters and garbage gossip; keeps working', async () => {
     const { address } = await bootstrapNode();
     const [victim, honest] = await Promise.all([
       member(address, 'asia', ['model-a']),
       member(address, 'asia', ['model-a']),
     ]);
+    await waitFor('honest member seen', () => upIn(victim, 'model-a').includes(honest.id));
     const attacker = await startLoopbackP2p({ bootstrap: [address] });
     running.push(attacker);
-    const topic = membersTopic({ region: 'asia', tier: 'model-a' });
+    const stream = await attacker.libp2p.dialProtocol(peerIdFromString(victim.id), MEMBERSHIP_PROTOCOL);
+    const lp = lpStream(stream);
+    await lp.write(Uint8Array.from([0xff, 0x00, 0x13, 0x37]));
+    await lp.write(
+      encodeMembershipMessage({
+        kind: 'ping',
+        wantDescriptor: true,
+        cluster: 'asia/model-z',
+        seq: 1,
+        rumors: [],
+      }),
+    );
+    // A forged death of the honest member: the victim probes it instead of believing it.
+    await lp.write(
+      encodeMembershipMessage({
+        kind: 'ping',
+        wantDescriptor: false,
+        cluster: 'asia/model-a',
+        seq: 2,
+        rumors: [{ kind: 'dead', peerId: honest.id, incarnation: 2 ** 40, ttl: 1 }],
+      }),
+    );
+    await waitFor('two rejects', () => victim.membership.rejectedCount >= 2);
+    // Over the size limit: the stream is cut, nothing is decoded.
+    await lp.write(new Uint8Array(64 * 1024)).catch(() => {});
+    // Garbage on the shard topic the victim listens to.
+    const topic = victim.p2p.pubsub.getTopics().find((t) => t.startsWith('/og/2/asia/model-a/members/'))!;
+    expect(topic).toBe(membersTopic({ region: 'asia', tier: 'model-a' }, Number(topic.split('/').pop())));
     attacker.pubsub.subscribe(topic);
-    await attacker.libp2p.dial(victim.p2p.libp2p.peerId);
     await waitFor('victim sees the attacker subscribed', () =>
       victim.p2p.pubsub.getSubscribers(topic).some((peer) => peer.toString() === attacker.peerId),
     );
-    await waitFor('honest member seen', () => upIn(victim, 'model-a').includes(honest.id));
-
-    const valid: Heartbeat = {
-      peerId: attacker.peerId,
-      region: 'asia',
-      tier: 'model-a',
-      state: 'active',
-      engine: 'ready',
-      modelsReady: ['m'],
-      capacity: 1,
-      load: 0,
-      version: 'x',
-      seq: Date.now(),
-      sentAt: Date.now(),
-      intervalMs: INTERVAL,
-    };
-    const reasons: string[] = [];
-    victim.membership.addEventListener('heartbeat-rejected', (event) => reasons.push(event.detail.reason));
-    const bad = [
-      Uint8Array.from([0xff, 0x00, 0x13, 0x37]),
-      encode({
-        ...JSON.parse(JSON.stringify(valid)),
-        peer: valid.peerId,
-        v: 1,
-        pad: 'x'.repeat(MAX_HEARTBEAT_BYTES),
-      }),
-      encodeHeartbeat({ ...valid, region: 'europe', seq: valid.seq + 1 }),
-      encodeHeartbeat({ ...valid, peerId: honest.id, seq: valid.seq + 2 }),
-    ];
-    for (const data of bad) await attacker.pubsub.publish(topic, data);
-    await waitFor('four rejects', () => victim.membership.rejectedCount >= 4);
-    expect(reasons).toHaveLength(4);
-    expect(reasons[0]).toMatch(/CBOR|not a map/);
-    expect(reasons[1]).toMatch(/too large/);
-    expect(reasons[2]).toMatch(/claims region europe/);
-    expect(reasons[3]).toMatch(/signed by a different key/);
-    // Nothing of it reached the view: the attacker is not a member, the honest member is unchanged.
-    expect(victim.membership.view('model-a')?.get(attacker.peerId)).toBeUndefined();
-    expect(victim.membership.view('model-a')?.get(honest.id)?.heartbeat.peerId).toBe(honest.id);
+    for (let i = 0; i < 5; i += 1) await attacker.pubsub.publish(topic, Uint8Array.from([0xde, 0xad, i]));
     await waitFor('attacker score drops below zero', () => victim.p2p.pubsub.getScore(attacker.peerId) < 0);
 
-    // The victim keeps working: fresh heartbeats from the honest member still arrive.
-    const seqBefore = victim.membership.view('model-a')?.get(honest.id)?.heartbeat.seq ?? 0;
-    await waitFor(
-      'new honest heartbeat',
-      () => (victim.membership.view('model-a')?.get(honest.id)?.heartbeat.seq ?? 0) > seqBefore,
-    );
+    await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL));
+    expect(upIn(victim, 'model-a')).toEqual([honest.id]);
+    expect(await victim.membership.queryLoad('model-a', honest.id)).toEqual({
+      capacity: 2,
+      load: 0,
+      ready: true,
+    });
   });
 });

@@ -132,7 +132,7 @@ async function startNetwork(): Promise<TestNode[]> {
   return nodes;
 }
 
-describe('network config updates on /og/1/config', { timeout: 90_000 }, () => {
+describe('network config updates on /og/2/config', { timeout: 90_000 }, () => {
   it('is a topic every node of the network may track', () => {
     expect(knownGossipTopics(network.config)).toContain(CONFIG_TOPIC);
   });

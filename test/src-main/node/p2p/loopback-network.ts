@@ -5,11 +5,14 @@ import type { P2pInit } from '../../../../src-main/node/p2p/p2p-init.ts';
 import { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import { REGION_IDS } from '../../../../src-shared/regions/index.ts';
 import { membersTopic } from '../../../../src-shared/protocol/index.ts';
+import { DEFAULT_GOSSIP_SHARDS } from '../../../../src-main/node/membership/membership-defaults.ts';
 
 export const TEST_TIERS = ['model-a', 'model-b', 'model-c', 'model-d'] as const;
-/** Every members topic of every region: scored, so rejects lower the sender's score. */
+/** Every membership shard topic of every region: scored, so rejects lower the sender's score. */
 export const ALL_MEMBER_TOPICS = REGION_IDS.flatMap((region) =>
-  TEST_TIERS.map((tier) => membersTopic({ region, tier })),
+  TEST_TIERS.flatMap((tier) =>
+    Array.from({ length: DEFAULT_GOSSIP_SHARDS }, (_, shard) => membersTopic({ region, tier }, shard)),
+  ),
 );
 
 export async function startLoopbackP2p(

@@ -10,22 +10,18 @@ import { InboundBudget } from '../../../../src-main/node/routing/inbound-budget.
 import { DEFAULT_MAX_INBOUND_INFER_STREAMS } from '../../../../src-main/node/routing/infer-worker.ts';
 import { waitFor } from '../p2p/loopback-network.ts';
 import {
-  ASK,
+  cleanup,
+  collect,
+  fundedAccounts,
+  paidNode,
+  requesterOf,
+  runCleanup,
   TIER,
-  collectText,
-  directoryOf,
-  fundedNetwork,
-  paidRequester,
-  paidRoutingNode,
-  rawInferStream,
-  strangerNode,
-  withDoubleEngine,
-} from './paid-routing-kit.ts';
+  withEngine,
+} from '../ledger/paid-network-kit.ts';
+import { ASK, rawInferStream, strangerNode } from './paid-routing-kit.ts';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+afterEach(runCleanup);
 
 function requestFrame(id: string, request: unknown = ASK) {
   return { t: 'request' as const, v: INFER_WIRE_VERSION, id, tier: TIER, request: request as typeof ASK };
@@ -60,11 +56,11 @@ function watchLoad(worker: {
 
 describe('/og/infer worker under attack', () => {
   it('gives a peer without an account no quote and no slot, however many streams it opens (finding 7)', async () => {
-    const { keys, params } = await fundedNetwork([1_000n, 5_000n]);
-    const w = await paidRoutingNode(cleanup, params, keys[0]!, [], { worker: { capacityPerTier: 1 } });
-    const r = await paidRoutingNode(cleanup, params, keys[1]!, [w.p2p.listenAddresses()[0]!]);
-    await withDoubleEngine(cleanup, w);
-    const stranger = await strangerNode(cleanup, w.p2p);
+    const { keys, params } = await fundedAccounts([1_000n, 5_000n]);
+    const w = await paidNode(params, keys[0], [], { worker: { capacityPerTier: 1 } });
+    const r = await paidNode(params, keys[1], [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
+    const stranger = await strangerNode(w.p2p);
     const load = watchLoad(w.worker);
 
     await stranger.libp2p.services.ping.ping(peerIdFromString(w.peerId), {
@@ -97,15 +93,15 @@ describe('/og/infer worker under attack', () => {
     expect(answers.some((a) => a.t === 'refused' && /no OPEN block/.test(a.message))).toBe(true);
     expect(load.max).toBe(0);
     // The one slot stayed free for a requester that pays.
-    expect((await collectText(paidRequester(r, directoryOf([w])).chat(TIER, ASK))).length).toBeGreaterThan(0);
+    expect((await collect(requesterOf(r, [w]).chat(TIER, ASK))).text.length).toBeGreaterThan(0);
   }, 60_000);
 
   it('holds nothing for a funded peer that takes a quote and never reserves: no more quotes than slots, 2 s to answer (finding 7)', async () => {
-    const { keys, params } = await fundedNetwork([1_000n, 5_000n, 5_000n]);
-    const w = await paidRoutingNode(cleanup, params, keys[0]!, [], { worker: { capacityPerTier: 1 } });
-    const r = await paidRoutingNode(cleanup, params, keys[1]!, [w.p2p.listenAddresses()[0]!]);
-    const attacker = await paidRoutingNode(cleanup, params, keys[2]!, [w.p2p.listenAddresses()[0]!]);
-    await withDoubleEngine(cleanup, w);
+    const { keys, params } = await fundedAccounts([1_000n, 5_000n, 5_000n]);
+    const w = await paidNode(params, keys[0], [], { worker: { capacityPerTier: 1 } });
+    const r = await paidNode(params, keys[1], [w.p2p.listenAddresses()[0]!]);
+    const attacker = await paidNode(params, keys[2], [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
     const load = watchLoad(w.worker);
 
     const first = await rawInferStream(attacker.p2p, w.peerId);
@@ -120,7 +116,7 @@ describe('/og/infer worker under attack', () => {
     expect(answer).toMatchObject({ t: 'refused', reason: 'busy' });
     expect(answer.t === 'refused' && answer.message).toMatch(/already has 1 unanswered quote$/);
     // The paying requester is served while the attacker sits on its quote: the quote holds no slot.
-    expect((await collectText(paidRequester(r, directoryOf([w])).chat(TIER, ASK))).length).toBeGreaterThan(0);
+    expect((await collect(requesterOf(r, [w]).chat(TIER, ASK))).text.length).toBeGreaterThan(0);
     // And the quote runs out quickly.
     const ended = await first.channel.read(10_000);
     expect(ended).toMatchObject({ t: 'refused', reason: 'payment' });
@@ -129,12 +125,12 @@ describe('/og/infer worker under attack', () => {
   }, 60_000);
 
   it('bounds the bytes of unfinished frames per peer and in total, and keeps serving (finding 8)', async () => {
-    const { keys, params } = await fundedNetwork([1_000n, 5_000n, 5_000n]);
+    const { keys, params } = await fundedAccounts([1_000n, 5_000n, 5_000n]);
     const budget = new InboundBudget({ totalBytes: 3 * 1024 * 1024, perPeerBytes: 2 * 1024 * 1024 });
-    const w = await paidRoutingNode(cleanup, params, keys[0]!, [], { budget });
-    const r = await paidRoutingNode(cleanup, params, keys[1]!, [w.p2p.listenAddresses()[0]!]);
-    const attacker = await paidRoutingNode(cleanup, params, keys[2]!, [w.p2p.listenAddresses()[0]!]);
-    await withDoubleEngine(cleanup, w);
+    const w = await paidNode(params, keys[0], [], { budget });
+    const r = await paidNode(params, keys[1], [w.p2p.listenAddresses()[0]!]);
+    const attacker = await paidNode(params, keys[2], [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
     // The worker knows the attacker's account (so its frames may be large), as it would after one request.
     await w.network.sync.pullAccount(attacker.peerId, attacker.ledger.account, {
       signal: AbortSignal.timeout(10_000),
@@ -166,17 +162,17 @@ describe('/og/infer worker under attack', () => {
     expect(peak).toBeLessThanOrEqual(budget.perPeerBytes);
     expect(budget.usedBy(attacker.peerId)).toBeLessThanOrEqual(budget.perPeerBytes);
     // Another peer still has its share: a paying request is served meanwhile.
-    expect((await collectText(paidRequester(r, directoryOf([w])).chat(TIER, ASK))).length).toBeGreaterThan(0);
+    expect((await collect(requesterOf(r, [w]).chat(TIER, ASK))).text.length).toBeGreaterThan(0);
     for (const stream of streams) stream.abort(new Error('attacker leaves'));
     await waitFor('every unfinished byte is released', () => budget.used === 0, 10_000);
   }, 60_000);
 
   it('refuses a large first frame from a stranger at its length prefix, and caps streams per connection (finding 8)', async () => {
-    const { keys, params } = await fundedNetwork([1_000n]);
+    const { keys, params } = await fundedAccounts([1_000n]);
     const budget = new InboundBudget();
-    const w = await paidRoutingNode(cleanup, params, keys[0]!, [], { budget });
-    await withDoubleEngine(cleanup, w);
-    const stranger = await strangerNode(cleanup, w.p2p);
+    const w = await paidNode(params, keys[0], [], { budget });
+    await withEngine(w);
+    const stranger = await strangerNode(w.p2p);
 
     const { stream, channel } = await rawInferStream(stranger, w.peerId);
     const reply = channel.read(10_000).catch((error: unknown) => error);
@@ -201,10 +197,10 @@ describe('/og/infer worker under attack', () => {
   }, 60_000);
 
   it('refuses image URLs other than data: before any engine sees them (finding 22)', async () => {
-    const { keys, params } = await fundedNetwork([1_000n, 5_000n]);
-    const w = await paidRoutingNode(cleanup, params, keys[0]!, []);
-    const r = await paidRoutingNode(cleanup, params, keys[1]!, [w.p2p.listenAddresses()[0]!]);
-    await withDoubleEngine(cleanup, w);
+    const { keys, params } = await fundedAccounts([1_000n, 5_000n]);
+    const w = await paidNode(params, keys[0], []);
+    const r = await paidNode(params, keys[1], [w.p2p.listenAddresses()[0]!]);
+    await withEngine(w);
     const seen: string[] = [];
     w.worker.addEventListener('request', (event) => seen.push(event.detail.outcome));
     for (const url of [

@@ -16,20 +16,18 @@ import { InboundBudget } from '../../../../src-main/node/routing/inbound-budget.
 import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import { waitFor } from '../p2p/loopback-network.ts';
 import {
-  ASK,
+  cleanup,
+  collect,
+  fundedAccounts,
+  paidNode,
+  requesterOf,
+  runCleanup,
   TIER,
-  collectText,
-  directoryOf,
-  fundedNetwork,
-  paidRequester,
-  paidRoutingNode,
-  withDoubleEngine,
-} from './paid-routing-kit.ts';
+  withEngine,
+} from '../ledger/paid-network-kit.ts';
+import { ASK } from './paid-routing-kit.ts';
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+afterEach(runCleanup);
 
 const INPUTS = Number(process.env.OG_FUZZ_INPUTS ?? 160);
 const SEED = Number(process.env.OG_FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -154,12 +152,12 @@ async function runInput(attacker: P2pService, target: string, random: Random): P
 describe('peer protocols under fuzzing over real libp2p streams', () => {
   it(`survive ${INPUTS} hostile inputs on /og/infer and /og/ledger-sync`, async () => {
     console.log(`peer-protocol fuzz: ${INPUTS} inputs, seed ${SEED} (OG_FUZZ_INPUTS, OG_FUZZ_SEED)`);
-    const { keys, params } = await fundedNetwork([1_000n, 5_000n, 5_000n]);
+    const { keys, params } = await fundedAccounts([1_000n, 5_000n, 5_000n]);
     const budget = new InboundBudget({ totalBytes: 16 * 1024 * 1024, perPeerBytes: 4 * 1024 * 1024 });
-    const target = await paidRoutingNode(cleanup, params, keys[0]!, [], { budget });
-    const honest = await paidRoutingNode(cleanup, params, keys[1]!, [target.p2p.listenAddresses()[0]!]);
-    const attacker = await paidRoutingNode(cleanup, params, keys[2]!, [target.p2p.listenAddresses()[0]!]);
-    await withDoubleEngine(cleanup, target);
+    const target = await paidNode(params, keys[0], [], { budget });
+    const honest = await paidNode(params, keys[1], [target.p2p.listenAddresses()[0]!]);
+    const attacker = await paidNode(params, keys[2], [target.p2p.listenAddresses()[0]!]);
+    await withEngine(target);
     await waitFor('the attacker is connected', () => attacker.p2p.libp2p.getPeers().length > 0, 10_000);
     // A known account: its frames may be large, so the budget, not the first-frame limit, is what holds.
     await target.network.sync.pullAccount(attacker.peerId, attacker.ledger.account, {
@@ -190,9 +188,7 @@ describe('peer protocols under fuzzing over real libp2p streams', () => {
     await waitFor('every unfinished byte is released', () => budget.used === 0, 15_000);
 
     // Still alive and useful: a paying request is served, and ledger sync answers.
-    expect(
-      (await collectText(paidRequester(honest, directoryOf([target])).chat(TIER, ASK))).length,
-    ).toBeGreaterThan(0);
+    expect((await collect(requesterOf(honest, [target]).chat(TIER, ASK))).text.length).toBeGreaterThan(0);
     const seq = await honest.network.sync.pullAccount(target.peerId, target.ledger.account, {
       signal: AbortSignal.timeout(10_000),
     });

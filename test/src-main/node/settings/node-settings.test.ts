@@ -33,10 +33,25 @@ function profileWithGpu(memory: ResourceProfile['gpus'][number]['memory'] | null
   };
 }
 
+const V2 = {
+  version: 2,
+  maxConcurrentRequests: 2,
+  gpuMemoryShare: 0.5,
+  regionOverride: null,
+  tierEngines: {},
+  engineServer: null,
+};
+
 describe('node settings (the caps and region choice a headless node keeps)', () => {
   it('round-trips through an 0600 file, and no file means defaults', async () => {
     expect(await readNodeSettings(path)).toBeNull();
-    const settings = { maxConcurrentRequests: 3, gpuMemoryShare: 0.6, regionOverride: 'asia' as const };
+    const settings = {
+      maxConcurrentRequests: 3,
+      gpuMemoryShare: 0.6,
+      regionOverride: 'asia' as const,
+      tierEngines: { 'model-b': 'openai' as const },
+      engineServer: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' },
+    };
     await writeNodeSettings(path, settings);
     expect(await readNodeSettings(path)).toEqual(settings);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -48,14 +63,40 @@ describe('node settings (the caps and region choice a headless node keeps)', () 
       JSON.stringify({ version: 1, maxConcurrentRequests: 99, gpuMemoryShare: 0.5, regionOverride: null }),
       JSON.stringify({ version: 1, maxConcurrentRequests: 2, gpuMemoryShare: 0.5, regionOverride: 'mars' }),
       JSON.stringify({ version: 7, maxConcurrentRequests: 2, gpuMemoryShare: 0.5, regionOverride: null }),
+      // An engine that does not exist, a tier id with a slash, a server URL with a password in it.
+      JSON.stringify({ ...V2, tierEngines: { 'model-a': 'ollama' } }),
+      JSON.stringify({ ...V2, tierEngines: { 'asia/model-a': 'builtin' } }),
+      JSON.stringify({ ...V2, engineServer: { baseUrl: 'http://me:secret@127.0.0.1:1/v1', model: null } }),
+      JSON.stringify({ ...V2, engineServer: { baseUrl: 'file:///etc/passwd', model: null } }),
+      JSON.stringify({ ...V2, engineServer: { baseUrl: 'http://127.0.0.1:1/v1', model: null, key: 'x' } }),
     ]) {
       await writeFile(path, text);
       expect(await readNodeSettings(path), text).toBeNull();
     }
   });
 
+  it('reads a version 1 file (before engine choices) with every tier on auto', async () => {
+    await writeFile(
+      path,
+      JSON.stringify({ version: 1, maxConcurrentRequests: 5, gpuMemoryShare: 0.5, regionOverride: null }),
+    );
+    expect(await readNodeSettings(path)).toEqual({
+      maxConcurrentRequests: 5,
+      gpuMemoryShare: 0.5,
+      regionOverride: null,
+      tierEngines: {},
+      engineServer: null,
+    });
+  });
+
   it('applies the stored caps where the command line set none', () => {
-    const stored = { maxConcurrentRequests: 4, gpuMemoryShare: 0.5, regionOverride: null };
+    const stored = {
+      maxConcurrentRequests: 4,
+      gpuMemoryShare: 0.5,
+      regionOverride: null,
+      tierEngines: {},
+      engineServer: null,
+    };
     const gpu = profileWithGpu({ kind: 'dedicated', totalBytes: 24 * GIB, source: 'nvidia-smi' });
     expect(routingInitWithCaps(undefined, stored, gpu)).toEqual({
       capacityPerTier: 4,

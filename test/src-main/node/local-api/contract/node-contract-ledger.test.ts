@@ -5,27 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LedgerService } from '../../../../../src-main/node/ledger/ledger-service.ts';
-import { signerFromSeed } from '../../../../../src-main/node/ledger/ledger-signer.ts';
+import type { LedgerService } from '../../../../../src-main/node/ledger/ledger-service.ts';
 import { locationsFor } from '../../../../../src-main/node/locations.ts';
 import { NodeContract } from '../../../../../src-main/node/local-api/contract/node-contract.ts';
 import type { RunningNode } from '../../../../../src-main/node/running-node.ts';
 import type { Notification } from '../../../../../src-shared/ipc/index.ts';
-import {
-  buildReserve,
-  buildSettle,
-  reserveTermsFor,
-} from '../../../../../src-shared/ledger/block-builders.ts';
-import { toHex } from '../../../../../src-shared/ledger/bytes.ts';
 import type { LedgerParams } from '../../../../../src-shared/ledger/ledger-params.ts';
 import { formatTokens } from '../../../../../src-shared/ledger/token-amount.ts';
-import {
-  fingerprintOf,
-  requestIdOf,
-  T0,
-  testAccount,
-  testParams,
-} from '../../../../src-shared/ledger/ledger-fixtures.ts';
+import { requestIdOf, T0, testAccount, testParams } from '../../../../src-shared/ledger/ledger-fixtures.ts';
+import { serviceFor, settleOwnRequest } from '../../ledger/ledger-service-fixtures.ts';
 
 const requester = testAccount(1);
 const worker = testAccount(2);
@@ -41,10 +29,7 @@ let heard: Notification[];
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'og-contract-ledger-'));
   params = testParams([{ account: requester, tokens: 10_000n }]);
-  ledger = new LedgerService(
-    { signer: signerFromSeed(requester.secret, requester.pk), fingerprint: fingerprintOf(1) },
-    { params, dbPath: join(dir, 'ledger.sqlite'), now: () => T0 },
-  );
+  ledger = serviceFor(requester, params, join(dir, 'ledger.sqlite'), 1);
   await ledger.start();
   ledger.ensureOpen();
   const events = new EventTarget();
@@ -71,37 +56,17 @@ afterEach(async () => {
 
 /** One paid chat on the requester's own chain: RESERVE then SETTLE, both in the same turn. */
 function chat(nonce: number, prompt: number, completion: number): void {
-  const requestId = requestIdOf(requester, nonce);
-  const terms = reserveTermsFor(
-    params,
-    'model-a',
-    new Uint8Array(32).fill(nonce),
-    [{ pk: worker.pk, weight: 1n }],
-    100,
-    200,
-    T0 + 30_000n,
-  );
-  ledger.appendOwn((state) =>
-    buildReserve(params, state!, T0, {
-      requestId,
-      worker: worker.pk,
-      maxPromptTokens: 100,
-      maxCompletionTokens: 200,
-      terms,
-    }),
-  );
-  ledger.appendOwn((state) =>
-    buildSettle(
-      params,
-      state!,
-      T0,
-      state!.open.get(toHex(requestId))!,
-      requestId,
-      new Uint8Array(32).fill(1),
-      prompt,
-      completion,
-    ),
-  );
+  settleOwnRequest(ledger, params, {
+    requestId: requestIdOf(requester, nonce),
+    worker: worker.pk,
+    maxPrompt: 100,
+    maxCompletion: 200,
+    prompt,
+    completion,
+    quoteId: new Uint8Array(32).fill(nonce),
+    outputDigest: new Uint8Array(32).fill(1),
+    expiresAt: T0 + 30_000n,
+  });
 }
 
 function balances(): number[] {

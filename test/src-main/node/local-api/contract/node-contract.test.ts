@@ -312,6 +312,8 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
       maxConcurrentRequests: 4,
       gpuMemoryShare: 0.5,
       regionOverride: null,
+      tierEngines: {},
+      engineServer: null,
     });
     expect((await stat(node.locations.settings)).mode & 0o777).toBe(0o600);
     // The cap applies at once, without a restart.
@@ -324,6 +326,26 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
       shell: 'headless',
       localApi: { url: served.api.url },
     });
+  });
+
+  it('says which engine serves each tier and why, and refuses an engine this computer does not have', async () => {
+    const engines = await client.call('getEngines');
+    expect(engines.tiers.find((tier) => tier.tier === 'model-a')).toEqual({
+      tier: 'model-a',
+      label: expect.any(String) as string,
+      choice: 'auto',
+      kind: 'simulator',
+      reason: 'EXO: simulated engine (developer network: not real inference)',
+      serving: true,
+      locked: false,
+    });
+    // A server first needs its address: the refusal reaches the dashboard as words for the contributor.
+    const refused = await client
+      .call('setTierEngine', { tier: 'model-a', choice: 'openai' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ContractCallError);
+    expect((refused as ContractCallError).kind).toBe('expected');
+    expect((refused as ContractCallError).message).toContain('OpenAI-compatible server');
   });
 
   it('pauses (the clusters are left, members see it paused) and resumes', async () => {

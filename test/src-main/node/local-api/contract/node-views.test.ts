@@ -90,6 +90,8 @@ function report(overrides: Partial<NodeStatusReport> = {}): NodeStatusReport {
     ],
     engines: { 'asia/model-a': { status: 'ready', models: ['llama-3.2-1b'] } },
     engine: { kind: 'exo', simulated: true },
+    tierEngines: {},
+    engineOptions: null,
     rejectedHeartbeats: 0,
     models: {},
     ...overrides,

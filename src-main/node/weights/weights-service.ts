@@ -1,0 +1,495 @@
+// Model files peer to peer (issue 14): Helia on the node's own libp2p (one identity, one transport, one NAT
+// traversal), bitswap for blocks, a blockstore on disk in the data folder, the private DHT's provider records
+// to find who holds a file. Fetching walks the file's DAG from the catalog's root CID, takes leaves from
+// every provider and, when peers are few or slow, from the origin URL at the same time (leaf-scheduler.ts);
+// every block is checked against its hash before it is stored, and the assembled file against the
+// catalog's SHA-256 before it is renamed into place. Seeding offers only the files it is told to (the
+// served tiers' models), within an upload cap, and stops while contributing is paused.
+import { TypedEventEmitter, type Libp2p, type PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { withBitswap } from '@helia/bitswap';
+import { FsBlockstore } from 'blockstore-fs';
+import { MemoryDatastore } from 'datastore-core';
+import { createHeliaLight, type Helia } from 'helia';
+import { CID } from 'multiformats/cid';
+import type { GgufFile } from '../../../src-shared/network-config/index.ts';
+import { assembleFile } from './assemble-file.ts';
+import { WeightsNoSourceError, WeightsRootMismatchError } from './errors.ts';
+import { importFileDag } from './file-dag.ts';
+import { fileLayout, type BlockReader, type FileLeaf } from './file-layout.ts';
+import {
+  DEFAULT_LEAF_SCHEDULER_POLICY,
+  LeafSchedulerStalledError,
+  fetchLeaves,
+  type LeafSchedulerPolicy,
+  type PeerLeafSource,
+} from './leaf-scheduler.ts';
+import { fetchLeavesFromOrigin } from './origin-leaves.ts';
+import { SeedingBlockstore } from './seeding-blockstore.ts';
+import { UploadLimiter } from './upload-limiter.ts';
+
+/** A catalog file that has a content address. */
+export type AddressedFile = GgufFile & { readonly cid: string };
+
+/** A provider: leaves for the scheduler, and any block (the DAG's internal nodes). */
+interface PeerBlockSource extends PeerLeafSource {
+  fetchBlock(cid: CID, signal: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Default upload cap: modest, so seeding never crowds out the contributor's own connection. */
+export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 5 * 1024 * 1024;
+
+export interface WeightsComponents {
+  /** The node's libp2p (with the private DHT for provider records). */
+  readonly libp2p: Libp2p;
+}
+
+export interface WeightsInit {
+  /** Where blocks live (`<data folder>/weights/blocks`). */
+  readonly blocksDir: string;
+  /** 0: no cap. */
+  readonly uploadBytesPerSecond?: number;
+  readonly policy?: Partial<LeafSchedulerPolicy>;
+}
+
+/** Progress of one file: bytes on disk and who sent them. */
+export interface WeightsProgress {
+  readonly fileName: string;
+  readonly receivedBytes: number;
+  readonly totalBytes: number;
+  /** Fetched in this run from peers / from the origin (bytes already on disk count as neither). */
+  readonly peerBytes: number;
+  readonly originBytes: number;
+  readonly peers: number;
+  readonly originActive: boolean;
+}
+
+export interface WeightsEvents {
+  /** A provider sent nothing verifiable (corrupted or no blocks) and was dropped as a source. */
+  'bad-peer': CustomEvent<{ peerId: string; reason: string }>;
+}
+
+/** What a fetch took from where. */
+export interface FetchFileResult {
+  readonly peerBytes: number;
+  readonly originBytes: number;
+  /** Bytes per provider peer id. */
+  readonly bytesByPeer: Readonly<Record<string, number>>;
+  /** Providers dropped for sending nothing verifiable. */
+  readonly droppedPeers: readonly string[];
+  /** Bytes already stored when the fetch began (an earlier run's verified blocks). */
+  readonly resumedBytes: number;
+}
+
+export interface FetchFileOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: WeightsProgress) => void;
+  readonly onVerifying?: () => void;
+  /** Peers known to hold the file besides those the DHT names (peer id strings). */
+  readonly providers?: readonly string[];
+  readonly fetch?: typeof fetch;
+  readonly policy?: Partial<LeafSchedulerPolicy>;
+}
+
+const PROVIDER_LOOKUP_INTERVAL_MS = 10_000;
+const PROVIDER_LOOKUP_TIMEOUT_MS = 15_000;
+/** Provider records live 48 h in kad-dht; refresh twice a day. */
+const ANNOUNCE_REFRESH_MS = 12 * 3600_000;
+
+export class WeightsService extends TypedEventEmitter<WeightsEvents> {
+  readonly #components: WeightsComponents;
+  readonly #init: WeightsInit;
+  readonly #limiter: UploadLimiter;
+  #raw: FsBlockstore | null = null;
+  #seeding: SeedingBlockstore | null = null;
+  #helia: Helia | null = null;
+  /** Root CID → the blocks a seeded file offers. */
+  readonly #seeded = new Map<string, CID[]>();
+  /** Root CID → the loop keeping its provider record in the DHT. */
+  readonly #announcers = new Map<string, AbortController>();
+
+  constructor(components: WeightsComponents, init: WeightsInit) {
+    super();
+    this.#components = components;
+    this.#init = init;
+    this.#limiter = new UploadLimiter(init.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND);
+  }
+
+  async start(): Promise<void> {
+    if (this.#helia !== null) return;
+    const raw = new FsBlockstore(this.#init.blocksDir);
+    await raw.open();
+    const seeding = new SeedingBlockstore(raw, this.#limiter);
+    // Helia without its own libp2p and without HTTP gateways: bitswap on our libp2p is its only broker, and
+    // no router (we look up providers ourselves, so bitswap never starts DHT walks of its own).
+    // No GC lock: we never run Helia's GC (blocks are deleted with their model), and the lock costs every read.
+    const helia = createHeliaLight({
+      blockstore: seeding,
+      datastore: new MemoryDatastore(),
+      holdGcLock: false,
+    });
+    Object.defineProperty(helia, 'libp2p', { value: this.#components.libp2p, enumerable: true });
+    withBitswap(helia as unknown as Parameters<typeof withBitswap>[0]);
+    await helia.start();
+    this.#raw = raw;
+    this.#seeding = seeding;
+    this.#helia = helia;
+  }
+
+  async stop(): Promise<void> {
+    const helia = this.#helia;
+    this.#helia = null;
+    this.#seeded.clear();
+    for (const controller of this.#announcers.values()) controller.abort();
+    this.#announcers.clear();
+    if (helia !== null) await helia.stop();
+    await this.#raw?.close();
+    this.#raw = null;
+    this.#seeding = null;
+  }
+
+  /** Bytes per second the node may upload (0: no cap). Takes effect at once. */
+  setUploadCap(bytesPerSecond: number): void {
+    this.#limiter.bytesPerSecond = bytesPerSecond;
+  }
+
+  /** Seeding stops while contributing is paused (or the user is active in idle-only mode). */
+  setSeedingPaused(paused: boolean): void {
+    this.#parts().seeding.paused = paused;
+  }
+
+  /** Bytes sent to peers since start. */
+  get uploadedBytes(): number {
+    return this.#seeding?.uploadedBytes ?? 0;
+  }
+
+  /** Root CIDs of the files being seeded. */
+  seededRoots(): string[] {
+    return [...this.#seeded.keys()];
+  }
+
+  /**
+   * Offer a verified local file to peers: put its blocks in the blockstore if they are not there yet, check
+   * its root CID is the catalog's, and announce it in the DHT.
+   */
+  async seedFile(file: AddressedFile, path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { raw, seeding } = this.#parts();
+    const root = CID.parse(file.cid);
+    if (!(await raw.has(root))) {
+      const imported = await importFileDag(path, raw, options);
+      if (!imported.equals(root))
+        throw new WeightsRootMismatchError(file.name, file.cid, imported.toString());
+    }
+    if (this.#seeded.has(file.cid)) return;
+    const blocks: CID[] = [root];
+    const read: BlockReader = async (cid) => {
+      blocks.push(cid);
+      return readBlock(raw, cid);
+    };
+    const leaves = await fileLayout(file.name, root, file.sizeBytes, read);
+    blocks.push(...leaves.map((leaf) => leaf.cid));
+    seeding.seed(blocks);
+    this.#seeded.set(file.cid, blocks);
+    this.#announceLoop(file.cid, root);
+  }
+
+  /** Stop offering a file (its blocks stay on disk until the model is removed). */
+  stopSeeding(cid: string): void {
+    const blocks = this.#seeded.get(cid);
+    if (blocks === undefined) return;
+    this.#seeded.delete(cid);
+    this.#announcers.get(cid)?.abort();
+    this.#announcers.delete(cid);
+    this.#seeding?.unseed(blocks);
+  }
+
+  /** Delete a file's blocks (the model was removed from the cache). */
+  async forget(file: AddressedFile): Promise<void> {
+    const { raw } = this.#parts();
+    this.stopSeeding(file.cid);
+    const root = CID.parse(file.cid);
+    const blocks: CID[] = [root];
+    try {
+      const leaves = await fileLayout(file.name, root, file.sizeBytes, async (cid) => {
+        blocks.push(cid);
+        return readBlock(raw, cid);
+      });
+      blocks.push(...leaves.map((leaf) => leaf.cid));
+    } catch {
+      // Part of the DAG is missing: delete what we found.
+    }
+    for (const cid of blocks) await raw.delete(cid).catch(() => undefined);
+  }
+
+  /** Peers the DHT names as holding `cid` (never ourselves). */
+  async findProviders(cid: string, signal?: AbortSignal): Promise<string[]> {
+    const libp2p = this.#components.libp2p;
+    const self = libp2p.peerId.toString();
+    const found: string[] = [];
+    const lookup = AbortSignal.any([
+      AbortSignal.timeout(PROVIDER_LOOKUP_TIMEOUT_MS),
+      ...(signal ? [signal] : []),
+    ]);
+    try {
+      for await (const provider of libp2p.contentRouting.findProviders(CID.parse(cid), { signal: lookup })) {
+        const id = provider.id.toString();
+        if (id === self || found.includes(id)) continue;
+        if (provider.multiaddrs.length > 0)
+          await libp2p.peerStore
+            .merge(provider.id, { multiaddrs: provider.multiaddrs })
+            .catch(() => undefined);
+        found.push(id);
+      }
+    } catch (error) {
+      signal?.throwIfAborted();
+      if (found.length === 0 && !lookup.aborted) throw error;
+    }
+    return found;
+  }
+
+  /**
+   * Fetch `file` to `path`: every block verified by its CID, the whole file by its SHA-256, then renamed
+   * into place. Blocks already stored (an earlier, interrupted run) are not fetched again.
+   */
+  async fetchFile(
+    file: AddressedFile,
+    path: string,
+    options: FetchFileOptions = {},
+  ): Promise<FetchFileResult> {
+    const { raw, helia } = this.#parts();
+    const policy = { ...DEFAULT_LEAF_SCHEDULER_POLICY, ...this.#init.policy, ...options.policy };
+    const root = CID.parse(file.cid);
+    const signal = options.signal;
+    const providers = new Set(options.providers ?? []);
+    const sources = new Map<string, PeerBlockSource>();
+    const addSource = (peerId: string) => {
+      if (!sources.has(peerId)) sources.set(peerId, this.#peerSource(helia, root, peerId));
+    };
+    for (const peer of providers) addSource(peer);
+
+    // Provider lookups run beside the transfer: a peer that finishes its own download joins as a source.
+    const lookups = new AbortController();
+    const lookupSignal = AbortSignal.any([lookups.signal, ...(signal ? [signal] : [])]);
+    const lookupLoop = async () => {
+      while (!lookupSignal.aborted) {
+        try {
+          for (const peer of await this.findProviders(file.cid, lookupSignal)) addSource(peer);
+        } catch {
+          // No DHT peer answered this time; the next round may.
+        }
+        await sleep(PROVIDER_LOOKUP_INTERVAL_MS, lookupSignal).catch(() => undefined);
+      }
+    };
+    const firstLookup = (async () => {
+      try {
+        for (const peer of await this.findProviders(file.cid, lookupSignal)) addSource(peer);
+      } catch {
+        // Handled by the loop below.
+      }
+    })();
+
+    let peerBytes = 0;
+    let originBytes = 0;
+    const bytesByPeer: Record<string, number> = {};
+    const droppedPeers: string[] = [];
+    let resumedBytes = -1;
+    try {
+      if (!(await raw.has(root))) await firstLookup;
+      const loop = lookupLoop();
+      void loop;
+      const readInternal: BlockReader = async (cid) => {
+        if (await raw.has(cid)) return readBlock(raw, cid);
+        for (const source of [...sources.values()]) {
+          try {
+            return await source.fetchBlock(
+              cid,
+              AbortSignal.any([AbortSignal.timeout(policy.blockTimeoutMs), ...(signal ? [signal] : [])]),
+            );
+          } catch {
+            signal?.throwIfAborted();
+          }
+        }
+        throw new WeightsNoSourceError(file.name, `no provider sent block ${cid.toString().slice(0, 16)}…`);
+      };
+      const leaves = await fileLayout(file.name, root, file.sizeBytes, readInternal);
+      for (let round = 0; ; round++) {
+        const missing: FileLeaf[] = [];
+        let have = 0;
+        for (const leaf of leaves) {
+          if (await raw.has(leaf.cid)) have += leaf.size;
+          else missing.push(leaf);
+        }
+        const report = (activePeers: number, originActive: boolean) =>
+          options.onProgress?.({
+            fileName: file.name,
+            receivedBytes: have + peerBytes + originBytes,
+            totalBytes: file.sizeBytes,
+            peerBytes,
+            originBytes,
+            peers: activePeers,
+            originActive,
+          });
+        if (resumedBytes < 0) resumedBytes = have;
+        report(sources.size, false);
+        const baseline = { peerBytes, originBytes };
+        try {
+          await fetchLeaves(
+            missing,
+            {
+              peers: () => [...sources.values()],
+              origin:
+                file.urls.length === 0
+                  ? null
+                  : {
+                      fetch: (span, spanSignal) =>
+                        this.#fromOrigin(raw, file, span, spanSignal, options.fetch),
+                    },
+              onLeaf: (leaf, from, counts) => {
+                if (from !== 'origin') bytesByPeer[from] = (bytesByPeer[from] ?? 0) + leaf.size;
+                peerBytes = baseline.peerBytes + counts.peerBytes;
+                originBytes = baseline.originBytes + counts.originBytes;
+                report(counts.activePeers, counts.originActive);
+              },
+              onPeerDropped: (peerId, reason) => {
+                droppedPeers.push(peerId);
+                this.safeDispatchEvent('bad-peer', { detail: { peerId, reason } });
+              },
+            },
+            policy,
+            signal,
+          );
+        } catch (error) {
+          if (error instanceof LeafSchedulerStalledError)
+            throw new WeightsNoSourceError(file.name, error.message);
+          throw error;
+        }
+        options.onVerifying?.();
+        const damaged = await assembleFile(raw, file, leaves, path);
+        if (damaged === 0) return { peerBytes, originBytes, bytesByPeer, droppedPeers, resumedBytes };
+        // Blocks that rotted on disk were deleted: fetch them again, once.
+        if (round > 0) throw new WeightsNoSourceError(file.name, 'stored blocks keep failing verification');
+      }
+    } finally {
+      lookups.abort();
+    }
+  }
+
+  async #fromOrigin(
+    raw: FsBlockstore,
+    file: AddressedFile,
+    span: readonly FileLeaf[],
+    signal: AbortSignal,
+    fetchImpl: typeof fetch | undefined,
+  ): Promise<void> {
+    let lastError: unknown = new WeightsNoSourceError(file.name, 'no URL');
+    for (const url of file.urls) {
+      try {
+        await fetchLeavesFromOrigin(url, span, {
+          signal,
+          ...(fetchImpl ? { fetch: fetchImpl } : {}),
+          onLeaf: async (leaf, bytes) => {
+            await raw.put(leaf.cid, bytes, { signal });
+          },
+        });
+        return;
+      } catch (error) {
+        signal.throwIfAborted();
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /** One provider as a block source: a bitswap session that asks that peer alone. */
+  #peerSource(helia: Helia, root: CID, peerId: string): PeerBlockSource {
+    let session: ReturnType<Helia['blockstore']['createSession']> | null = null;
+    let peer: PeerId;
+    try {
+      peer = peerIdFromString(peerId);
+    } catch {
+      peer = this.#components.libp2p.peerId; // Never asked: fetchBlock refuses below.
+    }
+    const valid = !peer.equals(this.#components.libp2p.peerId);
+    const fetchBlock = async (cid: CID, signal: AbortSignal): Promise<Uint8Array> => {
+      if (!valid) throw new Error('not a peer id');
+      // A session that failed once has evicted its only provider: the next request starts a fresh one.
+      const current = (session ??= helia.blockstore.createSession(root, {
+        providers: [peer.toCID()],
+        minProviders: 1,
+        maxProviders: 1,
+      }));
+      try {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of current.get(cid, { signal })) chunks.push(chunk);
+        return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      } catch (error) {
+        // The failed session evicted its provider; requests still running on it finish there, new ones
+        // start a fresh session (closing it here would abort those too).
+        if (session === current) session = null;
+        throw error;
+      }
+    };
+    return {
+      peerId,
+      fetchBlock,
+      fetch: async (leaf, signal) => {
+        await fetchBlock(leaf.cid, signal);
+      },
+    };
+  }
+
+  /**
+   * Put a provider record in the DHT, and again after a failure (a lone node has nobody to store it with),
+   * backing off to once a minute; then refresh it well within the records' lifetime, as long as we seed.
+   */
+  #announceLoop(key: string, root: CID): void {
+    const controller = new AbortController();
+    this.#announcers.get(key)?.abort();
+    this.#announcers.set(key, controller);
+    const signal = controller.signal;
+    void (async () => {
+      let delay = 1000;
+      while (!signal.aborted) {
+        let ok = false;
+        try {
+          if (this.#components.libp2p.getConnections().length > 0) {
+            await this.#components.libp2p.contentRouting.provide(root, {
+              signal: AbortSignal.any([AbortSignal.timeout(30_000), signal]),
+            });
+            ok = true;
+          }
+        } catch {
+          // Nobody took the record this time.
+        }
+        delay = ok ? ANNOUNCE_REFRESH_MS : Math.min(60_000, delay * 2);
+        await sleep(delay, signal).catch(() => undefined);
+      }
+    })();
+  }
+
+  #parts(): { raw: FsBlockstore; seeding: SeedingBlockstore; helia: Helia } {
+    if (this.#raw === null || this.#seeding === null || this.#helia === null)
+      throw new Error('weights service used before start()');
+    return { raw: this.#raw, seeding: this.#seeding, helia: this.#helia };
+  }
+}
+
+async function readBlock(store: FsBlockstore, cid: CID): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of store.get(cid)) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
