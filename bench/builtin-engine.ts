@@ -88,6 +88,11 @@ async function benchShape(shape: TestModelShapeName, dir: string) {
       routed: { ttftMs: Number(routedTtft.toFixed(2)), tokensPerSec: Number(median(rate.routed).toFixed(1)) },
       ttftOverheadMs: Number((routedTtft - directTtft).toFixed(2)),
       ratioTokensPerSec: Number((median(rate.routed) / median(rate.direct)).toFixed(3)),
+      // Each run's routed and direct requests ran back to back: the median of their ratios cancels the load
+      // drifting between runs on a shared machine (the ratio of medians does not).
+      ratioTokensPerSecPaired: Number(
+        median(rate.routed.map((routed, run) => routed / rate.direct[run]!)).toFixed(3),
+      ),
     };
   } finally {
     await pair?.stop();

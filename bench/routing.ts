@@ -89,8 +89,23 @@ try {
   const directTtft = median(ttft.direct);
   const routedTtft = median(ttft.routed);
   const paidTtft = median(ttft.paid);
+  // Issue 17's acceptance: paying costs at most 1.5 ms of TTFT over routed free, p99 of the concurrent paid
+  // streams at most 1.25× routed free, tokens/s at least 0.99 of routed free.
+  const acceptance = {
+    paidTtftOverFreeMs: Number((paidTtft - routedTtft).toFixed(2)),
+    paidP99OverFree: Number((concurrentPaid.p99Ms / concurrentRouted.p99Ms).toFixed(3)),
+    paidTokensPerSecOverFree: Number((median(rate.paid) / median(rate.routed)).toFixed(3)),
+  };
+  console.log('| acceptance (issue 17) | measured | goal |');
+  console.log('|---|---|---|');
+  console.log(`| paid TTFT − routed free TTFT | ${acceptance.paidTtftOverFreeMs} ms | ≤ 1.5 ms |`);
+  console.log(
+    `| p99 of ${CONCURRENT} paid streams / routed free | ${acceptance.paidP99OverFree}× (${concurrentPaid.p99Ms} / ${concurrentRouted.p99Ms} ms) | ≤ 1.25× |`,
+  );
+  console.log(`| paid tokens/s / routed free | ${acceptance.paidTokensPerSecOverFree} | ≥ 0.99 |`);
   console.log(
     JSON.stringify({
+      acceptance,
       bench: 'routing',
       date: new Date().toISOString(),
       machine: machineDescription(),

@@ -21,12 +21,14 @@ import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
+import { NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
 import { startModelOrigin, type ModelOrigin } from './model-origin.ts';
 import type { ModelCatalog } from '../src-shared/network-config/index.ts';
 import { testModelContextLength, testModelId, writeTestModel } from '../test/model-gen/write-test-model.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
+const NODE_ARGS = ['--disable-warning=ExperimentalWarning', ...NODE_MEMORY_FLAGS];
 const SIMULATED_EXO = join(ROOT, 'test', 'exo-double', 'bin', 'exo');
 
 const { values } = parseArgs({
@@ -91,7 +93,7 @@ async function prepare(root: string, name: string, role: Member['role'], region:
 }
 
 function launch(member: Member, args: readonly string[]): void {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, 'start', ...args], {
+  const child = spawn(process.execPath, [...NODE_ARGS, BIN, 'start', ...args], {
     // Its own process group, so stopping the devnet reaches everything the node started.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -120,11 +120,18 @@ try {
     }
     if (now >= nextChurn && churned.length > 0) {
       nextChurn += churnMs;
-      const leaving = churned[turn++ % churned.length]!;
-      await leaving.stop(10_000);
-      if (away !== null) await away.start();
-      say(`churn: ${leaving.name} left${away ? `, ${away.name} rejoined` : ''}`);
-      away = leaving;
+      const next = churned[turn++ % churned.length]!;
+      if (next === away) {
+        // A single churned worker alternates: away one minute, back the next.
+        await next.start();
+        say(`churn: ${next.name} rejoined`);
+        away = null;
+      } else {
+        await next.stop(10_000);
+        if (away !== null) await away.start();
+        say(`churn: ${next.name} left${away ? `, ${away.name} rejoined` : ''}`);
+        away = next;
+      }
       churns += 1;
     }
     await sleep(Math.max(50, Math.min(nextSample, nextChurn) - Date.now()));

@@ -58,7 +58,9 @@ export class ChaosNode {
     return this.#process?.pid ?? null;
   }
 
+  /** Starts the node; a node already running (or frozen) is left as it is, never started twice. */
   async start(): Promise<void> {
+    if (this.#process !== null) return;
     if (this.#forwarder === null) await this.#startForwarder();
     const child = spawn(
       'ip',

@@ -24,6 +24,7 @@ import type { LedgerSigner } from './ledger-signer.ts';
 import { asError, OwnCommitQueue, type OwnBlockBuilder, type QueuedAppend } from './own-commit-queue.ts';
 import { OwnBatchFailedError, writeOwnBatch, type OwnBatchOutcome } from './own-batch-write.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+import { rememberingVerifier } from '../../../src-shared/ledger/verified-signatures.ts';
 
 export interface LedgerComponents {
   readonly signer: LedgerSigner;
@@ -75,7 +76,8 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     this.#components = components;
     this.#init = init;
     this.#now = init.now ?? (() => BigInt(Date.now()));
-    this.#verify = init.verify ?? createNativeVerifier();
+    // Each signature once per node: repeats (parked blocks, pulls, gossip and sync) hit the memory.
+    this.#verify = init.verify ?? rememberingVerifier(createNativeVerifier());
     this.#hasher = init.hasher ?? nativeSha256;
   }
 

@@ -57,4 +57,25 @@ describe('who a sharded request pays', () => {
     );
     expect(holders).toEqual([{ peerId: 'W', share: 1 }]);
   });
+
+  it('pays no Sybil that copies a shard’s EXO node id into its heartbeat (finding 9)', () => {
+    const placement = {
+      localNode: 'exo-w',
+      shares: [
+        { engineNodeId: 'exo-w', share: 0.5 },
+        { engineNodeId: 'exo-s', share: 0.5 },
+      ],
+    };
+    // Before the honest member and after it: either way the contested share goes to neither.
+    for (const members of [
+      [member('S', 'exo-s'), member('Sybil', 'exo-s')],
+      [member('Sybil', 'exo-s'), member('S', 'exo-s')],
+    ])
+      expect(shardShareholders(placement, members, 'W')).toEqual([{ peerId: 'W', share: 1 }]);
+    // Nor one that claims the worker's own EXO node.
+    expect(shardShareholders(placement, [member('S', 'exo-s'), member('Sybil', 'exo-w')], 'W')).toEqual([
+      { peerId: 'W', share: 0.5 },
+      { peerId: 'S', share: 0.5 },
+    ]);
+  });
 });

@@ -1,0 +1,201 @@
+// Memory of an idle node (issue 17 item 4): one real `opengateway-node start` process (no engine, not
+// serving a tier) on 127.0.0.1 with 50 peers connected to it. The peers are lightweight real libp2p nodes
+// (TCP, Noise, Yamux, identify, ping) in this process, so only the node's own process is measured: RSS from
+// the kernel, heap and external memory from the node itself (bench/footprint-node.ts, after two full GCs).
+// The node runs twice, with node's default V8 flags (before) and with the flags it is launched with (after).
+// Usage: npm run bench:footprint [-- --peers 50 --idle-s 20]
+// Last line: one JSON object { peers, rssMb, heapUsedMb, externalMb, ... }.
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
+import { locationsFor } from '../src-main/node/locations.ts';
+import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
+import { initNetwork } from '../src-main/node/network-config/init-network.ts';
+import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
+import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
+import { NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
+
+const { values } = parseArgs({
+  options: {
+    peers: { type: 'string', default: '50' },
+    'idle-s': { type: 'string', default: '20' },
+  },
+});
+const PEERS = Number(values.peers);
+const IDLE_MS = Number(values['idle-s']) * 1000;
+const GOAL_MB = 120;
+
+interface NodeMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+console.log(
+  `footprint bench: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}, ${new Date().toISOString()}`,
+);
+interface Measured {
+  readonly connected: number;
+  readonly alone: NodeMemory;
+  readonly aloneRss: number;
+  readonly idle: NodeMemory;
+  readonly idleRss: number;
+}
+
+/** Start one node with `flags`, measure it alone, connect the peers, idle, measure again, stop everything. */
+async function measure(flags: readonly string[]): Promise<Measured> {
+  const root = await mkdtemp(join(tmpdir(), 'og-footprint-'));
+  const peers: Libp2p[] = [];
+  let child: ReturnType<typeof fork> | null = null;
+  try {
+    const dataDir = join(root, 'node');
+    await ensureDataDir(dataDir);
+    await writeFirstRun(dataDir, true);
+    const { privateKey } = await loadOrCreateNodeKey(locationsFor(dataDir).identityKey);
+    const peerId = peerIdFromPrivateKey(privateKey).toString();
+    const port = await freeLoopbackPort();
+    const address = `/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`;
+    const network = await initNetwork({
+      outDir: join(root, 'network'),
+      founders: 1,
+      threshold: 1,
+      bootstrap: [address],
+      networkId: `footprint-${Date.now().toString(36)}`,
+      genesis: [],
+    });
+    child = fork(
+      new URL('./footprint-node.ts', import.meta.url).pathname,
+      [
+      'start', '--data-dir', dataDir, '--network-config', network.configPath, '--listen', `/ip4/127.0.0.1/tcp/${port}`,
+      '--region', 'asia', '--simulated-machine', 'footprint', '--relay',
+    ], // prettier-ignore
+      {
+        execArgv: ['--expose-gc', '--disable-warning=ExperimentalWarning', ...flags],
+        env: { ...process.env, OPENGATEWAY_LOCAL_ONLY: '1' },
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      },
+    );
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-5000)));
+    const node = child;
+    const memory = () =>
+      new Promise<NodeMemory>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the node did not report its memory')), 30_000);
+        node.once('message', (message) => {
+          clearTimeout(timer);
+          resolve(message as NodeMemory);
+        });
+        node.send('memory');
+      });
+    const rssFromKernel = () => {
+      const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    };
+
+    // Ready when the node's local API answers.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (node.exitCode !== null) throw new Error(`the node exited early:\n${output}`);
+      try {
+        const endpoint = JSON.parse(readFileSync(locationsFor(dataDir).apiEndpoint, 'utf8')) as {
+          url: string;
+        };
+        const key = readFileSync(locationsFor(dataDir).apiKey, 'utf8').trim();
+        const response = await fetch(`${endpoint.url}/api/status`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        if (response.ok) break;
+      } catch {
+        // not yet
+      }
+      if (Date.now() > deadline) throw new Error(`the node was not ready in 60 s:\n${output}`);
+      await sleep(250);
+    }
+    await sleep(2000);
+    const alone = await memory();
+    const aloneRss = rssFromKernel();
+
+    for (let i = 0; i < PEERS; i++) {
+      const peer = await createLibp2p({
+        addresses: { listen: [] },
+        transports: [tcp()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        services: { identify: identify(), ping: ping() },
+      });
+      peers.push(peer);
+      // The local API can answer before libp2p listens (a loaded machine): retry the dial a while.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await peer.dial(multiaddr(address));
+          break;
+        } catch (error) {
+          if (attempt >= 40) throw error;
+          await sleep(500);
+        }
+      }
+    }
+    await sleep(IDLE_MS);
+    const connected = peers.filter((p) => p.getConnections().length > 0).length;
+    const idle = await memory();
+    const idleRss = rssFromKernel();
+
+    return { connected, alone, aloneRss, idle, idleRss };
+  } finally {
+    await Promise.allSettled(peers.map(async (p) => p.stop()));
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+// Before: node's default V8 flags. After: the flags the node is launched with (src-main/cli/runtime-flags.ts).
+const before = await measure([]);
+const after = await measure(NODE_MEMORY_FLAGS);
+const rows: [string, NodeMemory, number][] = [
+  ['default flags, node alone', before.alone, before.aloneRss],
+  [`default flags, ${before.connected} peers, idle`, before.idle, before.idleRss],
+  [`${NODE_MEMORY_FLAGS.join(' ')}, node alone`, after.alone, after.aloneRss],
+  [`${NODE_MEMORY_FLAGS.join(' ')}, ${after.connected} peers, idle`, after.idle, after.idleRss],
+];
+console.log('| node | RSS (ps) MB | heap used MB | heap total MB | external MB | array buffers MB |');
+console.log('|---|---|---|---|---|---|');
+for (const [name, m, rss] of rows)
+  console.log(
+    `| ${name} | ${mb(rss)} | ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} |`,
+  );
+console.log(
+  `idle node with ${after.connected} peers: ${mb(after.idleRss)} MB RSS (default flags ${mb(before.idleRss)} MB; goal ≤ ${GOAL_MB} MB)`,
+);
+console.log(
+  JSON.stringify({
+    peers: after.connected,
+    rssMb: mb(after.idleRss),
+    heapUsedMb: mb(after.idle.heapUsed),
+    externalMb: mb(after.idle.external),
+    heapTotalMb: mb(after.idle.heapTotal),
+    defaultFlagsRssMb: mb(before.idleRss),
+    goalRssMb: GOAL_MB,
+  }),
+);
