@@ -258,7 +258,7 @@ const connectionsPerNode = nodes.reduce((sum, n) => sum + n.connections, 0) / N;
 
 /** Until no other live node holds `victim` in its sample; ms from `since`, and how many held it at first. */
 async function goneFromEverySample(victim: string, since: number, what: string) {
-  const holders = (inDegrees(await progress()).get(victim) ?? 0);
+  const holders = inDegrees(await progress()).get(victim) ?? 0;
   const ns = await waitUntil(what, (all) =>
     all.every((n) => n.peerId === victim || n.stopped || !n.members.includes(victim)),
   );

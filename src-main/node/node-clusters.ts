@@ -13,7 +13,11 @@ import type { NodeLedger } from './ledger/node-ledger.ts';
 import type { Locations } from './locations.ts';
 import { MembershipService } from './membership/membership-service.ts';
 import type { MemberChange } from './membership/member-change.ts';
-import { describeEngineState, describeMemberChange, describeRejectedMembershipMessage } from './node-log-lines.ts';
+import {
+  describeEngineState,
+  describeMemberChange,
+  describeRejectedMembershipMessage,
+} from './node-log-lines.ts';
 import type { NodeOptions } from './node-options.ts';
 import { RoutingService, type RoutingInit } from './routing/routing-service.ts';
 import type { StartedParts } from './startable.ts';
@@ -49,7 +53,9 @@ export async function startClusterServices(
     log(describeMemberChange(event.detail));
     init.onMemberChange(event.detail);
   });
-  membership.addEventListener('message-rejected', (event) => log(describeRejectedMembershipMessage(event.detail)));
+  membership.addEventListener('message-rejected', (event) =>
+    log(describeRejectedMembershipMessage(event.detail)),
+  );
   const routing = await init.started.start(
     new RoutingService(
       {
