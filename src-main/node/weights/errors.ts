@@ -1,6 +1,7 @@
 // One class per way fetching or seeding a model file by its CID can fail. Expected errors carry a message a
 // contributor understands (the dashboard and `models pull` show it as it is).
 import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
+import { hostOf } from '../models/url-host.ts';
 
 /** A block of the file's DAG does not describe the file the catalog names (sizes, depth, codecs). */
 export class WeightsDagInvalidError extends ExpectedError {
@@ -27,7 +28,7 @@ export class WeightsOriginMismatchError extends ExpectedError {
   override readonly name = 'WeightsOriginMismatchError';
   readonly url: string;
   constructor(url: string, offset: number) {
-    super(`${new URL(url).host} sent bytes at offset ${offset} that are not the catalog's file`);
+    super(`${hostOf(url)} sent bytes at offset ${offset} that are not the catalog's file`);
     this.url = url;
   }
 }
