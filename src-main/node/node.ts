@@ -135,6 +135,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
     if (next.maxConcurrentRequests !== previous.maxConcurrentRequests)
       this.#routing?.setCapacityPerTier(next.maxConcurrentRequests);
+    if (next.uploadBytesPerSecond !== undefined && this.#options.weights?.uploadBytesPerSecond === undefined)
+      this.#weights?.setUploadCap(next.uploadBytesPerSecond);
     return next;
   }
 
@@ -249,7 +251,14 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     // served tiers' files are seeded. Downloads stop before the blockstore closes (stop runs in reverse).
     const weights = new WeightsService(
       { libp2p: p2p.libp2p },
-      { blocksDir: join(locations.dataDir, 'weights', 'blocks'), ...options.weights },
+      {
+        blocksDir: join(locations.dataDir, 'weights', 'blocks'),
+        // The contributor's cap from settings; a cap given in the options (tests, benches) wins.
+        ...(stored?.uploadBytesPerSecond !== undefined
+          ? { uploadBytesPerSecond: stored.uploadBytesPerSecond }
+          : {}),
+        ...options.weights,
+      },
     );
     await this.#started.start({
       start: async () => {
