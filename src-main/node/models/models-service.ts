@@ -89,7 +89,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
     this.#syncSeeding();
   }
 
-  /** Root CIDs this node offers to peers now. */
+  /** Root CIDs this node offers, or is about to offer (importing a file first), to peers. */
   seededCids(): string[] {
     return [...this.#seeded];
   }

@@ -90,9 +90,10 @@ describe('model files between nodes', { timeout: 180_000 }, () => {
     const seeder = await start('seeder', []);
     const seederModels = seeder.servicesForTests().models!;
     await until(() => seeder.report().models['model-a']?.status === 'ready', 'the seeder to fetch its model');
-    await until(() => seederModels.seededCids().includes(cid), 'the seeder to seed its file');
+    expect(seederModels.seededCids()).toEqual([cid]);
     const seederWeights = seeder.servicesForTests().weights!;
-    expect(seederWeights.seededRoots()).toEqual([cid]);
+    // Seeding starts once the file's blocks are imported and announced.
+    await until(() => seederWeights.seededRoots().includes(cid), 'the seeder to seed its file');
 
     // The origin goes down: a second node can only get the file from the seeder.
     const originRequests = server.requests.length;
@@ -111,7 +112,10 @@ describe('model files between nodes', { timeout: 180_000 }, () => {
     expect(lastDownloading?.status === 'downloading' && lastDownloading.peerBytes).toBeGreaterThan(0);
     // The origin sent no byte of it (it answered 503 with no body).
     expect(server.requests.slice(originRequests).reduce((sum, r) => sum + r.bytesSent, 0)).toBe(0);
-    await until(() => fetcherModels.seededCids().includes(cid), 'the fetcher to seed what it fetched');
+    await until(
+      () => fetcher.servicesForTests().weights!.seededRoots().includes(cid),
+      'the fetcher to seed what it fetched',
+    );
 
     // Paused: the seeder sends nothing, so a fresh download (origin still down) fails...
     await fetcher.pause();
