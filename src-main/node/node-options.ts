@@ -5,7 +5,8 @@ import type { IdentityInit } from './identity/identity-service.ts';
 import type { LedgerService } from './ledger/ledger-service.ts';
 import type { NodeLedger, NodeLedgerInit } from './ledger/node-ledger.ts';
 import type { MembershipService } from './membership/membership-service.ts';
-import type { ModelsInit } from './models/models-service.ts';
+import type { ModelsInit, ModelsService } from './models/models-service.ts';
+import type { WeightsInit, WeightsService } from './weights/weights-service.ts';
 import type { NetworkChangeWatcherInit } from './p2p/network-change-watcher.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
 import type { ProfileInit } from './profile/profile-service.ts';
@@ -43,6 +44,8 @@ export interface NodeOptions {
   readonly routing?: RoutingInit;
   /** Model downloads (tests inject a full disk or short retries). */
   readonly models?: ModelsInit;
+  /** Model files from peers: the upload cap for seeding (default modest), scheduler timings in tests. */
+  readonly weights?: Omit<WeightsInit, 'blocksDir'>;
   /** Ledger timings (tests shorten them). */
   readonly ledger?: NodeLedgerInit;
   /**
@@ -64,4 +67,6 @@ export interface NodeServicesForTests {
   readonly routing: RoutingService | null;
   readonly ledger: LedgerService | null;
   readonly nodeLedger: NodeLedger | null;
+  readonly models: ModelsService | null;
+  readonly weights: WeightsService | null;
 }

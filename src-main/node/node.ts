@@ -16,6 +16,8 @@ import type { P2pService } from './p2p/p2p-service.ts';
 import { ProfileService } from './profile/profile-service.ts';
 import type { RoutingService } from './routing/routing-service.ts';
 import { ModelsService } from './models/models-service.ts';
+import { WeightsService } from './weights/weights-service.ts';
+import { join } from 'node:path';
 import type { ChatGateway } from './routing/chat-gateway.ts';
 import { routingInitWithCaps, type EngineServer, type NodeSettings } from './settings/node-settings.ts';
 import { withEngineServer, withTierEngine } from './settings/engine-choices.ts';
@@ -61,6 +63,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   #membership: MembershipService | null = null;
   #routing: RoutingService | null = null;
   #models: ModelsService | null = null;
+  #weights: WeightsService | null = null;
   #ledger: NodeLedger | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
@@ -104,6 +107,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       routing: this.#routing,
       ledger: this.ledger,
       nodeLedger: this.#ledger,
+      models: this.#models,
+      weights: this.#weights,
     };
   }
 
@@ -130,6 +135,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
     if (next.maxConcurrentRequests !== previous.maxConcurrentRequests)
       this.#routing?.setCapacityPerTier(next.maxConcurrentRequests);
+    if (next.uploadBytesPerSecond !== undefined && this.#options.weights?.uploadBytesPerSecond === undefined)
+      this.#weights?.setUploadCap(next.uploadBytesPerSecond);
     return next;
   }
 
@@ -240,6 +247,32 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.#p2p = p2p;
     this.#geo = geo;
     this.#bootstrap = bootstrap;
+    // Model files peer to peer on this libp2p (issue 14): addressed files come from peers and the origin, the
+    // served tiers' files are seeded. Downloads stop before the blockstore closes (stop runs in reverse).
+    const weights = new WeightsService(
+      { libp2p: p2p.libp2p },
+      {
+        blocksDir: join(locations.dataDir, 'weights', 'blocks'),
+        // The contributor's cap from settings; a cap given in the options (tests, benches) wins.
+        ...(stored?.uploadBytesPerSecond !== undefined
+          ? { uploadBytesPerSecond: stored.uploadBytesPerSecond }
+          : {}),
+        ...options.weights,
+      },
+    );
+    await this.#started.start({
+      start: async () => {
+        await weights.start();
+        models.setPeers(weights);
+        this.#weights = weights;
+      },
+      stop: async () => {
+        await models.stop();
+        models.setPeers(null);
+        this.#weights = null;
+        await weights.stop();
+      },
+    });
     // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
     p2p.addEventListener('peer:connect', () => {
       if (this.#status.status === 'looking-for-peers') this.#setReady();

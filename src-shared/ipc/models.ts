@@ -1,7 +1,17 @@
 // Each served tier's model on this node, for the Overview: downloading (bar, size, time left) → verifying →
 // ready, or why not (no space, a file that failed its hash, no server reachable).
 import { tierIdSchema } from './resources.ts';
-import { array, integer, nullable, object, oneOf, string, taggedUnion, type Infer } from './schema.ts';
+import {
+  array,
+  integer,
+  nullable,
+  object,
+  oneOf,
+  optional,
+  string,
+  taggedUnion,
+  type Infer,
+} from './schema.ts';
 
 const BYTES = integer(0, 2 ** 53 - 1);
 const MODEL_ID = string({ max: 200 });
@@ -27,6 +37,10 @@ export const modelStateSchema = taggedUnion('status', {
     bytesPerSecond: BYTES,
     /** Seconds left; null while the rate is unknown. */
     etaSeconds: nullable(integer(0, 2 ** 31)),
+    /** Files with a content address: peers sending now, and this run's bytes from peers / the origin. */
+    peers: optional(integer(0, 10_000)),
+    peerBytes: optional(BYTES),
+    originBytes: optional(BYTES),
   },
   /** Contributing is paused: the download waits with what it has. */
   paused: { modelId: MODEL_ID, receivedBytes: BYTES, totalBytes: BYTES },

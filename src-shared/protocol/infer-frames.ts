@@ -1,7 +1,7 @@
 // The /og/infer/1.0.0 wire format: length-prefixed CBOR frames, one map per frame with a `t` tag. Every frame
 // from a peer is size-limited, strictly decoded and validated; a bad frame ends that stream, never the node.
 //
-// requester → worker: request, [reserve], then (while streaming) acks and cancel, [settle] at the end
+// requester → worker: request (carrying a RESERVE when an earlier reply handed out a quote), [reserve], then (while streaming) acks and cancel, [settle] at the end
 // worker → requester: [quote], admitted | refused, then deltas…, then end | error
 //
 // The bracketed frames are the payment (DESIGN.md §4, ref/ledger-design.md §4) between two nodes that keep
@@ -58,6 +58,12 @@ export type RequesterFrame =
       readonly id: string;
       readonly tier: string;
       readonly request: ChatRequest;
+      /**
+       * The RESERVE for a quote the worker handed out earlier (`nextQuote` of an `end` frame), encoded: the
+       * worker starts as soon as it checks, with no quote round trip. When it does not hold (stale, another
+       * request's terms) the worker quotes afresh and the requester releases this reservation unused.
+       */
+      readonly reserve?: Uint8Array;
     }
   /** The requester's RESERVE block for the quote, encoded. */
   | { readonly t: 'reserve'; readonly block: Uint8Array }
@@ -80,6 +86,8 @@ export type WorkerFrame =
       readonly servedBy?: readonly ChatServingShare[];
       /** The worker-signed receipt of a paid request, encoded. */
       readonly receipt?: Uint8Array;
+      /** A signed quote for the requester's next request on this tier, valid a short while, encoded. */
+      readonly nextQuote?: Uint8Array;
     }
   | { readonly t: 'error'; readonly code: StreamErrorCode; readonly message: string };
 
@@ -98,13 +106,22 @@ export function decodeRequesterFrame(bytes: Uint8Array): FrameDecode<RequesterFr
   return guard(bytes, MAX_REQUEST_FRAME_BYTES, (map) => {
     switch (map.t) {
       case 'request': {
-        exactKeys(map, ['t', 'v', 'id', 'tier', 'request']);
+        exactKeys(map, ['t', 'v', 'id', 'tier', 'request'], ['reserve']);
         if (map.v !== INFER_WIRE_VERSION) fail(`unsupported version ${String(map.v)}`);
         const id = boundedString(map.id, 'id', MAX_ID_CHARS);
         if (!isTierIdSyntax(map.tier)) fail('bad tier id');
         const parsed = parseChatRequest(map.request);
         if (!parsed.ok) fail(`bad chat request: ${parsed.error}`);
-        return { t: 'request', v: INFER_WIRE_VERSION, id, tier: map.tier, request: parsed.request };
+        return {
+          t: 'request',
+          v: INFER_WIRE_VERSION,
+          id,
+          tier: map.tier,
+          request: parsed.request,
+          ...(map.reserve === undefined
+            ? {}
+            : { reserve: bytesField(map.reserve, 'reserve', MAX_BLOCK_FIELD_BYTES) }),
+        };
       }
       case 'reserve':
         exactKeys(map, ['t', 'block']);
@@ -156,7 +173,7 @@ export function decodeWorkerFrame(bytes: Uint8Array): FrameDecode<WorkerFrame> {
         return { t: 'deltas', deltas: map.deltas.map(readDelta) };
       }
       case 'end': {
-        exactKeys(map, ['t', 'usage', 'finishReason'], ['servedBy', 'receipt']);
+        exactKeys(map, ['t', 'usage', 'finishReason'], ['servedBy', 'receipt', 'nextQuote']);
         const frame: {
           -readonly [K in keyof Extract<WorkerFrame, { t: 'end' }>]: Extract<WorkerFrame, { t: 'end' }>[K];
         } = {
@@ -174,6 +191,8 @@ export function decodeWorkerFrame(bytes: Uint8Array): FrameDecode<WorkerFrame> {
         if (map.servedBy !== undefined) frame.servedBy = readServedBy(map.servedBy);
         if (map.receipt !== undefined)
           frame.receipt = bytesField(map.receipt, 'receipt', MAX_RECEIPT_FIELD_BYTES);
+        if (map.nextQuote !== undefined)
+          frame.nextQuote = bytesField(map.nextQuote, 'nextQuote', MAX_QUOTE_FIELD_BYTES);
         return frame;
       }
       case 'error':

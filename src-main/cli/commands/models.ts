@@ -235,7 +235,18 @@ function progressLine(state: Extract<ModelState, { status: 'downloading' }>): st
   const eta = state.etaSeconds === null ? '' : `  ${formatDuration(state.etaSeconds)} left`;
   return (
     `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ` +
-    `${formatBytes(state.receivedBytes)} of ${formatBytes(state.totalBytes)}  ${formatBytes(state.bytesPerSecond)}/s${eta}`
+    `${formatBytes(state.receivedBytes)} of ${formatBytes(state.totalBytes)}  ${formatBytes(state.bytesPerSecond)}/s${eta}` +
+    sourcesText(state)
+  );
+}
+
+/** "  from 2 peers (1.2 GB) + origin (300 MB)" for files fetched by content address; "" otherwise. */
+export function sourcesText(state: Extract<ModelState, { status: 'downloading' }>): string {
+  if (state.peerBytes === undefined || state.originBytes === undefined) return '';
+  const peers = state.peers ?? 0;
+  return (
+    `  from ${peers} ${peers === 1 ? 'peer' : 'peers'} (${formatBytes(state.peerBytes)})` +
+    ` + origin (${formatBytes(state.originBytes)})`
   );
 }
 

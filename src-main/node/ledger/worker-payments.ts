@@ -6,16 +6,21 @@
 import { randomBytes } from 'node:crypto';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { TypedEventEmitter } from 'main-event';
-import type { Block } from '../../../src-shared/ledger/block.ts';
 import { decodeBlock, encodeBlock } from '../../../src-shared/ledger/block-codec.ts';
-import { toHex } from '../../../src-shared/ledger/bytes.ts';
+import { BlockKind, type Block } from '../../../src-shared/ledger/block.ts';
+import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
 import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
 import { decodeAck, encodeAck, type Ack } from '../../../src-shared/ledger/payment/ack.ts';
 import {
   judgeNonSettlement,
   type NonSettlementReport,
 } from '../../../src-shared/ledger/payment/non-settlement.ts';
-import { createQuote, termsForQuote, type Quote } from '../../../src-shared/ledger/payment/quote.ts';
+import {
+  createQuote,
+  encodeQuote,
+  termsForQuote,
+  type Quote,
+} from '../../../src-shared/ledger/payment/quote.ts';
 import { MAX_SHARES, type ShareTerm } from '../../../src-shared/ledger/reserve-terms.ts';
 import { admission } from '../../../src-shared/ledger/economy.ts';
 import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
@@ -27,6 +32,7 @@ import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 import type { SettlementOutcome } from './settlement-outcome.ts';
 import type { PaymentJournal } from './payment-journal.ts';
+import { QuoteOffers } from './quote-offers.ts';
 import { WorkPaymentSession, type WorkEvidence } from './work-payment-session.ts';
 
 /** Completion tokens a quote covers when the request names no max_tokens. */
@@ -70,6 +76,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
   readonly #now: () => number;
   readonly #verify = createNativeVerifier();
   readonly #pending = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #offers: QuoteOffers;
 
   constructor(components: WorkerPaymentsComponents, init: WorkerPaymentsInit = {}) {
     super();
@@ -79,6 +86,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     this.#maxPending = init.maxPendingJudgements ?? 1024;
     this.#resumeGraceMs = init.resumeGraceMs ?? 60_000;
     this.#now = init.now ?? Date.now;
+    this.#offers = new QuoteOffers(this.#now);
   }
 
   /** Stops the judgement timers; the journal keeps them for resumeJudgements() at the next start. */
@@ -120,6 +128,58 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     request: ChatRequest,
     shareholders: readonly Shareholder[],
   ): { readonly ok: true; readonly payment: WorkPayment } | { readonly ok: false; readonly problem: string } {
+    const made = this.#makeQuote(requester, tier, request, shareholders);
+    if (!made.ok) return made;
+    return { ok: true, payment: this.#payment(made.quote, requester.peer) };
+  }
+
+  offerNext(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    tier: string,
+    request: ChatRequest,
+    shareholders: readonly Shareholder[],
+    limit: number,
+  ): Uint8Array | null {
+    if (this.#offers.held(requester.peer) >= limit) return null;
+    const made = this.#makeQuote(requester, tier, request, shareholders);
+    if (!made.ok || !this.#offers.add(made.quote, requester.peer, limit)) return null;
+    return encodeQuote(made.quote);
+  }
+
+  takeOffered(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    tier: string,
+    request: ChatRequest,
+    reserve: Uint8Array,
+  ): WorkPayment | null {
+    const block = decodeBlock(reserve, nativeSha256);
+    if (block === null || block.body.kind !== BlockKind.RESERVE) return null;
+    const quote = this.#offers.take(block.body.linkId, requester.peer);
+    if (quote === null) return null;
+    const q = quote.body;
+    // The offer was made for a request like the previous one: this one must fit inside its maxima, or the
+    // worker would be paid less than the work (the receipt caps the prompt at the quote's maximum).
+    if (
+      !bytesEqual(q.requester, requester.account) ||
+      q.tier !== tier ||
+      promptTokenBound(request) > q.maxPromptTokens ||
+      (request.max_tokens ?? DEFAULT_MAX_COMPLETION_TOKENS) > q.maxCompletionTokens
+    )
+      return null;
+    return this.#payment(quote, requester.peer);
+  }
+
+  /** Unused offers this worker keeps now (tests, the footprint). */
+  get offersKept(): number {
+    return this.#offers.size;
+  }
+
+  #makeQuote(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    tier: string,
+    request: ChatRequest,
+    shareholders: readonly Shareholder[],
+  ): { readonly ok: true; readonly quote: Quote } | { readonly ok: false; readonly problem: string } {
     const { ledger, signer } = this.#components;
     const params = this.#components.params();
     const refusal = ledger.view.chain(requester.account)
@@ -152,7 +212,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     }
     if (maxCost > params.maxRequestCost)
       return { ok: false, problem: 'the request is too large to pay for in one reservation' };
-    return { ok: true, payment: this.#payment(quote, requester.peer) };
+    return { ok: true, quote };
   }
 
   #payment(quote: Quote, peer: string): WorkPayment {

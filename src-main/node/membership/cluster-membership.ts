@@ -262,7 +262,9 @@ export class ClusterMembership {
     const member = this.#view.active(peerId);
     if (member === undefined) return;
     const now = this.#deps.clock.now();
-    if (member.status === 'unverified') {
+    // Never answered us (a candidate, or one adopted from a shuffle whose first ping has not come back): no
+    // evidence it was ever reachable from here, so no suspicion or death to spread about it, only a free slot.
+    if (member.status === 'unverified' || member.descriptor === null) {
       this.#view.drop(peerId);
       return;
     }

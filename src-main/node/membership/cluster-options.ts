@@ -22,6 +22,8 @@ export interface ResolvedOptions {
   readonly periodMs: number;
   readonly directMs: number;
   readonly probeDeadlineMs: number;
+  /** How long a first contact (a verification, a join) waits for its answer: see FIRST_CONTACT_SHARE. */
+  readonly firstContactMs: number;
   readonly suspicionMs: number;
   readonly activeSize: number;
   readonly passiveSize: number;
@@ -50,6 +52,7 @@ export function resolveOptions(options: ClusterMembershipOptions): ResolvedOptio
     periodMs,
     directMs: probeTimeoutMs,
     probeDeadlineMs: 3 * probeTimeoutMs,
+    firstContactMs: Math.max(3 * probeTimeoutMs, intervalMs * defaults.FIRST_CONTACT_SHARE),
     suspicionMs: intervalMs * defaults.SUSPICION_SHARE,
     activeSize,
     passiveSize: options.passiveViewSize ?? defaults.DEFAULT_PASSIVE_VIEW_SIZE,

@@ -5,7 +5,7 @@
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub';
 import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { lpStream } from '@libp2p/utils';
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils';
 import {
   decodeMembershipMessage,
   MAX_MEMBERSHIP_MESSAGE_BYTES,
@@ -169,11 +169,24 @@ export class Libp2pMembershipTransport implements MembershipTransport {
       runOnLimitedConnection: true,
     });
     const lp = lpStream(stream, { maxDataLength: MAX_MEMBERSHIP_MESSAGE_BYTES });
+    // The peer may answer on this stream (it does when it has none of its own to us yet).
+    void this.#readFrames(stream, lp, to);
     return { stream, write: (bytes) => lp.write(bytes) };
   }
 
   async #readInbound(stream: Stream, from: string): Promise<void> {
     const lp = lpStream(stream, { maxDataLength: MAX_MEMBERSHIP_MESSAGE_BYTES });
+    // Answer on the stream the peer opened rather than opening one back: a first contact (a verification, a
+    // join) then costs one stream opening instead of two, which on a busy node outlasted the reply deadline.
+    if (!this.#outbound.has(from) && this.#running)
+      this.#outbound.set(from, {
+        ready: Promise.resolve({ stream, write: (bytes) => lp.write(bytes) }),
+        tail: Promise.resolve(),
+      });
+    await this.#readFrames(stream, lp, from);
+  }
+
+  async #readFrames(stream: Stream, lp: LengthPrefixedStream<Stream>, from: string): Promise<void> {
     for (;;) {
       let frame;
       try {

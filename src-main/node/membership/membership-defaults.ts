@@ -18,6 +18,13 @@ export const DEFAULT_INDIRECT_PROBES = 3;
  * so a probe fails after three times this). Probes may overlap: the period is shorter than a slow RTT.
  */
 export const DEFAULT_PROBE_TIMEOUT_MS = 300;
+/**
+ * A first contact (verifying a candidate, a join's shuffle) waits this share of the interval for its answer,
+ * not just a probe's deadline: over libp2p the first message to a peer opens a stream (and may dial), which
+ * on a busy node took 0.2–0.7 s before the ping even left, so 0.9 s verifications failed and the candidate
+ * was forgotten. Slow first answers cost nothing but a slot held a little longer.
+ */
+export const FIRST_CONTACT_SHARE = 0.5;
 /** A suspect is dead after this share of the interval and one more failed probe (incl. indirect). */
 export const SUSPICION_SHARE = 0.5;
 /** A Cyclon swap every this many probe periods (two intervals with the defaults), of this many entries. */

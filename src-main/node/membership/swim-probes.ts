@@ -98,7 +98,7 @@ export class SwimProbes {
     let acked = false;
     wire.expect(
       seq,
-      options.probeDeadlineMs,
+      options.firstContactMs,
       (from, message) => {
         if (from !== peerId || message.kind !== 'ack') return;
         acked = true;

@@ -41,7 +41,7 @@ export class ViewShuffles {
       const own = this.#ctx.self();
       for (const peerId of peerIds.filter((id) => id !== transport.self).slice(0, 2)) {
         const seq = wire.send(peerId, { kind: 'shuffle', joining: own !== null, entries: own ? [own] : [] });
-        wire.expect(seq, options.probeDeadlineMs, (from, message) => {
+        wire.expect(seq, options.firstContactMs, (from, message) => {
           if (from !== peerId || message.kind !== 'shuffle-reply') return;
           const at = clock.now();
           for (const entry of message.entries) view.offer(entry.peerId, entry.incarnation, at);

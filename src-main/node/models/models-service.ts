@@ -3,13 +3,13 @@
 // / ready / failed, and answers the engine's "which file serves this tier?" only for a verified file.
 import { TypedEventEmitter } from 'main-event';
 import type { ModelState } from '../../../src-shared/ipc/models.ts';
-import type { GgufModel, NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import type { GgufFile, GgufModel, NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { ggufSizeBytes } from '../../../src-shared/tiers/index.ts';
 import type { ModelFile, ModelSource } from '../engine/builtin/model-source.ts';
 import type { Locations } from '../locations.ts';
 import { DiskQueue } from './disk-queue.ts';
 import { ModelDownloadError, ModelNotInCatalogError } from './errors.ts';
-import { fetchModel, type FetchModelOptions } from './fetch-model.ts';
+import { fetchModel, type FetchModelOptions, type PeerFileSource } from './fetch-model.ts';
 import { ModelCache } from './model-cache.ts';
 
 export interface ModelsComponents {
@@ -19,7 +19,7 @@ export interface ModelsComponents {
 
 export type ModelsInit = Omit<
   FetchModelOptions,
-  'queue' | 'signal' | 'onQueued' | 'onProgress' | 'onVerifying'
+  'queue' | 'signal' | 'onQueued' | 'onProgress' | 'onVerifying' | 'peers' | 'onPeersFailed'
 > & {
   /** After a failure, a wanted model is tried again this much later. Default 5 minutes. */
   readonly retryFailedAfterMs?: number;
@@ -27,6 +27,15 @@ export type ModelsInit = Omit<
 };
 
 export type { ModelFile } from '../engine/builtin/model-source.ts';
+
+/** The peer side of model files (weights/WeightsService): fetches addressed files and seeds served ones. */
+export interface ModelPeers extends PeerFileSource {
+  seedFile(file: GgufFile & { readonly cid: string }, path: string): Promise<void>;
+  stopSeeding(cid: string): void;
+  setSeedingPaused(paused: boolean): void;
+  /** Delete a file's blocks (its model left the cache). */
+  forget(file: GgufFile & { readonly cid: string }): Promise<void>;
+}
 
 export interface ModelsEvents {
   'model:state': CustomEvent<{ readonly tier: string; readonly state: ModelState }>;
@@ -54,12 +63,35 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
   #wanted: readonly string[] = [];
   #paused = false;
   #stopped = false;
+  #peers: ModelPeers | null = null;
+  /** Root CIDs offered to peers: the files of the ready models of the tiers this node serves. */
+  readonly #seeded = new Set<string>();
+  #seedSync: Promise<void> = Promise.resolve();
 
   constructor(components: ModelsComponents, init: ModelsInit = {}) {
     super();
     this.#components = components;
     this.#init = init;
     this.cache = new ModelCache(components.locations.modelsDir);
+  }
+
+  /**
+   * Fetch addressed files from peers (with the origin) and seed the served tiers' files; null: HTTP only,
+   * nothing seeded. Set once the node's libp2p runs.
+   */
+  setPeers(peers: ModelPeers | null): void {
+    if (this.#peers !== null && this.#peers !== peers) {
+      for (const cid of this.#seeded) this.#peers.stopSeeding(cid);
+      this.#seeded.clear();
+    }
+    this.#peers = peers;
+    peers?.setSeedingPaused(this.#paused);
+    this.#syncSeeding();
+  }
+
+  /** Root CIDs this node offers to peers now. */
+  seededCids(): string[] {
+    return [...this.#seeded];
   }
 
   /** Learn which catalog models are already in the cache (no download starts here). */
@@ -119,18 +151,22 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
         this.#set(tier.id, { status: 'missing', modelId: model.id, totalBytes: ggufSizeBytes(model) });
     }
     this.#startWanted();
+    this.#syncSeeding();
   }
 
   /** The tiers whose models this node needs (those it plans to serve): missing ones download in turn. */
   want(tiers: readonly string[]): void {
     this.#wanted = [...tiers];
     this.#startWanted();
+    this.#syncSeeding();
   }
 
   /** Paused contributing: downloads stop where they are (kept for later) and resume with contributing. */
   setPaused(paused: boolean): void {
     if (this.#paused === paused) return;
     this.#paused = paused;
+    // Seeding pauses with contributing (and so in idle-only mode while the user is active).
+    this.#peers?.setSeedingPaused(paused);
     if (paused) for (const job of this.#jobs.values()) job.controller.abort(new PausedSignal('paused'));
     else this.#startWanted();
   }
@@ -158,9 +194,51 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
       await job.done.catch(() => {});
     }
     await this.cache.remove(model);
+    for (const file of model.files)
+      if (file.cid !== undefined) {
+        this.#seeded.delete(file.cid);
+        await this.#peers?.forget({ ...file, cid: file.cid });
+      }
     for (const other of this.#tiersUsing(model)) {
       this.#ready.delete(other);
       this.#set(other, { status: 'missing', modelId: model.id, totalBytes: ggufSizeBytes(model) });
+    }
+    this.#syncSeeding();
+  }
+
+  /** Seed exactly the addressed files of the ready models of the wanted (served) tiers. */
+  #syncSeeding(): void {
+    const peers = this.#peers;
+    if (peers === null || this.#stopped) return;
+    const want = new Map<string, { file: GgufFile & { cid: string }; path: string }>();
+    for (const tier of this.#wanted) {
+      const model = this.modelOf(tier);
+      if (model === null || !this.isReady(tier)) continue;
+      for (const [index, file] of model.files.entries())
+        if (file.cid !== undefined)
+          want.set(file.cid, { file: { ...file, cid: file.cid }, path: this.cache.filePath(model, index) });
+    }
+    for (const cid of [...this.#seeded])
+      if (!want.has(cid)) {
+        this.#seeded.delete(cid);
+        peers.stopSeeding(cid);
+      }
+    for (const [cid, { file, path }] of want) {
+      if (this.#seeded.has(cid)) continue;
+      this.#seeded.add(cid);
+      // One file at a time: importing a file that came over HTTP hashes all of it.
+      this.#seedSync = this.#seedSync.then(async () => {
+        if (!this.#seeded.has(cid) || this.#peers !== peers) return;
+        try {
+          await peers.seedFile(file, path);
+          this.#init.log?.(`models: seeding ${file.name}`);
+        } catch (error) {
+          this.#seeded.delete(cid);
+          this.#init.log?.(
+            `models: cannot seed ${file.name}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      });
     }
   }
 
@@ -193,6 +271,12 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
           ...this.#init,
           queue: this.#queue,
           signal: controller.signal,
+          peers: this.#peers,
+          onPeersFailed: (error) =>
+            this.#init.log?.(
+              `models: ${model.id} from peers failed (${error instanceof Error ? error.message : String(error)}); ` +
+                'over HTTP instead',
+            ),
           onQueued: () =>
             setAll({ status: 'queued', modelId: model.id, receivedBytes: received, totalBytes }),
           onProgress: (p) => {
@@ -204,12 +288,20 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
               totalBytes,
               bytesPerSecond: p.bytesPerSecond,
               etaSeconds: p.etaSeconds,
+              ...(p.sources
+                ? {
+                    peers: p.sources.peers,
+                    peerBytes: p.sources.peerBytes,
+                    originBytes: p.sources.originBytes,
+                  }
+                : {}),
             });
           },
           onVerifying: () => setAll({ status: 'verifying', modelId: model.id, totalBytes }),
         });
         for (const t of tiers()) this.#markReady(t, model);
         this.#init.log?.(`models: ${model.id} ready (${tiers().join(', ')})`);
+        this.#syncSeeding();
       } catch (error) {
         const reason: unknown = controller.signal.reason;
         if (controller.signal.aborted && reason instanceof PausedSignal) {

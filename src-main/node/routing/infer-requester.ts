@@ -22,6 +22,7 @@ import { FrameChannel } from './frame-channel.ts';
 import { settleQuietly, streamReply, type MemberWatch } from './reply-stream.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
+import { OfferedQuotes } from './offered-quotes.ts';
 import { MemberChoice } from './member-choice.ts';
 import { RefusalMemory, type RefusalMemoryInit } from './refusal-memory.ts';
 import type { RequestPayment, RequesterPayments } from './payments.ts';
@@ -73,6 +74,11 @@ export interface InferRequesterInit {
    * (default 2 s), checked every `memberLostCheckMs` (default 1 s): before the first token another member
    * answers, after it the reply ends with a clear error, instead of waiting out `idleTimeoutMs`.
    */
+  /**
+   * How long a quote a worker offered for the next request is tried (default 20 s, inside the worker's own
+   * quote lifetime of 30 s; the ledger checks the quote's expiry when reserving). 0 never uses offers.
+   */
+  readonly offeredQuoteMs?: number;
   readonly memberLostGraceMs?: number;
   readonly memberLostCheckMs?: number;
 }
@@ -121,6 +127,7 @@ export class InferRequester {
   readonly #line: WaitingLine;
   readonly #choice: MemberChoice;
   readonly #spares: SpareStreams;
+  readonly #offered: OfferedQuotes;
   readonly #refusals: RefusalMemory;
   readonly #memberLost: { readonly graceMs: number; readonly checkMs: number };
   readonly #stats = {
@@ -149,6 +156,7 @@ export class InferRequester {
       },
     );
     this.#spares = new SpareStreams((peerId) => this.#dial(peerId), init.spareStreamMs ?? 5_000);
+    this.#offered = new OfferedQuotes(init.offeredQuoteMs ?? 20_000);
     this.#line = new WaitingLine({
       maxWaiting: init.queue?.maxWaiting ?? 256,
       timeoutMs: init.queue?.timeoutMs ?? 120_000,
@@ -373,15 +381,35 @@ export class InferRequester {
     started: number,
     signal?: AbortSignal,
   ): Promise<Attempt> {
+    // Until the reply stream owns it, a reservation made here is released unused when anything fails.
+    let payment: RequestPayment | null = null;
     try {
       // Read right after writing: a worker that answers and closes at once must not hang us (EOF race).
       const reply = channel.read(this.#admitTimeoutMs, signal);
       // If the write fails, the catch below answers for the read too: never leave its rejection unhandled.
       reply.catch(() => undefined);
-      await channel.write({ t: 'request', v: INFER_WIRE_VERSION, id, tier, request }, signal);
+      // A quote this worker offered at the end of an earlier reply: its RESERVE goes with the request.
+      payment = this.#reserveOffered(peerId, tier, request);
+      await channel.write(
+        {
+          t: 'request',
+          v: INFER_WIRE_VERSION,
+          id,
+          tier,
+          request,
+          ...(payment ? { reserve: payment.reserve } : {}),
+        },
+        signal,
+      );
       let first = await reply;
       this.#choice.recordRtt(peerId, performance.now() - started);
-      let payment: RequestPayment | null = null;
+      if (first.t === 'quote' && payment) {
+        // The worker did not take that RESERVE (the offer went stale): it is released unused, and the fresh
+        // quote is answered as without an offer (the one retry).
+        settleQuietly(payment, 'ended');
+        payment = null;
+        this.#offered.forget(peerId);
+      }
       if (first.t === 'quote') {
         const payments = this.#components.payments;
         if (!payments) {
@@ -390,14 +418,12 @@ export class InferRequester {
         }
         const cluster = this.#components.directory.members(tier).map((member) => member.peerId);
         payment = payments.reserve({ peerId, cluster }, tier, request, first.quote);
-        try {
-          await channel.write({ t: 'reserve', block: payment.reserve }, signal);
-          first = await channel.read(this.#admitTimeoutMs, signal);
-        } catch (error) {
-          settleQuietly(payment, 'ended');
-          throw error;
-        }
-        if (first.t !== 'admitted') settleQuietly(payment, 'ended');
+        await channel.write({ t: 'reserve', block: payment.reserve }, signal);
+        first = await channel.read(this.#admitTimeoutMs, signal);
+      }
+      if (payment && first.t !== 'admitted') {
+        settleQuietly(payment, 'ended');
+        payment = null;
       }
       if (first.t === 'admitted') {
         const directory = this.#components.directory;
@@ -407,7 +433,9 @@ export class InferRequester {
         };
         return {
           kind: 'admitted',
-          chunks: streamReply(channel, payment, this.#idleTimeoutMs, signal, watch),
+          chunks: streamReply(channel, payment, this.#idleTimeoutMs, signal, watch, (quote) =>
+            this.#offered.add(peerId, tier, quote),
+          ),
         };
       }
       await channel.close();
@@ -416,10 +444,27 @@ export class InferRequester {
       return { kind: 'unavailable', why: `it answered ${first.t} before admitting` };
     } catch (error) {
       channel.abort('request failed');
+      if (payment) settleQuietly(payment, 'ended');
       if (signal?.aborted) throw signal.reason;
       // This node's own problem (too low a balance): no other member can help.
       if (error instanceof ExpectedError) throw error;
       return { kind: 'unavailable', why: messageOf(error) };
+    }
+  }
+
+  /** The RESERVE for an offer `peerId` made for `tier`, committed; null without a usable offer. */
+  #reserveOffered(peerId: string, tier: string, request: ChatRequest): RequestPayment | null {
+    const payments = this.#components.payments;
+    const offer = payments ? this.#offered.take(peerId, tier) : null;
+    if (!payments || !offer) return null;
+    try {
+      const cluster = this.#components.directory.members(tier).map((member) => member.peerId);
+      return payments.reserve({ peerId, cluster }, tier, request, offer);
+    } catch (error) {
+      // Too low a balance is this node's own problem (said to the user); anything else only voids the offer
+      // (expired, another reply length): the request asks for a quote as without one.
+      if (error instanceof ExpectedError) throw error;
+      return null;
     }
   }
 }

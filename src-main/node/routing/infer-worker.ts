@@ -312,7 +312,10 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
       await this.#refuse(channel, frame, admission.reason, admission.message);
       return;
     }
-    await this.#run(channel, frame, admission, payment);
+    const asked = frame;
+    await this.#run(channel, frame, admission, payment, () =>
+      this.#negotiation.offerNext(connection, asked, admission.engine, this.#slots.capacity),
+    );
   }
 
   async #refuse(
@@ -330,6 +333,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
     frame: RequestFrame,
     admission: Extract<Admission, { ok: true }>,
     payment: WorkPayment | null,
+    nextQuote?: () => Uint8Array | null,
   ): Promise<void> {
     const controller = this.#slots.track();
     try {
@@ -339,6 +343,7 @@ export class InferWorker extends TypedEventEmitter<InferWorkerEvents> {
           request: frame.request,
           admission,
           payment,
+          ...(nextQuote ? { nextQuote } : {}),
           controller,
           report: (outcome, tokens) => this.#report(frame, outcome, tokens),
         },

@@ -1,5 +1,6 @@
 // The worker's side of a paid request before anything runs (/og/infer): check that the requester's account can
-// pay, quote, and take its RESERVE. A quote holds no slot, but each costs a payer check and a timer, so the
+// pay, quote, and take its RESERVE (or take the RESERVE that came with the request, for a quote offered at the
+// end of an earlier reply). A quote holds no slot, but each costs a payer check and a timer, so the
 // quotes a peer has open at once are counted (the worker lets it have no more than it has slots).
 import type { Connection } from '@libp2p/interface';
 import type { RequesterFrame, WorkerFrame } from '../../../src-shared/protocol/infer-frames.ts';
@@ -70,13 +71,21 @@ export class PaidNegotiation {
       AbortSignal.timeout(this.#limits.payerCheckTimeoutMs),
     );
     if (problem) throw new PaymentRefusedError(problem);
-    const self = this.#components.selfPeerId ?? '';
-    const quoted = payments.quote(
-      requester,
-      frame.tier,
-      frame.request,
-      this.#components.shareholders?.(frame.tier, engine) ?? [{ peerId: self, share: 1 }],
-    );
+    if (frame.reserve !== undefined && payments.takeOffered) {
+      // The RESERVE came with the request, for a quote this worker offered at the end of an earlier reply.
+      const offered = payments.takeOffered(requester, frame.tier, frame.request, frame.reserve);
+      if (offered) {
+        const refused = await offered.acceptReserve(
+          frame.reserve,
+          AbortSignal.timeout(this.#limits.requestTimeoutMs),
+        );
+        if (refused) throw new PaymentRefusedError(refused);
+        return offered;
+      }
+      // Not an offer of ours any more (expired, used, another request's maxima): quote afresh, as without
+      // one. The requester releases that reservation unused: nothing runs on terms this worker did not offer.
+    }
+    const quoted = payments.quote(requester, frame.tier, frame.request, this.#shareholders(frame, engine));
     if (!quoted.ok) throw new PaymentRefusedError(quoted.problem);
     await channel.write({ t: 'quote', quote: quoted.payment.quote });
     let answer: RequesterFrame;
@@ -95,5 +104,32 @@ export class PaidNegotiation {
     );
     if (refused) throw new PaymentRefusedError(refused);
     return quoted.payment;
+  }
+
+  /**
+   * A quote for the requester's next request like this one, to hand out with this reply's end; null when
+   * unpaid, or when the requester holds `limit` unused offers already.
+   */
+  offerNext(
+    connection: Connection,
+    frame: Extract<RequesterFrame, { t: 'request' }>,
+    engine: Engine,
+    limit: number,
+  ): Uint8Array | null {
+    const payments = this.#components.payments;
+    const peer = connection.remotePeer;
+    if (!payments?.offerNext || peer.type !== 'Ed25519') return null;
+    return payments.offerNext(
+      { account: peer.publicKey.raw, peer: peer.toString() },
+      frame.tier,
+      frame.request,
+      this.#shareholders(frame, engine),
+      limit,
+    );
+  }
+
+  #shareholders(frame: Extract<RequesterFrame, { t: 'request' }>, engine: Engine): readonly Shareholder[] {
+    const self = this.#components.selfPeerId ?? '';
+    return this.#components.shareholders?.(frame.tier, engine) ?? [{ peerId: self, share: 1 }];
   }
 }

@@ -53,6 +53,29 @@ export interface WorkerPayments {
     request: ChatRequest,
     shareholders: readonly Shareholder[],
   ): { readonly ok: true; readonly payment: WorkPayment } | { readonly ok: false; readonly problem: string };
+  /**
+   * A quote for `requester`'s next request on `tier` with the maxima of `request`, handed out at the end of
+   * this reply so the next request can carry its RESERVE in its first frame. The worker keeps it (one use,
+   * until it expires); null when `requester` holds `limit` unused offers already or no quote can be made.
+   */
+  offerNext?(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    tier: string,
+    request: ChatRequest,
+    shareholders: readonly Shareholder[],
+    limit: number,
+  ): Uint8Array | null;
+  /**
+   * The payment for a first-frame RESERVE when it answers an offer of this worker to `requester` on `tier`
+   * that is still valid and covers `request`; null otherwise (the worker then quotes afresh). The offer is
+   * used up either way. The RESERVE itself is checked by the payment's acceptReserve, as after a quote.
+   */
+  takeOffered?(
+    requester: { readonly account: Uint8Array; readonly peer: string },
+    tier: string,
+    request: ChatRequest,
+    reserve: Uint8Array,
+  ): WorkPayment | null;
 }
 
 /** The requester's side of one paid request. */

@@ -31,6 +31,8 @@ export async function* streamReply(
   idleTimeoutMs: number,
   signal?: AbortSignal,
   watch?: MemberWatch,
+  /** Takes the quote a paid reply's end offers for the next request (issue 17). */
+  onNextQuote?: (quote: Uint8Array) => void,
 ): AsyncGenerator<ChatChunk> {
   let lastFrameAt = Date.now();
   const lost = new AbortController();
@@ -72,6 +74,7 @@ export async function* streamReply(
         case 'end':
           finished = true;
           if (payment) await settle(channel, payment, frame.receipt ?? null, signal);
+          if (payment && frame.nextQuote) onNextQuote?.(frame.nextQuote);
           yield {
             type: 'usage',
             usage: frame.usage,

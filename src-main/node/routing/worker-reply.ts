@@ -28,6 +28,8 @@ export interface ReplyJob {
   readonly request: ChatRequest;
   readonly admission: Extract<Admission, { ok: true }>;
   readonly payment: WorkPayment | null;
+  /** A quote for the requester's next request, sent with the end of a paid reply (null: none). */
+  readonly nextQuote?: () => Uint8Array | null;
   readonly controller: AbortController;
   /** Told how the request ended, before the slot is released. */
   readonly report: (outcome: 'completed' | 'cancelled' | 'failed', completionTokens: number) => void;
@@ -72,12 +74,14 @@ export async function runReply(job: ReplyJob, limits: ReplyLimits): Promise<void
       }
       await batcher.drain();
       completionTokens = chunk.usage.completionTokens;
+      const nextQuote = payment ? (job.nextQuote?.() ?? null) : null;
       await channel.write({
         t: 'end',
         usage: chunk.usage,
         finishReason: chunk.finishReason,
         ...(chunk.servedBy ? { servedBy: chunk.servedBy } : {}),
         ...(payment ? { receipt: payment.receipt(chunk.usage.promptTokens) } : {}),
+        ...(nextQuote ? { nextQuote } : {}),
       });
       ended = true;
     }

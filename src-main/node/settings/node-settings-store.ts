@@ -8,7 +8,9 @@ import {
 } from './node-settings.ts';
 
 /** What a face may change (the region override changes through the node's setRegion, engines through setTierEngine). */
-export type NodeSettingsPatch = Partial<Pick<NodeSettings, 'maxConcurrentRequests' | 'gpuMemoryShare'>>;
+export type NodeSettingsPatch = Partial<
+  Pick<NodeSettings, 'maxConcurrentRequests' | 'gpuMemoryShare' | 'uploadBytesPerSecond'>
+>;
 
 export interface SettingsChange {
   readonly previous: NodeSettings;
@@ -38,13 +40,15 @@ export class NodeSettingsStore {
   /** Applies `patch`; writes the file only when a value changed. */
   async update(patch: Partial<NodeSettings>): Promise<SettingsChange> {
     const previous = await this.read();
-    const next: NodeSettings = {
+    let next: NodeSettings = {
       maxConcurrentRequests: patch.maxConcurrentRequests ?? previous.maxConcurrentRequests,
       gpuMemoryShare: patch.gpuMemoryShare ?? previous.gpuMemoryShare,
       regionOverride: patch.regionOverride !== undefined ? patch.regionOverride : previous.regionOverride,
       tierEngines: patch.tierEngines ?? previous.tierEngines,
       engineServer: patch.engineServer !== undefined ? patch.engineServer : previous.engineServer,
     };
+    const upload = patch.uploadBytesPerSecond ?? previous.uploadBytesPerSecond;
+    if (upload !== undefined) next = { ...next, uploadBytesPerSecond: upload };
     if (JSON.stringify(next) !== JSON.stringify(previous)) {
       await writeNodeSettings(this.#path, next);
       this.#current = next;

@@ -38,7 +38,12 @@ export interface NodeSettings {
   /** Tiers whose engine the contributor chose; a tier not listed is `auto`. */
   readonly tierEngines: Readonly<Record<string, EngineKind>>;
   readonly engineServer: EngineServer | null;
+  /** Upload cap for seeding model files to peers, bytes/s (0: none); absent: the modest default. */
+  readonly uploadBytesPerSecond?: number;
 }
+
+/** The highest upload cap a settings file may hold (10 GB/s): above it the file is damaged. */
+export const MAX_UPLOAD_BYTES_PER_SECOND = 1e10;
 
 export const DEFAULT_NODE_SETTINGS: NodeSettings = {
   maxConcurrentRequests: DEFAULT_SETTINGS.maxConcurrentRequests,
@@ -93,7 +98,23 @@ function parseNodeSettings(value: unknown): NodeSettings | null {
   const tierEngines = record.version === 1 ? {} : parseTierEngines(record.tierEngines);
   const engineServer = record.version === 1 ? null : parseEngineServer(record.engineServer);
   if (tierEngines === null || engineServer === undefined) return null;
-  return { maxConcurrentRequests, gpuMemoryShare, regionOverride: region, tierEngines, engineServer };
+  const upload = record.uploadBytesPerSecond;
+  if (
+    upload !== undefined &&
+    (typeof upload !== 'number' ||
+      !Number.isInteger(upload) ||
+      upload < 0 ||
+      upload > MAX_UPLOAD_BYTES_PER_SECOND)
+  )
+    return null;
+  return {
+    maxConcurrentRequests,
+    gpuMemoryShare,
+    regionOverride: region,
+    tierEngines,
+    engineServer,
+    ...(upload !== undefined ? { uploadBytesPerSecond: upload } : {}),
+  };
 }
 
 const ENGINE_KINDS: readonly string[] = ['builtin', 'exo', 'openai'];

@@ -447,6 +447,15 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     this.#announcers.get(key)?.abort();
     this.#announcers.set(key, controller);
     const signal = controller.signal;
+    // A failed announce tries again as soon as a peer connects (a lone node's first peer), not after the
+    // back-off.
+    const libp2p = this.#components.libp2p;
+    let wake: AbortController | null = null;
+    const onConnect = () => wake?.abort();
+    libp2p.addEventListener('peer:connect', onConnect);
+    signal.addEventListener('abort', () => libp2p.removeEventListener('peer:connect', onConnect), {
+      once: true,
+    });
     void (async () => {
       let delay = 1000;
       while (!signal.aborted) {
@@ -462,7 +471,11 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
           // Nobody took the record this time.
         }
         delay = ok ? ANNOUNCE_REFRESH_MS : Math.min(60_000, delay * 2);
-        await sleep(delay, signal).catch(() => undefined);
+        const woken = new AbortController();
+        wake = ok ? null : woken;
+        await sleep(delay, AbortSignal.any([signal, woken.signal])).catch(() => undefined);
+        wake = null;
+        if (woken.signal.aborted) delay = 1000;
       }
     })();
   }

@@ -64,6 +64,8 @@ export function ModelStatus({
             {Math.floor(share * 100)}% · {formatBytes(state.receivedBytes)} of {formatBytes(state.totalBytes)}
             {state.bytesPerSecond > 0 && ` · ${formatBytes(state.bytesPerSecond)}/s`} ·{' '}
             {formatEta(state.etaSeconds)}
+            {state.peers !== undefined &&
+              ` · from ${state.peers} ${state.peers === 1 ? 'peer' : 'peers'} + origin`}
           </span>
         </div>
       );

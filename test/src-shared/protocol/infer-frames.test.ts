@@ -73,6 +73,23 @@ describe('infer frames', () => {
       expect(decodeWorkerFrame(encode(value)).ok, JSON.stringify(value)).toBe(false);
   });
 
+  it('carry a first-frame RESERVE and an offered next quote, bounded like the frames that carry them today', () => {
+    const withReserve: RequesterFrame = { ...REQUEST, reserve: new Uint8Array(300).fill(7) };
+    expect(decodeRequesterFrame(encodeRequesterFrame(withReserve))).toEqual({ ok: true, frame: withReserve });
+    const end: WorkerFrame = {
+      t: 'end',
+      usage: { promptTokens: 5, completionTokens: 2, totalTokens: 7 },
+      finishReason: 'stop',
+      receipt: new Uint8Array(100).fill(1),
+      nextQuote: new Uint8Array(400).fill(2),
+    };
+    expect(decodeWorkerFrame(encodeWorkerFrame(end))).toEqual({ ok: true, frame: end });
+    // A RESERVE larger than any block, an empty one, a quote larger than any quote: refused.
+    for (const reserve of [new Uint8Array(8 * 1024 + 1), new Uint8Array(0), 'block'])
+      expect(decodeRequesterFrame(encode({ ...REQUEST, reserve })).ok).toBe(false);
+    expect(decodeWorkerFrame(encode({ ...end, nextQuote: new Uint8Array(4 * 1024 + 1) })).ok).toBe(false);
+  });
+
   it('refuses oversized frames before decoding them', () => {
     const result = decodeWorkerFrame(new Uint8Array(MAX_RESPONSE_FRAME_BYTES + 1));
     expect(result).toEqual({ ok: false, error: expect.stringContaining('too large') as string });

@@ -69,10 +69,21 @@ describe('node settings (the caps and region choice a headless node keeps)', () 
       JSON.stringify({ ...V2, engineServer: { baseUrl: 'http://me:secret@127.0.0.1:1/v1', model: null } }),
       JSON.stringify({ ...V2, engineServer: { baseUrl: 'file:///etc/passwd', model: null } }),
       JSON.stringify({ ...V2, engineServer: { baseUrl: 'http://127.0.0.1:1/v1', model: null, key: 'x' } }),
+      // An upload cap below zero, fractional, or absurd.
+      JSON.stringify({ ...V2, uploadBytesPerSecond: -1 }),
+      JSON.stringify({ ...V2, uploadBytesPerSecond: 1.5 }),
+      JSON.stringify({ ...V2, uploadBytesPerSecond: 1e12 }),
     ]) {
       await writeFile(path, text);
       expect(await readNodeSettings(path), text).toBeNull();
     }
+  });
+
+  it('keeps the seeding upload cap when one is set (absent: the default applies)', async () => {
+    await writeNodeSettings(path, { ...V2, uploadBytesPerSecond: 2_000_000 });
+    expect(await readNodeSettings(path)).toMatchObject({ uploadBytesPerSecond: 2_000_000 });
+    await writeFile(path, JSON.stringify(V2));
+    expect(await readNodeSettings(path)).not.toHaveProperty('uploadBytesPerSecond');
   });
 
   it('reads a version 1 file (before engine choices) with every tier on auto', async () => {
