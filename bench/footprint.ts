@@ -2,7 +2,8 @@
 // serving a tier) on 127.0.0.1 with 50 peers connected to it. The peers are lightweight real libp2p nodes
 // (TCP, Noise, Yamux, identify, ping) in this process, so only the node's own process is measured: RSS from
 // the kernel, heap and external memory from the node itself (bench/footprint-node.ts, after two full GCs).
-// The node runs twice, with node's default V8 flags (before) and with the flags it is launched with (after).
+// The node runs twice, with node's defaults (before) and with the V8 flags and environment it is launched with
+// (after: src-main/cli/runtime-flags.ts).
 // Usage: npm run bench:footprint [-- --peers 50 --idle-s 20]
 // Last line: one JSON object { peers, rssMb, heapUsedMb, externalMb, ... }.
 import { fork } from 'node:child_process';
@@ -25,7 +26,7 @@ import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { initNetwork } from '../src-main/node/network-config/init-network.ts';
 import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
 import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
-import { NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
+import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,8 +60,8 @@ interface Measured {
   readonly idleRss: number;
 }
 
-/** Start one node with `flags`, measure it alone, connect the peers, idle, measure again, stop everything. */
-async function measure(flags: readonly string[]): Promise<Measured> {
+/** Start one node with `flags` and `env`, measure it alone, connect the peers, idle, measure again, stop all. */
+async function measure(flags: readonly string[], env: Readonly<Record<string, string>>): Promise<Measured> {
   const root = await mkdtemp(join(tmpdir(), 'og-footprint-'));
   const peers: Libp2p[] = [];
   let child: ReturnType<typeof fork> | null = null;
@@ -88,7 +89,7 @@ async function measure(flags: readonly string[]): Promise<Measured> {
     ], // prettier-ignore
       {
         execArgv: ['--expose-gc', '--disable-warning=ExperimentalWarning', ...flags],
-        env: { ...process.env, OPENGATEWAY_LOCAL_ONLY: '1' },
+        env: { ...process.env, ...env, OPENGATEWAY_LOCAL_ONLY: '1' },
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       },
     );
@@ -170,14 +171,18 @@ async function measure(flags: readonly string[]): Promise<Measured> {
   }
 }
 
-// Before: node's default V8 flags. After: the flags the node is launched with (src-main/cli/runtime-flags.ts).
-const before = await measure([]);
-const after = await measure(NODE_MEMORY_FLAGS);
+// Before: node's defaults. After: the flags and environment the node is launched with.
+const before = await measure([], {});
+const after = await measure(NODE_MEMORY_FLAGS, NODE_MEMORY_ENV);
+const launched = [
+  ...NODE_MEMORY_FLAGS,
+  ...Object.entries(NODE_MEMORY_ENV).map(([name, value]) => `${name}=${value}`),
+].join(' ');
 const rows: [string, NodeMemory, number][] = [
-  ['default flags, node alone', before.alone, before.aloneRss],
-  [`default flags, ${before.connected} peers, idle`, before.idle, before.idleRss],
-  [`${NODE_MEMORY_FLAGS.join(' ')}, node alone`, after.alone, after.aloneRss],
-  [`${NODE_MEMORY_FLAGS.join(' ')}, ${after.connected} peers, idle`, after.idle, after.idleRss],
+  ['defaults, node alone', before.alone, before.aloneRss],
+  [`defaults, ${before.connected} peers, idle`, before.idle, before.idleRss],
+  [`${launched}, node alone`, after.alone, after.aloneRss],
+  [`${launched}, ${after.connected} peers, idle`, after.idle, after.idleRss],
 ];
 console.log('| node | RSS (ps) MB | heap used MB | heap total MB | external MB | array buffers MB |');
 console.log('|---|---|---|---|---|---|');
@@ -186,7 +191,7 @@ for (const [name, m, rss] of rows)
     `| ${name} | ${mb(rss)} | ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} |`,
   );
 console.log(
-  `idle node with ${after.connected} peers: ${mb(after.idleRss)} MB RSS (default flags ${mb(before.idleRss)} MB; goal ≤ ${GOAL_MB} MB)`,
+  `idle node with ${after.connected} peers: ${mb(after.idleRss)} MB RSS (defaults ${mb(before.idleRss)} MB; goal ≤ ${GOAL_MB} MB)`,
 );
 console.log(
   JSON.stringify({

@@ -21,7 +21,7 @@ import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
-import { NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
+import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
 import { startModelOrigin, type ModelOrigin } from './model-origin.ts';
 import type { ModelCatalog } from '../src-shared/network-config/index.ts';
 import { testModelContextLength, testModelId, writeTestModel } from '../test/model-gen/write-test-model.ts';
@@ -99,6 +99,7 @@ function launch(member: Member, args: readonly string[]): void {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      ...NODE_MEMORY_ENV,
       // A devnet lives on 127.0.0.1: nothing of it may leave the machine (no mDNS, UPnP or name lookups).
       OPENGATEWAY_LOCAL_ONLY: '1',
       EXO_DOUBLE_NODE: process.execPath,

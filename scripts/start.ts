@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
 import { defaultDataDir, locationsFor } from '../src-main/node/locations.ts';
 import { readApiEndpoint } from '../src-main/node/local-api/http/api-endpoint-file.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
@@ -41,7 +42,13 @@ if (plan.kind === 'desktop') {
     },
   );
   if (build.status !== 0) process.exit(build.status ?? 1);
-  const run = spawnSync(plan.electronPath, ['.'], { cwd: ROOT, stdio: 'inherit' });
+  // The node runs in Electron's main process, whose V8 takes flags only from the command line
+  // (app.commandLine.appendSwitch in main.ts reaches the renderers alone).
+  const run = spawnSync(plan.electronPath, [`--js-flags=${NODE_MEMORY_FLAGS.join(' ')}`, '.'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...NODE_MEMORY_ENV },
+  });
   process.exit(run.status ?? 0);
 }
 
@@ -58,8 +65,10 @@ const dataDir =
   dataDirFlag >= 0 && args[dataDirFlag + 1] ? resolve(args[dataDirFlag + 1]!) : defaultDataDir();
 // Its own process group: a Ctrl-C in the terminal reaches this script only, which passes exactly one on (the
 // node takes a second one as "stop now, skip the clean shutdown").
-const node = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, 'start', ...args], {
+const nodeArgs = ['--disable-warning=ExperimentalWarning', ...NODE_MEMORY_FLAGS, BIN, 'start', ...args];
+const node = spawn(process.execPath, nodeArgs, {
   cwd: ROOT,
+  env: { ...process.env, ...NODE_MEMORY_ENV },
   stdio: 'inherit',
   detached: true,
 });

@@ -8,6 +8,7 @@ import { runDesktopApp } from './desktop-app.ts';
 import { desktopDataDir } from './desktop-data-dir.ts';
 import { launchNode } from './launch-node.ts';
 import { installLastResortHandlers } from '../node/local-api/serve-node.ts';
+import { NODE_MEMORY_FLAGS } from '../cli/runtime-flags.ts';
 import { createPreferencesStore } from './settings/preferences-store.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -17,6 +18,11 @@ const { app } = electron;
 const rendererUrl =
   process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
 const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(here, '../../assets');
+
+// The window's renderer gets the small young generation too (issue 17 item 4). This switch cannot reach the
+// main process, where the node runs: its V8 is set up before this file runs, so it takes the flags only from
+// Electron's own command line (`npm start` passes --js-flags; scripts/start.ts).
+app.commandLine.appendSwitch('js-flags', NODE_MEMORY_FLAGS.join(' '));
 
 const log = (line: string): void => console.log(`[opengateway] ${line}`);
 // A bug that escapes a handler is logged, and the app and its node keep running (security finding 2).

@@ -2,11 +2,12 @@
 // as a child process, in local-only mode. It starts the headless node on the default network, prints the
 // dashboard link (the page and the API answer), and a Ctrl-C stops the node cleanly.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../../src-main/cli/runtime-flags.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/start.ts', import.meta.url));
 let root: string;
@@ -47,6 +48,13 @@ describe('npm start without a display', { timeout: 180_000 }, () => {
       });
     });
     expect(output).toMatch(/the desktop app cannot start here \(the Electron binary is not downloaded/);
+    // The node process runs with the memory flags and environment (as the kernel has them).
+    const { pid } = JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8')) as { pid: number };
+    const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    for (const flag of NODE_MEMORY_FLAGS) expect(commandLine).toContain(flag);
+    const environment = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    for (const [name, value] of Object.entries(NODE_MEMORY_ENV))
+      expect(environment).toContain(`${name}=${value}`);
 
     const url = new URL(link);
     const key = url.hash.slice('#key='.length);

@@ -2,7 +2,6 @@
 // in the data folder: list them, download one now (with a progress bar in a terminal), or delete one.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { fileCid } from '../../node/weights/file-dag.ts';
 import type { ModelState } from '../../../src-shared/ipc/models.ts';
 import { ggufSizeBytes } from '../../../src-shared/tiers/index.ts';
 import { defaultDataDir, locationsFor } from '../../node/locations.ts';
@@ -118,6 +117,9 @@ async function printFileAddress(
 ): Promise<number> {
   if (path === undefined) throw new UsageError('models cid needs a FILE');
   const { sizeBytes, sha256 } = await hashFile(path);
+  // Loaded here, not at the top: every command (`start` too) loads this file, and the UnixFS importer it
+  // brings is ~100 modules an idle node never runs (issue 17 item 4).
+  const { fileCid } = await import('../../node/weights/file-dag.ts');
   const cid = await fileCid(path, signal ? { signal } : {});
   io.stdout(
     json

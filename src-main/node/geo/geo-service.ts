@@ -1,5 +1,7 @@
 // The geo service: gathers evidence of where this node is (peers' observations, the router, interfaces, the
 // cache, the timezone) and decides its region. Re-decides whenever evidence changes; announces changes.
+// The country database is 8 MB read whole into memory: it is opened only while an address it has not looked
+// up yet needs a country, and dropped right after (issue 17 item 4), so an idle node does not carry it.
 import { TypedEventEmitter } from 'main-event';
 import type { RegionDecision, RegionId } from '../../../src-shared/regions/index.ts';
 import type { Locations } from '../locations.ts';
@@ -26,6 +28,8 @@ export interface GeoInit {
   readonly timezone?: () => string;
   readonly interfaces?: () => { addresses: string[]; vpnInterface: boolean };
   readonly now?: () => number;
+  /** Opens the country database (tests count the openings); CountryDatabase.open by default. */
+  readonly openDatabase?: (path: string | undefined) => Promise<CountryDatabase>;
 }
 
 export interface GeoEvents {
@@ -34,6 +38,8 @@ export interface GeoEvents {
 }
 
 const CACHED_SOURCES = new Set(['peers', 'upnp', 'interface']);
+/** Addresses whose country is remembered; a node sees a handful (its own, as peers, the router, itself see it). */
+const COUNTRY_MEMORY = 256;
 
 export class GeoService extends TypedEventEmitter<GeoEvents> {
   readonly #components: GeoComponents;
@@ -43,7 +49,11 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
   readonly #now: () => number;
   #override: RegionId | null;
   #upnpIp: string | null = null;
-  #database: CountryDatabase | null = null;
+  /** Country (or null: unknown) of every address looked up so far; the database itself is not kept. */
+  readonly #countries = new Map<string, string | null>();
+  #databaseBuiltAt: Date | null = null;
+  /** Decisions run one at a time, so a slower one (opening the database) never lands after a newer one. */
+  #decisions: Promise<unknown> = Promise.resolve();
   #cache: RegionDecision | null = null;
   #decision: RegionDecision | null = null;
 
@@ -59,9 +69,11 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
   }
 
   async start(): Promise<void> {
-    this.#database = await CountryDatabase.open(this.#init.databasePath);
+    // Opened once here even when nothing needs a lookup: a missing or broken database fails the start.
+    const database = await this.#openDatabase();
+    this.#databaseBuiltAt = database.builtAt;
     this.#cache = await readRegionCache(this.#components.locations.geoCache);
-    this.#decision = this.#decide();
+    this.#decision = await this.#decide(database);
     await this.#remember(this.#decision);
   }
 
@@ -76,7 +88,7 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
 
   /** When the bundled country database was built (shown in About). */
   get databaseBuiltAt(): Date | null {
-    return this.#database?.builtAt ?? null;
+    return this.#databaseBuiltAt;
   }
 
   /** A peer told us (identify's observedAddr) which address it sees us at. */
@@ -107,8 +119,14 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
   }
 
   /** Decide again (network change, periodic refresh); fires region:changed when region or source changed. */
-  async redecide(): Promise<RegionDecision> {
-    const next = this.#decide();
+  redecide(): Promise<RegionDecision> {
+    const run = this.#decisions.then(() => this.#redecideNow());
+    this.#decisions = run.catch(() => undefined);
+    return run;
+  }
+
+  async #redecideNow(): Promise<RegionDecision> {
+    const next = await this.#decide(null);
     const previous = this.#decision;
     this.#decision = next;
     await this.#remember(next);
@@ -121,9 +139,9 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
     return next;
   }
 
-  #decide(): RegionDecision {
-    const database = this.#database;
-    if (!database) throw new Error('geo service used before start()');
+  /** Decides from the evidence now; opens the database (unless given) only for addresses not looked up yet. */
+  async #decide(opened: CountryDatabase | null): Promise<RegionDecision> {
+    if (this.#databaseBuiltAt === null) throw new Error('geo service used before start()');
     const interfaces = (this.#init.interfaces ?? readInterfaceAddresses)();
     const now = this.#now();
     const evidence: RegionEvidence = {
@@ -137,7 +155,24 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
       vpnInterface: interfaces.vpnInterface,
       now,
     };
-    return decideRegion(evidence, (ip) => database.lookupCountry(ip));
+    const missing: NormalisedIp[] = [];
+    const known = decideRegion(evidence, (ip) => {
+      if (this.#countries.has(ip.address)) return this.#countries.get(ip.address) ?? null;
+      missing.push(ip);
+      return null;
+    });
+    if (missing.length === 0) return known;
+    const database = opened ?? (await this.#openDatabase());
+    for (const ip of missing) {
+      if (this.#countries.size >= COUNTRY_MEMORY) this.#countries.clear();
+      this.#countries.set(ip.address, database.lookupCountry(ip));
+    }
+    return decideRegion(evidence, (ip) => this.#countries.get(ip.address) ?? null);
+  }
+
+  #openDatabase(): Promise<CountryDatabase> {
+    const path = this.#init.databasePath;
+    return this.#init.openDatabase ? this.#init.openDatabase(path) : CountryDatabase.open(path);
   }
 
   async #remember(decision: RegionDecision): Promise<void> {

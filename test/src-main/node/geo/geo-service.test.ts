@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CountryDatabase } from '../../../../src-main/node/geo/country-database.ts';
 import { GeoService, type GeoInit } from '../../../../src-main/node/geo/geo-service.ts';
 import { locationsFor, type Locations } from '../../../../src-main/node/locations.ts';
 import type { RegionDecision } from '../../../../src-shared/regions/index.ts';
@@ -74,5 +75,47 @@ describe('GeoService', () => {
     expect(service.decision).toMatchObject({ region: 'middle-east', source: 'ip-argument', country: 'OM' });
     expect(() => geo({ givenIp: '10.1.2.3' })).toThrow('private address');
     expect(() => geo({ givenIp: '8.8.8' })).toThrow('not an IP address');
+  });
+
+  it('opens the country database only for an address it has not looked up yet, and keeps no reader', async () => {
+    const opened: CountryDatabase[] = [];
+    const service = geo({
+      openDatabase: async (path) => {
+        const database = await CountryDatabase.open(path);
+        opened.push(database);
+        return database;
+      },
+    });
+    await service.start();
+    expect(opened).toHaveLength(1);
+    expect(service.databaseBuiltAt).toEqual(opened[0]!.builtAt);
+
+    // Three peers agree on an address: looked up once, from a freshly opened database.
+    for (const peer of ['peer-1', 'peer-2', 'peer-3', 'peer-4']) {
+      await service.recordObservedAddress(peer, '203.177.0.1');
+    }
+    expect(service.decision).toMatchObject({ region: 'asia', source: 'peers', ip: '203.177.0.1' });
+    expect(opened).toHaveLength(2);
+    // The same address again, and a region override and back: answered from what was looked up.
+    await service.recordObservedAddress('peer-5', '203.177.0.1');
+    await service.setOverride('europe');
+    await service.setOverride(null);
+    expect(service.decision).toMatchObject({ region: 'asia', source: 'peers' });
+    expect(opened).toHaveLength(2);
+    // A new address (the router's) needs the database again.
+    await service.setUpnpAddress('81.2.69.160');
+    expect(service.decision).toMatchObject({ region: 'europe', source: 'upnp' });
+    expect(opened).toHaveLength(3);
+  });
+
+  it('applies concurrent changes in the order they were made', async () => {
+    const service = geo();
+    await service.start();
+    // The router's address appears, then goes: deciding on the first would open the database (slow), the
+    // second needs no lookup (fast). The decision in force is the one for the latest evidence.
+    const first = service.setUpnpAddress('81.2.69.160');
+    const second = service.setUpnpAddress(null);
+    await Promise.all([first, second]);
+    expect(service.decision).toMatchObject({ region: null, source: 'unknown' });
   });
 });
