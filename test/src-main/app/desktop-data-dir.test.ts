@@ -31,6 +31,10 @@ describe('the desktop data folder', () => {
     vi.resetModules();
     await import('../../../src-main/app/main.ts');
     expect(started.init?.dataDir).toBe(join(userData, 'node'));
+    // The same start also gives the window's renderers the small young generation (issue 17 item 4). After
+    // resetModules the mock is a new instance: the one main.ts was given.
+    const { app } = (await import('electron')) as unknown as typeof electron;
+    expect(app.commandLine.getSwitchValue('js-flags')).toContain('--max-semi-space-size=2');
   });
 
   it('follows OPENGATEWAY_DATA_DIR like the headless node does', () => {

@@ -7,7 +7,22 @@ import { vi } from 'vitest';
 
 type Listener = (...args: unknown[]) => unknown;
 
+/** Electron's `app.commandLine`: switches appended before the app is ready (what Chromium starts with). */
+class FakeCommandLine {
+  readonly switches = new Map<string, string>();
+  appendSwitch(name: string, value = ''): void {
+    this.switches.set(name, value);
+  }
+  hasSwitch(name: string): boolean {
+    return this.switches.has(name);
+  }
+  getSwitchValue(name: string): string {
+    return this.switches.get(name) ?? '';
+  }
+}
+
 class FakeApp extends EventEmitter {
+  readonly commandLine = new FakeCommandLine();
   isPackaged = false;
   singleInstance = true;
   loginItem = { openAtLogin: false, wasOpenedAtLogin: false, args: [] as string[] };
