@@ -44,13 +44,13 @@ export class VirtualClock implements MembershipClock {
     this.#pending += 1;
     const key = Math.floor(event.at / BUCKET_MS);
     if (key <= this.#currentKey) {
-      pushEvent(this.#current, event);
+      pushHeap(this.#current, event, before);
     } else {
       const bucket = this.#buckets.get(key);
       if (bucket !== undefined) bucket.push(event);
       else {
         this.#buckets.set(key, [event]);
-        pushKey(this.#keys, key);
+        pushHeap(this.#keys, key, keyLess);
       }
     }
     return event;
@@ -66,7 +66,7 @@ export class VirtualClock implements MembershipClock {
       if (this.#current.length === 0) {
         const key = this.#keys[0];
         if (key === undefined || key * BUCKET_MS > untilMs) break;
-        popKey(this.#keys);
+        popHeap(this.#keys, keyLess);
         const bucket = this.#buckets.get(key)!;
         this.#buckets.delete(key);
         // A sorted array is a valid heap.
@@ -76,7 +76,7 @@ export class VirtualClock implements MembershipClock {
       }
       const event = this.#current[0]!;
       if (event.at > untilMs) break;
-      popEvent(this.#current);
+      popHeap(this.#current, before);
       this.#pending -= 1;
       if (event.cancelled) continue;
       this.#now = event.at;
@@ -94,19 +94,21 @@ function before(a: Scheduled, b: Scheduled): boolean {
   return a.at < b.at || (a.at === b.at && a.order < b.order);
 }
 
-function pushEvent(heap: Scheduled[], event: Scheduled): void {
-  heap.push(event);
+/** A binary min-heap push under `less`: one routine for the bucket's events and the bucket keys. */
+function pushHeap<T>(heap: T[], item: T, less: (a: T, b: T) => boolean): void {
+  heap.push(item);
   let i = heap.length - 1;
   while (i > 0) {
     const parent = (i - 1) >> 1;
-    if (!before(event, heap[parent]!)) break;
+    if (!less(item, heap[parent]!)) break;
     heap[i] = heap[parent]!;
     i = parent;
   }
-  heap[i] = event;
+  heap[i] = item;
 }
 
-function popEvent(heap: Scheduled[]): void {
+/** Removes the heap's smallest item under `less` (the caller has read it at index 0). */
+function popHeap<T>(heap: T[], less: (a: T, b: T) => boolean): void {
   const last = heap.pop()!;
   if (heap.length === 0) return;
   let i = 0;
@@ -114,38 +116,12 @@ function popEvent(heap: Scheduled[]): void {
     const left = 2 * i + 1;
     if (left >= heap.length) break;
     const right = left + 1;
-    const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
-    if (!before(heap[child]!, last)) break;
+    const child = right < heap.length && less(heap[right]!, heap[left]!) ? right : left;
+    if (!less(heap[child]!, last)) break;
     heap[i] = heap[child]!;
     i = child;
   }
   heap[i] = last;
 }
 
-function pushKey(heap: number[], key: number): void {
-  heap.push(key);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (heap[parent]! <= key) break;
-    heap[i] = heap[parent]!;
-    i = parent;
-  }
-  heap[i] = key;
-}
-
-function popKey(heap: number[]): void {
-  const last = heap.pop()!;
-  if (heap.length === 0) return;
-  let i = 0;
-  for (;;) {
-    const left = 2 * i + 1;
-    if (left >= heap.length) break;
-    const right = left + 1;
-    const child = right < heap.length && heap[right]! < heap[left]! ? right : left;
-    if (heap[child]! >= last) break;
-    heap[i] = heap[child]!;
-    i = child;
-  }
-  heap[i] = last;
-}
+const keyLess = (a: number, b: number): boolean => a < b;
