@@ -10,8 +10,7 @@
 import { parseArgs } from 'node:util';
 import type { LedgerAudit } from '../src-main/node/local-api/routes/ledger-audit.ts';
 import type { RequesterStats } from '../src-main/node/routing/infer-requester.ts';
-import { labUnavailableReason } from '../test/lab/lab-namespaces.ts';
-import { chaosUnavailableReason } from './chaos/chaos-net.ts';
+import { exitIfLabUnavailable, wholeNumberOption } from './chaos/script-start.ts';
 import type { ChaosNode } from './chaos/chaos-node.ts';
 import type { ChatOutcome } from './chaos/chat-stream.ts';
 import { allReady, auditAll, converged, selfLoad } from './chaos/chaos-checks.ts';
@@ -31,14 +30,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
   },
 });
-const num = (name: keyof typeof values, min: number) => {
-  const value = Number(values[name]);
-  if (!Number.isSafeInteger(value) || value < min) {
-    process.stderr.write(`chaos: --${name} needs a whole number ≥ ${min}\n`);
-    process.exit(2);
-  }
-  return value;
-};
+const num = (name: keyof typeof values, min: number): number => wholeNumberOption('chaos', values, name, min);
 const workerCount = num('workers', 4);
 const concurrency = num('concurrency', 1);
 const phaseMs = num('phase-ms', 1000);
@@ -48,12 +40,7 @@ const freezeMs = num('freeze-ms', 1000);
 const say = (line: string) => process.stderr.write(`chaos: ${line}\n`);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-const unavailable = chaosUnavailableReason(labUnavailableReason());
-if (unavailable !== null) {
-  say(`skipped: ${unavailable}`);
-  process.stdout.write(`${JSON.stringify({ skipped: unavailable })}\n`);
-  process.exit(0);
-}
+exitIfLabUnavailable('chaos');
 
 const started = Date.now();
 const faults: { t: number; what: string }[] = [];

@@ -7,10 +7,9 @@
 // not visible from /proc; leaked sockets and file handles are. Last line: one JSON object.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { labUnavailableReason } from '../test/lab/lab-namespaces.ts';
 import { allReady, auditAll, converged } from './chaos/chaos-checks.ts';
 import { createChaosDevnet, steadyChats } from './chaos/chaos-devnet.ts';
-import { chaosUnavailableReason } from './chaos/chaos-net.ts';
+import { exitIfLabUnavailable, wholeNumberOption } from './chaos/script-start.ts';
 import type { ChaosNode } from './chaos/chaos-node.ts';
 
 const { values } = parseArgs({
@@ -24,14 +23,7 @@ const { values } = parseArgs({
     'token-rate': { type: 'string', default: '20' },
   },
 });
-const num = (name: keyof typeof values, min: number): number => {
-  const value = Number(values[name]);
-  if (!Number.isSafeInteger(value) || value < min) {
-    process.stderr.write(`soak: --${name} needs a whole number ≥ ${min}\n`);
-    process.exit(2);
-  }
-  return value;
-};
+const num = (name: keyof typeof values, min: number): number => wholeNumberOption('soak', values, name, min);
 const workerCount = num('workers', 4);
 const durationMs = num('duration-ms', 60_000);
 const churnMs = num('churn-ms', 5_000);
@@ -40,12 +32,7 @@ const warmupMs = num('warmup-ms', 0);
 const say = (line: string) => process.stderr.write(`soak: ${line}\n`);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-const unavailable = chaosUnavailableReason(labUnavailableReason());
-if (unavailable !== null) {
-  say(`skipped: ${unavailable}`);
-  process.stdout.write(`${JSON.stringify({ skipped: unavailable })}\n`);
-  process.exit(0);
-}
+exitIfLabUnavailable('soak');
 
 interface Sample {
   readonly t: number;
