@@ -6,6 +6,7 @@ import { TypedEventEmitter } from 'main-event';
 import { servedTiersOf, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
+import { tierParameterBillions } from '../../../src-shared/tiers/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
@@ -297,6 +298,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         baseUrl: settings.baseUrl,
         ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
         ...(settings.model ? { model: settings.model } : {}),
+        ...(spec ? { tier: { label: spec.label, parameterBillions: tierParameterBillions(spec) } } : {}),
         ...this.#init.engineOverrides,
       };
     }
