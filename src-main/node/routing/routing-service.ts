@@ -22,6 +22,7 @@ import { InferWorker } from './infer-worker.ts';
 import { membershipDirectory } from './membership-directory.ts';
 import type { RequesterPayments, WorkerPayments } from './payments.ts';
 import { shardShareholders } from './shard-shares.ts';
+import { connectionAddresses } from './connection-addresses.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 import { exoClusterSettings } from '../engine/exo/exo-cluster-settings.ts';
 import { exoBaseEnvironment } from '../engine/exo/exo-environment.ts';
@@ -108,8 +109,14 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         },
         selfPeerId: components.libp2p.peerId.toString(),
         ...(components.payments ? { payments: components.payments.worker } : {}),
+        // Shard owners are checked against the worker's EXO topology (security finding 9).
         shareholders: (tier, engine) =>
-          shardShareholders(engine.placement, directory.members(tier), components.libp2p.peerId.toString()),
+          shardShareholders(
+            engine.placement,
+            directory.members(tier),
+            components.libp2p.peerId.toString(),
+            connectionAddresses(components.libp2p),
+          ),
       },
       { capacityPerTier: init.capacityPerTier ?? 2 },
     );
