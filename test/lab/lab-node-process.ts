@@ -116,6 +116,11 @@ export class LabNodeProcess {
     return this.#call({ cmd: 'echo', peer, bytes });
   }
 
+  /** Closes every connection to `peer` (a fresh start for the next measurement). */
+  hangUp(peer: string): Promise<string> {
+    return this.#call({ cmd: 'hangUp', peer });
+  }
+
   members(): Promise<string[]> {
     return this.#call({ cmd: 'members' });
   }
