@@ -23,7 +23,7 @@ import { StunResponder, type StunBinding } from './stun-responder.ts';
 import { stunBindingsFor, stunServersFromBootstrap } from './stun-servers.ts';
 import { parseGatewayAddress } from './upnp-external-address.ts';
 import { loadWebRtcTransport, type WebRtcTransportFactory } from './webrtc-transport.ts';
-import { transportDial, WebRtcUpgrade } from './webrtc-upgrade.ts';
+import { transportDial, WebRtcUpgrade, type WebRtcUpgradeOutcome } from './webrtc-upgrade.ts';
 
 /** The gossipsub instance as we use it: the public interface plus the mesh and score inspection it has. */
 export interface OgPubSub extends GossipSub {
@@ -54,6 +54,8 @@ export interface P2pEvents {
    * service's "upnp" evidence; a private address here means a double NAT, which geo ignores.
    */
   'upnp-address': CustomEvent<string>;
+  /** A relayed connection we dialled was upgraded to a direct WebRTC one, or the hole punch failed. */
+  'hole-punch': CustomEvent<WebRtcUpgradeOutcome>;
 }
 
 /** Hole punching over WebRTC as this node runs it. */
@@ -108,7 +110,9 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     this.#node = node;
     if (init.relayServer) confirmOwnAddresses(node);
     if (webRtc !== null) {
-      this.#webRtcUpgrade = new WebRtcUpgrade(node, transportDial(node));
+      this.#webRtcUpgrade = new WebRtcUpgrade(node, transportDial(node), {
+        onOutcome: (outcome) => this.safeDispatchEvent('hole-punch', { detail: outcome }),
+      });
       this.#webRtcUpgrade.start();
     }
     if (init.stunResponder ?? init.relayServer ?? false) {

@@ -21,6 +21,8 @@ export interface WebRtcUpgradeInit {
   readonly dialTimeoutMs?: number;
   /** After a failed upgrade, how long before the same peer is tried again (default 2 min). */
   readonly retryAfterMs?: number;
+  /** Told every outcome (the node logs them). */
+  readonly onOutcome?: (outcome: WebRtcUpgradeOutcome) => void;
 }
 
 /** One upgrade's outcome, as the lab and the status report it. */
@@ -102,6 +104,11 @@ export class WebRtcUpgrade {
     this.counts[outcome.status] += 1;
     this.recent.push(outcome);
     if (this.recent.length > 32) this.recent.shift();
+    try {
+      this.#init.onOutcome?.(outcome);
+    } catch {
+      // A listener's failure is not the upgrade's.
+    }
   }
 }
 
