@@ -160,8 +160,10 @@ describe.skipIf(unavailable !== null)(
       );
       expect(first).toMatchObject({ kind: 'completed' });
       const punched = await poll(
-        async () =>
-          requester.output.includes(`p2p: direct connection to ${worker.init.peerId} (WebRTC hole punch`),
+        () =>
+          Promise.resolve(
+            requester.output.includes(`p2p: direct connection to ${worker.init.peerId} (WebRTC hole punch`),
+          ),
         60_000,
       );
       if (punched === null) throw new Error(`no hole punch:\n${requester.output.slice(-4000)}`);

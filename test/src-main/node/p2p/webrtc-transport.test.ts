@@ -80,7 +80,7 @@ describe('WebRTC hole punching: configuration', () => {
 
   it('the gater still applies the rules it wraps', async () => {
     const gater = webRtcDialGater({
-      denyDialMultiaddr: async (address) => address.toString().includes('/ip4/8.'),
+      denyDialMultiaddr: (address) => Promise.resolve(address.toString().includes('/ip4/8.')),
     });
     expect(await gater.denyDialMultiaddr!(multiaddr('/ip4/8.8.8.8/tcp/1'))).toBe(true);
     expect(await gater.denyDialMultiaddr!(multiaddr('/ip4/127.0.0.1/tcp/1'))).toBe(false);
