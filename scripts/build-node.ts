@@ -49,6 +49,9 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
       minify: true,
       keepNames: true,
       comments: false,
+      // V8 keeps each script's source on its heap for as long as the script lives, one byte per character
+      // when it is all Latin-1 and two otherwise: a single "…" in a string would double the ~2.9 MB of bin.js.
+      charset: 'ascii',
       sourcemap: false,
     },
   });

@@ -115,10 +115,12 @@ describe('reports flood (finding 11)', () => {
 
     // The honest report, from W, while V's judging of the flood is stuck on pulls the attacker never answers.
     await w.network.publishReport(honest);
+    // Behind the flood in one line, it would wait 10 s (the pull timeout) for each of the attacker's reports
+    // queued before it: minutes. Judged in turn, it waits for none of them (the bound is for a loaded machine).
     await waitFor(
       'V judged R unsettled',
       () => v.ledger.reputation().get(toHex(r.ledger.account))?.failedCount === 1,
-      8_000,
+      25_000,
     );
 
     // What V took of the flood: the sender's burst (and what it earned back meanwhile), no more; its queue of
