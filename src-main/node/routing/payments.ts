@@ -82,10 +82,13 @@ export interface WorkerPayments {
 export interface RequestPayment {
   /** The RESERVE frame's contents (committed to the own chain already). */
   readonly reserve: Uint8Array;
-  /** Record received tokens; returns an ack frame's contents when one is due. */
-  received(deltas: readonly ChatDeltaChunk[]): Uint8Array | null;
-  /** The final ack (after the last token), or null when it would repeat the last one. */
-  finalAck(): Uint8Array | null;
+  /**
+   * Record received tokens; when an ack is due, returns its frame's contents, resolved once the ack is
+   * journaled durably (it must not leave the node before: security finding 6).
+   */
+  received(deltas: readonly ChatDeltaChunk[]): Promise<Uint8Array> | null;
+  /** The final ack (after the last token), as received() does, or null when it would repeat the last one. */
+  finalAck(): Promise<Uint8Array> | null;
   /**
    * The worker's receipt at the end: check it against what arrived, co-sign, and SETTLE. Returns the settle
    * frame's contents once the SETTLE is committed. Rejects with a PaymentError when the receipt is wrong (the
