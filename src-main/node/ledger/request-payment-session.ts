@@ -196,7 +196,9 @@ export class RequestPaymentSession implements RequestPayment {
     );
     // Journaled before it leaves: a crash after sending must never settle below it (that would be fraud).
     // The row rides with the next group commit, so the acks of concurrent requests share one fsync.
-    const durable = ledger.journalDurably((journal) => journal.recordAck(q.requestId, n, prompt)).then(() => ack);
+    const durable = ledger
+      .journalDurably((journal) => journal.recordAck(q.requestId, n, prompt))
+      .then(() => ack);
     // Whoever sends the ack awaits this (and sees a failure); one dropped unsent must not go unhandled.
     durable.catch(() => undefined);
     return durable;

@@ -102,6 +102,16 @@ export interface RequestPayment {
   settleAlone(how: 'ended' | 'worker-failed'): void;
 }
 
+/** A RESERVE committed ahead of its request, for a quote a worker offered (issue 17). */
+export interface HeldReservation {
+  /** The RESERVE frame's contents (committed to the own chain already). */
+  readonly reserve: Uint8Array;
+  /** The payment of `request` on this reservation; null when the quote does not cover it (then release it). */
+  use(request: ChatRequest): RequestPayment | null;
+  /** Unused: settle it at zero. Never throws. */
+  release(): void;
+}
+
 /** What the requester asks of the ledger. */
 export interface RequesterPayments {
   /**
@@ -127,6 +137,24 @@ export interface RequesterPayments {
     request: ChatRequest,
     quote: Uint8Array,
   ): RequestPayment;
+  /** reserve() committed through the group commit: the RESERVEs of concurrent requests share one fsync. */
+  reserveQueued?(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    request: ChatRequest,
+    quote: Uint8Array,
+  ): Promise<RequestPayment>;
+  /**
+   * Reserve now, for a request like `like` still to come, the quote `worker` offered at the end of a reply:
+   * that request then sends a RESERVE that is durable already. Null when the quote does not check or when
+   * holding it would lock balance the next request needs.
+   */
+  reserveAhead?(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    like: ChatRequest,
+    quote: Uint8Array,
+  ): Promise<HeldReservation | null>;
 }
 
 /** The text of a delta that the output digest covers. */
