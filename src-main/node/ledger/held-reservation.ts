@@ -15,8 +15,8 @@ export interface PreparedReserve {
   readonly maxCost: bigint;
   /** The RESERVE's body from the own chain's state. */
   readonly build: (state: ChainState | undefined) => BlockBody;
-  /** The payment of `request` on the committed RESERVE. */
-  readonly session: (reserve: Block, request: ChatRequest) => RequestPayment;
+  /** The payment on the committed RESERVE (of the request the quote was checked against). */
+  readonly session: (reserve: Block) => RequestPayment;
 }
 
 /**
@@ -42,7 +42,7 @@ export function heldReservation(
       spent = true;
       try {
         // Nothing was received on it: the SETTLE is of zero (or, if the store refuses, a RELEASE after expiry).
-        prepared.session(block, { messages: [] }).settleAlone('ended');
+        prepared.session(block).settleAlone('ended');
       } catch {
         // The ledger stopped or refused: the reservation stays open and the next start settles it at zero.
       }
