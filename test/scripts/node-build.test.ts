@@ -48,6 +48,10 @@ describe('the node bundle', { timeout: 180_000 }, () => {
     // node-llama-cpp stays outside (native addons next to its own files).
     expect(inputs.some((path) => path.includes('/node_modules/node-llama-cpp/'))).toBe(false);
 
+    // ASCII only: V8 would keep a source with any non-Latin-1 character at two bytes a character.
+    for (const [path] of manifest.outputs)
+      expect((await readFile(path)).every((byte) => byte < 0x80)).toBe(true);
+
     const run = spawnSync(process.execPath, [join(outDir, 'bin.js'), 'network', '--help'], {
       encoding: 'utf8',
     });
