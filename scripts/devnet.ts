@@ -21,13 +21,15 @@ import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
+import { ensureNodeBuilt } from './node-build.js';
 import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
 import { startModelOrigin, type ModelOrigin } from './model-origin.ts';
 import type { ModelCatalog } from '../src-shared/network-config/index.ts';
 import { testModelContextLength, testModelId, writeTestModel } from '../test/model-gen/write-test-model.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
+// Every node runs what `opengateway-node` runs: the bundle (out/node/bin.js), built once below if stale.
+const BIN = join(ROOT, 'scripts', 'opengateway-node.js');
 const NODE_ARGS = ['--disable-warning=ExperimentalWarning', ...NODE_MEMORY_FLAGS];
 const SIMULATED_EXO = join(ROOT, 'test', 'exo-double', 'bin', 'exo');
 
@@ -274,6 +276,9 @@ process.on('SIGTERM', () => void stop(0));
 try {
   // The links printed below open each node's dashboard: it must exist (a fresh clone has no build yet).
   await ensureDashboardBuilt(ROOT, (line) => say(`devnet: ${line}`));
+  // The node bundle is built once here, not by every node's launcher at the same moment.
+  const buildProblem = ensureNodeBuilt();
+  if (buildProblem !== null) say(`devnet: ${buildProblem}; each node falls back to the TypeScript sources`);
   const bootstrap = await prepare(root, 'bootstrap', 'bootstrap', regions[0]!);
   const workers = await Promise.all(
     Array.from({ length: count }, (_, index) =>

@@ -122,7 +122,15 @@ export class ExoEngine extends EngineBase {
   get placement(): EnginePlacement | null {
     const serving = this.#serving;
     if (!serving || this.#localNode === null) return null;
-    return { localNode: this.#localNode, shares: servingShares(serving) };
+    const shares = servingShares(serving);
+    // Where EXO reached each node of the instance, from the /state the supervisor last read.
+    const known = this.#api.lastState?.nodeAddresses;
+    const nodeAddresses: Record<string, readonly string[]> = {};
+    for (const { engineNodeId } of shares) {
+      const addresses = known?.get(engineNodeId);
+      if (addresses && addresses.length > 0) nodeAddresses[engineNodeId] = addresses;
+    }
+    return { localNode: this.#localNode, shares, nodeAddresses };
   }
 
   chat(request: ChatRequest, options: ChatOptions = {}): ChatStream {
