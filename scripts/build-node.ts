@@ -24,7 +24,9 @@ const ENTRIES: Readonly<Record<string, string>> = {
 };
 
 // node-llama-cpp loads native addons and its own files relative to itself; only the engine host imports it.
-const EXTERNAL = [/^node-llama-cpp(\/|$)/];
+// node-datachannel (WebRTC hole punching) loads its native addon relative to itself too; the p2p service
+// imports it only when a node behind NAT runs WebRTC.
+const EXTERNAL = [/^node-llama-cpp(\/|$)/, /^node-datachannel(\/|$)/];
 
 /** What the manifest records per input: path (absolute), size, mtime (ms). scripts/node-build.js compares. */
 type InputStamp = [path: string, size: number, mtimeMs: number];
