@@ -152,7 +152,7 @@ function ContributionSettings() {
       </label>
       <p className="hint" data-testid="upload-cap-hint">
         Computers near you download the models you run from you as well as from the internet, at most this
-        fast, and only while you contribute. Takes effect right away.
+        fast, and only while you contribute. Applies at once.
       </p>
 
       {settings.startAtLogin !== null && (
