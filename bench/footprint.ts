@@ -1,15 +1,17 @@
 // Memory of an idle node (issue 17 item 4): one real `opengateway-node start` process (no engine, not
 // serving a tier) on 127.0.0.1 with 50 peers connected to it. The peers are lightweight real libp2p nodes
 // (TCP, Noise, Yamux, identify, ping) in this process, so only the node's own process is measured: RSS from
-// the kernel, heap and external memory from the node itself (bench/footprint-node.ts, after two full GCs).
-// The node runs twice, with node's defaults (before) and with the V8 flags and environment it is launched with
-// (after: src-main/cli/runtime-flags.ts).
+// the kernel, heap and external memory from the node itself (a probe preloaded with --import answers over IPC,
+// after two full GCs). The same node runs three times in this process: from the .ts sources with node's
+// defaults (how it ran before issue 17), from the sources with the V8 flags and environment it is launched
+// with (src-main/cli/runtime-flags.ts), and as it is launched now: the bundle (scripts/build-node.ts) with
+// those flags and environment.
 // Usage: npm run bench:footprint [-- --peers 50 --idle-s 20]
-// Last line: one JSON object { peers, rssMb, heapUsedMb, externalMb, ... }.
+// Last line: one JSON object { peers, rssMb, heapUsedMb, externalMb, ... } (the bundle's figures).
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { noise } from '@chainsafe/libp2p-noise';
@@ -20,6 +22,7 @@ import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2p } from 'libp2p';
+import { ensureNodeBuilt, NODE_BUNDLE, NODE_SOURCE } from '../scripts/node-build.js';
 import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
 import { locationsFor } from '../src-main/node/locations.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
@@ -60,8 +63,25 @@ interface Measured {
   readonly idleRss: number;
 }
 
-/** Start one node with `flags` and `env`, measure it alone, connect the peers, idle, measure again, stop all. */
-async function measure(flags: readonly string[], env: Readonly<Record<string, string>>): Promise<Measured> {
+// Preloaded into the node process: its own memory figures on request, after two full collections. A data:
+// URL of plain JavaScript, so the probe loads nothing the node would not load itself.
+const PROBE = `data:text/javascript,${encodeURIComponent(`
+process.on('message', (message) => {
+  if (message !== 'memory') return;
+  globalThis.gc(); globalThis.gc();
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
+  process.send({ rss, heapUsed, heapTotal, external, arrayBuffers });
+});`)}`;
+
+/**
+ * Start the node from `entry` with `flags` and `env`, measure it alone, connect the peers, idle, measure
+ * again, stop all.
+ */
+async function measure(
+  entry: string,
+  flags: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<Measured> {
   const root = await mkdtemp(join(tmpdir(), 'og-footprint-'));
   const peers: Libp2p[] = [];
   let child: ReturnType<typeof fork> | null = null;
@@ -82,13 +102,13 @@ async function measure(flags: readonly string[], env: Readonly<Record<string, st
       genesis: [],
     });
     child = fork(
-      new URL('./footprint-node.ts', import.meta.url).pathname,
+      entry,
       [
       'start', '--data-dir', dataDir, '--network-config', network.configPath, '--listen', `/ip4/127.0.0.1/tcp/${port}`,
       '--region', 'asia', '--simulated-machine', 'footprint', '--relay',
     ], // prettier-ignore
       {
-        execArgv: ['--expose-gc', '--disable-warning=ExperimentalWarning', ...flags],
+        execArgv: ['--expose-gc', '--disable-warning=ExperimentalWarning', '--import', PROBE, ...flags],
         env: { ...process.env, ...env, OPENGATEWAY_LOCAL_ONLY: '1' },
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       },
@@ -171,36 +191,45 @@ async function measure(flags: readonly string[], env: Readonly<Record<string, st
   }
 }
 
-// Before: node's defaults. After: the flags and environment the node is launched with.
-const before = await measure([], {});
-const after = await measure(NODE_MEMORY_FLAGS, NODE_MEMORY_ENV);
+const problem = ensureNodeBuilt();
+if (problem !== null) throw new Error(`the node bundle could not be built: ${problem}`);
 const launched = [
   ...NODE_MEMORY_FLAGS,
   ...Object.entries(NODE_MEMORY_ENV).map(([name, value]) => `${name}=${value}`),
 ].join(' ');
-const rows: [string, NodeMemory, number][] = [
-  ['defaults, node alone', before.alone, before.aloneRss],
-  [`defaults, ${before.connected} peers, idle`, before.idle, before.idleRss],
-  [`${launched}, node alone`, after.alone, after.aloneRss],
-  [`${launched}, ${after.connected} peers, idle`, after.idle, after.idleRss],
+const runs: [string, Measured][] = [
+  ['.ts sources, defaults', await measure(NODE_SOURCE, [], {})],
+  [`.ts sources, ${launched}`, await measure(NODE_SOURCE, NODE_MEMORY_FLAGS, NODE_MEMORY_ENV)],
+  [`bundle, ${launched} (as launched)`, await measure(NODE_BUNDLE, NODE_MEMORY_FLAGS, NODE_MEMORY_ENV)],
 ];
-console.log('| node | RSS (ps) MB | heap used MB | heap total MB | external MB | array buffers MB |');
+console.log('| node | RSS (kernel) MB | heap used MB | heap total MB | external MB | array buffers MB |');
 console.log('|---|---|---|---|---|---|');
-for (const [name, m, rss] of rows)
-  console.log(
-    `| ${name} | ${mb(rss)} | ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} |`,
-  );
+for (const [name, run] of runs)
+  for (const [when, m, rss] of [
+    ['alone', run.alone, run.aloneRss],
+    [`${run.connected} peers, idle`, run.idle, run.idleRss],
+  ] as const)
+    console.log(
+      `| ${name}, ${when} | ${mb(rss)} | ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} |`,
+    );
+const [defaults, sources, bundle] = runs.map(([, run]) => run) as [Measured, Measured, Measured];
 console.log(
-  `idle node with ${after.connected} peers: ${mb(after.idleRss)} MB RSS (defaults ${mb(before.idleRss)} MB; goal ≤ ${GOAL_MB} MB)`,
+  `idle node with ${bundle.connected} peers: ${mb(bundle.idleRss)} MB RSS (sources ${mb(sources.idleRss)} MB, ` +
+    `sources with defaults ${mb(defaults.idleRss)} MB; goal ≤ ${GOAL_MB} MB); load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
 );
 console.log(
   JSON.stringify({
-    peers: after.connected,
-    rssMb: mb(after.idleRss),
-    heapUsedMb: mb(after.idle.heapUsed),
-    externalMb: mb(after.idle.external),
-    heapTotalMb: mb(after.idle.heapTotal),
-    defaultFlagsRssMb: mb(before.idleRss),
+    peers: bundle.connected,
+    rssMb: mb(bundle.idleRss),
+    heapUsedMb: mb(bundle.idle.heapUsed),
+    externalMb: mb(bundle.idle.external),
+    heapTotalMb: mb(bundle.idle.heapTotal),
+    sourcesRssMb: mb(sources.idleRss),
+    bundleVsSources: Math.round((bundle.idleRss / sources.idleRss) * 1000) / 1000,
+    defaultFlagsRssMb: mb(defaults.idleRss),
     goalRssMb: GOAL_MB,
+    loadAverage: Math.round(loadavg()[0]! * 10) / 10,
   }),
 );

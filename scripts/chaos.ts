@@ -4,13 +4,12 @@
 // workers mid-stream and restarts them, SIGSTOPs one (a hang) and thaws it, degrades two workers' links
 // (loss and delay), and cuts the region in two and heals it. The last line is one JSON object with the
 // figures; the exit code is 1 when a request hung, conservation broke or the ledgers did not converge.
-// Workers run the EXO double (a SIMULATED engine: deterministic text at a set token rate), not llama.cpp:
-// five nodes of real inference do not fit the shared 2-core machine, and the namespaces cannot reach the
-// devnet's model origin on the host's loopback.
+// Workers run the built-in llama.cpp on the generated tiny model (real inference, one thread each), or with
+// `--engine exo-double` the EXO double (a SIMULATED engine: deterministic text at `--token-rate`).
 import { parseArgs } from 'node:util';
 import type { LedgerAudit } from '../src-main/node/local-api/routes/ledger-audit.ts';
 import type { RequesterStats } from '../src-main/node/routing/infer-requester.ts';
-import { exitIfLabUnavailable, wholeNumberOption } from './chaos/script-start.ts';
+import { engineOption, exitIfLabUnavailable, wholeNumberOption } from './chaos/script-start.ts';
 import type { ChaosNode } from './chaos/chaos-node.ts';
 import type { ChatOutcome } from './chaos/chat-stream.ts';
 import { allReady, auditAll, converged, selfLoad } from './chaos/chaos-checks.ts';
@@ -19,6 +18,7 @@ import { createChaosDevnet, steadyChats } from './chaos/chaos-devnet.ts';
 const { values } = parseArgs({
   options: {
     workers: { type: 'string', default: '4' },
+    engine: { type: 'string', default: 'builtin' },
     concurrency: { type: 'string', default: '3' },
     'phase-ms': { type: 'string', default: '15000' },
     'token-rate': { type: 'string', default: '20' },
@@ -32,6 +32,7 @@ const { values } = parseArgs({
 });
 const num = (name: keyof typeof values, min: number): number => wholeNumberOption('chaos', values, name, min);
 const workerCount = num('workers', 4);
+const engine = engineOption('chaos', values.engine);
 const concurrency = num('concurrency', 1);
 const phaseMs = num('phase-ms', 1000);
 const hangMs = num('hang-ms', 1000);
@@ -52,6 +53,7 @@ const devnet = await createChaosDevnet({
   workers: workerCount,
   tokenRate: Number(values['token-rate']),
   prefix: 'chaos',
+  engine,
 });
 const { net, nodes, requester, workers } = devnet;
 const teardown = () => devnet.destroy({ keep: values.keep });
@@ -167,7 +169,7 @@ try {
   const conservationExact = conservationBroken === 0 && last.every((audit) => audit?.conserved === true);
   const figures = {
     date: new Date(started).toISOString(),
-    engine: 'exo-double (simulated)',
+    engine: engine === 'builtin' ? 'builtin (llama.cpp, generated tiny model)' : 'exo-double (simulated)',
     linkFaults: net.faultKind,
     nodes: nodes.length,
     concurrency,

@@ -21,13 +21,16 @@ import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
 import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
 import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
 import { ensureDashboardBuilt } from './dashboard-build.ts';
+import { ensureNodeBuilt } from './node-build.js';
 import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
 import { startModelOrigin, type ModelOrigin } from './model-origin.ts';
 import type { ModelCatalog } from '../src-shared/network-config/index.ts';
-import { testModelContextLength, testModelId, writeTestModel } from '../test/model-gen/write-test-model.ts';
+import { testModelId } from '../test/model-gen/write-test-model.ts';
+import { tinyModelCatalog, writeTinyTestModel } from './test-model-catalog.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
+// Every node runs what `opengateway-node` runs: the bundle (out/node/bin.js), built once below if stale.
+const BIN = join(ROOT, 'scripts', 'opengateway-node.js');
 const NODE_ARGS = ['--disable-warning=ExperimentalWarning', ...NODE_MEMORY_FLAGS];
 const SIMULATED_EXO = join(ROOT, 'test', 'exo-double', 'bin', 'exo');
 
@@ -226,33 +229,13 @@ async function stopAll(members: readonly Member[], root: string): Promise<void> 
  * and a catalog naming it as model-a's built-in model, so workers fetch it like any node fetches its model.
  */
 async function devnetModel(root: string): Promise<{ origin: ModelOrigin; catalog: ModelCatalog }> {
-  const shape = 'tiny';
-  const path = join(root, 'model-origin', `${testModelId(shape)}.gguf`);
   await ensureDataDir(join(root, 'model-origin'));
-  const { sha256, sizeBytes } = await writeTestModel(path, { shape });
-  const origin = await startModelOrigin([path], modelRate !== undefined ? { bytesPerSecond: modelRate } : {});
-  const id = testModelId(shape);
-  const catalog: ModelCatalog = {
-    tiers: {
-      'model-a': {
-        // The tier's name for clients is its model: every worker of this devnet serves the generated one.
-        engineModels: {
-          exo: id,
-          builtin: {
-            format: 'gguf',
-            id,
-            quantization: 'F32',
-            contextLength: testModelContextLength(shape),
-            // Weights plus llama.cpp's buffers at this context: a few MB.
-            memoryBytes: sizeBytes + 64 * 1024 * 1024,
-            files: [{ name: `${id}.gguf`, urls: [origin.urls.get(`${id}.gguf`)!], sizeBytes, sha256 }],
-          },
-        },
-        exampleModels: ['Generated test model (random weights)'],
-      },
-    },
-  };
-  return { origin, catalog };
+  const model = await writeTinyTestModel(join(root, 'model-origin'));
+  const origin = await startModelOrigin(
+    [model.path],
+    modelRate !== undefined ? { bytesPerSecond: modelRate } : {},
+  );
+  return { origin, catalog: tinyModelCatalog(model, origin.urls.get(`${model.id}.gguf`)!) };
 }
 
 const root = values.dir ? resolve(values.dir) : await mkdtemp(join(tmpdir(), 'og-devnet-'));
@@ -274,6 +257,9 @@ process.on('SIGTERM', () => void stop(0));
 try {
   // The links printed below open each node's dashboard: it must exist (a fresh clone has no build yet).
   await ensureDashboardBuilt(ROOT, (line) => say(`devnet: ${line}`));
+  // The node bundle is built once here, not by every node's launcher at the same moment.
+  const buildProblem = ensureNodeBuilt();
+  if (buildProblem !== null) say(`devnet: ${buildProblem}; each node falls back to the TypeScript sources`);
   const bootstrap = await prepare(root, 'bootstrap', 'bootstrap', regions[0]!);
   const workers = await Promise.all(
     Array.from({ length: count }, (_, index) =>

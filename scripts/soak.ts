@@ -9,12 +9,14 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { allReady, auditAll, converged } from './chaos/chaos-checks.ts';
 import { createChaosDevnet, steadyChats } from './chaos/chaos-devnet.ts';
-import { exitIfLabUnavailable, wholeNumberOption } from './chaos/script-start.ts';
+import { engineOption, exitIfLabUnavailable, wholeNumberOption } from './chaos/script-start.ts';
 import type { ChaosNode } from './chaos/chaos-node.ts';
 
 const { values } = parseArgs({
   options: {
     workers: { type: 'string', default: '9' },
+    // The soak watches the nodes' own memory and handles; `--engine builtin` runs llama.cpp under them too.
+    engine: { type: 'string', default: 'exo-double' },
     'duration-ms': { type: 'string', default: String(30 * 60_000) },
     'churn-ms': { type: 'string', default: '60000' },
     'sample-ms': { type: 'string', default: '30000' },
@@ -25,6 +27,7 @@ const { values } = parseArgs({
 });
 const num = (name: keyof typeof values, min: number): number => wholeNumberOption('soak', values, name, min);
 const workerCount = num('workers', 4);
+const engine = engineOption('soak', values.engine);
 const durationMs = num('duration-ms', 60_000);
 const churnMs = num('churn-ms', 5_000);
 const sampleMs = num('sample-ms', 1_000);
@@ -74,6 +77,7 @@ const devnet = await createChaosDevnet({
   workers: workerCount,
   tokenRate: Number(values['token-rate']),
   prefix: 'soak',
+  engine,
 });
 process.once('SIGINT', () => void devnet.destroy().then(() => process.exit(130)));
 let exitCode = 1;

@@ -13,7 +13,8 @@ import { ensureDashboardBuilt } from './dashboard-build.ts';
 import { decideStart, runElectronInstaller } from './start-decision.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'src-main', 'cli', 'bin.ts');
+// The launcher runs the bundled node (out/node/bin.js), rebuilt first when a source changed.
+const BIN = join(ROOT, 'scripts', 'opengateway-node.js');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 function electronDir(): string | null {

@@ -1,8 +1,9 @@
 // A devnet in network namespaces, shared by the chaos run and the soak: node 0 is the bootstrap/relay and the
-// requester (it serves nothing, so every reply it gets is paid), nodes 1…N are workers of asia/model-a on the
-// EXO double (a SIMULATED engine). Identities, data folders and the signed network config as scripts/devnet.ts
-// makes them; each node its own simulated machine.
-import { mkdtemp, rm } from 'node:fs/promises';
+// requester (it serves nothing, so every reply it gets is paid), nodes 1…N are workers of asia/model-a, on the
+// built-in llama.cpp with the generated tiny model (real inference), or on the EXO double (a SIMULATED engine)
+// when asked. Identities, data folders and the signed network config as scripts/devnet.ts makes them; each
+// node its own simulated machine.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -11,6 +12,9 @@ import { locationsFor } from '../../src-main/node/locations.ts';
 import { initNetwork } from '../../src-main/node/network-config/init-network.ts';
 import { writeFirstRun } from '../../src-main/node/onboarding/first-run-record.ts';
 import { ensureDataDir } from '../../src-main/node/storage/data-dir.ts';
+import { ModelCache } from '../../src-main/node/models/model-cache.ts';
+import type { GgufModel } from '../../src-shared/network-config/index.ts';
+import { tinyModelCatalog, writeTinyTestModel } from '../test-model-catalog.ts';
 import { ChaosNet, chaosIp } from './chaos-net.ts';
 import { ChaosNode } from './chaos-node.ts';
 import { chatOnce, type ChatOutcome } from './chat-stream.ts';
@@ -30,10 +34,15 @@ export interface ChaosDevnet {
   destroy(options?: { keep?: boolean }): Promise<void>;
 }
 
+/** What the workers run: llama.cpp on the generated model, or the EXO double at `tokenRate`. */
+export type ChaosEngine = 'builtin' | 'exo-double';
+
 export async function createChaosDevnet(options: {
   readonly workers: number;
+  /** The EXO double's tokens per second (unused by the built-in engine). */
   readonly tokenRate: number;
   readonly prefix: string;
+  readonly engine: ChaosEngine;
 }): Promise<ChaosDevnet> {
   const root = await mkdtemp(join(tmpdir(), `og-${options.prefix}-`));
   const net = new ChaosNet(1 + options.workers);
@@ -55,6 +64,7 @@ export async function createChaosDevnet(options: {
         return { name, dataDir, peerId: peerIdFromPrivateKey(privateKey).toString() };
       }),
     );
+    const model = options.engine === 'builtin' ? await workerModel(root) : null;
     const network = await initNetwork({
       outDir: join(root, 'network'),
       founders: 1,
@@ -62,7 +72,10 @@ export async function createChaosDevnet(options: {
       bootstrap: [`/ip4/${chaosIp(0)}/tcp/${P2P_PORT}/p2p/${members[0]!.peerId}`],
       networkId: `${options.prefix}-${Date.now().toString(36)}`,
       genesis: members.map((member) => ({ account: member.peerId, amount: 1_000_000 })),
+      ...(model ? { catalog: model.catalog } : {}),
     });
+    if (model)
+      await Promise.all(members.slice(1).map((member) => placeModel(member.dataDir, model.file, model.path)));
     const env = {
       // The namespaces are the run's own: not local-only, but never a lookup of the default network's names.
       OPENGATEWAY_LOCAL_ONLY: '0',
@@ -76,10 +89,12 @@ export async function createChaosDevnet(options: {
         '--network-config', network.configPath, '--heartbeat-ms', '1000', '--simulated-machine', member.name,
         '--listen', `/ip4/${chaosIp(index)}/tcp/${P2P_PORT}`, '--region', 'asia',
       ]; // prettier-ignore
-      const role =
-        index === 0
-          ? ['--relay']
-          : ['--serve-tier', 'model-a', '--capacity', '2', '--exo-path', SIMULATED_EXO, '--simulated-engine'];
+      const engine =
+        options.engine === 'builtin'
+          ? // One llama.cpp thread per worker: five nodes share two cores.
+            ['--engine', 'builtin', '--engine-threads', '1', '--engine-cpu-only']
+          : ['--exo-path', SIMULATED_EXO, '--simulated-engine'];
+      const role = index === 0 ? ['--relay'] : ['--serve-tier', 'model-a', '--capacity', '2', ...engine];
       nodes.push(
         new ChaosNode({
           ...member,
@@ -98,6 +113,27 @@ export async function createChaosDevnet(options: {
     await destroy();
     throw error;
   }
+}
+
+/** The generated model and the catalog that names it (its URL is the bootstrap's: see placeModel). */
+async function workerModel(root: string) {
+  const model = await writeTinyTestModel(root);
+  const url = `http://${chaosIp(0)}:9/${model.id}.gguf`;
+  const catalog = tinyModelCatalog(model, url);
+  return { catalog, file: catalog.tiers['model-a']!.engineModels.builtin!, path: model.path };
+}
+
+/**
+ * Puts the model in a worker's cache as a finished, verified download would leave it (the real cache and
+ * index code). The namespaces cannot reach an origin on the host's loopback, and downloads are not what this
+ * run is about (tests and the devnet cover them); a worker that tried to fetch would fail visibly, since
+ * nothing listens at the catalog's URL.
+ */
+async function placeModel(dataDir: string, model: GgufModel, path: string): Promise<void> {
+  const cache = new ModelCache(locationsFor(dataDir).modelsDir);
+  await cache.ensureDir(model);
+  await copyFile(path, cache.filePath(model));
+  await cache.markReady(model);
 }
 
 /**

@@ -3,7 +3,7 @@
 // (SIGKILL to its process group: the node and its engine, as a crash or power cut), freezes it (SIGSTOP:
 // a hang), thaws and restarts it with the same data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -73,7 +73,14 @@ export class ChaosNode {
       // node in place, so the child's pid is the node's.
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.init.env } },
     );
-    const keep = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-40_000));
+    // The whole output also goes to `<data dir>.log` beside the data folder (kept with --keep).
+    const log = createWriteStream(`${this.init.dataDir}.log`, { flags: 'a' });
+    log.on('error', () => {});
+    child.once('close', () => log.end());
+    const keep = (chunk: Buffer) => {
+      log.write(chunk);
+      this.output = (this.output + chunk.toString()).slice(-40_000);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     child.once('exit', () => {

@@ -2,6 +2,7 @@
 // one line on stderr and exit 2) and skip, with a JSON line saying why, where the lab cannot run.
 import { labUnavailableReason } from '../../test/lab/lab-namespaces.ts';
 import { chaosUnavailableReason } from './chaos-net.ts';
+import type { ChaosEngine } from './chaos-devnet.ts';
 
 /** `values[name]` as a whole number ≥ `min`, or exit 2 with `<script>: --<name> needs …`. */
 export function wholeNumberOption<K extends string>(
@@ -25,4 +26,11 @@ export function exitIfLabUnavailable(script: string): void {
   process.stderr.write(`${script}: skipped: ${unavailable}\n`);
   process.stdout.write(`${JSON.stringify({ skipped: unavailable })}\n`);
   process.exit(0);
+}
+
+/** `--engine builtin|exo-double`, or exit 2. */
+export function engineOption(script: string, value: unknown): ChaosEngine {
+  if (value === 'builtin' || value === 'exo-double') return value;
+  process.stderr.write(`${script}: --engine is builtin or exo-double\n`);
+  process.exit(2);
 }

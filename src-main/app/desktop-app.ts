@@ -25,7 +25,9 @@ import type { ContractSurface, LaunchNode, NodeHandle, ShellFront } from './node
 import type { PreferencesStore } from './settings/preferences-store.ts';
 import { trayHintFor } from './tray/tray-hint.ts';
 import { TrayController } from './tray/tray-controller.ts';
+import { RELEASE_PUBLIC_KEYS, releaseSignatureUrl } from './updater/release-keys.ts';
 import { UpdateController, type AutoUpdaterLike } from './updater/update-controller.ts';
+import { releaseUpdateVerifier, type VerifyDownloadedUpdate } from './updater/update-verifier.ts';
 import { hardenSession, MainWindowController, type HardenableSession } from './window/main-window.ts';
 
 /** The parts of the `electron` module the shell uses. */
@@ -71,6 +73,8 @@ export interface DesktopAppInit {
   readonly platform?: NodeJS.Platform;
   readonly log: (line: string) => void;
   readonly firstUpdateCheckDelayMs?: number;
+  /** The release-signature check for downloaded updates (tests); the shipped release keys by default. */
+  readonly verifyUpdate?: VerifyDownloadedUpdate | null;
   readonly idlePollMs?: number;
   /** How long quitting waits for the node to stop (leave clusters, stop engines). */
   readonly stopGraceMs?: number;
@@ -146,6 +150,12 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
   const updates = new UpdateController({
     autoUpdater: init.autoUpdater,
     enabled: app.isPackaged,
+    verifyDownload:
+      init.verifyUpdate !== undefined
+        ? init.verifyUpdate
+        : RELEASE_PUBLIC_KEYS.length > 0
+          ? releaseUpdateVerifier({ publicKeys: RELEASE_PUBLIC_KEYS, signatureUrl: releaseSignatureUrl })
+          : null,
     publish: (state) => shell?.notifications.publish('update', state),
     firstCheckDelayMs: init.firstUpdateCheckDelayMs,
   });
@@ -260,7 +270,11 @@ export async function runDesktopApp(init: DesktopAppInit): Promise<DesktopApp | 
     quitting = true;
     void shutdown()
       .catch(reportFailure('shutting down'))
-      .then(() => app.quit());
+      .then(() => {
+        // A verified update installs now and the updater quits the app; if it never does, quit anyway.
+        if (!updates.installOnQuit()) return app.quit();
+        setTimeout(() => app.quit(), init.stopGraceMs ?? 15_000);
+      });
   });
   // The app lives in the tray: closing the window must not quit it.
   app.on('window-all-closed', () => {});

@@ -1,7 +1,7 @@
 // The Electron entry point. It only gathers Electron, paths and the node launcher and hands them to
 // runDesktopApp; everything testable lives there.
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as electron from 'electron';
 import electronUpdater from 'electron-updater';
 import { runDesktopApp } from './desktop-app.ts';
@@ -10,13 +10,17 @@ import { launchNode } from './launch-node.ts';
 import { installLastResortHandlers } from '../node/local-api/serve-node.ts';
 import { NODE_MEMORY_FLAGS } from '../cli/runtime-flags.ts';
 import { createPreferencesStore } from './settings/preferences-store.ts';
+import { rendererUrl } from './renderer-url.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const { app } = electron;
 
-// electron-vite's dev server sets this; packaged builds load the bundled file.
-const rendererUrl =
-  process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href;
+// The dev server's address only when not packaged (security finding 19).
+const renderer = rendererUrl({
+  isPackaged: app.isPackaged,
+  env: process.env,
+  rendererDir: join(here, '../renderer'),
+});
 const assetsDir = app.isPackaged ? join(process.resourcesPath, 'assets') : join(here, '../../assets');
 
 // The window's renderer gets the small young generation too (issue 17 item 4). This switch cannot reach the
@@ -34,7 +38,7 @@ void runDesktopApp({
   autoUpdater: app.isPackaged ? electronUpdater.autoUpdater : null,
   launchNode,
   preferences: createPreferencesStore(),
-  paths: { preload: join(here, '../preload/index.cjs'), rendererUrl, assetsDir },
+  paths: { preload: join(here, '../preload/index.cjs'), rendererUrl: renderer, assetsDir },
   dataDir: desktopDataDir({ app, env: process.env, argv: process.argv }),
   argv: process.argv,
   log,

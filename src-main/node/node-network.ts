@@ -58,6 +58,7 @@ export async function startNodeNetwork(
   for (const address of skipped) log(`p2p: not resolving ${address} (${why})`);
   await started.start(p2p);
   log(`p2p: listening on ${p2p.listenAddresses().join(' ') || '(relay only)'}`);
+  logHolePunching(p2p, log);
   // The ledger's gossip and sync leave before libp2p stops (its store closes later, with the ledger).
   started.add(onStop(() => ledger.leave()));
 
@@ -87,6 +88,29 @@ export async function startNodeNetwork(
     ...(init.signal ? { signal: init.signal } : {}),
   });
   return { p2p, geo, bootstrap: { dialled: bootstrap, skipped, skippedBecause } };
+}
+
+/** How this node reaches peers behind NAT, once, and every hole punch as it happens. */
+function logHolePunching(p2p: P2pService, log: (line: string) => void): void {
+  const webRtc = p2p.webRtc;
+  if (webRtc.status === 'on') {
+    const stun = webRtc.iceServers.length > 0 ? webRtc.iceServers.join(' ') : 'none configured';
+    log(`p2p: hole punching over WebRTC (STUN: ${stun})`);
+  } else if (webRtc.status === 'unavailable') {
+    log(
+      `p2p: no hole punching, WebRTC is unavailable here (${webRtc.reason}); peers behind NAT via relays only`,
+    );
+  }
+  if (p2p.stunAddresses.length > 0) {
+    log(`p2p: answering STUN on udp ${p2p.stunAddresses.map((a) => `${a.host}:${a.port}`).join(' ')}`);
+  }
+  p2p.addEventListener('hole-punch', ({ detail }) =>
+    log(
+      detail.status === 'direct'
+        ? `p2p: direct connection to ${detail.peer} (WebRTC hole punch, ${detail.ms} ms)`
+        : `p2p: no hole punch to ${detail.peer} after ${detail.ms} ms (${detail.reason}); staying relayed`,
+    ),
+  );
 }
 
 /** Old observations describe the old network: drop them and decide the region again (onboarding repeats). */

@@ -5,3 +5,4 @@ export * from './machine-sizes.ts';
 export * from './qualify.ts';
 export * from './tier-models.ts';
 export * from './tier-plan.ts';
+export * from './model-size.ts';

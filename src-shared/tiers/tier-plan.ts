@@ -13,8 +13,12 @@ const GIB = 2 ** 30;
 export interface TierPlanOptions {
   /** Tier ids that qualified (the plan never adds a tier that did not). */
   readonly qualified: readonly string[];
-  /** The engine that serves; its catalog model is the one budgeted (default: see servedModelNeeds). */
-  readonly engine?: CatalogEngine;
+  /**
+   * The engine that serves each tier; its catalog model is the one budgeted (default: see servedModelNeeds).
+   * Per tier, because one machine may serve a tier on EXO and another on the built-in engine, and their
+   * models differ in size (MLX 4-bit vs GGUF Q4_K_M).
+   */
+  readonly engine?: CatalogEngine | ((tier: string) => CatalogEngine);
   /** Share of the GPU's usable memory models may take (the contributor's cap), 0–1. Default 1. */
   readonly gpuShare?: number;
   /** RAM kept for the system and the user's own programs. Default: 2 GiB or 15 % of RAM, whichever is more. */
@@ -55,7 +59,7 @@ export function planTiers(
   let { gpuBytes: gpuLeft, ramBytes: ramLeft, diskBytes: diskLeft } = budget;
   const candidates = tiers
     .filter((tier) => options.qualified.includes(tier.id))
-    .map((tier) => ({ tier, needs: servedModelNeeds(tier, options.engine) }))
+    .map((tier) => ({ tier, needs: servedModelNeeds(tier, engineOf(options.engine, tier.id)) }))
     // Biggest first; ties keep the table's order (sort is stable).
     .sort((a, b) => (b.needs?.memoryBytes ?? 0) - (a.needs?.memoryBytes ?? 0));
 
@@ -115,6 +119,10 @@ export function machineBudget(
     ramBytes: Math.max(0, Math.floor(ramTotal - ramReserve)),
     diskBytes: Math.max(0, profile.disk.freeBytes - (options.diskReserveBytes ?? 5e9)),
   };
+}
+
+function engineOf(engine: TierPlanOptions['engine'], tier: string): CatalogEngine | undefined {
+  return typeof engine === 'function' ? engine(tier) : engine;
 }
 
 function clamp01(value: number): number {

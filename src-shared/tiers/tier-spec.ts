@@ -36,6 +36,20 @@ const RUNTIME_70B = GIB;
 const LLAMA_31_8B_GGUF =
   'https://huggingface.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF/resolve/bf5b95e96dac0462e2a09145ec66cae9a3f12067';
 
+// The published GGUF files (Hugging Face, bartowski): each size and hash written once, here.
+const LLAMA_31_8B_Q4_K_M = {
+  name: 'Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf',
+  urls: [`${LLAMA_31_8B_GGUF}/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf`],
+  sizeBytes: 4_920_739_232,
+  sha256: '7b064f5842bf9532c91456deda288a1b672397a54fa729aa665952863033557c',
+} as const;
+const LLAMA_31_8B_Q8_0 = {
+  name: 'Meta-Llama-3.1-8B-Instruct-Q8_0.gguf',
+  urls: [`${LLAMA_31_8B_GGUF}/Meta-Llama-3.1-8B-Instruct-Q8_0.gguf`],
+  sizeBytes: 8_540_775_840,
+  sha256: '9da71c45c90a821809821244d4971e5e5dfad7eb091f0b8ff0546392393b6283',
+} as const;
+
 /**
  * The launch table (DESIGN.md §6); the network config carries the authoritative copy. Each tier is labelled
  * with the model it serves. Sizes and hashes of the model-a and model-b GGUF files are those published on
@@ -60,15 +74,8 @@ export const DEFAULT_TIERS: readonly TierSpec[] = [
         id: 'llama-3.1-8b-instruct-q4_k_m',
         quantization: 'Q4_K_M',
         contextLength: 8192,
-        memoryBytes: 4_920_739_232 + KV_8B_8K + RUNTIME_8B,
-        files: [
-          {
-            name: 'Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf',
-            urls: [`${LLAMA_31_8B_GGUF}/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf`],
-            sizeBytes: 4_920_739_232,
-            sha256: '7b064f5842bf9532c91456deda288a1b672397a54fa729aa665952863033557c',
-          },
-        ],
+        memoryBytes: LLAMA_31_8B_Q4_K_M.sizeBytes + KV_8B_8K + RUNTIME_8B,
+        files: [{ ...LLAMA_31_8B_Q4_K_M, urls: [...LLAMA_31_8B_Q4_K_M.urls] }],
       },
     },
   },
@@ -89,15 +96,8 @@ export const DEFAULT_TIERS: readonly TierSpec[] = [
         id: 'llama-3.1-8b-instruct-q8_0',
         quantization: 'Q8_0',
         contextLength: 8192,
-        memoryBytes: 8_540_775_840 + KV_8B_8K + RUNTIME_8B,
-        files: [
-          {
-            name: 'Meta-Llama-3.1-8B-Instruct-Q8_0.gguf',
-            urls: [`${LLAMA_31_8B_GGUF}/Meta-Llama-3.1-8B-Instruct-Q8_0.gguf`],
-            sizeBytes: 8_540_775_840,
-            sha256: '9da71c45c90a821809821244d4971e5e5dfad7eb091f0b8ff0546392393b6283',
-          },
-        ],
+        memoryBytes: LLAMA_31_8B_Q8_0.sizeBytes + KV_8B_8K + RUNTIME_8B,
+        files: [{ ...LLAMA_31_8B_Q8_0, urls: [...LLAMA_31_8B_Q8_0.urls] }],
       },
     },
   },

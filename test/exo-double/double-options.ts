@@ -21,6 +21,11 @@ export interface DoubleOptions {
   readonly downloadMs: number;
   /** EXO nodes in the simulated cluster (this process plus peers on the owner's LAN). */
   readonly nodes: number;
+  /**
+   * The address of each simulated peer node (in order), as EXO's topology reports where it reached them;
+   * default 127.0.0.2, 127.0.0.3, … (this node is at `host`, or 127.0.0.1 when that is 0.0.0.0).
+   */
+  readonly peerAddresses: readonly string[];
   /** RAM per node offered for placement (OVERRIDE_MEMORY_MB wins for this node). */
   readonly ramMb: number;
   /** A model placed at start, as when the EXO app already serves one. */
@@ -61,6 +66,7 @@ const NAMES = [
   'load-step-ms',
   'download-ms',
   'nodes',
+  'peer-addresses',
   'ram-mb',
   'preplace',
   'crash-after-ms',
@@ -143,6 +149,10 @@ export function parseDoubleOptions(
       loadStepMs: number('load-step-ms', 20),
       downloadMs: number('download-ms', 0),
       nodes: Math.max(1, Math.floor(number('nodes', 1))),
+      peerAddresses: (raw.get('peer-addresses') ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
       ramMb: number('ram-mb', 16_384),
       preplace: raw.get('preplace') ?? null,
       crashAfterMs: optionalNumber('crash-after-ms'),

@@ -44,6 +44,20 @@ export function createExoApiServer(parts: ApiServerParts): Server {
   const server = createServer((req, res) => {
     // Hung: accept the connection, never answer (what a wedged EXO looks like from outside).
     if (parts.hung()) return;
+    // EXO's CORS (FastAPI CORSMiddleware, allow_origins ["*"] with credentials): any page's origin is echoed
+    // back as allowed, and preflights are answered for every method and header.
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-allow-credentials', 'true');
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+        res.setHeader('access-control-allow-methods', 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT');
+        res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? '*');
+        res.setHeader('access-control-max-age', '600');
+        return void res.writeHead(200).end('OK');
+      }
+    }
     route(req, res).catch((error: unknown) => {
       exoLog('ERROR', `Unhandled error serving ${req.url}: ${String(error)}`);
       if (!res.headersSent) sendError(res, 500, 'Internal Server Error', String(error));

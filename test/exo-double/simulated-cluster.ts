@@ -54,6 +54,13 @@ export class SimulatedCluster {
     );
   }
 
+  /** Where a node of the simulated cluster runs (its LAN address). */
+  addressOf(nodeId: string): string {
+    const index = this.nodeIds.indexOf(nodeId);
+    if (index <= 0) return this.#options.host === '0.0.0.0' ? '127.0.0.1' : this.#options.host;
+    return this.#options.peerAddresses[index - 1] ?? `127.0.0.${index + 1}`;
+  }
+
   card(modelId: string): ModelCardJson | undefined {
     return MODEL_CARDS.find((model) => model.modelId === modelId);
   }
@@ -63,12 +70,22 @@ export class SimulatedCluster {
     const now = new Date().toISOString();
     const perNode = <T>(value: (id: string) => T) =>
       Object.fromEntries(this.nodeIds.map((id) => [id, value(id)]));
+    // As EXO's reachability probes record them: every node reached every other at that node's own address
+    // on the cluster's API port (a plain BaseModel Multiaddr, so its computed fields are snake_case).
     const connections: Json = {};
     for (const source of this.nodeIds) {
       connections[source] = Object.fromEntries(
         this.nodeIds
           .filter((sink) => sink !== source)
-          .map((sink) => [sink, [{ sinkMultiaddr: { address: `/ip4/127.0.0.1/tcp/${this.#apiPort}` } }]]),
+          .map((sink) => {
+            const ip = this.addressOf(sink);
+            const type = ip.includes(':') ? 'ip6' : 'ip4';
+            const address = `/${type}/${ip}/tcp/${this.#apiPort}`;
+            return [
+              sink,
+              [{ sinkMultiaddr: { address, address_type: type, ip_address: ip, port: this.#apiPort } }],
+            ];
+          }),
       );
     }
     return {
@@ -94,8 +111,8 @@ export class SimulatedCluster {
       })),
       nodeDisk: perNode(() => ({ total: { inBytes: 1e12 }, available: { inBytes: 5e11 } })),
       nodeSystem: perNode(() => ({ gpuUsage: 0, temp: 40, sysPower: 20, pcpuUsage: 0.1, ecpuUsage: 0.1 })),
-      nodeNetwork: perNode(() => ({
-        interfaces: [{ name: 'lo0', ipAddress: '127.0.0.1', interfaceType: 'unknown' }],
+      nodeNetwork: perNode((id) => ({
+        interfaces: [{ name: 'en0', ipAddress: this.addressOf(id), interfaceType: 'ethernet' }],
       })),
       nodeBackends: perNode(() => ['MlxCpu', 'MlxMetal']),
       nodeRdmaCtl: perNode(() => ({ enabled: false })),

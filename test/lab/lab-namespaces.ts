@@ -29,8 +29,17 @@ export function run(command: string, args: readonly string[]): string {
 
 /** Labs started by this process so far (two labs in one process get different prefixes). */
 let labsStarted = 0;
-/** Our namespaces: `chaos` + the creating process id (base 36) + `x` + a counter, then `-<name>`. */
-const LAB_NAMESPACE = /^chaos([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$/;
+/**
+ * The first part of every name the lab creates: `chaos`, or OG_LAB_PREFIX (lower-case letters and digits, at
+ * most 5) so that several people running labs on one machine keep apart.
+ */
+export function labNamePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env.OG_LAB_PREFIX;
+  return chosen !== undefined && /^[a-z][a-z0-9]{0,4}$/.test(chosen) ? chosen : 'chaos';
+}
+
+/** Our namespaces: the prefix + the creating process id (base 36) + `x` + a counter, then `-<name>`. */
+const LAB_NAMESPACE = new RegExp(`^${labNamePrefix()}([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$`);
 
 /**
  * Removes namespaces that a killed lab left behind: only names of our pattern whose creating process is gone
@@ -71,8 +80,12 @@ export class LabNamespaces {
 
   constructor() {
     labsStarted += 1;
-    this.prefix = `chaos${process.pid.toString(36)}x${labsStarted.toString(36)}`;
-    if (this.prefix.length > 12) this.prefix = `chaos${randomBytes(3).toString('hex')}`;
+    const first = labNamePrefix();
+    this.prefix = `${first}${process.pid.toString(36)}x${labsStarted.toString(36)}`;
+    if (this.prefix.length > 12)
+      this.prefix = `${first}${randomBytes(3)
+        .toString('hex')
+        .slice(0, 12 - first.length)}`;
     sweepAbandonedLabs();
     // Even when the run fails or is interrupted, the namespaces go with the process.
     process.once('exit', this.#onExit);

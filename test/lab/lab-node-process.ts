@@ -63,7 +63,8 @@ export class LabNodeProcess {
       });
       child.once('exit', (code) => reject(new Error(`lab node ${name} exited with ${code}: ${stderr}`)));
     });
-    const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Generous: seven engineers' tests share two cores, and a start can take long under that load.
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 90_000);
     try {
       const peerId = await ready;
       node = new LabNodeProcess(name, child, peerId);
@@ -114,6 +115,11 @@ export class LabNodeProcess {
 
   echo(peer: string, bytes: number): Promise<{ received: number; ms: number; relayed: boolean }> {
     return this.#call({ cmd: 'echo', peer, bytes });
+  }
+
+  /** Closes every connection to `peer` (a fresh start for the next measurement). */
+  hangUp(peer: string): Promise<string> {
+    return this.#call({ cmd: 'hangUp', peer });
   }
 
   members(): Promise<string[]> {

@@ -8,6 +8,7 @@ import { lpStream } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createInterface } from 'node:readline';
 import { MembershipService } from '../../src-main/node/membership/membership-service.ts';
+import { openStream } from '../../src-main/node/p2p/open-stream.ts';
 import type { P2pInit } from '../../src-main/node/p2p/p2p-init.ts';
 import { P2pService } from '../../src-main/node/p2p/p2p-service.ts';
 import type { LabCommand, LabNodeOptions } from './lab-protocol.ts';
@@ -32,10 +33,13 @@ function emit(line: Record<string, unknown>): void {
 }
 
 function describe(connection: Connection): Record<string, unknown> {
+  const remoteAddr = connection.remoteAddr.toString();
   return {
     peer: connection.remotePeer.toString(),
-    remoteAddr: connection.remoteAddr.toString(),
-    relayed: connection.remoteAddr.toString().includes('/p2p-circuit'),
+    remoteAddr,
+    // A WebRTC connection is signalled through the relay (its address names it) but carries data directly.
+    relayed: remoteAddr.includes('/p2p-circuit') && !remoteAddr.includes('/webrtc'),
+    webrtc: remoteAddr.includes('/webrtc'),
     direction: connection.direction,
     status: connection.status,
   };
@@ -85,7 +89,7 @@ async function echo(
   bytes: number,
 ): Promise<{ received: number; ms: number; relayed: boolean }> {
   const begin = performance.now();
-  const stream = await libp2p.dialProtocol(peerIdFromString(peer), ECHO_PROTOCOL, {
+  const stream = await openStream(libp2p, peerIdFromString(peer), ECHO_PROTOCOL, {
     signal: AbortSignal.timeout(20_000),
     runOnLimitedConnection: true,
   });
@@ -112,6 +116,8 @@ async function handle(command: LabCommand): Promise<unknown> {
         peerId: p2p.peerId,
         addresses: p2p.listenAddresses(),
         connections: libp2p.getConnections().map(describe),
+        webRtc: p2p.webRtc,
+        upgrades: p2p.webRtcUpgrades?.recent ?? [],
       };
     case 'dial': {
       const connection = await libp2p.dial(multiaddr(command.address), {
@@ -121,6 +127,9 @@ async function handle(command: LabCommand): Promise<unknown> {
     }
     case 'echo':
       return echo(command.peer, command.bytes);
+    case 'hangUp':
+      await libp2p.hangUp(peerIdFromString(command.peer), { signal: AbortSignal.timeout(5_000) });
+      return 'closed';
     case 'members':
       return (membership?.cluster(options.membership?.tier ?? '')?.members() ?? []).map(
         (member) => member.peerId,

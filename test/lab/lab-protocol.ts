@@ -1,5 +1,7 @@
 // What the lab and its nodes say to each other: the node's options and its stdin commands.
 import type { P2pInit } from '../../src-main/node/p2p/p2p-init.ts';
+import type { WebRtcState } from '../../src-main/node/p2p/p2p-service.ts';
+import type { WebRtcUpgradeOutcome } from '../../src-main/node/p2p/webrtc-upgrade.ts';
 import type { RegionId } from '../../src-shared/regions/index.ts';
 
 /** A request/response protocol that moves N bytes each way (a chat's worth, or more). */
@@ -16,6 +18,7 @@ export type LabCommand = { readonly id: number } & (
   | { readonly cmd: 'status' }
   | { readonly cmd: 'dial'; readonly address: string }
   | { readonly cmd: 'echo'; readonly peer: string; readonly bytes: number }
+  | { readonly cmd: 'hangUp'; readonly peer: string }
   | { readonly cmd: 'members' }
   | { readonly cmd: 'stop' }
 );
@@ -24,6 +27,8 @@ export interface LabConnection {
   readonly peer: string;
   readonly remoteAddr: string;
   readonly relayed: boolean;
+  /** Signalled through a relay, data over a direct (hole-punched) UDP path. */
+  readonly webrtc: boolean;
   readonly direction: 'inbound' | 'outbound';
   readonly status: string;
 }
@@ -32,4 +37,7 @@ export interface LabStatus {
   readonly peerId: string;
   readonly addresses: string[];
   readonly connections: LabConnection[];
+  readonly webRtc: WebRtcState;
+  /** This node's WebRTC upgrades of relayed connections (newest last). */
+  readonly upgrades: WebRtcUpgradeOutcome[];
 }

@@ -1,7 +1,9 @@
-// A real chat between two NATed homes (issue 15): full `opengateway-node` processes (not lab nodes) in the
+// A real chat between NATed homes (issue 15): full `opengateway-node` processes (not lab nodes) in the
 // NAT lab's namespaces: the bootstrap/relay on the public segment, a worker behind a port-keeping NAT, a
-// requester behind a symmetric one. The requester's OpenAI API asks for a chat; routing finds the worker
-// through the relay (neither home can reach the other directly) and pays it on the ledger.
+// requester behind a symmetric one and another behind a port-keeping one. A requester's OpenAI API asks for
+// a chat; routing finds the worker through the relay (no home can reach another directly) and pays it on
+// the ledger. Between the two port-keeping homes the relayed connection turns into a hole-punched WebRTC
+// one, and a chat is then served with the relay cut off.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +35,8 @@ interface Ledger {
 }
 
 describe.skipIf(unavailable !== null)(
-  `NAT lab: a paid chat between two homes${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
-  { timeout: 180_000 },
+  `NAT lab: paid chats between homes${unavailable === null ? '' : ` (skipped: ${unavailable})`}`,
+  { timeout: 300_000 },
   () => {
     let lab: LabNamespaces;
     const nodes: ChaosNode[] = [];
@@ -42,9 +44,9 @@ describe.skipIf(unavailable !== null)(
 
     beforeAll(async () => {
       lab = new LabNamespaces();
-      buildNetwork(lab, ['port-preserving', 'symmetric']);
+      buildNetwork(lab, ['port-preserving', 'symmetric', 'port-preserving']);
       const members = await Promise.all(
-        (['relay', 'home1', 'home2'] as const).map(async (name) => {
+        (['relay', 'home1', 'home2', 'home3'] as const).map(async (name) => {
           const dataDir = join(root, name);
           await ensureDataDir(dataDir);
           await writeFirstRun(dataDir, true);
@@ -70,6 +72,7 @@ describe.skipIf(unavailable !== null)(
           ], // prettier-ignore
         },
         home2: { namespace: lab.name('h2'), args: ['--listen', '/ip4/0.0.0.0/tcp/4001'] },
+        home3: { namespace: lab.name('h3'), args: ['--listen', '/ip4/0.0.0.0/tcp/4001'] },
       };
       for (const member of members) {
         const role = roles[member.name]!;
@@ -100,7 +103,7 @@ describe.skipIf(unavailable !== null)(
           if (up === null) throw new Error(`the relay did not start:\n${node.output.slice(-3000)}`);
         }
       }
-    }, 90_000);
+    }, 150_000);
 
     afterAll(async () => {
       await Promise.allSettled(nodes.map((node) => node.stop(5_000)));
@@ -109,8 +112,8 @@ describe.skipIf(unavailable !== null)(
       rmSync(root, { recursive: true, force: true });
     }, 60_000);
 
-    it('home 2 asks its own API for a chat; home 1 serves it through the relay and is paid', async () => {
-      const [, worker, requester] = nodes as [ChaosNode, ChaosNode, ChaosNode];
+    /** Waits until `requester` sees the worker up with a ready engine and has an open account. */
+    async function waitUntilReady(requester: ChaosNode): Promise<void> {
       const ready = await poll(
         async () => {
           const status = await requester.api<Status>('/api/status', 2_000).catch(() => null);
@@ -125,8 +128,13 @@ describe.skipIf(unavailable !== null)(
       );
       if (ready === null)
         throw new Error(
-          `the requester never saw the worker:\n${nodes.map((n) => `--- ${n.name}\n${n.output.slice(-4000)}`).join('\n')}`,
+          `${requester.name} never saw the worker:\n${nodes.map((n) => `--- ${n.name}\n${n.output.slice(-4000)}`).join('\n')}`,
         );
+    }
+
+    it('home 2 asks its own API for a chat; home 1 serves it through the relay and is paid', async () => {
+      const [, worker, requester] = nodes as [ChaosNode, ChaosNode, ChaosNode];
+      await waitUntilReady(requester);
       const outcome = await chatOnce(
         requester.endpoint(),
         { model: 'auto', messages: [{ role: 'user', content: 'Hello from home 2' }], max_tokens: 30 },
@@ -139,6 +147,45 @@ describe.skipIf(unavailable !== null)(
         return Number(ledger?.body.account?.earned.replaceAll(',', '') ?? 0) > 0;
       }, 30_000);
       expect(paid).toBe(true);
+    });
+
+    it('home 3 punches through to home 1 (both port-keeping NATs) and is served with the relay cut off', async () => {
+      const [, worker, , requester] = nodes as [ChaosNode, ChaosNode, ChaosNode, ChaosNode];
+      await waitUntilReady(requester);
+      // The first chat finds the worker through the relay; the relayed connection is then upgraded.
+      const first = await chatOnce(
+        requester.endpoint(),
+        { model: 'auto', messages: [{ role: 'user', content: 'Hello from home 3' }], max_tokens: 30 },
+        60_000,
+      );
+      expect(first).toMatchObject({ kind: 'completed' });
+      const punched = await poll(
+        () =>
+          Promise.resolve(
+            requester.output.includes(`p2p: direct connection to ${worker.init.peerId} (WebRTC hole punch`),
+          ),
+        60_000,
+      );
+      if (punched === null) throw new Error(`no hole punch:\n${requester.output.slice(-4000)}`);
+      // Home 3's router now drops everything to and from the relay: only the punched path is left.
+      lab.nft(
+        'r3',
+        `table ip ${lab.prefix}_cut {
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    ip daddr ${RELAY_IP} drop
+    ip saddr ${RELAY_IP} drop
+  }
+}
+`,
+      );
+      const second = await chatOnce(
+        requester.endpoint(),
+        { model: 'auto', messages: [{ role: 'user', content: 'Hello again, directly' }], max_tokens: 30 },
+        60_000,
+      );
+      expect(second).toMatchObject({ kind: 'completed' });
+      expect(second.kind === 'completed' && second.tokens).toBeGreaterThan(0);
     });
   },
 );

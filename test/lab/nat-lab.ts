@@ -83,6 +83,11 @@ export function buildNetwork(lab: LabNamespaces, homes: readonly NatKind[]): voi
   }
 }
 table ip ${lab.prefix}_filter {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    ct state established,related accept
+    iifname "${wan}" drop
+  }
   chain forward {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
@@ -138,7 +143,12 @@ export async function connectThroughRelay(
   const begin = Date.now();
   const circuit = await poll(async () => {
     const status = await listener.status();
-    return status.addresses.find((address) => address.includes(`/p2p/${relayPeerId}/p2p-circuit`)) ?? null;
+    // The plain circuit address, not the `/webrtc` one signalled through it.
+    return (
+      status.addresses.find(
+        (address) => address.includes(`/p2p/${relayPeerId}/p2p-circuit`) && !address.includes('/webrtc'),
+      ) ?? null
+    );
   }, options.reservationWaitMs);
   if (circuit === null) {
     return {
@@ -151,6 +161,9 @@ export async function connectThroughRelay(
   }
   const reservationMs = Date.now() - begin;
   try {
+    // Each measurement starts from no connection between the two (an earlier one may have punched through).
+    await dialer.hangUp(listener.peerId);
+    await listener.hangUp(dialer.peerId);
     const connection = await dialer.dial(circuit);
     const connectedAt = Date.now();
     const relayedEcho = await dialer.echo(listener.peerId, options.bytes);

@@ -48,9 +48,13 @@ describe('npm start without a display', { timeout: 180_000 }, () => {
       });
     });
     expect(output).toMatch(/the desktop app cannot start here \(the Electron binary is not downloaded/);
-    // The node process runs with the memory flags and environment (as the kernel has them).
+    // The node process is the launcher of the bundled node (scripts/opengateway-node.js), with the memory
+    // flags and environment (as the kernel has them).
     const { pid } = JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8')) as { pid: number };
     const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    expect(commandLine).toContain(
+      fileURLToPath(new URL('../../scripts/opengateway-node.js', import.meta.url)),
+    );
     for (const flag of NODE_MEMORY_FLAGS) expect(commandLine).toContain(flag);
     const environment = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
     for (const [name, value] of Object.entries(NODE_MEMORY_ENV))

@@ -1,6 +1,9 @@
 // Auto-update through electron-updater (DESIGN.md §10): check a while after start and then every few
 // hours, download in the background, install on quit. Every event becomes an UpdateState for the UI.
+// A downloaded file is installed only once its release signature verifies (security finding 19,
+// update-verifier.ts): electron-updater's install-on-quit is off, and this controller installs instead.
 import type { UpdateState } from '../../../src-shared/ipc/index.ts';
+import { UpdateSignatureMissingError, type VerifyDownloadedUpdate } from './update-verifier.ts';
 
 /** The part of electron-updater's AppUpdater this controller uses (mocked in tests). */
 export interface AutoUpdaterLike {
@@ -15,6 +18,8 @@ export interface UpdateControllerInit {
   readonly autoUpdater: AutoUpdaterLike | null;
   /** Development builds and unpackaged runs never update themselves. */
   readonly enabled: boolean;
+  /** The release-signature check; null when this build has no release key (then it never updates). */
+  readonly verifyDownload: VerifyDownloadedUpdate | null;
   readonly publish: (state: UpdateState) => void;
   /** Wait before the first check, so startup stays quick and the network is up. */
   readonly firstCheckDelayMs?: number;
@@ -40,21 +45,30 @@ export class UpdateController {
   #state: UpdateState;
   #timer: unknown = null;
   #latestVersion = 'unknown';
+  /** The version whose download verified: the only one installNow/installOnQuit may install. */
+  #verified: string | null = null;
+  #verifications = 0;
+  #installing = false;
+  readonly #lifetime = new AbortController();
 
   constructor(init: UpdateControllerInit) {
     this.#init = init;
-    this.#state =
-      init.enabled && init.autoUpdater
-        ? { state: 'idle' }
-        : {
+    this.#state = !(init.enabled && init.autoUpdater)
+      ? {
+          state: 'unsupported',
+          reason: 'This copy of OpenGateway was not installed from a release, so it does not update itself.',
+        }
+      : init.verifyDownload === null
+        ? {
             state: 'unsupported',
-            reason:
-              'This copy of OpenGateway was not installed from a release, so it does not update itself.',
-          };
+            reason: 'This build has no release key to check updates against, so it does not update itself.',
+          }
+        : { state: 'idle' };
     const updater = init.autoUpdater;
-    if (!init.enabled || !updater) return;
+    if (this.#state.state === 'unsupported' || !updater) return;
     updater.autoDownload = true;
-    updater.autoInstallOnAppQuit = true;
+    // electron-updater would install any download on quit, checked or not: this controller does it instead.
+    updater.autoInstallOnAppQuit = false;
     updater.on('checking-for-update', () => this.#set({ state: 'checking' }));
     updater.on('update-not-available', () => this.#set({ state: 'up-to-date', checkedAt: this.#now() }));
     updater.on('update-available', (info) => {
@@ -70,7 +84,7 @@ export class UpdateController {
           typeof percent === 'number' && Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0,
       });
     });
-    updater.on('update-downloaded', (info) => this.#set({ state: 'downloaded', version: versionOf(info) }));
+    updater.on('update-downloaded', (info) => void this.#verify(info));
     updater.on('error', (error) => this.#set({ state: 'error', message: messageOf(error) }));
   }
 
@@ -79,7 +93,7 @@ export class UpdateController {
   }
 
   start(): void {
-    if (!this.#init.enabled || !this.#init.autoUpdater) return;
+    if (this.#state.state === 'unsupported' || !this.#init.autoUpdater) return;
     this.#schedule(this.#init.firstCheckDelayMs ?? 60_000);
   }
 
@@ -87,13 +101,57 @@ export class UpdateController {
     if (this.#timer !== null)
       (this.#init.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)))(this.#timer);
     this.#timer = null;
+    this.#lifetime.abort();
   }
 
-  /** Quits and installs a downloaded update now; otherwise it installs on the next quit anyway. */
+  /** Quits and installs a downloaded, verified update now; otherwise it installs on the next quit. */
   installNow(): boolean {
-    if (this.#state.state !== 'downloaded' || !this.#init.autoUpdater) return false;
-    this.#init.autoUpdater.quitAndInstall(false, true);
+    if (!this.#installable()) return false;
+    this.#installing = true;
+    this.#init.autoUpdater!.quitAndInstall(false, true);
     return true;
+  }
+
+  /**
+   * Called as the app quits: installs a verified update silently (the updater then quits the app itself).
+   * False when there is none, and the caller quits as usual.
+   */
+  installOnQuit(): boolean {
+    // installNow already handed it to the updater, which is quitting the app.
+    if (this.#installing || !this.#installable()) return false;
+    this.#installing = true;
+    this.#init.autoUpdater!.quitAndInstall(true, false);
+    return true;
+  }
+
+  #installable(): boolean {
+    return (
+      this.#state.state === 'downloaded' &&
+      this.#verified === this.#state.version &&
+      this.#init.autoUpdater !== null
+    );
+  }
+
+  async #verify(info: unknown): Promise<void> {
+    const version = versionOf(info);
+    const downloadedFile = (info as { downloadedFile?: unknown } | null)?.downloadedFile;
+    const attempt = ++this.#verifications;
+    this.#verified = null;
+    // Still "downloading" to the UI until the signature is checked.
+    this.#set({ state: 'downloading', version, percent: 100 });
+    try {
+      if (typeof downloadedFile !== 'string')
+        throw new UpdateSignatureMissingError(
+          'The update was not installed: the updater did not say which file it downloaded.',
+        );
+      await this.#init.verifyDownload!({ version, downloadedFile }, this.#lifetime.signal);
+      if (attempt !== this.#verifications) return;
+      this.#verified = version;
+      this.#set({ state: 'downloaded', version });
+    } catch (error) {
+      if (attempt !== this.#verifications) return;
+      this.#set({ state: 'error', message: messageOf(error) });
+    }
   }
 
   #schedule(delay: number): void {

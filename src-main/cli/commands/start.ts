@@ -1,7 +1,9 @@
 // `opengateway-node start`: the headless node in the foreground until SIGINT/SIGTERM (systemd-friendly).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { REGION_IDS, parseRegionId, type RegionId } from '../../../src-shared/regions/index.ts';
 import { defaultDataDir } from '../../node/locations.ts';
+import { packageRoot } from '../../node/package-root.ts';
 import { OpenGatewayNode } from '../../node/node.ts';
 import { installLastResortHandlers, serveNode } from '../../node/local-api/serve-node.ts';
 import {
@@ -224,7 +226,7 @@ function intIn(text: string, flag: string, min: number, max: number): number {
 
 function appVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(import.meta.url), 'package.json'), 'utf8')) as {
       version?: unknown;
     };
     return typeof pkg.version === 'string' ? pkg.version.slice(0, 32) : '0.0.0';

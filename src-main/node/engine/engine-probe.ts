@@ -3,6 +3,7 @@
 import { errorMessage } from './engine-base.ts';
 import { ExoApi, DEFAULT_EXO_API_PORT } from './exo/exo-api.ts';
 import { EXO_GENERATION_LABELS, isSupportedGeneration, type ExoGeneration } from './exo/exo-generation.ts';
+import { checkExoExposure, exposureWarning, type ExoExposure } from './exo/exo-exposure.ts';
 import { instanceReadiness } from './exo/exo-placement.ts';
 import { exoInstallHint, findExo, readExoHelp, type ExoSource } from './exo/find-exo.ts';
 import { HttpJsonClient } from './http-json.ts';
@@ -30,6 +31,8 @@ export interface EngineProbeReport {
   /** The EXO node id of the API that answered. */
   readonly nodeId: string | null;
   readonly models: readonly ProbedModel[];
+  /** EXO: who else can use its API (security finding 13); absent when it does not answer. */
+  readonly exposure?: ExoExposure;
   /** How to install it, when not found. */
   readonly install: string | null;
   /** Anything that went wrong while looking, in words. */
@@ -44,6 +47,8 @@ export interface ExoProbeOptions {
   readonly homedir?: string;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** This machine's network addresses to check EXO's API on (tests); its interfaces by default. */
+  readonly lanAddresses?: () => readonly string[];
 }
 
 export const DEFAULT_EXO_URL = `http://127.0.0.1:${DEFAULT_EXO_API_PORT}`;
@@ -123,7 +128,14 @@ async function inspectExoApi(url: string, options: ExoProbeOptions, problems: st
   } catch (error) {
     problems.push(`EXO's /state could not be read: ${errorMessage(error)}`);
   }
-  return { reachable: true, nodeId, models };
+  const exposure = await checkExoExposure({
+    url,
+    ...(options.lanAddresses ? { lanAddresses: options.lanAddresses } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const warning = exposureWarning(exposure, new URL(url).port || DEFAULT_EXO_API_PORT);
+  if (warning !== null) problems.push(warning);
+  return { reachable: true, nodeId, models, exposure };
 }
 
 export interface OpenAiProbeOptions {

@@ -57,6 +57,11 @@ export interface ChatStream extends AsyncIterable<ChatChunk> {
 export interface EnginePlacement {
   readonly localNode: string;
   readonly shares: readonly ChatServingShare[];
+  /**
+   * Engine node id → the IP addresses at which the engine itself reached that node (EXO's topology). What a
+   * peer's claim to own a node is checked against (security finding 9); absent: no claim can be checked.
+   */
+  readonly nodeAddresses?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Engine extends TypedEventTarget<EngineEvents> {

@@ -215,6 +215,11 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
     return highest;
   }
 
+  /** Reports of non-settlement waiting to be judged here (bounded; tests and the footprint). */
+  get reportsQueued(): number {
+    return this.#reports.queued;
+  }
+
   /** Tell the region about a requester that did not settle, with its own signed evidence. */
   async publishReport(report: NonSettlementReport): Promise<void> {
     await this.#publish(this.#reportsTopic, encodeNonSettlementReport(report));

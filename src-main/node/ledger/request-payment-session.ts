@@ -38,8 +38,11 @@ export interface RequestPaymentSessionInit {
   readonly workerKey: Uint8Array;
   /** The committed RESERVE. */
   readonly reserve: Block;
-  /** What this requester pays for the prompt when it settles alone (the engine's count never arrived). */
-  readonly promptEstimate: number;
+  /**
+   * The most prompt tokens a receipt may claim: the network's count of the request, never above the quote's
+   * (security finding 16). It is also what this requester pays for the prompt when it settles alone.
+   */
+  readonly billablePrompt: number;
   /** Called when no SETTLE could be made and nothing was acknowledged: RELEASE once the quote expired. */
   readonly releaseLater: (requestId: Uint8Array, expiresAt: bigint) => void;
 }
@@ -118,8 +121,10 @@ export class RequestPaymentSession implements RequestPayment {
       throw new ReceiptMismatchError(
         `the receipt counts ${r.completionTokens} tokens, ${this.#digest.count} arrived`,
       );
-    if (r.promptTokens > q.maxPromptTokens)
-      throw new ReceiptMismatchError('the receipt’s prompt exceeds the quote');
+    if (r.promptTokens > this.#init.billablePrompt)
+      throw new ReceiptMismatchError(
+        `the receipt claims ${r.promptTokens} prompt tokens; the network counts ${this.#init.billablePrompt}`,
+      );
     if (!bytesEqual(r.outDigest, this.#digest.current()))
       throw new ReceiptMismatchError('the receipt names another output than arrived');
     if (!precheckEd25519(receipt.workerSig, workerKey) || !verify(receipt.workerSig, receipt.id, workerKey))
@@ -147,7 +152,7 @@ export class RequestPaymentSession implements RequestPayment {
     const q = this.#init.quote.body;
     const completion = this.#digest.count;
     // Nothing arrived: nothing is owed, and a SETTLE of zero frees the reservation at once.
-    const prompt = completion === 0 ? 0 : Math.min(this.#init.promptEstimate, q.maxPromptTokens);
+    const prompt = completion === 0 ? 0 : this.#init.billablePrompt;
     const own = createReceipt(
       {
         net: params.networkId,
@@ -178,7 +183,7 @@ export class RequestPaymentSession implements RequestPayment {
     const q = this.#init.quote.body;
     const n = this.#digest.count;
     // Journaled before it leaves: a crash after sending must never settle below it (that would be fraud).
-    ledger.journal.recordAck(q.requestId, n, Math.min(this.#init.promptEstimate, q.maxPromptTokens));
+    ledger.journal.recordAck(q.requestId, n, this.#init.billablePrompt);
     this.#acked = n;
     return encodeAck(
       createAck(

@@ -10,7 +10,7 @@ import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
 import { decodeQuote, termsForQuote, verifyQuote } from '../../../src-shared/ledger/payment/quote.ts';
 import { createReceipt } from '../../../src-shared/ledger/payment/receipt.ts';
 import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
-import { promptTokenBound, promptTokenEstimate } from '../../../src-shared/protocol/prompt-token-bound.ts';
+import { promptTokenCount } from '../../../src-shared/protocol/prompt-token-count.ts';
 import type { RequestPayment, RequesterPayments } from '../routing/payments.ts';
 import { InsufficientBalanceError, PaymentError } from './errors.ts';
 import type { LedgerService } from './ledger-service.ts';
@@ -19,8 +19,12 @@ import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 import { RequestPaymentSession } from './request-payment-session.ts';
 import { DEFAULT_MAX_COMPLETION_TOKENS } from './worker-payments.ts';
 
-/** A worker's prompt bound may exceed ours by this much (its decoded copy of the request may differ a little). */
-const PROMPT_BOUND_SLACK = 256;
+/**
+ * How far a quote's prompt maximum may exceed this request's count: a quote offered at the end of a previous
+ * reply covers that request's prompt, and reserving a little more is harmless, as the receipt may claim no
+ * more than this request's count (security finding 16) whatever the quote says.
+ */
+const OFFERED_PROMPT_SLACK = 256;
 
 export interface RequesterPaymentsComponents {
   readonly ledger: LedgerService;
@@ -74,7 +78,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
     const params = this.#components.params();
     const price = Object.hasOwn(params.prices, tier) ? params.prices[tier] : undefined;
     if (!price) throw new PaymentError(`the network sets no price for ${tier}`);
-    const maxPrompt = promptTokenBound(request) + PROMPT_BOUND_SLACK;
+    const maxPrompt = promptTokenCount(request);
     let maxTokens = request.max_tokens;
     if (maxTokens === undefined) {
       // As long a reply as the balance can cover, up to the usual ceiling.
@@ -111,8 +115,11 @@ export class LedgerRequesterPayments implements RequesterPayments {
       throw new PaymentError('the quote is for another requester or tier');
     if (q.maxCompletionTokens !== request.max_tokens)
       throw new PaymentError('the quote covers another reply length than asked');
-    if (q.maxPromptTokens > promptTokenBound(request) + PROMPT_BOUND_SLACK)
-      throw new PaymentError('the quote claims a longer prompt than the request has');
+    const prompt = promptTokenCount(request);
+    if (q.maxPromptTokens > prompt + OFFERED_PROMPT_SLACK)
+      throw new PaymentError(
+        `the quote claims ${q.maxPromptTokens} prompt tokens; the network counts ${prompt} for this request`,
+      );
     // The worker alone, or the shard nodes of its instance: members of the cluster, nobody else.
     const payable = new Set([toHex(workerKey), ...worker.cluster.flatMap((peer) => accountHex(peer))]);
     if (q.shares.some((share) => !payable.has(toHex(share.pk))))
@@ -139,7 +146,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
       quote,
       workerKey,
       reserve,
-      promptEstimate: promptTokenEstimate(request),
+      billablePrompt: Math.min(prompt, q.maxPromptTokens),
       releaseLater: (requestId, expiresAt) => this.#releaseLater(requestId, expiresAt),
     });
   }

@@ -35,6 +35,10 @@ export interface SettlementReportsInit {
   readonly maxReportAgeMs?: number;
   /** Reports waiting to be judged, at most (more are ignored until the queue drains). */
   readonly maxQueued?: number;
+  /** Reports of one sender waiting to be judged, at most: one sender cannot fill the queue. */
+  readonly maxQueuedPerSender?: number;
+  /** Reports judged at once (each from another sender: a sender whose chain pulls stall holds one). */
+  readonly concurrency?: number;
   /** Reports passed on per sender (security finding 11): beyond it they are ignored. */
   readonly perSender?: SenderRateLimit;
   readonly now?: () => number;
@@ -46,6 +50,9 @@ interface QueuedReport {
   readonly from: string | null;
 }
 
+/** The queue key of reports resumed from the journal (no sender to pull from). */
+const RESUMED = '';
+
 export class SettlementReports {
   readonly #components: SettlementReportsComponents;
   readonly #deadlineMs: bigint;
@@ -53,12 +60,20 @@ export class SettlementReports {
   readonly #maxRemembered: number;
   readonly #maxAgeMs: number;
   readonly #maxQueued: number;
+  readonly #maxQueuedPerSender: number;
+  readonly #concurrency: number;
   readonly #perSender: SenderRateLimit | null;
   readonly #now: () => number;
   readonly #verify = createNativeVerifier();
   readonly #judged = new Set<string>();
-  readonly #queue: QueuedReport[] = [];
-  #draining: Promise<void> | null = null;
+  /**
+   * Reports waiting, per sender, served in turn (security finding 11: a flood from one peer, whose chain
+   * pulls may stall until their timeout, must not delay the reports of others behind it).
+   */
+  readonly #queues = new Map<string, QueuedReport[]>();
+  #queued = 0;
+  /** Senders whose report is being judged now (one at a time each). */
+  readonly #judging = new Map<string, Promise<void>>();
   #stopped = false;
   readonly #stopping = new AbortController();
 
@@ -69,6 +84,8 @@ export class SettlementReports {
     this.#maxRemembered = init.maxRemembered ?? 10_000;
     this.#maxAgeMs = init.maxReportAgeMs ?? 24 * 60 * 60_000;
     this.#maxQueued = init.maxQueued ?? 256;
+    this.#maxQueuedPerSender = init.maxQueuedPerSender ?? 16;
+    this.#concurrency = init.concurrency ?? 4;
     this.#perSender = init.perSender ?? null;
     this.#now = init.now ?? Date.now;
   }
@@ -102,10 +119,8 @@ export class SettlementReports {
         return 'ignore';
       case 'fraud':
       case 'unsettled':
-        if (this.#queue.length >= this.#maxQueued) return 'ignore';
+        if (!this.#enqueue({ report, from }, from)) return 'ignore';
         this.#remember(key);
-        this.#queue.push({ report, from });
-        this.#drainSoon();
         return 'accept';
     }
   }
@@ -126,13 +141,14 @@ export class SettlementReports {
           continue;
         }
         this.#remember(toHex(kept.reserveId));
-        this.#queue.push({ report, from: null });
+        // Resumed reports are not limited per sender: a previous run accepted each of them already.
+        this.#push({ report, from: null }, RESUMED);
         queued++;
       }
     } catch {
       // The store is closing or failed: nothing to resume.
     }
-    if (queued > 0) this.#drainSoon();
+    this.#pump();
     return queued;
   }
 
@@ -141,66 +157,101 @@ export class SettlementReports {
     this.#stopped = true;
     this.#stopping.abort();
     try {
-      for (const { report } of this.#queue)
-        this.#components.ledger.journal.keepReport(
-          report.reserve.id,
-          encodeNonSettlementReport(report),
-          report.ack.body.ts,
-        );
+      for (const queue of this.#queues.values())
+        for (const { report } of queue)
+          this.#components.ledger.journal.keepReport(
+            report.reserve.id,
+            encodeNonSettlementReport(report),
+            report.ack.body.ts,
+          );
     } catch {
       // The store is already closed: these reports are lost (they were accepted moments ago).
     }
-    this.#queue.length = 0;
+    this.#queues.clear();
+    this.#queued = 0;
+  }
+
+  /** Reports waiting to be judged now, of all senders (tests, the footprint). */
+  get queued(): number {
+    return this.#queued;
   }
 
   /** Resolves when every queued report is judged (tests). */
   async idle(): Promise<void> {
-    while (this.#draining) await this.#draining;
+    while (this.#judging.size > 0) await Promise.all(this.#judging.values());
   }
 
-  #drainSoon(): void {
-    if (this.#draining) return;
-    this.#draining = this.#drain().finally(() => {
-      this.#draining = null;
-    });
+  /** Queue a report from the topic within the global and the per-sender bounds; false when full. */
+  #enqueue(item: QueuedReport, sender: string): boolean {
+    if (this.#queued >= this.#maxQueued) return false;
+    if ((this.#queues.get(sender)?.length ?? 0) >= this.#maxQueuedPerSender) return false;
+    this.#push(item, sender);
+    this.#pump();
+    return true;
   }
 
-  async #drain(): Promise<void> {
+  #push(item: QueuedReport, sender: string): void {
+    const queue = this.#queues.get(sender);
+    if (queue) queue.push(item);
+    else this.#queues.set(sender, [item]);
+    this.#queued++;
+  }
+
+  /** Start judging the next report of each waiting sender not being judged, up to the concurrency. */
+  #pump(): void {
+    if (this.#stopped) return;
+    for (const [sender, queue] of this.#queues) {
+      if (this.#judging.size >= this.#concurrency) return;
+      if (this.#judging.has(sender)) continue;
+      const next = queue.shift()!;
+      this.#queued--;
+      // Served in turn: a sender with more waiting goes to the back of the line.
+      this.#queues.delete(sender);
+      if (queue.length > 0) this.#queues.set(sender, queue);
+      const judging = this.#judgeQueued(next)
+        .catch(() => undefined)
+        .finally(() => {
+          this.#judging.delete(sender);
+          this.#pump();
+        });
+      this.#judging.set(sender, judging);
+    }
+  }
+
+  async #judgeQueued(next: QueuedReport): Promise<void> {
     const { ledger } = this.#components;
-    for (let next = this.#queue.shift(); next && !this.#stopped; next = this.#queue.shift()) {
-      const { report, from } = next;
-      const reserveId = report.reserve.id;
+    const { report, from } = next;
+    const reserveId = report.reserve.id;
+    try {
+      // Kept before judging: a stop or crash from here on leaves it queued for resume().
+      ledger.journal.keepReport(reserveId, encodeNonSettlementReport(report), report.ack.body.ts);
+    } catch {
+      return; // The store is closing or failed.
+    }
+    let finding = this.#judge(report);
+    if (finding.status === 'unsettled' && from !== null) {
+      // This node may simply not have seen the SETTLE yet: fetch the requester's chain before believing it.
       try {
-        // Kept before judging: a stop or crash from here on leaves it queued for resume().
-        ledger.journal.keepReport(reserveId, encodeNonSettlementReport(report), report.ack.body.ts);
+        await this.#components.pullAccount(
+          from,
+          report.reserve.body.account,
+          AbortSignal.any([AbortSignal.timeout(this.#pullTimeoutMs), this.#stopping.signal]),
+        );
       } catch {
-        return; // The store is closing or failed.
+        // The chain as this node has it is what it judges by.
       }
-      let finding = this.#judge(report);
-      if (finding.status === 'unsettled' && from !== null) {
-        // This node may simply not have seen the SETTLE yet: fetch the requester's chain before believing it.
-        try {
-          await this.#components.pullAccount(
-            from,
-            report.reserve.body.account,
-            AbortSignal.any([AbortSignal.timeout(this.#pullTimeoutMs), this.#stopping.signal]),
-          );
-        } catch {
-          // The chain as this node has it is what it judges by.
-        }
-        if (this.#stopped) return;
-        finding = this.#judge(report);
-      }
-      try {
-        if (finding.status === 'fraud') ledger.receiveFraudProof(finding.proof);
-        // Only a reservation that exists in the requester's chain can have gone unpaid.
-        else if (finding.status === 'unsettled' && ledger.view.block(reserveId))
-          ledger.recordOutcome(finding.requester, 'failed');
-        // 'pending' (a clock step) is judged again at the next start; the rest is done with.
-        if (finding.status !== 'pending') ledger.journal.reportJudged(reserveId);
-      } catch {
-        // The store is closing or failed: the report stays queued in the journal.
-      }
+      if (this.#stopped) return;
+      finding = this.#judge(report);
+    }
+    try {
+      if (finding.status === 'fraud') ledger.receiveFraudProof(finding.proof);
+      // Only a reservation that exists in the requester's chain can have gone unpaid.
+      else if (finding.status === 'unsettled' && ledger.view.block(reserveId))
+        ledger.recordOutcome(finding.requester, 'failed');
+      // 'pending' (a clock step) is judged again at the next start; the rest is done with.
+      if (finding.status !== 'pending') ledger.journal.reportJudged(reserveId);
+    } catch {
+      // The store is closing or failed: the report stays queued in the journal.
     }
   }
 

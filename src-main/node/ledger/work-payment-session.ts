@@ -32,6 +32,11 @@ export interface WorkPaymentSessionInit {
   readonly verify: SignatureVerifier;
   readonly now: () => number;
   readonly quote: Quote;
+  /**
+   * The most prompt tokens the receipt may claim: the network's count of the request (security finding 16),
+   * never above the quote's. The engine's own count is claimed when it is lower.
+   */
+  readonly billablePrompt: number;
   /** Where to pull the requester's chain from. */
   readonly peer: string;
   readonly pullAccount: (peer: string, account: Uint8Array, signal: AbortSignal) => Promise<unknown>;
@@ -135,7 +140,7 @@ export class WorkPaymentSession implements WorkPayment {
         reserveId: this.#reserve.id,
         requester: q.requester,
         worker: signer.publicKey,
-        promptTokens: Math.min(Math.max(0, promptTokens), q.maxPromptTokens),
+        promptTokens: Math.min(Math.max(0, promptTokens), this.#init.billablePrompt),
         completionTokens: this.#window.sent,
         outDigest: this.#digest.current(),
       },

@@ -24,7 +24,7 @@ import {
 import { MAX_SHARES, type ShareTerm } from '../../../src-shared/ledger/reserve-terms.ts';
 import { admission } from '../../../src-shared/ledger/economy.ts';
 import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
-import { promptTokenBound } from '../../../src-shared/protocol/prompt-token-bound.ts';
+import { promptTokenCount } from '../../../src-shared/protocol/prompt-token-count.ts';
 import type { WorkPayment, WorkerPayments } from '../routing/payments.ts';
 import type { Shareholder } from '../routing/shard-shares.ts';
 import type { LedgerService } from './ledger-service.ts';
@@ -130,7 +130,7 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
   ): { readonly ok: true; readonly payment: WorkPayment } | { readonly ok: false; readonly problem: string } {
     const made = this.#makeQuote(requester, tier, request, shareholders);
     if (!made.ok) return made;
-    return { ok: true, payment: this.#payment(made.quote, requester.peer) };
+    return { ok: true, payment: this.#payment(made.quote, requester.peer, request) };
   }
 
   offerNext(
@@ -162,11 +162,11 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     if (
       !bytesEqual(q.requester, requester.account) ||
       q.tier !== tier ||
-      promptTokenBound(request) > q.maxPromptTokens ||
+      promptTokenCount(request) > q.maxPromptTokens ||
       (request.max_tokens ?? DEFAULT_MAX_COMPLETION_TOKENS) > q.maxCompletionTokens
     )
       return null;
-    return this.#payment(quote, requester.peer);
+    return this.#payment(quote, requester.peer, request);
   }
 
   /** Unused offers this worker keeps now (tests, the footprint). */
@@ -197,7 +197,8 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
         worker: signer.publicKey,
         tier,
         shares: sharesOf(shareholders, signer.publicKey),
-        maxPromptTokens: promptTokenBound(request),
+        // The network's count of this prompt (finding 16): what the requester accepts, exactly.
+        maxPromptTokens: promptTokenCount(request),
         maxCompletionTokens,
         expiresAt: BigInt(this.#now() + this.#quoteTtlMs),
       },
@@ -215,8 +216,10 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
     return { ok: true, quote };
   }
 
-  #payment(quote: Quote, peer: string): WorkPayment {
+  #payment(quote: Quote, peer: string, request: ChatRequest): WorkPayment {
     return new WorkPaymentSession({
+      // An offered quote may cover a longer prompt than this request's: the receipt claims this one's count.
+      billablePrompt: Math.min(quote.body.maxPromptTokens, promptTokenCount(request)),
       ledger: this.#components.ledger,
       signer: this.#components.signer,
       params: this.#components.params(),

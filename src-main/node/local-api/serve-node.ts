@@ -2,7 +2,8 @@
 // It takes the data directory (a second node is refused before anything is written), builds the UI contract,
 // lets a shell in front (the desktop app) wrap its calls and notifications, starts the local API with the
 // dashboard and `/api/ws`, writes api.json, then starts the node. stop() undoes it all in reverse.
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.ts';
 import type { RunningNode } from '../running-node.ts';
 import { onStop, StartedParts } from '../startable.ts';
 import { NodeContract, type ContractSurface, type NodeShell } from './contract/node-contract.ts';
@@ -18,8 +19,8 @@ export type { NodeContract } from './contract/node-contract.ts';
 export type { ApiServer } from './http/api-server.ts';
 export { installLastResortHandlers } from './last-resort.ts';
 
-/** Where `npm run build` puts the browser build of the renderer. */
-const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../out/renderer-web', import.meta.url));
+/** Where `npm run build` puts the browser build of the renderer (from sources and from either bundle). */
+const defaultDashboardDir = () => join(packageRoot(import.meta.url), 'out', 'renderer-web');
 
 export interface ServeNodeOptions {
   /** The local API's port on 127.0.0.1; 0 picks a free one (api.json says which). */
@@ -73,7 +74,7 @@ export async function serveNode(node: RunningNode, options: ServeNodeOptions): P
         ['GET /api/ledger', ledgerApiRoute(() => node.ledger)],
       ]),
       upgrade: endpoint,
-      staticDir: options.dashboardDir ?? DEFAULT_DASHBOARD_DIR,
+      staticDir: options.dashboardDir ?? defaultDashboardDir(),
       onInternalError: (error, route) => log(`api: ${route} failed: ${String(error)}`),
     },
     { ...options.api, port: options.apiPort },

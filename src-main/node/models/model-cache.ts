@@ -9,6 +9,8 @@ import { partialPath } from './download-file.ts';
 
 const INDEX_FORMAT = 1;
 const MAX_INDEX_BYTES = 1024 * 1024;
+/** A cache folder's name: what keyOf makes (no separators, no leading dot). */
+const KEY = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /** A verified model in the cache. */
 export interface CachedModel {
@@ -18,6 +20,8 @@ export interface CachedModel {
   readonly files: readonly { readonly name: string; readonly sha256: string; readonly sizeBytes: number }[];
   /** When its hashes were checked (ms since the epoch). */
   readonly verifiedAt: number;
+  /** Since when no tier this node serves has used it (ms since the epoch); absent while in use. */
+  readonly unusedSince?: number;
 }
 
 export class ModelCache {
@@ -100,6 +104,33 @@ export class ModelCache {
     await rm(this.modelDir(model), { recursive: true, force: true });
   }
 
+  /**
+   * Record which cached models are in use: entries not in `inUse` get `unusedSince` = now unless they have
+   * one, entries in use lose it. Returns the index as written.
+   */
+  async markUse(inUse: ReadonlySet<string>, now: number): Promise<CachedModel[]> {
+    let entries: CachedModel[] = [];
+    await this.#updateIndex((index) => {
+      for (const [key, entry] of index) {
+        if (inUse.has(key)) {
+          if (entry.unusedSince !== undefined) {
+            const { unusedSince: _unused, ...used } = entry;
+            index.set(key, used);
+          }
+        } else if (entry.unusedSince === undefined) index.set(key, { ...entry, unusedSince: now });
+      }
+      entries = [...index.values()];
+    });
+    return entries;
+  }
+
+  /** Delete a cache folder by its key (a model no longer in the catalog has no GgufModel to name it by). */
+  async removeKey(key: string): Promise<void> {
+    if (!KEY.test(key)) return;
+    await this.#updateIndex((index) => index.delete(key));
+    await rm(join(this.dir, key), { recursive: true, force: true });
+  }
+
   async list(): Promise<CachedModel[]> {
     return [...(await this.#readIndex()).values()];
   }
@@ -144,7 +175,9 @@ function cachedModel(value: unknown): CachedModel | null {
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
   if (typeof v.key !== 'string' || typeof v.id !== 'string' || typeof v.verifiedAt !== 'number') return null;
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(v.key) || !Array.isArray(v.files)) return null;
+  if (!KEY.test(v.key) || !Array.isArray(v.files)) return null;
+  const unusedSince =
+    typeof v.unusedSince === 'number' && Number.isFinite(v.unusedSince) ? v.unusedSince : null;
   const files = [];
   for (const file of v.files as unknown[]) {
     const f = file as Record<string, unknown> | null;
@@ -152,7 +185,13 @@ function cachedModel(value: unknown): CachedModel | null {
       return null;
     files.push({ name: f.name, sha256: f.sha256, sizeBytes: f.sizeBytes });
   }
-  return { key: v.key, id: v.id, files, verifiedAt: v.verifiedAt };
+  return {
+    key: v.key,
+    id: v.id,
+    files,
+    verifiedAt: v.verifiedAt,
+    ...(unusedSince !== null ? { unusedSince } : {}),
+  };
 }
 
 async function sizeOf(path: string): Promise<number> {

@@ -11,6 +11,7 @@ import { DiskQueue } from './disk-queue.ts';
 import { ModelDownloadError, ModelNotInCatalogError } from './errors.ts';
 import { fetchModel, type FetchModelOptions, type PeerFileSource } from './fetch-model.ts';
 import { ModelCache } from './model-cache.ts';
+import { DEFAULT_CACHE_GRACE_MS, sweepCache } from './cache-sweep.ts';
 
 export interface ModelsComponents {
   readonly locations: Locations;
@@ -24,7 +25,14 @@ export type ModelsInit = Omit<
   /** After a failure, a wanted model is tried again this much later. Default 5 minutes. */
   readonly retryFailedAfterMs?: number;
   readonly log?: (line: string) => void;
+  /** A model no served tier uses is deleted after this long (see cache-sweep.ts). Default a week. */
+  readonly cacheGraceMs?: number;
+  /** The clock of the cache sweep (tests). */
+  readonly now?: () => number;
 };
+
+/** How often a long-running node looks for models that outlived their grace period. */
+const SWEEP_EVERY_MS = 6 * 60 * 60_000;
 
 export type { ModelFile } from '../engine/builtin/model-source.ts';
 
@@ -60,7 +68,9 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
   readonly #ready = new Map<string, ModelFile>();
   readonly #jobs = new Map<string, Job>();
   readonly #retryTimers = new Map<string, NodeJS.Timeout>();
-  #wanted: readonly string[] = [];
+  #wanted: readonly string[] | null = null;
+  #sweeping: Promise<void> = Promise.resolve();
+  #sweepTimer: NodeJS.Timeout | null = null;
   #paused = false;
   #stopped = false;
   #peers: ModelPeers | null = null;
@@ -98,10 +108,14 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
   async start(): Promise<void> {
     this.#stopped = false;
     await this.refresh();
+    this.#sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.#sweepTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#sweepTimer !== null) clearInterval(this.#sweepTimer);
+    this.#sweepTimer = null;
     for (const timer of this.#retryTimers.values()) clearTimeout(timer);
     this.#retryTimers.clear();
     const jobs = [...this.#jobs.values()];
@@ -159,6 +173,45 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
     this.#wanted = [...tiers];
     this.#startWanted();
     this.#syncSeeding();
+    void this.sweep();
+  }
+
+  /**
+   * Delete cached models no wanted tier has used for the grace period (nothing before the node knows what
+   * it wants). Resolves with what was deleted; never rejects.
+   */
+  sweep(): Promise<void> {
+    const run = this.#sweeping.then(async () => {
+      if (this.#wanted === null || this.#stopped) return;
+      const inUse = new Set(this.#jobs.keys());
+      for (const tier of this.#wanted) {
+        const model = this.modelOf(tier);
+        if (model !== null) inUse.add(ModelCache.keyOf(model));
+      }
+      try {
+        const removed = await sweepCache(this.cache, inUse, {
+          now: (this.#init.now ?? Date.now)(),
+          graceMs: this.#init.cacheGraceMs ?? DEFAULT_CACHE_GRACE_MS,
+        });
+        for (const swept of removed) {
+          this.#init.log?.(`models: deleted ${swept.id} (${swept.bytes} bytes), unused for the grace period`);
+          for (const tier of this.#components.config().tiers) {
+            const model = tier.engineModels.builtin;
+            if (model === undefined || ModelCache.keyOf(model) !== swept.key) continue;
+            this.#ready.delete(tier.id);
+            this.#set(tier.id, { status: 'missing', modelId: model.id, totalBytes: ggufSizeBytes(model) });
+            for (const file of model.files)
+              if (file.cid !== undefined) await this.#peers?.forget({ ...file, cid: file.cid });
+          }
+        }
+      } catch (error) {
+        this.#init.log?.(
+          `models: cache sweep failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    });
+    this.#sweeping = run;
+    return run;
   }
 
   /** Paused contributing: downloads stop where they are (kept for later) and resume with contributing. */
@@ -211,7 +264,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
     const peers = this.#peers;
     if (peers === null || this.#stopped) return;
     const want = new Map<string, { file: GgufFile & { cid: string }; path: string }>();
-    for (const tier of this.#wanted) {
+    for (const tier of this.#wanted ?? []) {
       const model = this.modelOf(tier);
       if (model === null || !this.isReady(tier)) continue;
       for (const [index, file] of model.files.entries())
@@ -244,7 +297,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
 
   #startWanted(): void {
     if (this.#paused || this.#stopped) return;
-    for (const tier of this.#wanted) {
+    for (const tier of this.#wanted ?? []) {
       const model = this.modelOf(tier);
       if (model === null || this.isReady(tier) || this.#retryTimers.has(tier)) continue;
       if (this.state(tier).status === 'failed') continue;

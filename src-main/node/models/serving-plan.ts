@@ -45,11 +45,11 @@ export async function planServing(input: ServingPlanInput): Promise<ServingPlan>
     if (model) cachedBytes[tier.id] = await input.models.cache.bytesOnDisk(model);
   }
   const qualified = input.qualified.filter((q) => q.qualified).map((q) => q.tier);
-  // Budgeted with the model of the engine most tiers use (an OpenAI-compatible server: as built-in).
-  const exoTiers = qualified.filter((tier) => input.engineFor(tier) === 'exo').length;
+  // Each tier budgeted with the model of the engine that serves it. An OpenAI-compatible server's model is
+  // not in the catalog: it is budgeted as the tier's built-in model, the closest statement of its size.
   const plan = planTiers(input.profile, input.config.tiers, {
     qualified,
-    engine: exoTiers * 2 > qualified.length ? 'exo' : 'builtin',
+    engine: (tier) => (input.engineFor(tier) === 'exo' ? 'exo' : 'builtin'),
     cachedBytes,
     ...(input.gpuShare !== undefined ? { gpuShare: input.gpuShare } : {}),
   });

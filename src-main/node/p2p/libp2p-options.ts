@@ -24,6 +24,8 @@ import type { P2pInit } from './p2p-init.ts';
 import { parseMultiaddr } from './parse-multiaddr.ts';
 import { relayServer } from './relay-server.ts';
 import { uPnPNATReportingExternalAddress } from './upnp-external-address.ts';
+import { WEBRTC_LISTEN, type WebRtcTransportFactory } from './webrtc-transport.ts';
+import { webRtcDialGater } from './webrtc-upgrade.ts';
 
 type Services = NonNullable<Libp2pOptions['services']>;
 type ServiceFactory = Services[string];
@@ -50,13 +52,32 @@ export interface Libp2pConfiguration {
   readonly bootstrap: readonly string[];
 }
 
-/** Build the libp2p configuration for `init`; throws InvalidMultiaddrError for an address that is none. */
+/**
+ * Whether `init` asks for WebRTC: explicitly, or by default for a node that may sit behind NAT (a relay is
+ * public, a local-only or private-network node reaches its peers directly).
+ */
+export function wantsWebRtc(init: P2pInit): boolean {
+  return (
+    init.webrtc ??
+    ((init.natTraversal ?? true) &&
+      !(init.localOnly ?? false) &&
+      !(init.privateNetwork ?? false) &&
+      !(init.relayServer ?? false))
+  );
+}
+
+/**
+ * Build the libp2p configuration for `init`; throws InvalidMultiaddrError for an address that is none.
+ * `webRtc` is the loaded WebRTC transport (null: none), which also adds the `/webrtc` listen address.
+ */
 export function libp2pConfiguration(
   privateKey: Ed25519PrivateKey,
   init: P2pInit,
   hooks: Libp2pHooks,
+  webRtc: WebRtcTransportFactory | null = null,
 ): Libp2pConfiguration {
   const listen = withRelayReachability(init.listen ?? DEFAULT_LISTEN, init.relayServer ?? false);
+  if (webRtc !== null && !listen.includes(WEBRTC_LISTEN)) listen.push(WEBRTC_LISTEN);
   const announce = [...(init.announce ?? [])];
   for (const address of announce) parseMultiaddr(address, 'announce');
   const localOnly = init.localOnly ?? false;
@@ -71,11 +92,15 @@ export function libp2pConfiguration(
   const options: Libp2pOptions = {
     privateKey,
     addresses: { listen, ...(announce.length > 0 ? { appendAnnounce: announce } : {}) },
-    transports: [tcp(), webSockets(), circuitRelayTransport()],
+    transports: [tcp(), webSockets(), circuitRelayTransport(), ...(webRtc !== null ? [webRtc] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: discoverers,
-    ...(localOnly ? { connectionGater: loopbackOnlyGater() } : {}),
+    ...(localOnly
+      ? { connectionGater: loopbackOnlyGater() }
+      : webRtc !== null
+        ? { connectionGater: webRtcDialGater() }
+        : {}),
     connectionManager: {
       maxConnections: init.maxConnections ?? 200,
       // Defaults (5 per IP per second, 10 pending) throttle bootstrap servers and loopback networks.

@@ -25,6 +25,18 @@ export interface P2pInit {
   readonly upnpAddressCheckMs?: number;
   /** Run AutoNAT and DCUtR. */
   readonly natTraversal?: boolean;
+  /**
+   * WebRTC private-to-private: after a relayed connection, punch a direct UDP path (webrtc-transport.ts).
+   * Default: on for a node behind NAT (NAT traversal on, not local-only, not a private network, not a relay).
+   */
+  readonly webrtc?: boolean;
+  /**
+   * STUN servers for WebRTC's ICE, `stun:<ip>:<port>`. Default: the bootstrap nodes' (stun-servers.ts).
+   * Never the library's public defaults; empty means host candidates only.
+   */
+  readonly iceServers?: readonly string[];
+  /** Answer STUN on UDP at each TCP listen address (default: when running the relay server). */
+  readonly stunResponder?: boolean;
   readonly dht?: boolean;
   /** Topics whose validator rejects must lower the sender's score. */
   readonly scoredTopics?: readonly string[];

@@ -1,6 +1,6 @@
 // The p2p service: the node's libp2p instance (DESIGN.md §5). TCP + WebSockets, Noise, Yamux, identify, ping,
 // the private DHT, gossipsub with strict signing and scoring, AutoNAT, UPnP, circuit relay v2 (client always,
-// server on bootstrap/relay nodes) and DCUtR. The configuration is built in libp2p-options.ts; this file runs
+// server on bootstrap/relay nodes), DCUtR, and WebRTC hole punching with the relays' STUN responders. The configuration is built in libp2p-options.ts; this file runs
 // the node and turns its events into ours.
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Identify } from '@libp2p/identify';
@@ -14,12 +14,16 @@ import {
 import type { Ping } from '@libp2p/ping';
 import { createLibp2p } from 'libp2p';
 import { BootstrapRedial, bootstrapPeerIds, type BootstrapProgress } from './bootstrap-redial.ts';
-import { libp2pConfiguration } from './libp2p-options.ts';
+import { libp2pConfiguration, wantsWebRtc } from './libp2p-options.ts';
 import { translateListenError } from './listen-addresses.ts';
 import { ObservedAddressTally, type ObservedAddress } from './observed-address-tally.ts';
 import type { P2pInit } from './p2p-init.ts';
 import { confirmOwnAddresses } from './relay-server.ts';
+import { StunResponder, type StunBinding } from './stun-responder.ts';
+import { stunBindingsFor, stunServersFromBootstrap } from './stun-servers.ts';
 import { parseGatewayAddress } from './upnp-external-address.ts';
+import { loadWebRtcTransport, type WebRtcTransportFactory } from './webrtc-transport.ts';
+import { transportDial, WebRtcUpgrade, type WebRtcUpgradeOutcome } from './webrtc-upgrade.ts';
 
 /** The gossipsub instance as we use it: the public interface plus the mesh and score inspection it has. */
 export interface OgPubSub extends GossipSub {
@@ -50,7 +54,15 @@ export interface P2pEvents {
    * service's "upnp" evidence; a private address here means a double NAT, which geo ignores.
    */
   'upnp-address': CustomEvent<string>;
+  /** A relayed connection we dialled was upgraded to a direct WebRTC one, or the hole punch failed. */
+  'hole-punch': CustomEvent<WebRtcUpgradeOutcome>;
 }
+
+/** Hole punching over WebRTC as this node runs it. */
+export type WebRtcState =
+  | { readonly status: 'off' }
+  | { readonly status: 'on'; readonly iceServers: readonly string[] }
+  | { readonly status: 'unavailable'; readonly reason: string };
 
 export class P2pService extends TypedEventEmitter<P2pEvents> {
   readonly #components: P2pComponents;
@@ -60,6 +72,10 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   #upnpAddress: string | null = null;
   /** Gateway answers count from the start of libp2p (which asks the gateway at once) until stop. */
   #acceptGatewayAnswers = false;
+  #webRtc: WebRtcState = { status: 'off' };
+  #webRtcUpgrade: WebRtcUpgrade | null = null;
+  #stun: StunResponder | null = null;
+  #stunBound: StunBinding[] = [];
   readonly #tally = new ObservedAddressTally((observation) =>
     this.safeDispatchEvent('observed-address', { detail: observation }),
   );
@@ -73,10 +89,16 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
   async start(): Promise<void> {
     if (this.#node !== null) return;
     const init = this.#init;
-    const { options, listen, bootstrap } = libp2pConfiguration(this.#components.privateKey, init, {
-      onGatewayAddress: (reported) => this.#onGatewayAddress(reported),
-      onDiscoveredPeer: (peer) => this.#dialDiscovered(peer),
-    });
+    const webRtc = await this.#loadWebRtc();
+    const { options, listen, bootstrap } = libp2pConfiguration(
+      this.#components.privateKey,
+      init,
+      {
+        onGatewayAddress: (reported) => this.#onGatewayAddress(reported),
+        onDiscoveredPeer: (peer) => this.#dialDiscovered(peer),
+      },
+      webRtc,
+    );
     let node: OgLibp2p;
     this.#acceptGatewayAnswers = true;
     try {
@@ -87,6 +109,18 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     }
     this.#node = node;
     if (init.relayServer) confirmOwnAddresses(node);
+    if (webRtc !== null) {
+      this.#webRtcUpgrade = new WebRtcUpgrade(node, transportDial(node), {
+        onOutcome: (outcome) => this.safeDispatchEvent('hole-punch', { detail: outcome }),
+      });
+      this.#webRtcUpgrade.start();
+    }
+    if (init.stunResponder ?? init.relayServer ?? false) {
+      const stun = new StunResponder();
+      this.#stun = stun;
+      // A port another program holds costs other nodes their hole punching, not this node its start.
+      this.#stunBound = (await stun.start(stunBindingsFor(node.getMultiaddrs()))).bound;
+    }
     node.addEventListener('peer:identify', (event) => {
       this.#tally.record(
         event.detail.peerId.toString(),
@@ -111,6 +145,43 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     if (bootstrap.length > 0) {
       this.#bootstrapRedial.start(node, bootstrap, bootstrapPeers, init.bootstrapRetryMs ?? 2000);
     }
+  }
+
+  async #loadWebRtc(): Promise<WebRtcTransportFactory | null> {
+    const init = this.#init;
+    if (!wantsWebRtc(init)) {
+      this.#webRtc = { status: 'off' };
+      return null;
+    }
+    const iceServers = [...(init.iceServers ?? stunServersFromBootstrap(init.bootstrap ?? []))];
+    try {
+      const factory = await loadWebRtcTransport(iceServers);
+      this.#webRtc = { status: 'on', iceServers };
+      return factory;
+    } catch (error) {
+      if (error instanceof RangeError) throw error; // a STUN server the user gave is not one
+      // No native WebRTC on this platform: the node still runs, reachable through relays only.
+      this.#webRtc = {
+        status: 'unavailable',
+        reason: error instanceof Error ? error.message : String(error),
+      };
+      return null;
+    }
+  }
+
+  /** Whether this node punches holes over WebRTC, with which STUN servers, or why it cannot. */
+  get webRtc(): WebRtcState {
+    return this.#webRtc;
+  }
+
+  /** Relayed connections upgraded to WebRTC (or not) since start; null when WebRTC is off. */
+  get webRtcUpgrades(): WebRtcUpgrade | null {
+    return this.#webRtcUpgrade;
+  }
+
+  /** The UDP addresses this node answers STUN on (relays). */
+  get stunAddresses(): readonly StunBinding[] {
+    return this.#stunBound;
   }
 
   /** How the node is trying to reach its bootstrap nodes (what "looking for peers" tells the user). */
@@ -142,6 +213,12 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     this.#upnpAddress = null;
     this.#bootstrapRedial.stop();
     this.#tally.clear();
+    this.#webRtcUpgrade?.stop();
+    this.#webRtcUpgrade = null;
+    const stun = this.#stun;
+    this.#stun = null;
+    this.#stunBound = [];
+    await stun?.stop();
     if (node !== null) await node.stop();
   }
 

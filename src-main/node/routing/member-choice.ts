@@ -84,10 +84,15 @@ export class MemberChoice {
       }
       return null;
     }
-    const candidates = usable.map((member) =>
-      this.#candidate(member.peerId, member.capacity, member.load, now),
-    );
     const askLoad = this.#components.directory.askLoad;
+    // Where load is asked on demand, what a member once announced about its queue is stale: members spread
+    // only rarely changing state, so a worker seen full while it was busy would look full forever, and a
+    // requester whose members all looked so would wait in line beside idle workers (the chaos run on real
+    // inference did: one-minute stalls). Before asking, only this node's own requests in flight and recent
+    // "busy" answers count.
+    const candidates = usable.map((member) =>
+      this.#candidate(member.peerId, member.capacity, askLoad === undefined ? member.load : 0, now),
+    );
     if (askLoad === undefined) return pickWorker(candidates);
     // Power of two choices over the sample, each of the two asked for its queue right before routing: what a
     // member announced about itself is rarely changing state, never its load.

@@ -50,7 +50,11 @@ export async function* streamReply(
   let deltas = 0;
   const onAbort = () => {
     // Tell the worker, so its engine stops and its slot frees; then drop the stream.
-    void channel.write({ t: 'cancel' }, AbortSignal.timeout(1_000)).finally(() => channel.abort('cancelled'));
+    // A stream already closed cannot take the cancel: that is fine, it is dropped either way.
+    void channel
+      .write({ t: 'cancel' }, AbortSignal.timeout(1_000))
+      .catch(() => undefined)
+      .finally(() => channel.abort('cancelled'));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {

@@ -6,6 +6,7 @@ import { TypedEventEmitter } from 'main-event';
 import { servedTiersOf, type NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../src-shared/protocol/index.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
+import { tierParameterBillions } from '../../../src-shared/tiers/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
@@ -21,6 +22,7 @@ import { InferWorker } from './infer-worker.ts';
 import { membershipDirectory } from './membership-directory.ts';
 import type { RequesterPayments, WorkerPayments } from './payments.ts';
 import { shardShareholders } from './shard-shares.ts';
+import { connectionAddresses } from './connection-addresses.ts';
 import { freeLoopbackPort } from '../net/free-loopback-port.ts';
 import { exoClusterSettings } from '../engine/exo/exo-cluster-settings.ts';
 import { exoBaseEnvironment } from '../engine/exo/exo-environment.ts';
@@ -107,8 +109,14 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         },
         selfPeerId: components.libp2p.peerId.toString(),
         ...(components.payments ? { payments: components.payments.worker } : {}),
+        // Shard owners are checked against the worker's EXO topology (security finding 9).
         shareholders: (tier, engine) =>
-          shardShareholders(engine.placement, directory.members(tier), components.libp2p.peerId.toString()),
+          shardShareholders(
+            engine.placement,
+            directory.members(tier),
+            components.libp2p.peerId.toString(),
+            connectionAddresses(components.libp2p),
+          ),
       },
       { capacityPerTier: init.capacityPerTier ?? 2 },
     );
@@ -297,6 +305,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         baseUrl: settings.baseUrl,
         ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
         ...(settings.model ? { model: settings.model } : {}),
+        ...(spec ? { tier: { label: spec.label, parameterBillions: tierParameterBillions(spec) } } : {}),
         ...this.#init.engineOverrides,
       };
     }

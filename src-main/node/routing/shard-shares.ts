@@ -1,9 +1,14 @@
 // Who a request served by a multi-machine EXO instance pays (DESIGN.md §4 step 5): each EXO node of the
-// instance is mapped to the cluster member that announced it as its own engine node; a node no member
-// announced (a machine of the contributor's own that runs no OpenGateway) counts as the worker's. Shares of
-// one member add up. A heartbeat's engine node is only a claim (security finding 9): a node id announced by
-// two members is contested and pays neither (it counts as the worker's), so a Sybil that copies a shard's
-// EXO node id is never paid for that shard's work.
+// instance is paid to the cluster member that owns it, and a node nobody proves to own (a machine of the
+// contributor's own that runs no OpenGateway) counts as the worker's. Shares of one member add up.
+//
+// Ownership (security finding 9): a heartbeat's `engineNode` is only a claim, and EXO node ids are public
+// (anyone on the LAN reads them from EXO's /state). A claim counts only when the member's libp2p connection
+// to this worker comes from an address at which the worker's own EXO reached that node (its topology, see
+// engine/exo/exo-topology.ts): a Sybil that copies the id from elsewhere is never paid. A node claimed, so
+// verified, by two members (two OpenGateway nodes behind one address) pays neither. EXO node ids are random
+// and carry no key in any EXO generation, so nothing stronger than "where EXO found it" is available.
+import { normaliseIp } from '../engine/exo/exo-topology.ts';
 import type { EnginePlacement } from '../engine/engine.ts';
 import type { ClusterMember } from './cluster-directory.ts';
 
@@ -13,19 +18,25 @@ export interface Shareholder {
   readonly share: number;
 }
 
+/** The IP addresses this node's direct connections to a peer come from (none when only relayed). */
+export type MemberAddresses = (peerId: string) => readonly string[];
+
 export function shardShareholders(
   placement: EnginePlacement | null | undefined,
   members: readonly ClusterMember[],
   workerPeerId: string,
+  memberAddresses: MemberAddresses = () => [],
 ): Shareholder[] {
   const shares = placement?.shares.filter((s) => Number.isFinite(s.share) && s.share > 0) ?? [];
   const total = shares.reduce((sum, s) => sum + s.share, 0);
   if (!placement || shares.length === 0 || total <= 0) return [{ peerId: workerPeerId, share: 1 }];
   const byNode = new Map<string, string | null>();
   for (const member of members) {
-    if (member.status === 'down' || member.engineNode === undefined) continue;
-    const claimed = byNode.get(member.engineNode);
-    byNode.set(member.engineNode, claimed === undefined || claimed === member.peerId ? member.peerId : null);
+    const node = member.engineNode;
+    if (member.status === 'down' || node === undefined || node === placement.localNode) continue;
+    if (!reachedAt(placement, node, memberAddresses(member.peerId))) continue;
+    const claimed = byNode.get(node);
+    byNode.set(node, claimed === undefined || claimed === member.peerId ? member.peerId : null);
   }
   byNode.set(placement.localNode, workerPeerId);
   const parts = new Map<string, number>();
@@ -34,4 +45,14 @@ export function shardShareholders(
     parts.set(peerId, (parts.get(peerId) ?? 0) + s.share / total);
   }
   return [...parts].map(([peerId, share]) => ({ peerId, share }));
+}
+
+/** Whether one of the member's connection addresses is one where the engine reached `node`. */
+function reachedAt(placement: EnginePlacement, node: string, addresses: readonly string[]): boolean {
+  const known = placement.nodeAddresses?.[node];
+  if (!known || known.length === 0) return false;
+  return addresses.some((address) => {
+    const ip = normaliseIp(address);
+    return ip !== null && known.includes(ip);
+  });
 }

@@ -76,7 +76,7 @@ function EngineServerForm() {
         />
       </label>
       <label>
-        Model it should answer with (optional)
+        Model it should answer with (optional: otherwise each tier takes a model of its size the server lists)
         <input
           type="text"
           value={shownModel}

@@ -22,6 +22,10 @@ import * as electron from './electron-mock.ts';
 vi.mock('electron', () => import('./electron-mock.ts'));
 
 const RENDERER = 'file:///app/out/renderer/index.html';
+/** The one download the release-signature check in these tests accepts (the real check: update-feed.test). */
+const SIGNED = '/updates/OpenGateway-0.2.0.AppImage';
+const verifyUpdate = ({ downloadedFile }: { downloadedFile: string }) =>
+  downloadedFile === SIGNED ? Promise.resolve() : Promise.reject(new Error('not signed'));
 
 class FakeAutoUpdater extends EventEmitter {
   autoDownload = false;
@@ -67,6 +71,7 @@ async function launch(options: { argv?: string[]; launchFails?: boolean } = {}):
     argv: options.argv ?? [],
     log: () => {},
     firstUpdateCheckDelayMs: 3_600_000,
+    verifyUpdate,
     idlePollMs: 3_600_000,
   });
   if (!app) throw new Error('expected the app to start');
@@ -218,7 +223,8 @@ describe('the desktop app', () => {
   it('finding 27: the browser dashboard cannot install an update; the window can', async () => {
     electron.app.isPackaged = true;
     await launch();
-    updater.emit('update-downloaded', { version: '0.2.0' });
+    updater.emit('update-downloaded', { version: '0.2.0', downloadedFile: SIGNED });
+    await expect.poll(() => running?.updates.state.state).toBe('downloaded');
     const context = { signal: new AbortController().signal };
     // The attack: a local page or process with the key calls installUpdate over /api/ws.
     expect(() => served!.handlers.installUpdate(null, context)).toThrow(/not from the browser dashboard/);
@@ -304,9 +310,11 @@ describe('the desktop app', () => {
     electron.app.isPackaged = true;
     await launch();
     updater.emit('update-available', { version: '0.2.0' });
-    updater.emit('update-downloaded', { version: '0.2.0' });
+    updater.emit('update-downloaded', { version: '0.2.0', downloadedFile: SIGNED });
+    await expect.poll(() => running?.updates.state.state).toBe('downloaded');
     expect(sentNotifications('update')).toEqual([
       { state: 'available', version: '0.2.0' },
+      { state: 'downloading', version: '0.2.0', percent: 100 },
       { state: 'downloaded', version: '0.2.0' },
     ]);
     await expect(invoke('getUpdateState')).resolves.toEqual({
@@ -315,6 +323,33 @@ describe('the desktop app', () => {
     });
     await invoke('installUpdate');
     expect(updater.quitAndInstall).toHaveBeenCalledOnce();
+  });
+
+  it('installs a verified update as the app quits, after the node stopped; never an unverified one', async () => {
+    electron.app.isPackaged = true;
+    await launch();
+    updater.emit('update-downloaded', { version: '0.2.0', downloadedFile: '/updates/tampered.AppImage' });
+    await expect.poll(() => running?.updates.state.state).toBe('error');
+    updater.emit('update-downloaded', { version: '0.2.0', downloadedFile: SIGNED });
+    await expect.poll(() => running?.updates.state.state).toBe('downloaded');
+    updater.quitAndInstall.mockImplementation(() => {
+      // The node was stopped first; the updater then quits the app itself.
+      expect(stopNode).toHaveBeenCalledOnce();
+      electron.app.quit();
+    });
+    electron.app.quit();
+    await expect.poll(() => updater.quitAndInstall.mock.calls).toEqual([[true, false]]);
+    await expect.poll(() => electron.app.quit.mock.calls.length).toBe(2);
+  });
+
+  it('quits without installing when the download did not verify', async () => {
+    electron.app.isPackaged = true;
+    await launch();
+    updater.emit('update-downloaded', { version: '0.2.0', downloadedFile: '/updates/tampered.AppImage' });
+    await expect.poll(() => running?.updates.state.state).toBe('error');
+    electron.app.quit();
+    await expect.poll(() => electron.app.quit.mock.calls.length).toBe(2);
+    expect(updater.quitAndInstall).not.toHaveBeenCalled();
   });
 
   it('hides the window on close and stops the node before quitting', async () => {

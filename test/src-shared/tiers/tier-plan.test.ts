@@ -47,6 +47,24 @@ describe('planTiers', () => {
     expect(cached.serve[0]?.diskBytes).toBe(0);
   });
 
+  it('budgets each tier with the model of the engine that serves it', () => {
+    // The same tier needs different memory on each engine (MLX 8-bit vs GGUF Q8_0): each is budgeted as loaded.
+    const laptop = machine({ cores: 8, ramBytes: 20 * GIB, freeDiskBytes: 500e9 });
+    const qualified = ['model-a', 'model-b'];
+    const exoNeeds = (tier: TierSpec) => tier.engineModels.exoNeeds!.memoryBytes;
+    const builtinNeeds = (tier: TierSpec) => tier.engineModels.builtin!.memoryBytes;
+    const mixed = planTiers(laptop, [A, B], {
+      qualified,
+      engine: (tier) => (tier === 'model-b' ? 'exo' : 'builtin'),
+    });
+    const ram = (plan: ReturnType<typeof planTiers>, tier: string) =>
+      plan.serve.find((t) => t.tier === tier)?.ramBytes;
+    expect(ram(mixed, 'model-a')).toBe(builtinNeeds(A));
+    expect(ram(mixed, 'model-b')).toBe(exoNeeds(B));
+    const allExo = planTiers(laptop, [A, B], { qualified, engine: 'exo' });
+    expect(ram(allExo, 'model-a')).toBe(exoNeeds(A));
+  });
+
   it('never serves a tier that did not qualify, and serves a tier without sizes unbudgeted', () => {
     const unsized: TierSpec = { ...C, id: 'model-x', engineModels: { exo: 'some/model' } };
     const plan = planTiers(WORKSTATION_4090, [A, unsized], { qualified: ['model-x'] });

@@ -17,6 +17,7 @@ export const DEFAULT_EXO_API_PORT = 52415;
 
 export class ExoApi {
   readonly #http: HttpJsonClient;
+  #lastState: ExoStateView | null = null;
 
   constructor(baseUrl: string, init: HttpJsonInit = {}) {
     this.#http = new HttpJsonClient(baseUrl, init);
@@ -32,7 +33,14 @@ export class ExoApi {
   }
 
   async state(signal?: AbortSignal): Promise<ExoStateView> {
-    return decodeState(await this.#http.request('/state', { signal }));
+    const state = decodeState(await this.#http.request('/state', { signal }));
+    this.#lastState = state;
+    return state;
+  }
+
+  /** The most recent /state this API answered (the supervisor reads it every few seconds). */
+  get lastState(): ExoStateView | null {
+    return this.#lastState;
   }
 
   async tasks(signal?: AbortSignal): Promise<ExoTaskView[]> {

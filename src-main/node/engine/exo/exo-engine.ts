@@ -24,6 +24,7 @@ import { ExoInstanceKeeper } from './exo-instance-keeper.ts';
 import { exoBaseEnvironment } from './exo-environment.ts';
 import { exoInstallHint, findExo, readExoHelp, type ExoSource } from './find-exo.ts';
 import { forgetSupervisedExo, recordSupervisedExo, stopStaleExo } from './stale-exo.ts';
+import { checkExoExposure, exposureWarning } from './exo-exposure.ts';
 
 export interface ExoEngineInit
   extends EngineBaseInit, Partial<Omit<ExoLaunchSettings, 'exoHome' | 'apiPort'>> {
@@ -35,6 +36,8 @@ export interface ExoEngineInit
   readonly exoPath?: string;
   /** API host. Default 127.0.0.1. */
   readonly host?: string;
+  /** This machine's network addresses the exposure check tries (tests); its interfaces by default. */
+  readonly exposureAddresses?: () => readonly string[];
   /** API port. Default 52415 (EXO's, and the macOS app's). */
   readonly apiPort?: number;
   /** `auto`: use an EXO that already answers, else spawn. `never`: always spawn. `only`: never spawn. */
@@ -122,7 +125,15 @@ export class ExoEngine extends EngineBase {
   get placement(): EnginePlacement | null {
     const serving = this.#serving;
     if (!serving || this.#localNode === null) return null;
-    return { localNode: this.#localNode, shares: servingShares(serving) };
+    const shares = servingShares(serving);
+    // Where EXO reached each node of the instance, from the /state the supervisor last read.
+    const known = this.#api.lastState?.nodeAddresses;
+    const nodeAddresses: Record<string, readonly string[]> = {};
+    for (const { engineNodeId } of shares) {
+      const addresses = known?.get(engineNodeId);
+      if (addresses && addresses.length > 0) nodeAddresses[engineNodeId] = addresses;
+    }
+    return { localNode: this.#localNode, shares, nodeAddresses };
   }
 
   chat(request: ChatRequest, options: ChatOptions = {}): ChatStream {
@@ -263,11 +274,31 @@ export class ExoEngine extends EngineBase {
       this.#localNode = nodeId;
       this.#serving = instance;
       this.markHealthy();
+      void this.#warnOfExposure(signal);
       const end = await this.#keeper.watch(nodeId, instance.instanceId, signal);
       if (end.kind === 'unresponsive') return { kind: 'crashed', why: end.why };
       this.#serving = null;
       this.note(`${end.why}; placing the model again`);
       nodeId = await this.#api.nodeId({ signal });
+    }
+  }
+
+  /**
+   * EXO's API listens on every interface with no key and CORS `*`, and cannot be told otherwise (security
+   * finding 13, exo-exposure.ts): once per run, say in the engine's log (the dashboard shows it) who else can
+   * use it.
+   */
+  async #warnOfExposure(signal: AbortSignal): Promise<void> {
+    try {
+      const exposure = await checkExoExposure({
+        url: this.apiUrl,
+        signal,
+        ...(this.#init.exposureAddresses ? { lanAddresses: this.#init.exposureAddresses } : {}),
+      });
+      const warning = exposureWarning(exposure, new URL(this.apiUrl).port);
+      if (warning !== null && !signal.aborted) this.note(`warning: ${warning}`);
+    } catch {
+      // Stopped meanwhile; the next run checks again.
     }
   }
 

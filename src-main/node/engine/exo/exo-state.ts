@@ -2,6 +2,7 @@
 // are camelCase with tagged unions (`{"RunnerReady": {…}}`); plain API types are snake_case. Everything is
 // validated before use: a field we rely on that is missing or mistyped is a protocol error.
 import { EngineProtocolError } from '../errors.ts';
+import { decodeNodeAddresses, type ExoNodeAddresses } from './exo-topology.ts';
 
 /** One shard of an instance: which layers a runner holds. */
 export interface ExoShardView {
@@ -53,6 +54,8 @@ export interface ExoStateView {
   readonly runners: ReadonlyMap<string, ExoRunnerView>;
   /** EXO node id → its downloads. */
   readonly downloads: ReadonlyMap<string, readonly ExoDownloadView[]>;
+  /** EXO node id → where EXO's own probes reached it (the topology; exo-topology.ts). */
+  readonly nodeAddresses: ExoNodeAddresses;
 }
 
 /** One entry of `GET /instance/previews`. `instance` is kept raw to be posted back unchanged. */
@@ -80,7 +83,7 @@ export function decodeState(value: unknown): ExoStateView {
     if (!Array.isArray(raw)) throw malformed('downloads entry that is not a list');
     downloads.set(nodeId, raw.map(decodeDownload));
   }
-  return { instances, runners, downloads };
+  return { instances, runners, downloads, nodeAddresses: decodeNodeAddresses(state.topology) };
 }
 
 export function decodeInstance(value: unknown): ExoInstanceView {

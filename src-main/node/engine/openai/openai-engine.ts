@@ -8,6 +8,7 @@ import { EngineNotReadyError, EngineStartError } from '../errors.ts';
 import { openHttpChatStream } from '../http-chat-stream.ts';
 import { HttpJsonClient } from '../http-json.ts';
 import { decodeModelList } from '../model-list.ts';
+import { modelSizeMismatch } from '../../../../src-shared/tiers/model-size.ts';
 
 /** A command that starts the server, run in its own process group and stopped with the engine. */
 export interface OpenAiStartCommand {
@@ -22,8 +23,13 @@ export interface OpenAiEngineInit extends EngineBaseInit {
   readonly baseUrl: string;
   /** Sent as a bearer token. Never logged. */
   readonly apiKey?: string;
-  /** The model to serve; default the first one the server lists. */
+  /** The model to serve; default the first one the server lists that fits the tier. */
   readonly model?: string;
+  /**
+   * The tier it serves: a model whose id names another size is refused (model-size.ts), so one server
+   * holding several models serves each tier the one of its size.
+   */
+  readonly tier?: { readonly label: string; readonly parameterBillions: number | null };
   readonly startCommand?: OpenAiStartCommand;
   /** After starting the command, how long the server may take to answer. Default 120 s. */
   readonly startupTimeoutMs?: number;
@@ -203,17 +209,28 @@ export class OpenAiEngine extends EngineBase {
 
   #pickModel(models: readonly string[]): string {
     const wanted = this.#init.model;
+    const tier = this.#init.tier;
+    const mismatch = (model: string) =>
+      tier === undefined ? null : modelSizeMismatch(model, tier.parameterBillions);
     if (wanted !== undefined) {
-      if (models.includes(wanted)) return wanted;
-      throw new EngineStartError(
-        `${this.engineName} does not serve ${wanted} (it lists: ${models.join(', ') || 'no models'}); ` +
-          'download or load that model there first',
-      );
+      if (!models.includes(wanted))
+        throw new EngineStartError(
+          `${this.engineName} does not serve ${wanted} (it lists: ${models.join(', ') || 'no models'}); ` +
+            'download or load that model there first',
+        );
+      const why = mismatch(wanted);
+      if (why !== null) throw new EngineStartError(`${why}: choose another model for ${tier!.label}`);
+      return wanted;
     }
-    const first = models[0];
-    if (first === undefined)
+    if (models.length === 0)
       throw new EngineStartError(`${this.engineName} lists no models; load one there first`);
-    return first;
+    const fitting = models.find((model) => mismatch(model) === null);
+    if (fitting === undefined)
+      throw new EngineStartError(
+        `none of the models ${this.engineName} lists fits ${tier!.label} (${tier!.parameterBillions}B parameters): ` +
+          `it lists ${models.join(', ')}; load one of that size there`,
+      );
+    return fitting;
   }
 
   async #monitor(signal: AbortSignal, model: string): Promise<RunOutcome> {

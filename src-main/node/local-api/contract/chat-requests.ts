@@ -7,7 +7,8 @@ import {
   type ChatFailure,
   type ChatSendInput,
 } from '../../../../src-shared/ipc/index.ts';
-import type { ChatUsage } from '../../../../src-shared/protocol/chat.ts';
+import type { ChatRequest, ChatUsage } from '../../../../src-shared/protocol/chat.ts';
+import { promptTokenCount } from '../../../../src-shared/protocol/prompt-token-count.ts';
 import type { ChatGateway, GatewayTier } from '../../routing/chat-gateway.ts';
 import {
   NoLiveMemberError,
@@ -106,24 +107,20 @@ export class ChatRequests {
     let routedTo: string | null = null;
     try {
       // The tier resolved once, in start(): the price below is the price of the tier that serves.
-      const chunks = gateway.chat(
-        tier,
-        {
-          messages: input.messages.map(({ role, content }) => ({ role, content })),
-          max_tokens: input.maxTokens,
+      const request: ChatRequest = {
+        messages: input.messages.map(({ role, content }) => ({ role, content })),
+        max_tokens: input.maxTokens,
+      };
+      const chunks = gateway.chat(tier, request, {
+        signal,
+        onQueuePosition: (position) => {
+          if (position >= 1) publish({ type: 'queued', requestId, position: Math.min(position, 1_000_000) });
         },
-        {
-          signal,
-          onQueuePosition: (position) => {
-            if (position >= 1)
-              publish({ type: 'queued', requestId, position: Math.min(position, 1_000_000) });
-          },
-          onRouted: (peerId) => {
-            routedTo = peerId;
-            publish({ type: 'started', requestId, worker: shortPeerId(peerId) });
-          },
+        onRouted: (peerId) => {
+          routedTo = peerId;
+          publish({ type: 'started', requestId, worker: shortPeerId(peerId) });
         },
-      );
+      });
       for await (const chunk of chunks) {
         if (signal.aborted) break;
         if (chunk.type === 'usage') {
@@ -138,11 +135,15 @@ export class ChatRequests {
       if (usage === null) throw new ReplyWithoutUsageError('the reply ended without usage');
       // The routing layer never pays this node's own worker: such a reply is free, and the balance stays.
       const free = routedTo !== null && routedTo === this.#components.selfPeerId();
+      // A paid prompt is billed at most at the network's count of it (security finding 16).
+      const promptTokens = free
+        ? usage.promptTokens
+        : Math.min(usage.promptTokens, promptTokenCount(request));
       publish({
         type: 'done',
         requestId,
-        cost: free ? 0 : chatCost(tier.price, usage.promptTokens, usage.completionTokens),
-        promptTokens: usage.promptTokens,
+        cost: free ? 0 : chatCost(tier.price, promptTokens, usage.completionTokens),
+        promptTokens,
         completionTokens: usage.completionTokens,
       });
     } catch (error) {

@@ -6,6 +6,7 @@ import {
   type ContractHandlers,
   type Settings,
 } from '../../../../src-shared/ipc/index.ts';
+import { promptTokenCount } from '../../../../src-shared/protocol/prompt-token-count.ts';
 import { NodeNotStartedError } from '../../node-errors.ts';
 import type { NodeSettings, RunningNode } from '../../running-node.ts';
 import { chatCost, type ChatRequests } from './chat-requests.ts';
@@ -39,10 +40,6 @@ export interface ContractHandlersInit {
   readonly localApi: () => LocalApiAccess | null;
 }
 
-/** A rough count for the estimate before sending: about four characters per token, plus a few per message. */
-function estimatePromptTokens(messages: readonly { readonly content: string }[]): number {
-  return messages.reduce((sum, message) => sum + Math.ceil(message.content.length / 4) + 4, 0);
-}
 /** Replies are usually much shorter than the most they may be; this is what "typical" assumes. */
 const TYPICAL_REPLY_TOKENS = 256;
 
@@ -110,7 +107,10 @@ export function createContractHandlers(init: ContractHandlersInit): ContractHand
       if (gateway === null)
         throw new NodeNotStartedError('The node has not started yet, so the price is not known.');
       const tier = gateway.resolve(model);
-      const promptTokens = estimatePromptTokens(messages);
+      // The network's count of the prompt: the most any worker may bill for it (security finding 16).
+      const promptTokens = promptTokenCount({
+        messages: messages.map(({ role, content }) => ({ role, content })),
+      });
       const estimate: ChatEstimate = {
         promptTokens,
         maxCost: chatCost(tier.price, promptTokens, maxTokens),

@@ -3,7 +3,7 @@
 // newer version's metadata and file, driven by our UpdateController. Only what needs the Electron binary is
 // replaced: the app adapter (Electron's `app`) and, in electron-updater's HTTP executor, the request
 // factory (Electron's `net`, answered by Node's http).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type RequestOptions, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +15,8 @@ import {
   UpdateController,
   type AutoUpdaterLike,
 } from '../../../../src-main/app/updater/update-controller.ts';
+import { releasePublicKeyText, signUpdate } from '../../../../src-main/app/updater/update-signature.ts';
+import { releaseUpdateVerifier } from '../../../../src-main/app/updater/update-verifier.ts';
 import { updateLabel } from '../../../../src-renderer/src/labels.ts';
 import type { UpdateState } from '../../../../src-shared/ipc/index.ts';
 
@@ -45,7 +47,13 @@ class NodeNetHttpExecutor extends ElectronHttpExecutor {
 
 let root: string;
 let server: Server;
-let feed: { yaml: string; file: Buffer };
+let feed: { yaml: string; file: Buffer; signature: string | null };
+/** The release key, generated here; its private half plays the release workflow's secret. */
+const releaseKey = generateKeyPairSync('ed25519').privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
+const FILE = 'OpenGateway-0.2.0.AppImage';
 const previousAppImage = process.env.APPIMAGE;
 
 beforeEach(async () => {
@@ -55,7 +63,8 @@ beforeEach(async () => {
   await writeFile(process.env.APPIMAGE, randomBytes(4096));
   server = createServer((req, res) => {
     if (req.url?.startsWith('/latest-linux.yml')) return res.end(feed.yaml);
-    if (req.url === '/OpenGateway-0.2.0.AppImage') {
+    if (req.url === `/${FILE}.sig` && feed.signature !== null) return res.end(feed.signature);
+    if (req.url === `/${FILE}`) {
       res.writeHead(200, { 'content-length': feed.file.byteLength });
       return res.end(feed.file);
     }
@@ -71,11 +80,25 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** What electron-builder publishes next to a Linux release: version, file, size and SHA-512 (base64). */
-function publish(file: Buffer, claimedBy: Buffer = file): void {
+/**
+ * What electron-builder publishes next to a Linux release: version, file, size and SHA-512 (base64), and what
+ * the release workflow adds: the file's signature (here by `signedBy`, over `signedBytes` as `signedVersion`).
+ */
+function publish(
+  file: Buffer,
+  claimedBy: Buffer = file,
+  signed: { by?: string; bytes?: Buffer; version?: string } | null = {},
+): void {
   const sha512 = createHash('sha512').update(claimedBy).digest('base64');
+  const signedSha = createHash('sha512')
+    .update(signed?.bytes ?? file)
+    .digest();
   feed = {
     file,
+    signature:
+      signed === null
+        ? null
+        : signUpdate(signed.by ?? releaseKey, signed.version ?? '0.2.0', FILE, signedSha),
     yaml: [
       'version: 0.2.0',
       'files:',
@@ -116,6 +139,11 @@ async function updaterForApp() {
   const controller = new UpdateController({
     autoUpdater: updater,
     enabled: true,
+    // The app's check as shipped, with this test's release key and the local release server.
+    verifyDownload: releaseUpdateVerifier({
+      publicKeys: [releasePublicKeyText(releaseKey)],
+      signatureUrl: (_version, fileName) => `${url}${fileName}.sig`,
+    }),
     publish: (state) => states.push(state),
     firstCheckDelayMs: 0,
     checkIntervalMs: 3_600_000,
@@ -126,7 +154,7 @@ async function updaterForApp() {
 describe('the update feed (electron-updater against a local release server)', () => {
   it('finds the newer version, downloads and verifies it, and offers to restart', async () => {
     publish(randomBytes(256 * 1024));
-    const { controller, states } = await updaterForApp();
+    const { controller, states, updater } = await updaterForApp();
     controller.start();
     await vi.waitFor(() => expect(controller.state.state).toMatch(/downloaded|error/), { timeout: 20_000 });
     controller.stop();
@@ -137,6 +165,62 @@ describe('the update feed (electron-updater against a local release server)', ()
     expect(updateLabel(controller.state)).toBe(
       'Version 0.2.0 is ready. It installs when you quit, or restart now.',
     );
+    // Installing replaces the running AppImage: only whether it is asked for is checked here.
+    const install = vi.fn();
+    updater.quitAndInstall = install;
+    expect(controller.installOnQuit()).toBe(true);
+    expect(install).toHaveBeenCalledWith(true, false);
+  });
+
+  // Finding 19: whoever controls the release channel (a stolen publishing token, a compromised mirror)
+  // publishes a file and the feed that names it, so its SHA-512 matches; only the release key's signature
+  // tells it apart.
+  async function refused(): Promise<string> {
+    const { controller, updater } = await updaterForApp();
+    const install = vi.fn();
+    updater.quitAndInstall = install;
+    controller.start();
+    await vi.waitFor(() => expect(controller.state.state).toMatch(/downloaded|error/), { timeout: 20_000 });
+    controller.stop();
+    expect(controller.installOnQuit()).toBe(false);
+    expect(controller.installNow()).toBe(false);
+    expect(install).not.toHaveBeenCalled();
+    const state = controller.state;
+    expect(state.state).toBe('error');
+    return state.state === 'error' ? state.message : '';
+  }
+
+  it('refuses a tampered file whose feed matches it but whose signature is for the released file', async () => {
+    const released = randomBytes(128 * 1024);
+    const tampered = Buffer.from(released);
+    tampered[1000] = tampered[1000]! ^ 0xff;
+    publish(tampered, tampered, { bytes: released });
+    expect(await refused()).toMatch(/not signed by an OpenGateway release key/);
+  });
+
+  it('refuses an unsigned file', async () => {
+    publish(randomBytes(64 * 1024), undefined, null);
+    expect(await refused()).toMatch(/signature is not in the release \(HTTP 404\)/);
+  });
+
+  it('reads no more than a signature’s size from the signature address', async () => {
+    publish(randomBytes(64 * 1024));
+    feed.signature = 'A'.repeat(4 * 1024 * 1024);
+    expect(await refused()).toMatch(/is not a signature file \(too large\)/);
+  });
+
+  it('refuses a file signed by any other key', async () => {
+    const other = generateKeyPairSync('ed25519').privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
+    publish(randomBytes(64 * 1024), undefined, { by: other });
+    expect(await refused()).toMatch(/not signed by an OpenGateway release key/);
+  });
+
+  it('refuses an older signed release offered as a newer version (a downgrade)', async () => {
+    publish(randomBytes(64 * 1024), undefined, { version: '0.1.9' });
+    expect(await refused()).toMatch(/not signed by an OpenGateway release key/);
   });
 
   it('refuses a file whose SHA-512 is not the one the feed published', async () => {

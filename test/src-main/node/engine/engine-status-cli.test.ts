@@ -53,9 +53,11 @@ describe('opengateway-node engine status', () => {
     await new Promise((done) => setTimeout(done, 300));
     const bin = temporaryDir();
     writeFileSync(join(bin, 'exo'), `#!/bin/sh\nexec '${EXO_LAUNCHER}' "$@"\n`, { mode: 0o755 });
+    // Local-only: the exposure check does not try this machine's real network addresses.
     const result = await runCliProcess(['engine', 'status', '--json', '--url', double.url], {
       PATH: `${bin}:${process.env.PATH ?? ''}`,
       EXO_DOUBLE_NODE: process.execPath,
+      OPENGATEWAY_LOCAL_ONLY: '1',
     });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as EngineProbeReport;
@@ -70,6 +72,16 @@ describe('opengateway-node engine status', () => {
       install: null,
     });
     expect(report.nodeId).toMatch(/^[0-9a-f]{32}$/);
+    // Finding 13: EXO lets any web page use its API, and the node cannot change that: it says so.
+    expect(report.exposure).toEqual({ reachableAt: [], anyWebPage: true });
+    const text = await runCliProcess(['engine', 'status', '--url', double.url], {
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      EXO_DOUBLE_NODE: process.execPath,
+      OPENGATEWAY_LOCAL_ONLY: '1',
+    });
+    expect(text.stdout).toMatch(
+      /Problem +EXO's API has no key and lets any web page you open use it: .* block TCP port \d+ from other machines/,
+    );
   });
 
   it('lists what an OpenAI-compatible server serves', async () => {

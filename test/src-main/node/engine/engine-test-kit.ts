@@ -53,6 +53,8 @@ export async function spawnedExoEngine(options: SpawnedEngineOptions = {}): Prom
     namespace: 'og-test-model-a',
     attach: 'never',
     memoryMb: 8_192,
+    // The exposure check stays on loopback: the test double is this machine's only "network address".
+    exposureAddresses: () => [],
     baseEnv: {
       ...process.env,
       ...options.env,
@@ -87,6 +89,8 @@ export interface StartDoubleOptions {
   readonly readyPath?: string;
   /** EXO's port flag. Default --api-port (the legacy generation has --chatgpt-api-port). */
   readonly portFlag?: string;
+  /** The loopback address it listens on (default 127.0.0.1; EXO itself binds 0.0.0.0). */
+  readonly host?: string;
 }
 
 export async function startDouble(
@@ -102,13 +106,14 @@ export async function startDouble(
       options.portFlag ?? '--api-port',
       String(port),
       '--double-exit-with-parent',
+      ...(options.host ? ['--double-host', options.host] : []),
       ...args,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {

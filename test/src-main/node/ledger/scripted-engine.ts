@@ -17,11 +17,13 @@ export class ScriptedEngineDouble extends TypedEventEmitter<EngineEvents> implem
   readonly recentLog: readonly string[] = [];
   readonly #deltas: readonly ChatDeltaChunk[];
   readonly #claimedCompletion: number;
+  readonly #claimedPrompt: number;
 
-  constructor(deltas: readonly ChatDeltaChunk[], claimedCompletion = deltas.length) {
+  constructor(deltas: readonly ChatDeltaChunk[], claimedCompletion = deltas.length, claimedPrompt = 5) {
     super();
     this.#deltas = deltas;
     this.#claimedCompletion = claimedCompletion;
+    this.#claimedPrompt = claimedPrompt;
   }
 
   start(): Promise<void> {
@@ -35,6 +37,7 @@ export class ScriptedEngineDouble extends TypedEventEmitter<EngineEvents> implem
   chat(_request: unknown, options: ChatOptions = {}): ChatStream {
     const deltas = this.#deltas;
     const completionTokens = this.#claimedCompletion;
+    const promptTokens = this.#claimedPrompt;
     async function* generate() {
       for (const delta of deltas) {
         options.signal?.throwIfAborted();
@@ -43,7 +46,7 @@ export class ScriptedEngineDouble extends TypedEventEmitter<EngineEvents> implem
       }
       yield {
         type: 'usage' as const,
-        usage: { promptTokens: 5, completionTokens, totalTokens: 5 + completionTokens },
+        usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
         finishReason: 'length' as const,
       };
     }

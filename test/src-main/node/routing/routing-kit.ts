@@ -19,10 +19,13 @@ export interface TestNode {
   readonly engines: Map<string, Engine>;
 }
 
-export async function startNode(workerInit: InferWorkerInit = {}): Promise<TestNode> {
+export async function startNode(
+  workerInit: InferWorkerInit = {},
+  listen = '/ip4/127.0.0.1/tcp/0',
+): Promise<TestNode> {
   const p2p = new P2pService(
     { privateKey: await generateKeyPair('Ed25519') },
-    { listen: ['/ip4/127.0.0.1/tcp/0'], privateNetwork: true, dht: false, natTraversal: false },
+    { listen: [listen], privateNetwork: true, dht: false, natTraversal: false },
   );
   await p2p.start();
   const engines = new Map<string, Engine>();

@@ -15,6 +15,16 @@ const member = (
   ...(engineNode ? { engineNode } : {}),
 });
 
+/** Where the worker's EXO reached each node, and where each member's connection comes from. */
+const NODE_ADDRESSES = { 'exo-w': ['10.0.0.1'], 'exo-s': ['10.0.0.2'], 'exo-d': ['10.0.0.4'] };
+const FROM: Record<string, string[]> = {
+  W: ['10.0.0.1'],
+  S: ['10.0.0.2'],
+  D: ['10.0.0.4'],
+  Sybil: ['203.0.113.9'],
+};
+const addresses = (peerId: string) => FROM[peerId] ?? [];
+
 describe('who a sharded request pays', () => {
   it('pays the worker alone when its engine runs on this machine only, or says nothing', () => {
     expect(shardShareholders(null, [], 'W')).toEqual([{ peerId: 'W', share: 1 }]);
@@ -32,9 +42,11 @@ describe('who a sharded request pays', () => {
           { engineNodeId: 'exo-s', share: 0.5 },
           { engineNodeId: 'exo-unknown', share: 0.25 },
         ],
+        nodeAddresses: NODE_ADDRESSES,
       },
       [member('W', 'exo-w'), member('S', 'exo-s'), member('D', 'exo-d', 'down')],
       'W',
+      addresses,
     );
     expect(holders).toEqual([
       { peerId: 'W', share: 0.5 },
@@ -51,9 +63,11 @@ describe('who a sharded request pays', () => {
           { engineNodeId: 'exo-d', share: 3 },
           { engineNodeId: 'exo-x', share: Number.NaN },
         ],
+        nodeAddresses: NODE_ADDRESSES,
       },
       [member('D', 'exo-d', 'down')],
       'W',
+      addresses,
     );
     expect(holders).toEqual([{ peerId: 'W', share: 1 }]);
   });
@@ -65,15 +79,48 @@ describe('who a sharded request pays', () => {
         { engineNodeId: 'exo-w', share: 0.5 },
         { engineNodeId: 'exo-s', share: 0.5 },
       ],
+      nodeAddresses: NODE_ADDRESSES,
     };
-    // Before the honest member and after it: either way the contested share goes to neither.
+    const paid = [
+      { peerId: 'W', share: 0.5 },
+      { peerId: 'S', share: 0.5 },
+    ];
+    // Before the honest member and after it: the owner keeps its share, the copy gets nothing.
     for (const members of [
       [member('S', 'exo-s'), member('Sybil', 'exo-s')],
       [member('Sybil', 'exo-s'), member('S', 'exo-s')],
     ])
-      expect(shardShareholders(placement, members, 'W')).toEqual([{ peerId: 'W', share: 1 }]);
+      expect(shardShareholders(placement, members, 'W', addresses)).toEqual(paid);
+    // Alone, the copy is still not paid.
+    expect(shardShareholders(placement, [member('Sybil', 'exo-s')], 'W', addresses)).toEqual([
+      { peerId: 'W', share: 1 },
+    ]);
     // Nor one that claims the worker's own EXO node.
-    expect(shardShareholders(placement, [member('S', 'exo-s'), member('Sybil', 'exo-w')], 'W')).toEqual([
+    expect(
+      shardShareholders(placement, [member('S', 'exo-s'), member('Sybil', 'exo-w')], 'W', addresses),
+    ).toEqual(paid);
+  });
+
+  it('pays no one for a node two members reach from its address, nor without EXO’s addresses', () => {
+    const placement = {
+      localNode: 'exo-w',
+      shares: [
+        { engineNodeId: 'exo-w', share: 0.5 },
+        { engineNodeId: 'exo-s', share: 0.5 },
+      ],
+      nodeAddresses: NODE_ADDRESSES,
+    };
+    const sameMachine = (peerId: string) => (peerId === 'S2' ? ['10.0.0.2'] : addresses(peerId));
+    expect(
+      shardShareholders(placement, [member('S', 'exo-s'), member('S2', 'exo-s')], 'W', sameMachine),
+    ).toEqual([{ peerId: 'W', share: 1 }]);
+    // An engine that says nothing about where its nodes are: no claim can be checked.
+    const { nodeAddresses: _unknown, ...blind } = placement;
+    expect(shardShareholders(blind, [member('S', 'exo-s')], 'W', addresses)).toEqual([
+      { peerId: 'W', share: 1 },
+    ]);
+    // IPv4-mapped IPv6 connections are the same address.
+    expect(shardShareholders(placement, [member('S', 'exo-s')], 'W', () => ['::ffff:10.0.0.2'])).toEqual([
       { peerId: 'W', share: 0.5 },
       { peerId: 'S', share: 0.5 },
     ]);

@@ -70,6 +70,31 @@ describe('OpenAiEngine with a server the user runs', () => {
     expect(failed.reason).toMatch(/does not serve llama3\.1:8b \(it lists: mlx-community\//);
   });
 
+  it('serves each tier the listed model of its size, and refuses a chosen model of another size', async () => {
+    const server = await runningServer();
+    const tierA = { label: 'Model A', parameterBillions: 8 };
+    const forA = engineWith({ baseUrl: server.url, tier: tierA });
+    const forC = engineWith({ baseUrl: server.url, tier: { label: 'Model C', parameterBillions: 70 } });
+    await Promise.all([forA.start(), forC.start()]);
+    // The server lists a 1B model first: neither tier takes it.
+    expect((await waitForStatus(forA, 'ready')).models).toEqual([
+      'mlx-community/Meta-Llama-3.1-8B-Instruct-4bit',
+    ]);
+    expect((await waitForStatus(forC, 'ready')).models).toEqual([
+      'mlx-community/Meta-Llama-3.1-70B-Instruct-4bit',
+    ]);
+    const wrong = engineWith({ baseUrl: server.url, model: SMALL_MODEL, tier: tierA });
+    await wrong.start();
+    expect((await waitForStatus(wrong, 'failed')).reason).toMatch(
+      /Llama-3\.2-1B-Instruct-4bit has 1B parameters; this tier's model has 8B: choose another model for Model A/,
+    );
+    const none = engineWith({ baseUrl: server.url, tier: { label: 'Model X', parameterBillions: 405 } });
+    await none.start();
+    expect((await waitForStatus(none, 'failed')).reason).toMatch(
+      /none of the models .* fits Model X \(405B parameters\)/,
+    );
+  });
+
   it('waits for a server that is not running yet, and for one that goes away', async () => {
     const port = await freeLoopbackPort();
     const engine = engineWith({ baseUrl: `http://127.0.0.1:${port}/v1`, model: SMALL_MODEL });

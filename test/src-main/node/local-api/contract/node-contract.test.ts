@@ -36,6 +36,7 @@ import {
   createWebSocketTransport,
   type WebSocketTransport,
 } from '../../../../../src-renderer/src/transport/websocket-transport.ts';
+import { promptTokenCount } from '../../../../../src-shared/protocol/prompt-token-count.ts';
 import { EXO_LAUNCHER } from '../../engine/engine-test-kit.ts';
 
 let root: string;
@@ -251,6 +252,8 @@ describe('the node’s ui contract over /api/ws', { timeout: 60_000 }, () => {
 
     const messages = [{ role: 'user' as const, content: 'Hello network' }];
     const estimate = await client.call('estimateChat', { model: modelA.id, messages, maxTokens: 16 });
+    // The prompt is the network's count of it: the most a worker may bill (security finding 16).
+    expect(estimate.promptTokens).toBe(promptTokenCount({ messages }));
     // Micro-tokens: the price is whole tokens per 1,000 work units, so 1,000 µT × price per token.
     expect(estimate.maxCost).toBe(modelA.pricePer1k * 1000 * (estimate.promptTokens + 16));
 

@@ -1,0 +1,99 @@
+// A STUN Binding responder on UDP (RFC 5389), run by bootstrap/relay nodes on the same IP and port number as
+// their TCP listen address, so every node that knows the bootstrap list knows where to ask "what address do
+// you see me at?" (stun-servers.ts). ICE uses the answer as its server-reflexive candidate, which is what
+// lets two nodes behind endpoint-independent NATs punch a direct UDP path (WebRTC, webrtc-transport.ts).
+// It answers nothing but well-formed Binding requests, and at most `maxAnswersPerSecond` of those: a
+// response is at most twice the request's size, so the responder is no useful reflector.
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { bindingSuccess, parseBindingRequest } from './stun-message.ts';
+
+export interface StunResponderInit {
+  /** Answers per second across all senders; the rest are dropped (default 2,000). */
+  readonly maxAnswersPerSecond?: number;
+}
+
+export interface StunBinding {
+  readonly host: string;
+  readonly port: number;
+}
+
+export class StunResponder {
+  readonly #init: StunResponderInit;
+  readonly #sockets: Socket[] = [];
+  #windowStart = 0;
+  #answeredInWindow = 0;
+  /** Requests answered and datagrams refused since start (for tests and status). */
+  answered = 0;
+  refused = 0;
+
+  constructor(init: StunResponderInit = {}) {
+    this.#init = init;
+  }
+
+  /**
+   * Binds one UDP socket per address. An address that cannot be bound (port taken, address gone) is skipped
+   * and returned in `failed`: STUN helps other nodes punch holes, it must never stop this node from starting.
+   */
+  async start(
+    bindings: readonly StunBinding[],
+  ): Promise<{ bound: StunBinding[]; failed: { binding: StunBinding; error: Error }[] }> {
+    const bound: StunBinding[] = [];
+    const failed: { binding: StunBinding; error: Error }[] = [];
+    for (const binding of bindings) {
+      try {
+        const socket = await this.#bind(binding);
+        const address = socket.address();
+        bound.push({ host: address.address, port: address.port });
+        this.#sockets.push(socket);
+      } catch (error) {
+        failed.push({ binding, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    return { bound, failed };
+  }
+
+  #bind(binding: StunBinding): Promise<Socket> {
+    const socket = createSocket({ type: isIPv6(binding.host) ? 'udp6' : 'udp4' });
+    return new Promise((resolve, reject) => {
+      socket.once('error', (error) => {
+        socket.close();
+        reject(error);
+      });
+      socket.bind(binding.port, binding.host, () => {
+        socket.removeAllListeners('error');
+        // Send errors (an unreachable sender) concern one datagram, never the responder.
+        socket.on('error', () => undefined);
+        socket.on('message', (datagram, sender) =>
+          this.#answer(socket, datagram, sender.address, sender.port),
+        );
+        resolve(socket);
+      });
+    });
+  }
+
+  #answer(socket: Socket, datagram: Buffer, address: string, port: number): void {
+    const request = parseBindingRequest(datagram);
+    if ('refused' in request || !this.#withinRate()) {
+      this.refused += 1;
+      return;
+    }
+    this.answered += 1;
+    socket.send(bindingSuccess(request.transactionId, address, port), port, address);
+  }
+
+  #withinRate(): boolean {
+    const now = Date.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#answeredInWindow = 0;
+    }
+    this.#answeredInWindow += 1;
+    return this.#answeredInWindow <= (this.#init.maxAnswersPerSecond ?? 2000);
+  }
+
+  async stop(): Promise<void> {
+    const sockets = this.#sockets.splice(0);
+    await Promise.all(sockets.map((socket) => new Promise<void>((done) => socket.close(() => done()))));
+  }
+}

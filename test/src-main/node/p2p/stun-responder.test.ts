@@ -1,0 +1,92 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readXorMappedAddress, STUN_MAGIC_COOKIE } from '../../../../src-main/node/p2p/stun-message.ts';
+import { StunResponder } from '../../../../src-main/node/p2p/stun-responder.ts';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function client(): Promise<Socket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise<void>((done) => socket.close(() => done())));
+  return socket;
+}
+
+function request(id: number): Uint8Array {
+  const message = new Uint8Array(20);
+  const view = new DataView(message.buffer);
+  view.setUint16(0, 0x0001);
+  view.setUint32(4, STUN_MAGIC_COOKIE);
+  view.setUint32(16, id);
+  return message;
+}
+
+/** The next datagram, or null when none comes within `ms`. */
+async function next(socket: Socket, ms: number): Promise<Buffer | null> {
+  const timeout = AbortSignal.timeout(ms);
+  try {
+    const [datagram] = (await once(socket, 'message', { signal: timeout })) as [Buffer];
+    return datagram;
+  } catch {
+    return null;
+  }
+}
+
+describe('the STUN responder', () => {
+  it('tells a client the address and port it sent from, over real UDP', async () => {
+    const responder = new StunResponder();
+    cleanup.push(() => responder.stop());
+    const { bound, failed } = await responder.start([{ host: '127.0.0.1', port: 0 }]);
+    expect(failed).toEqual([]);
+    const socket = await client();
+    socket.send(request(7), bound[0]!.port, '127.0.0.1');
+    const answer = await next(socket, 5_000);
+    expect(answer).not.toBeNull();
+    expect(answer!.subarray(8, 20)).toEqual(Buffer.from(request(7).subarray(8, 20)));
+    expect(readXorMappedAddress(answer!)).toEqual({ address: '127.0.0.1', port: socket.address().port });
+  });
+
+  it('says nothing to garbage, and stays up for the next client', async () => {
+    const responder = new StunResponder();
+    cleanup.push(() => responder.stop());
+    const { bound } = await responder.start([{ host: '127.0.0.1', port: 0 }]);
+    const socket = await client();
+    socket.send(Buffer.from('GET / HTTP/1.1\r\n\r\n'), bound[0]!.port, '127.0.0.1');
+    socket.send(Buffer.alloc(4000, 1), bound[0]!.port, '127.0.0.1');
+    expect(await next(socket, 300)).toBeNull();
+    expect(responder.refused).toBe(2);
+    socket.send(request(1), bound[0]!.port, '127.0.0.1');
+    expect(await next(socket, 5_000)).not.toBeNull();
+  });
+
+  it('answers no more than its rate allows (no reflector for floods)', async () => {
+    const responder = new StunResponder({ maxAnswersPerSecond: 3 });
+    cleanup.push(() => responder.stop());
+    const { bound } = await responder.start([{ host: '127.0.0.1', port: 0 }]);
+    const socket = await client();
+    for (let i = 0; i < 10; i += 1) socket.send(request(i), bound[0]!.port, '127.0.0.1');
+    const deadline = Date.now() + 5_000;
+    while (responder.answered + responder.refused < 10 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // All ten arrive within one second on loopback, unless the machine stalls for a second in between.
+    expect(responder.answered).toBeGreaterThanOrEqual(3);
+    expect(responder.answered).toBeLessThan(10);
+  });
+
+  it('skips an address it cannot bind instead of failing the node', async () => {
+    const holder = await client();
+    const responder = new StunResponder();
+    cleanup.push(() => responder.stop());
+    const { bound, failed } = await responder.start([
+      { host: '127.0.0.1', port: holder.address().port },
+      { host: '127.0.0.1', port: 0 },
+    ]);
+    expect(failed).toHaveLength(1);
+    expect(bound).toHaveLength(1);
+  });
+});
