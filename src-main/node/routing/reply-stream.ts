@@ -79,13 +79,14 @@ export async function* streamReply(
           finished = true;
           if (payment) await settle(channel, payment, frame.receipt ?? null, signal);
           if (payment && frame.nextQuote) onNextQuote?.(frame.nextQuote);
+          // Closed in the finally: a caller may stop at the usage chunk (it ends the reply), and a stream left
+          // open here stays open on both sides, and the worker refuses new streams from us once enough do.
           yield {
             type: 'usage',
             usage: frame.usage,
             finishReason: frame.finishReason,
             ...(frame.servedBy ? { servedBy: frame.servedBy } : {}),
           };
-          await channel.close();
           return;
         case 'error':
           finished = true;
@@ -107,6 +108,7 @@ export async function* streamReply(
     signal?.removeEventListener('abort', onAbort);
     // Left early (the caller stopped iterating) or failed: make sure the worker stops too.
     if (!finished && !signal?.aborted) onAbort();
+    else if (finished) void channel.close();
   }
 }
 

@@ -74,6 +74,8 @@ export interface PaidNodeOptions {
   readonly workerPaymentsAs?: (real: LedgerWorkerPayments) => WorkerPayments;
   /** The worker's inbound byte budget (a test watches or tightens it); the worker's own by default. */
   readonly budget?: InboundBudget;
+  /** Listen addresses (default one port on 127.0.0.1): another loopback address stands for another machine. */
+  readonly listen?: string[];
 }
 
 /** Fresh account keys with these genesis amounts (tokens), and the network's parameters. */
@@ -112,6 +114,7 @@ export async function paidNode(
   const p2p = await startLoopbackP2p(
     {
       bootstrap,
+      ...(options.listen ? { listen: options.listen } : {}),
       scoredTopics: [ledgerTopic('europe'), FRAUD_TOPIC, reportsTopic('europe')],
       reputation: (peer) => holder.payments?.reputation(peer) ?? 0,
     },

@@ -1,6 +1,7 @@
 // Paid requests over /og/infer between real libp2p nodes with real ledgers (SQLite) and the EXO double:
 // quote → RESERVE → acks → co-signed receipt → SETTLE → CREDIT, admission, the ack allowance, and a requester
 // that never settles.
+import { connectionAddresses } from '../../../../src-main/node/routing/connection-addresses.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockKind } from '../../../../src-shared/ledger/block.ts';
@@ -207,14 +208,21 @@ describe('paid requests over /og/infer', () => {
       keys: [keyR, keyW, keyS],
       params,
     } = await fundedAccounts([5_000n, 1_000n, 1_000n]);
-    // S runs the other EXO node of W's instance; it announced that node id in its heartbeats.
+    // S runs the other EXO node of W's instance on its own machine (127.0.0.2, where the double's EXO reaches
+    // its second node); it announced that node id in its heartbeats, and W's connection to it comes from there.
     const announced = { engineNode: '' };
     const shard = { peerId: '', status: 'up' as const, engineReady: false, capacity: 0, load: 0 };
     const w = await paidNode(params, keyW, [], {
       shareholders: (_tier, engine) =>
-        shardShareholders(engine.placement, [{ ...shard, engineNode: announced.engineNode }], w.peerId),
+        shardShareholders(
+          engine.placement,
+          [{ ...shard, engineNode: announced.engineNode }],
+          w.peerId,
+          connectionAddresses(w.p2p.libp2p),
+        ),
     });
-    const s = await paidNode(params, keyS, [w.p2p.listenAddresses()[0]!]);
+    const s = await paidNode(params, keyS, [], { listen: ['/ip4/127.0.0.2/tcp/0'] });
+    await w.p2p.libp2p.dial(multiaddr(s.p2p.listenAddresses()[0]));
     const r = await paidNode(params, keyR, [w.p2p.listenAddresses()[0]!]);
     shard.peerId = s.peerId;
     // A model too big for one machine: the double's EXO places it over this node and a LAN peer.

@@ -24,7 +24,37 @@ function closedChannel() {
   return { channel: channel as unknown as FrameChannel<WorkerFrame, RequesterFrame>, aborted };
 }
 
+/** A channel that answers with `frames` in turn and records what is done to it. */
+function scriptedChannel(frames: WorkerFrame[]) {
+  const calls: string[] = [];
+  const channel = {
+    read: () => {
+      const frame = frames.shift();
+      return frame ? Promise.resolve(frame) : new Promise<WorkerFrame>(() => {});
+    },
+    write: () => Promise.resolve(),
+    close: () => {
+      calls.push('close');
+      return Promise.resolve();
+    },
+    abort: (reason: string) => void calls.push(`abort: ${reason}`),
+  };
+  return { channel: channel as unknown as FrameChannel<WorkerFrame, RequesterFrame>, calls };
+}
+
 describe('streamReply', () => {
+  it('closes the stream when the caller stops at the usage chunk that ends the reply', async () => {
+    const { channel, calls } = scriptedChannel([
+      { t: 'deltas', deltas: [{ type: 'delta', text: 'hi' }] },
+      { t: 'end', usage: { promptTokens: 3, completionTokens: 1 }, finishReason: 'stop' },
+    ] as WorkerFrame[]);
+    for await (const chunk of streamReply(channel, null, 60_000)) {
+      if (chunk.type === 'usage') break; // as the non-streamed OpenAI route does
+    }
+    // Left open, it stays open on both sides: after enough of them the worker refuses new streams from us.
+    expect(calls).toEqual(['close']);
+  });
+
   it('a caller who gives up on a reply whose stream is gone leaves no unhandled failure behind', async () => {
     process.on('unhandledRejection', onUnhandled);
     const { channel, aborted } = closedChannel();
