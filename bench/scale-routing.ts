@@ -5,6 +5,7 @@
 // worker's queue, averaged over time, for both, and their ratio.
 import { SimulatedCluster, type SimulatedMember } from '../test/sim/simulated-cluster.ts';
 import { seededRandom } from '../test/sim/simulated-network.ts';
+import type { ClusterMembershipOptions } from '../src-main/node/membership/cluster-options.ts';
 
 const MEAN_SERVICE_MS = 2000;
 const UTILISATION = 0.85;
@@ -89,7 +90,12 @@ function drive(
   return sum / samples;
 }
 
-export function routingExperiment(n: number, intervalMs: number, seed: number): RoutingResult {
+export function routingExperiment(
+  n: number,
+  intervalMs: number,
+  seed: number,
+  options: ClusterMembershipOptions = {},
+): RoutingResult {
   const measureMs = 60_000;
   // Baseline: the full view, exact loads, no network.
   const fullCluster = new SimulatedCluster({ seed }, { intervalMs });
@@ -116,7 +122,7 @@ export function routingExperiment(n: number, intervalMs: number, seed: number): 
   );
 
   // Sampled: the real membership modules, load asked on demand over the simulated links.
-  const cluster = new SimulatedCluster({ seed, loss: 0.01 }, { intervalMs });
+  const cluster = new SimulatedCluster({ seed, loss: 0.01 }, { ...options, intervalMs });
   const workers = new Map<string, Worker>();
   for (let i = 0; i < n; i += 1) {
     const capacity = CAPACITIES[i % CAPACITIES.length]!;

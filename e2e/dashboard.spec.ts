@@ -222,6 +222,10 @@ test('Settings shows the controls, the local API, the data folder and the DB-IP 
   await page.getByLabel('Requests answered at the same time').selectOption('4');
   await expect(page.getByText('Takes effect right away.')).toBeVisible();
   await expect(page.getByTestId('gpu-share-hint')).toContainText('next time OpenGateway starts');
+  const upload = page.getByLabel('Upload speed for sharing models');
+  await expect(upload).toHaveValue(String(5 * 1024 * 1024)); // the modest default
+  await upload.selectOption({ label: '10 MB/s' });
+  await expect(page.getByTestId('upload-cap-hint')).toContainText('only while you contribute');
   const slider = page.getByLabel(/Graphics memory OpenGateway may use/);
   await slider.focus();
   await page.keyboard.press('ArrowLeft');
@@ -232,6 +236,7 @@ test('Settings shows the controls, the local API, the data folder and the DB-IP 
       idleOnly: true,
       maxConcurrentRequests: 4,
       gpuMemoryShare: 0.75,
+      uploadBytesPerSecond: 10 * 1024 * 1024,
     });
   await screenshot(page, testInfo, 'settings');
 });

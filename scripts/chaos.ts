@@ -25,7 +25,8 @@ const { values } = parseArgs({
     'max-tokens': { type: 'string', default: '40' },
     'hang-ms': { type: 'string', default: '60000' },
     'freeze-ms': { type: 'string', default: '75000' },
-    'ready-timeout-ms': { type: 'string', default: '120000' },
+    // Four llama.cpp engines load on a shared two-core machine: minutes under load.
+    'ready-timeout-ms': { type: 'string', default: '300000' },
     'converge-timeout-ms': { type: 'string', default: '120000' },
     keep: { type: 'boolean', default: false },
   },

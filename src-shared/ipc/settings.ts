@@ -5,6 +5,8 @@ export const SETTINGS_LIMITS = {
   idleMinutes: { min: 1, max: 240 },
   gpuMemoryShare: { min: 0.1, max: 1 },
   maxConcurrentRequests: { min: 1, max: 16 },
+  /** Bytes per second the node may send to peers seeding model files; 0: no cap. */
+  uploadBytesPerSecond: { min: 0, max: 1e10 },
 } as const;
 
 const idleMinutes = integer(SETTINGS_LIMITS.idleMinutes.min, SETTINGS_LIMITS.idleMinutes.max);
@@ -12,6 +14,10 @@ const gpuMemoryShare = number(SETTINGS_LIMITS.gpuMemoryShare);
 const maxConcurrentRequests = integer(
   SETTINGS_LIMITS.maxConcurrentRequests.min,
   SETTINGS_LIMITS.maxConcurrentRequests.max,
+);
+const uploadBytesPerSecond = integer(
+  SETTINGS_LIMITS.uploadBytesPerSecond.min,
+  SETTINGS_LIMITS.uploadBytesPerSecond.max,
 );
 
 export const settingsSchema = object({
@@ -21,6 +27,8 @@ export const settingsSchema = object({
   /** Share of GPU memory the engines may use, 0.1–1. */
   gpuMemoryShare,
   maxConcurrentRequests,
+  /** Upload cap for seeding model files to region peers, bytes/s (0: no cap). */
+  uploadBytesPerSecond,
   /** Null where there is no such thing (a headless node: use systemd or similar). */
   startAtLogin: nullable(boolean()),
 });
@@ -31,6 +39,7 @@ export const settingsPatchSchema = object({
   idleMinutes: optional(idleMinutes),
   gpuMemoryShare: optional(gpuMemoryShare),
   maxConcurrentRequests: optional(maxConcurrentRequests),
+  uploadBytesPerSecond: optional(uploadBytesPerSecond),
   startAtLogin: optional(boolean()),
 });
 export type SettingsPatch = Infer<typeof settingsPatchSchema>;
@@ -40,5 +49,7 @@ export const DEFAULT_SETTINGS: Settings = {
   idleMinutes: 10,
   gpuMemoryShare: 0.8,
   maxConcurrentRequests: 2,
+  // Modest, so seeding never crowds out the contributor's own connection.
+  uploadBytesPerSecond: 5 * 1024 * 1024,
   startAtLogin: false,
 };

@@ -25,6 +25,13 @@ import { asError, OwnCommitQueue, type OwnBlockBuilder, type QueuedAppend } from
 import { OwnBatchFailedError, writeOwnBatch, type OwnBatchOutcome } from './own-batch-write.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 import { rememberingVerifier } from '../../../src-shared/ledger/verified-signatures.ts';
+import { DeferredWrites, type DeferredTarget } from './deferred-writes.ts';
+
+/**
+ * How long deferred rows nobody waits for (evidence, outcomes, peers' blocks applied in memory) may wait for
+ * a commit: what a crash can lose of them, each harmless where it is deferred.
+ */
+const LAZY_WRITE_DELAY_MS = 20;
 
 export interface LedgerComponents {
   readonly signer: LedgerSigner;
@@ -70,6 +77,14 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   } | null = null;
   #reputationVersion = 0;
   readonly #commits = new OwnCommitQueue({ commitBatch: (batch) => this.#commitBatch(batch) });
+  readonly #deferred = new DeferredWrites();
+  /** The timer that commits deferred rows nobody waits for (see #defer). */
+  #lazyFlush: ReturnType<typeof setTimeout> | null = null;
+  /** Outcomes recorded and not yet committed (recordOutcome). */
+  readonly #pendingOutcomes = new Set<{
+    readonly account: Uint8Array;
+    readonly outcome: { settled: bigint } | 'failed';
+  }>();
 
   constructor(components: LedgerComponents, init: LedgerInit) {
     super();
@@ -116,7 +131,12 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   }
 
   stop(): Promise<void> {
+    if (this.#lazyFlush !== null) clearTimeout(this.#lazyFlush);
+    this.#lazyFlush = null;
+    // Deferred rows still waiting are written now: a stop is no crash.
+    if (this.#state && this.#deferred.size > 0) this.#commits.flush();
     this.#commits.close(new LedgerNotStartedError('the ledger service stopped'));
+    this.#deferred.close(new LedgerNotStartedError('the ledger service stopped'));
     this.#state?.store.close();
     this.#state = null;
     return Promise.resolve();
@@ -167,6 +187,19 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         entry.done({ error: new LedgerNotStartedError('ledger service used before start()') });
       return;
     }
+    const deferred = this.#deferred.take();
+    if (batch.length === 0) {
+      // A kick: only deferred writes wait.
+      if (deferred.size === 0) return;
+      try {
+        state.store.transaction(() => deferred.run(state));
+      } catch (error) {
+        deferred.failed(asError(error));
+        return;
+      }
+      deferred.committed();
+      return;
+    }
     const hook = this.#init.testHook ?? (() => undefined);
     let outcome: OwnBatchOutcome;
     try {
@@ -177,16 +210,19 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         now: this.#now(),
         sign: (body) => createBlock(body, (m) => this.#components.signer.sign(m), this.#hasher),
         hook,
+        before: () => deferred.run(state),
       });
     } catch (failure) {
       // Nothing of the batch is durable and nothing was published; memory may hold blocks the store lacks.
       if (failure instanceof OwnBatchFailedError) {
+        deferred.failed(asError(failure.cause));
         if (failure.appliedInMemory) this.#reload();
         for (const entry of batch) entry.done({ error: asError(failure.cause) });
         return;
       }
       throw failure;
     }
+    deferred.committed();
     hook('committed');
     this.#publish(outcome.committed.map((c) => c.block));
     hook('published');
@@ -236,15 +272,21 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
 
   /** Validate blocks from peers; valid ones (and any they unlock) are stored in one transaction. */
   receive(blocks: readonly Block[]): BlockVerdict[] {
-    const { store, view } = this.#started();
+    const { view } = this.#started();
     const now = this.#now();
-    const verdicts: BlockVerdict[] = [];
+    const results = blocks.map((block) => view.receive(block, now));
+    this.#storeReceived(results, now);
+    return results.map((result) => result.verdict);
+  }
+
+  /** Store what receiving blocks applied (and any fork evidence and proofs) in one transaction, then tell. */
+  #storeReceived(results: readonly ReceiveResult[], now: bigint): void {
+    const state = this.#started();
+    const { store, view } = state;
     const applied: Block[] = [];
     const proofs: FraudProof[] = [];
     const forks: Block[] = [];
-    for (const block of blocks) {
-      const result: ReceiveResult = view.receive(block, now);
-      verdicts.push(result.verdict);
+    for (const result of results) {
       applied.push(...result.applied);
       forks.push(...result.evidence);
       if (result.proof) proofs.push(result.proof);
@@ -252,25 +294,116 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     const hook = this.#init.testHook ?? (() => undefined);
     hook('receive-applied');
     if (applied.length > 0 || forks.length > 0) {
-      store.transaction(() => {
-        store.insertValid(
-          applied,
-          headsOf(
-            view,
-            applied.map((b) => b.body.account),
-          ),
-          false,
-          Number(now),
-        );
-        for (const fork of forks) store.insertFork(fork, Number(now));
-        for (const proof of proofs) store.insertProof(proof, Number(now));
-        hook('receive-inserted');
-      });
+      // Deferred rows first: a peer's block received here never lands in the store before one it follows.
+      const deferred = this.#deferred.take();
+      try {
+        store.transaction(() => {
+          deferred.run(state);
+          store.insertValid(
+            applied,
+            headsOf(
+              view,
+              applied.map((b) => b.body.account),
+            ),
+            false,
+            Number(now),
+          );
+          for (const fork of forks) store.insertFork(fork, Number(now));
+          for (const proof of proofs) store.insertProof(proof, Number(now));
+          hook('receive-inserted');
+        });
+      } catch (error) {
+        deferred.failed(asError(error));
+        throw error;
+      }
+      deferred.committed();
     }
     if (proofs.length > 0) this.#reputationVersion++;
     for (const proof of proofs) this.safeDispatchEvent('fraud:proof', { detail: proof });
     if (applied.length > 0) this.safeDispatchEvent('ledger:changed', { detail: applied });
+  }
+
+  /**
+   * receive() for a peer's blocks this node acts on at once (a RESERVE or SETTLE on an infer stream, issue 17):
+   * they are checked and applied in memory now, and stored with the next group commit instead of in a
+   * transaction and fsync of their own on the request path. Nothing is lost that matters: a peer's block is
+   * never this node's promise; its author keeps it durable and gossips it, so after a crash sync brings it
+   * back, and an own block that depends on it (the CREDIT of a SETTLE) commits in the same transaction or a
+   * later one. Blocks that reveal a fork or a fraud proof are stored at once, as by receive().
+   */
+  receiveDeferred(blocks: readonly Block[]): BlockVerdict[] {
+    const { view } = this.#started();
+    const now = this.#now();
+    const verdicts: BlockVerdict[] = [];
+    const applied: Block[] = [];
+    for (const [i, block] of blocks.entries()) {
+      const result = view.receive(block, now);
+      if (result.evidence.length > 0 || result.proof) {
+        // Rare and not on a fast path: the ordinary receive stores what this one applied so far, then the rest.
+        if (applied.length > 0) {
+          this.#deferInsert(applied, now);
+          this.safeDispatchEvent('ledger:changed', { detail: applied });
+        }
+        this.#storeReceived([result], now);
+        return [...verdicts, result.verdict, ...this.receive(blocks.slice(i + 1))];
+      }
+      verdicts.push(result.verdict);
+      applied.push(...result.applied);
+    }
+    if (applied.length > 0) {
+      this.#deferInsert(applied, now);
+      this.safeDispatchEvent('ledger:changed', { detail: applied });
+    }
     return verdicts;
+  }
+
+  #deferInsert(applied: readonly Block[], now: bigint): void {
+    this.#defer(({ store, view }) =>
+      store.insertValid(
+        applied,
+        headsOf(
+          view,
+          applied.map((b) => b.body.account),
+        ),
+        false,
+        Number(now),
+      ),
+    );
+  }
+
+  /**
+   * Write journal rows with the next group commit, without waiting (worker evidence, forgotten acks): the
+   * caller says why losing them in a crash is harmless.
+   */
+  deferJournal(write: (journal: PaymentJournal) => void): void {
+    this.#started();
+    this.#defer(({ journal }) => write(journal));
+  }
+
+  /** Write journal rows with the next group commit; resolves once they are durable (rejects if not). */
+  journalDurably(write: (journal: PaymentJournal) => void): Promise<void> {
+    if (!this.#state) return Promise.reject(new LedgerNotStartedError('ledger service used before start()'));
+    return new Promise<void>((resolve, reject) =>
+      this.#defer(
+        ({ journal }) => write(journal),
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  }
+
+  #defer(write: (target: DeferredTarget) => void, done?: (error: Error | null) => void): void {
+    this.#deferred.add(write, done);
+    // A caller waiting for durability gets the next turn's commit. Rows nobody waits for wait a little longer
+    // (or ride with any commit before): their fsync then falls after a request's first token, not between the
+    // RESERVE's check and it, and more of them share it.
+    if (done) this.#commits.kick();
+    else if (this.#lazyFlush === null) {
+      this.#lazyFlush = setTimeout(() => {
+        this.#lazyFlush = null;
+        if (this.#deferred.size > 0) this.#commits.kick();
+      }, LAZY_WRITE_DELAY_MS);
+      this.#lazyFlush.unref();
+    }
   }
 
   /** A fraud proof from a peer: 'new' ones are stored, revoke their offender, and are passed on. */
@@ -342,7 +475,16 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
 
   /** Record how a request with a counterparty ended (local reputation). */
   recordOutcome(counterparty: Uint8Array, outcome: { settled: bigint } | 'failed'): void {
-    this.#started().store.recordOutcome(counterparty, outcome);
+    this.#started();
+    // With the next group commit, not an fsync of its own per request; reputation() counts it meanwhile. A
+    // crash may forget the outcomes of the last turn: this node's own opinion of a peer, never money or
+    // evidence (fraud is judged from signed blocks and acks, not from these counts).
+    const pending = { account: counterparty, outcome };
+    this.#pendingOutcomes.add(pending);
+    this.#defer(
+      ({ store }) => store.recordOutcome(counterparty, outcome),
+      () => this.#pendingOutcomes.delete(pending),
+    );
     this.#reputationVersion++;
   }
 
@@ -363,6 +505,24 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
         revoked: view.isRevoked(o.account),
       };
       out.set(toHex(o.account), { ...record, score: reputationScore(record) });
+    }
+    for (const { account, outcome } of this.#pendingOutcomes) {
+      const key = toHex(account);
+      const before = out.get(key) ?? {
+        settledCount: 0,
+        settledAmount: 0n,
+        failedCount: 0,
+        revoked: view.isRevoked(account),
+      };
+      const record =
+        outcome === 'failed'
+          ? { ...before, failedCount: before.failedCount + 1 }
+          : {
+              ...before,
+              settledCount: before.settledCount + 1,
+              settledAmount: before.settledAmount + outcome.settled,
+            };
+      out.set(key, { ...record, score: reputationScore(record) });
     }
     for (const proof of view.fraudProofs()) {
       const key = toHex(

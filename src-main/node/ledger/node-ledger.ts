@@ -117,6 +117,11 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
           ready()
             ? this.#worker.quote(requesterInfo, tier, request, shareholders)
             : { ok: false, problem: 'this node’s ledger is still catching up' },
+        // Quotes offered at the end of a reply for the requester's next request (issue 17).
+        offerNext: (requesterInfo, tier, request, shareholders, limit) =>
+          ready() ? this.#worker.offerNext(requesterInfo, tier, request, shareholders, limit) : null,
+        takeOffered: (requesterInfo, tier, request, reserve) =>
+          ready() ? this.#worker.takeOffered(requesterInfo, tier, request, reserve) : null,
       },
       requester: {
         pays: (peerId) => requester.pays(peerId),
@@ -126,6 +131,10 @@ export class NodeLedger extends TypedEventEmitter<NodeLedgerEvents> {
           return requester.prepare(tier, request);
         },
         reserve: (worker, tier, request, quote) => requester.reserve(worker, tier, request, quote),
+        reserveQueued: (worker, tier, request, quote) =>
+          requester.reserveQueued(worker, tier, request, quote),
+        reserveAhead: (worker, tier, like, quote) =>
+          ready() ? requester.reserveAhead(worker, tier, like, quote) : Promise.resolve(null),
       },
     };
   }

@@ -19,6 +19,8 @@ export interface OwnBatchContext {
   readonly now: bigint;
   readonly sign: (body: BlockBody) => Block;
   readonly hook: (point: LedgerHookPoint) => void;
+  /** Runs first inside the transaction (the deferred writes that ride with this commit). */
+  readonly before?: () => void;
 }
 
 export interface OwnBatchOutcome {
@@ -50,6 +52,7 @@ export function writeOwnBatch(batch: readonly QueuedAppend[], context: OwnBatchC
   const applied: Block[] = [];
   try {
     store.transaction(() => {
+      context.before?.();
       // The store, not memory, says which seq comes next.
       const stored = store.maxSeq(account);
       if (stored !== BigInt(view.chain(account)?.ids.length ?? 0))

@@ -19,7 +19,7 @@ export interface QueuedAppend {
 export interface OwnCommitQueueComponents {
   /**
    * Commit `batch` in one transaction (in order: each append sees the ones before it) and report each
-   * append's outcome through its `done`. Never throws.
+   * append's outcome through its `done`. Never throws. Empty after a kick (deferred writes only).
    */
   readonly commitBatch: (batch: readonly QueuedAppend[]) => void;
 }
@@ -31,6 +31,8 @@ export class OwnCommitQueue {
   readonly #components: OwnCommitQueueComponents;
   #queue: QueuedAppend[] = [];
   #scheduled: ReturnType<typeof setImmediate> | null = null;
+  /** A commit is wanted even without appends (deferred writes wait for it: deferred-writes.ts). */
+  #kicked = false;
 
   constructor(components: OwnCommitQueueComponents) {
     this.#components = components;
@@ -61,13 +63,20 @@ export class OwnCommitQueue {
     return result.block;
   }
 
-  /** Commit everything queued now. */
+  /** Commit everything queued now (a kicked queue commits once even with no appends). */
   flush(): void {
     if (this.#scheduled !== null) {
       clearImmediate(this.#scheduled);
       this.#scheduled = null;
     }
+    if (this.#queue.length === 0 && this.#kicked) this.#commitNext();
     while (this.#queue.length > 0) this.#commitNext();
+  }
+
+  /** Commit on the next turn even if no append is queued by then (other writes ride with that commit). */
+  kick(): void {
+    this.#kicked = true;
+    this.#schedule();
   }
 
   /** Appends waiting for the next commit. */
@@ -76,6 +85,7 @@ export class OwnCommitQueue {
   }
 
   #commitNext(): void {
+    this.#kicked = false;
     this.#components.commitBatch(this.#queue.splice(0, MAX_APPENDS_PER_COMMIT));
   }
 
@@ -83,6 +93,7 @@ export class OwnCommitQueue {
   close(error: Error): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
     this.#scheduled = null;
+    this.#kicked = false;
     const left = this.#queue;
     this.#queue = [];
     for (const entry of left) entry.done({ error });
@@ -94,7 +105,7 @@ export class OwnCommitQueue {
       this.#scheduled = null;
       // One batch per turn: a longer queue lets the event loop run between commits.
       this.#commitNext();
-      if (this.#queue.length > 0) this.#schedule();
+      if (this.#queue.length > 0 || this.#kicked) this.#schedule();
     });
   }
 }

@@ -77,7 +77,7 @@ export class RequestPaymentSession implements RequestPayment {
     return this.#settled;
   }
 
-  received(deltas: readonly ChatDeltaChunk[]): Uint8Array | null {
+  received(deltas: readonly ChatDeltaChunk[]): Promise<Uint8Array> | null {
     const every = this.#init.params.ackEvery;
     let due = false;
     for (const delta of deltas) {
@@ -96,7 +96,7 @@ export class RequestPaymentSession implements RequestPayment {
     return due && this.#digest.count % every === 0 ? this.#ack() : null;
   }
 
-  finalAck(): Uint8Array | null {
+  finalAck(): Promise<Uint8Array> | null {
     return this.#digest.count > this.#acked ? this.#ack() : null;
   }
 
@@ -178,14 +178,13 @@ export class RequestPaymentSession implements RequestPayment {
     }
   }
 
-  #ack(): Uint8Array {
+  #ack(): Promise<Uint8Array> {
     const { ledger, params, signer, now } = this.#init;
     const q = this.#init.quote.body;
     const n = this.#digest.count;
-    // Journaled before it leaves: a crash after sending must never settle below it (that would be fraud).
-    ledger.journal.recordAck(q.requestId, n, this.#init.billablePrompt);
+    const prompt = this.#init.billablePrompt;
     this.#acked = n;
-    return encodeAck(
+    const ack = encodeAck(
       createAck(
         {
           net: params.networkId,
@@ -200,6 +199,14 @@ export class RequestPaymentSession implements RequestPayment {
         nativeSha256,
       ),
     );
+    // Journaled before it leaves: a crash after sending must never settle below it (that would be fraud).
+    // The row rides with the next group commit, so the acks of concurrent requests share one fsync.
+    const durable = ledger
+      .journalDurably((journal) => journal.recordAck(q.requestId, n, prompt))
+      .then(() => ack);
+    // Whoever sends the ack awaits this (and sees a failure); one dropped unsent must not go unhandled.
+    durable.catch(() => undefined);
+    return durable;
   }
 
   #appendSettle(receiptId: Uint8Array, promptTokens: number, completionTokens: number): Block {
@@ -230,6 +237,9 @@ export class RequestPaymentSession implements RequestPayment {
   #settledWith(block: Block): void {
     // Only a committed SETTLE makes the request settled (a refused one leaves it to settle alone or RELEASE).
     this.#settled = true;
-    this.#init.ledger.journal.forgetAcks(block.body.requestId);
+    // With the next group commit: a row a crash leaves behind belongs to a closed reservation, which the
+    // start-up settlement never looks at.
+    const requestId = block.body.requestId;
+    this.#init.ledger.deferJournal((journal) => journal.forgetAcks(requestId));
   }
 }

@@ -5,18 +5,20 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { buildRelease, buildReserve, buildSettle } from '../../../src-shared/ledger/block-builders.ts';
 import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
-import { requestCost } from '../../../src-shared/ledger/economy.ts';
 import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
 import { decodeQuote, termsForQuote, verifyQuote } from '../../../src-shared/ledger/payment/quote.ts';
 import { createReceipt } from '../../../src-shared/ledger/payment/receipt.ts';
 import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import { promptTokenCount } from '../../../src-shared/protocol/prompt-token-count.ts';
-import type { RequestPayment, RequesterPayments } from '../routing/payments.ts';
+import { admission, requestCost } from '../../../src-shared/ledger/economy.ts';
+import type { HeldReservation, RequestPayment, RequesterPayments } from '../routing/payments.ts';
 import { InsufficientBalanceError, PaymentError } from './errors.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
+import { heldReservation, type PreparedReserve } from './held-reservation.ts';
 import { RequestPaymentSession } from './request-payment-session.ts';
+import { rememberingVerifier } from '../../../src-shared/ledger/verified-signatures.ts';
 import { DEFAULT_MAX_COMPLETION_TOKENS } from './worker-payments.ts';
 
 /**
@@ -37,7 +39,8 @@ export interface RequesterPaymentsComponents {
 
 export class LedgerRequesterPayments implements RequesterPayments {
   readonly #components: RequesterPaymentsComponents;
-  readonly #verify = createNativeVerifier();
+  // Remembering: a quote held ahead is checked again when a request uses it.
+  readonly #verify = rememberingVerifier(createNativeVerifier());
   readonly #now: () => number;
   /** Reputation changes rarely and is asked for often (every worker choice, every gossip heartbeat). */
   #scores: { version: number; scores: Map<string, number> } | null = null;
@@ -103,6 +106,58 @@ export class LedgerRequesterPayments implements RequesterPayments {
     request: ChatRequest,
     quoteBytes: Uint8Array,
   ): RequestPayment {
+    const prepared = this.#prepareReserve(worker, tier, request, quoteBytes);
+    return prepared.session(this.#components.ledger.appendOwn(prepared.build));
+  }
+
+  /** reserve() through the group commit: the RESERVEs of concurrent requests share one fsync. */
+  async reserveQueued(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    request: ChatRequest,
+    quoteBytes: Uint8Array,
+  ): Promise<RequestPayment> {
+    const prepared = this.#prepareReserve(worker, tier, request, quoteBytes);
+    return prepared.session(await this.#components.ledger.append(prepared.build));
+  }
+
+  async reserveAhead(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    like: ChatRequest,
+    quoteBytes: Uint8Array,
+  ): Promise<HeldReservation | null> {
+    const { ledger } = this.#components;
+    const params = this.#components.params();
+    let prepared: PreparedReserve;
+    try {
+      prepared = this.#prepareReserve(worker, tier, like, quoteBytes);
+    } catch {
+      return null;
+    }
+    // Held only while it leaves the balance a request of the largest cost still needs: a reservation held
+    // ahead must never shorten the next reply (prepare() sizes it from what is available) or refuse it.
+    const chain = ledger.view.chain(ledger.account);
+    if (!chain || admission(params, chain.balance, chain.reserved + prepared.maxCost, params.maxRequestCost))
+      return null;
+    const block = await ledger.append(prepared.build);
+    return heldReservation(block, prepared, (request) => {
+      try {
+        // The request it is used for must fit the quote as a fresh one would (its balance is reserved already).
+        return this.#prepareReserve(worker, tier, request, quoteBytes, { reserved: true }).session(block);
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  #prepareReserve(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    request: ChatRequest,
+    quoteBytes: Uint8Array,
+    options: { readonly reserved?: boolean } = {},
+  ): PreparedReserve {
     const { ledger, signer } = this.#components;
     const params = this.#components.params();
     const quote = decodeQuote(quoteBytes, nativeSha256);
@@ -126,29 +181,33 @@ export class LedgerRequesterPayments implements RequesterPayments {
       throw new PaymentError('the quote pays someone outside the cluster');
     if (q.expiresAt <= BigInt(this.#now())) throw new PaymentError('the quote has expired');
     const terms = termsForQuote(params, quote);
-    ledger.assertCanRequest(terms.maxCost);
-    const reserve = ledger.appendOwn((state) => {
-      if (!state) throw new InsufficientBalanceError('this node has no account yet');
-      return buildReserve(params, state, BigInt(this.#now()), {
-        requestId: q.requestId,
-        worker: workerKey,
-        maxPromptTokens: q.maxPromptTokens,
-        maxCompletionTokens: q.maxCompletionTokens,
-        terms,
-      });
-    });
-    return new RequestPaymentSession({
-      ledger,
-      signer,
-      params,
-      verify: this.#verify,
-      now: this.#now,
-      quote,
-      workerKey,
-      reserve,
-      billablePrompt: Math.min(prompt, q.maxPromptTokens),
-      releaseLater: (requestId, expiresAt) => this.#releaseLater(requestId, expiresAt),
-    });
+    if (!options.reserved) ledger.assertCanRequest(terms.maxCost);
+    return {
+      maxCost: terms.maxCost,
+      build: (state) => {
+        if (!state) throw new InsufficientBalanceError('this node has no account yet');
+        return buildReserve(params, state, BigInt(this.#now()), {
+          requestId: q.requestId,
+          worker: workerKey,
+          maxPromptTokens: q.maxPromptTokens,
+          maxCompletionTokens: q.maxCompletionTokens,
+          terms,
+        });
+      },
+      session: (reserve) =>
+        new RequestPaymentSession({
+          ledger,
+          signer,
+          params,
+          verify: this.#verify,
+          now: this.#now,
+          quote,
+          workerKey,
+          reserve,
+          billablePrompt: Math.min(prompt, q.maxPromptTokens),
+          releaseLater: (requestId, expiresAt) => this.#releaseLater(requestId, expiresAt),
+        }),
+    };
   }
 
   /**

@@ -80,11 +80,13 @@ export class WorkPaymentSession implements WorkPayment {
     if (block === null) return 'the RESERVE does not decode';
     if (block.body.kind !== BlockKind.RESERVE || !bytesEqual(block.body.account, q.requester))
       return 'not a RESERVE of the requester';
-    let [verdict] = ledger.receive([block]);
+    // Checked and applied in memory now, stored with the next group commit (not an fsync before the engine
+    // starts): the requester's block is its own promise, durable on its side before it was sent.
+    let [verdict] = ledger.receiveDeferred([block]);
     if (verdict!.status === 'partial') {
       // This node has not seen the requester's chain up to here: fetch it from the requester.
       await this.#init.pullAccount(this.#init.peer, q.requester, signal);
-      [verdict] = ledger.receive([block]);
+      [verdict] = ledger.receiveDeferred([block]);
     }
     if (verdict!.status === 'invalid') return `the RESERVE is invalid: ${verdict!.reason}`;
     if (verdict!.status === 'partial') return 'the requester’s chain could not be fetched';
@@ -171,7 +173,8 @@ export class WorkPaymentSession implements WorkPayment {
       b.promptTokens !== cosigned.body.promptTokens
     )
       return 'the SETTLE does not pay this receipt';
-    const [verdict] = ledger.receive([block]);
+    // Stored with the CREDIT's commit below (deferred writes run first in its transaction).
+    const [verdict] = ledger.receiveDeferred([block]);
     if (verdict!.status !== 'valid' && verdict!.status !== 'duplicate')
       return `the SETTLE is ${verdict!.status === 'invalid' ? `invalid: ${verdict!.reason}` : verdict!.status}`;
     this.#settled = true;

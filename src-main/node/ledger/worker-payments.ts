@@ -254,8 +254,12 @@ export class LedgerWorkerPayments extends TypedEventEmitter<WorkerPaymentsEvents
   };
 
   #journalSafely(write: (journal: PaymentJournal) => void): void {
+    // With the next group commit, not an fsync of its own on the request path (issue 17). Losing these rows
+    // in a crash is harmless to everyone but this worker: they are its evidence against a requester that does
+    // not settle, and a crash loses at most the last turn's rows (at worst it cannot judge that requester, as
+    // before the journal existed); nothing is paid or refused because of them.
     try {
-      write(this.#components.ledger.journal);
+      this.#components.ledger.deferJournal(write);
     } catch {
       // The store is closing or failed: the evidence is lost, not the request.
     }

@@ -129,7 +129,8 @@ export class ClusterMembership {
     });
     if (this.#descriptor !== null) {
       transport.advertise(this.cluster, true);
-      this.#announce({ kind: 'alive', peerId: self, incarnation, ttl: this.#options.announceTtl });
+      // A join reaches the whole cluster (SWIM), not only the newcomer's neighbourhood.
+      this.#announce({ kind: 'alive', peerId: self, incarnation, ttl: this.#options.rumorTtl });
     }
     this.#shuffles.seed();
     // A random phase: nodes that start together must not probe in lockstep.
@@ -265,7 +266,7 @@ export class ClusterMembership {
     // Never answered us (a candidate, or one adopted from a shuffle whose first ping has not come back): no
     // evidence it was ever reachable from here, so no suspicion or death to spread about it, only a free slot.
     if (member.status === 'unverified' || member.descriptor === null) {
-      this.#view.drop(peerId);
+      this.#view.missed(peerId, now, this.#options.intervalMs);
       return;
     }
     const corroborated = this.#rumors.knows(peerId, 'dead', member.incarnation);
@@ -304,6 +305,7 @@ export class ClusterMembership {
     const member = this.#view.active(peerId);
     if (member === undefined) return;
     member.lastHeardAt = this.#deps.clock.now();
+    this.#view.answered(peerId);
     if (incarnation > member.incarnation) member.incarnation = incarnation;
     if (descriptor !== undefined) {
       member.descriptor = descriptor;

@@ -39,9 +39,11 @@ export const RUMOR_QUEUE = 128;
 /** Hops a rumor may travel: push gossip with 12 sends per node covers 10,000 nodes in ~5 hops. */
 export const DEFAULT_RUMOR_TTL = 12;
 /**
- * Joins and state changes travel only a couple of hops (plus the member's gossip shard): a sampled cluster
- * needs a newcomer in ~k views, not in everyone's, and broadcasting every join is the O(N) cost to avoid.
- * Suspicions, deaths and refutations travel the full TTL.
+ * State changes (a new descriptor) travel only a couple of hops (plus the member's gossip shard): only the
+ * member's holders need them, and they probe it once per interval (its acks carry the rumor). Joins,
+ * suspicions, deaths and refutations travel the full TTL: SWIM makes a join known to the whole cluster (each
+ * node passes it on a bounded number of times, riding on messages it sends anyway), so every member has the
+ * newcomer as a candidate and a region's routers can find it.
  */
 export const ANNOUNCE_RUMOR_TTL = 2;
 export const DEAD_MEMORY = 1024;

@@ -25,7 +25,16 @@ interface PassiveMember {
   readonly peerId: string;
   readonly incarnation: number;
   readonly heardAt: number;
+  /** When it may be tried (later than now after it missed a first contact). */
+  readonly retryAt: number;
 }
+
+/**
+ * A candidate that did not answer a first contact is tried again this many times (an interval apart) before
+ * it is forgotten: on a busy node a first contact can outlast its deadline, and a candidate forgotten after
+ * one miss only comes back by a shuffle, which left the last members of small clusters out for many intervals.
+ */
+export const FIRST_CONTACT_TRIES = 3;
 
 export interface SampledViewOptions {
   readonly activeSize: number;
@@ -42,6 +51,8 @@ export class SampledView {
   /** Insertion order = quietness order: refreshing an entry moves it to the end. */
   readonly #passive = new Map<string, PassiveMember>();
   readonly #dead = new Map<string, number>();
+  /** Unanswered first contacts in a row per candidate (bounded by both views: cleared when it leaves them). */
+  readonly #misses = new Map<string, number>();
 
   constructor(self: string, options: SampledViewOptions, random: () => number) {
     this.#self = self;
@@ -119,6 +130,32 @@ export class SampledView {
       peerId,
       incarnation: Math.max(incarnation, previous?.incarnation ?? 0),
       heardAt: now,
+      retryAt: previous?.retryAt ?? 0,
+    });
+  }
+
+  /**
+   * An unverified member did not answer its first contact: back to the passive view, tried again after
+   * `retryMs`, forgotten after FIRST_CONTACT_TRIES misses in a row. Its place in the quietness order is its
+   * last news, so it is evicted before candidates heard of since.
+   */
+  missed(peerId: string, now: number, retryMs: number): void {
+    const member = this.#active.get(peerId);
+    if (member === undefined) return;
+    this.#active.delete(peerId);
+    const misses = (this.#misses.get(peerId) ?? 0) + 1;
+    if (misses >= FIRST_CONTACT_TRIES || this.isDead(peerId, member.incarnation)) {
+      this.#misses.delete(peerId);
+      return;
+    }
+    if (this.#misses.size >= this.#options.activeSize + this.#options.passiveSize) this.#misses.clear();
+    this.#misses.set(peerId, misses);
+    if (this.#passive.size >= this.#options.passiveSize) this.#evictQuietestPassive();
+    this.#passive.set(peerId, {
+      peerId,
+      incarnation: member.incarnation,
+      heardAt: member.lastHeardAt,
+      retryAt: now + retryMs,
     });
   }
 
@@ -155,7 +192,7 @@ export class SampledView {
   promote(now: number): ActiveMember[] {
     const promoted: ActiveMember[] = [];
     while (!this.activeFull && this.#passive.size > 0) {
-      const candidate = this.#randomPassive();
+      const candidate = this.#randomPassive(now);
       if (candidate === undefined) break;
       this.#passive.delete(candidate.peerId);
       const member: ActiveMember = {
@@ -229,9 +266,15 @@ export class SampledView {
     return pool.slice(0, count);
   }
 
-  /** Drop a member without a verdict (an unverified candidate that never answered). */
+  /** Drop a member without a verdict. */
   drop(peerId: string): boolean {
+    this.#misses.delete(peerId);
     return this.#active.delete(peerId) || this.#passive.delete(peerId);
+  }
+
+  /** The member answered: its unanswered first contacts are forgiven. */
+  answered(peerId: string): void {
+    this.#misses.delete(peerId);
   }
 
   /** A member is dead (or left) at `incarnation`: out of both views, remembered so it is not re-added. */
@@ -239,6 +282,7 @@ export class SampledView {
     const member = this.#active.get(peerId);
     this.#active.delete(peerId);
     this.#passive.delete(peerId);
+    this.#misses.delete(peerId);
     if (!this.#dead.has(peerId) && this.#dead.size >= this.#options.deadMemory) {
       const oldest = this.#dead.keys().next().value;
       if (oldest !== undefined) this.#dead.delete(oldest);
@@ -266,10 +310,15 @@ export class SampledView {
     return pool.slice(0, count);
   }
 
-  #randomPassive(): PassiveMember | undefined {
-    const index = Math.floor(this.#random() * this.#passive.size);
+  /** A random passive candidate that may be tried now (one that missed a first contact waits its turn). */
+  #randomPassive(now: number): PassiveMember | undefined {
+    let due = 0;
+    for (const member of this.#passive.values()) if (member.retryAt <= now) due += 1;
+    if (due === 0) return undefined;
+    const index = Math.floor(this.#random() * due);
     let i = 0;
     for (const member of this.#passive.values()) {
+      if (member.retryAt > now) continue;
       if (i === index) return member;
       i += 1;
     }
@@ -278,7 +327,9 @@ export class SampledView {
 
   #evictQuietestPassive(): void {
     const quietest = this.#passive.keys().next().value;
-    if (quietest !== undefined) this.#passive.delete(quietest);
+    if (quietest === undefined) return;
+    this.#passive.delete(quietest);
+    this.#misses.delete(quietest);
   }
 
   #demoteQuietestActive(now: number): void {

@@ -105,7 +105,8 @@ export class SwimProbes {
         this.#ctx.heard(peerId, message.incarnation, message.descriptor);
       },
       () => {
-        if (!acked && view.active(peerId)?.status === 'unverified') view.drop(peerId);
+        if (!acked && view.active(peerId)?.status === 'unverified')
+          view.missed(peerId, this.#ctx.clock.now(), options.intervalMs);
       },
     );
     wire.send(peerId, { kind: 'ping', wantDescriptor: true }, seq);

@@ -7,7 +7,6 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { REGION_LABELS } from '../../../src-shared/regions/index.ts';
 import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import {
-  INFER_WIRE_VERSION,
   MAX_RESPONSE_FRAME_BYTES,
   decodeWorkerFrame,
   encodeRequesterFrame,
@@ -19,14 +18,13 @@ import type { ClusterDirectory } from './cluster-directory.ts';
 import { NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
 import type { InferWorker } from './infer-worker.ts';
 import { FrameChannel } from './frame-channel.ts';
-import { settleQuietly, streamReply, type MemberWatch } from './reply-stream.ts';
 import { WaitingLine } from './waiting-line.ts';
 import { SpareStreams } from './spare-streams.ts';
-import { OfferedQuotes } from './offered-quotes.ts';
+import { NextRequestOffers } from './next-request-offers.ts';
+import { messageOf, requestMember, type Attempt, type MemberAsk } from './member-request.ts';
 import { MemberChoice } from './member-choice.ts';
 import { RefusalMemory, type RefusalMemoryInit } from './refusal-memory.ts';
-import type { RequestPayment, RequesterPayments } from './payments.ts';
-import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
+import type { RequesterPayments } from './payments.ts';
 
 export interface ProtocolDialer {
   dialProtocol(
@@ -79,6 +77,13 @@ export interface InferRequesterInit {
    * quote lifetime of 30 s; the ledger checks the quote's expiry when reserving). 0 never uses offers.
    */
   readonly offeredQuoteMs?: number;
+  /**
+   * Reserve an offered quote at once, in the background, so the next request sends a RESERVE that is durable
+   * already (no fsync before its first frame); unused, it is settled at zero once `offeredQuoteMs` passed.
+   * Meanwhile it locks that request's maximum cost (only while the balance leaves a full request's worth).
+   * The node turns it on; off by default, offers are reserved when the request goes out.
+   */
+  readonly reserveAhead?: boolean;
   readonly memberLostGraceMs?: number;
   readonly memberLostCheckMs?: number;
 }
@@ -113,11 +118,6 @@ export interface RequesterStats {
   readonly completed: number;
 }
 
-type Attempt =
-  | { readonly kind: 'admitted'; readonly chunks: AsyncGenerator<ChatChunk> }
-  | { readonly kind: 'busy' }
-  | { readonly kind: 'unavailable'; readonly why: string };
-
 export class InferRequester {
   readonly #components: InferRequesterComponents;
   readonly #admitTimeoutMs: number;
@@ -127,7 +127,7 @@ export class InferRequester {
   readonly #line: WaitingLine;
   readonly #choice: MemberChoice;
   readonly #spares: SpareStreams;
-  readonly #offered: OfferedQuotes;
+  readonly #offers: NextRequestOffers;
   readonly #refusals: RefusalMemory;
   readonly #memberLost: { readonly graceMs: number; readonly checkMs: number };
   readonly #stats = {
@@ -156,7 +156,10 @@ export class InferRequester {
       },
     );
     this.#spares = new SpareStreams((peerId) => this.#dial(peerId), init.spareStreamMs ?? 5_000);
-    this.#offered = new OfferedQuotes(init.offeredQuoteMs ?? 20_000);
+    this.#offers = new NextRequestOffers(components, {
+      maxAgeMs: init.offeredQuoteMs ?? 20_000,
+      reserveAhead: init.reserveAhead ?? false,
+    });
     this.#line = new WaitingLine({
       maxWaiting: init.queue?.maxWaiting ?? 256,
       timeoutMs: init.queue?.timeoutMs ?? 120_000,
@@ -167,6 +170,7 @@ export class InferRequester {
   /** Drops the spare streams (the node is stopping). */
   close(): void {
     this.#spares.close();
+    this.#offers.close();
   }
 
   /** The weight of a member's recent refusals toward this node (0 = none): selection avoids heavy ones. */
@@ -338,15 +342,14 @@ export class InferRequester {
     const started = performance.now();
     const spare = await this.#spares.take(peerId);
     if (spare) {
-      const outcome = await this.#request(
-        new FrameChannel(spare, RESPONSE_CODEC),
+      const outcome = await this.#request(new FrameChannel(spare, RESPONSE_CODEC), {
         peerId,
         id,
         tier,
         request,
         started,
-        signal,
-      );
+        ...(signal ? { signal } : {}),
+      });
       // A spare the worker already closed says nothing about the worker: dial afresh.
       if (outcome.kind !== 'unavailable') return outcome;
     }
@@ -357,7 +360,25 @@ export class InferRequester {
       if (signal?.aborted) throw signal.reason;
       return { kind: 'unavailable', why: `could not reach it (${messageOf(error)})` };
     }
-    return this.#request(channel, peerId, id, tier, request, started, signal);
+    return this.#request(channel, { peerId, id, tier, request, started, ...(signal ? { signal } : {}) });
+  }
+
+  #request(channel: FrameChannel<WorkerFrame, RequesterFrame>, ask: MemberAsk): Promise<Attempt> {
+    return requestMember(
+      channel,
+      ask,
+      {
+        directory: this.#components.directory,
+        ...(this.#components.payments ? { payments: this.#components.payments } : {}),
+        offers: this.#offers,
+        recordRtt: (peerId, ms) => this.#choice.recordRtt(peerId, ms),
+      },
+      {
+        admitTimeoutMs: this.#admitTimeoutMs,
+        idleTimeoutMs: this.#idleTimeoutMs,
+        memberLost: this.#memberLost,
+      },
+    );
   }
 
   #dial(peerId: string, signal?: AbortSignal): Promise<Stream> {
@@ -371,104 +392,4 @@ export class InferRequester {
       negotiateFully: false,
     });
   }
-
-  async #request(
-    channel: FrameChannel<WorkerFrame, RequesterFrame>,
-    peerId: string,
-    id: string,
-    tier: string,
-    request: ChatRequest,
-    started: number,
-    signal?: AbortSignal,
-  ): Promise<Attempt> {
-    // Until the reply stream owns it, a reservation made here is released unused when anything fails.
-    let payment: RequestPayment | null = null;
-    try {
-      // Read right after writing: a worker that answers and closes at once must not hang us (EOF race).
-      const reply = channel.read(this.#admitTimeoutMs, signal);
-      // If the write fails, the catch below answers for the read too: never leave its rejection unhandled.
-      reply.catch(() => undefined);
-      // A quote this worker offered at the end of an earlier reply: its RESERVE goes with the request.
-      payment = this.#reserveOffered(peerId, tier, request);
-      await channel.write(
-        {
-          t: 'request',
-          v: INFER_WIRE_VERSION,
-          id,
-          tier,
-          request,
-          ...(payment ? { reserve: payment.reserve } : {}),
-        },
-        signal,
-      );
-      let first = await reply;
-      this.#choice.recordRtt(peerId, performance.now() - started);
-      if (first.t === 'quote' && payment) {
-        // The worker did not take that RESERVE (the offer went stale): it is released unused, and the fresh
-        // quote is answered as without an offer (the one retry).
-        settleQuietly(payment, 'ended');
-        payment = null;
-        this.#offered.forget(peerId);
-      }
-      if (first.t === 'quote') {
-        const payments = this.#components.payments;
-        if (!payments) {
-          channel.abort('no ledger');
-          return { kind: 'unavailable', why: 'it asks for payment and this node keeps no ledger' };
-        }
-        const cluster = this.#components.directory.members(tier).map((member) => member.peerId);
-        payment = payments.reserve({ peerId, cluster }, tier, request, first.quote);
-        await channel.write({ t: 'reserve', block: payment.reserve }, signal);
-        first = await channel.read(this.#admitTimeoutMs, signal);
-      }
-      if (payment && first.t !== 'admitted') {
-        settleQuietly(payment, 'ended');
-        payment = null;
-      }
-      if (first.t === 'admitted') {
-        const directory = this.#components.directory;
-        const watch: MemberWatch = {
-          ...this.#memberLost,
-          gone: () => !directory.members(tier).some((m) => m.peerId === peerId && m.status !== 'down'),
-        };
-        return {
-          kind: 'admitted',
-          chunks: streamReply(channel, payment, this.#idleTimeoutMs, signal, watch, (quote) =>
-            this.#offered.add(peerId, tier, quote),
-          ),
-        };
-      }
-      await channel.close();
-      if (first.t === 'refused')
-        return first.reason === 'busy' ? { kind: 'busy' } : { kind: 'unavailable', why: first.message };
-      return { kind: 'unavailable', why: `it answered ${first.t} before admitting` };
-    } catch (error) {
-      channel.abort('request failed');
-      if (payment) settleQuietly(payment, 'ended');
-      if (signal?.aborted) throw signal.reason;
-      // This node's own problem (too low a balance): no other member can help.
-      if (error instanceof ExpectedError) throw error;
-      return { kind: 'unavailable', why: messageOf(error) };
-    }
-  }
-
-  /** The RESERVE for an offer `peerId` made for `tier`, committed; null without a usable offer. */
-  #reserveOffered(peerId: string, tier: string, request: ChatRequest): RequestPayment | null {
-    const payments = this.#components.payments;
-    const offer = payments ? this.#offered.take(peerId, tier) : null;
-    if (!payments || !offer) return null;
-    try {
-      const cluster = this.#components.directory.members(tier).map((member) => member.peerId);
-      return payments.reserve({ peerId, cluster }, tier, request, offer);
-    } catch (error) {
-      // Too low a balance is this node's own problem (said to the user); anything else only voids the offer
-      // (expired, another reply length): the request asks for a quote as without one.
-      if (error instanceof ExpectedError) throw error;
-      return null;
-    }
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

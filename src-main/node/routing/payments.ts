@@ -82,10 +82,13 @@ export interface WorkerPayments {
 export interface RequestPayment {
   /** The RESERVE frame's contents (committed to the own chain already). */
   readonly reserve: Uint8Array;
-  /** Record received tokens; returns an ack frame's contents when one is due. */
-  received(deltas: readonly ChatDeltaChunk[]): Uint8Array | null;
-  /** The final ack (after the last token), or null when it would repeat the last one. */
-  finalAck(): Uint8Array | null;
+  /**
+   * Record received tokens; when an ack is due, returns its frame's contents, resolved once the ack is
+   * journaled durably (it must not leave the node before: security finding 6).
+   */
+  received(deltas: readonly ChatDeltaChunk[]): Promise<Uint8Array> | null;
+  /** The final ack (after the last token), as received() does, or null when it would repeat the last one. */
+  finalAck(): Promise<Uint8Array> | null;
   /**
    * The worker's receipt at the end: check it against what arrived, co-sign, and SETTLE. Returns the settle
    * frame's contents once the SETTLE is committed. Rejects with a PaymentError when the receipt is wrong (the
@@ -97,6 +100,16 @@ export interface RequestPayment {
    * 'worker-failed' when the worker broke off (local reputation remembers it); 'ended' otherwise.
    */
   settleAlone(how: 'ended' | 'worker-failed'): void;
+}
+
+/** A RESERVE committed ahead of its request, for a quote a worker offered (issue 17). */
+export interface HeldReservation {
+  /** The RESERVE frame's contents (committed to the own chain already). */
+  readonly reserve: Uint8Array;
+  /** The payment of `request` on this reservation; null when the quote does not cover it (then release it). */
+  use(request: ChatRequest): RequestPayment | null;
+  /** Unused: settle it at zero. Never throws. */
+  release(): void;
 }
 
 /** What the requester asks of the ledger. */
@@ -124,6 +137,24 @@ export interface RequesterPayments {
     request: ChatRequest,
     quote: Uint8Array,
   ): RequestPayment;
+  /** reserve() committed through the group commit: the RESERVEs of concurrent requests share one fsync. */
+  reserveQueued?(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    request: ChatRequest,
+    quote: Uint8Array,
+  ): Promise<RequestPayment>;
+  /**
+   * Reserve now, for a request like `like` still to come, the quote `worker` offered at the end of a reply:
+   * that request then sends a RESERVE that is durable already. Null when the quote does not check or when
+   * holding it would lock balance the next request needs.
+   */
+  reserveAhead?(
+    worker: { readonly peerId: string; readonly cluster: readonly string[] },
+    tier: string,
+    like: ChatRequest,
+    quote: Uint8Array,
+  ): Promise<HeldReservation | null>;
 }
 
 /** The text of a delta that the output digest covers. */

@@ -70,7 +70,7 @@ export async function* streamReply(
             // Acknowledge before handing the text on: the worker streams on while the reader reads. A delta
             // the reservation does not cover throws here, before anyone sees it.
             const ack = payment?.received([delta]) ?? null;
-            if (ack) await channel.write({ t: 'ack', ack }, signal);
+            if (ack) await channel.write({ t: 'ack', ack: await ack }, signal);
             yield delta;
           }
           break;
@@ -119,7 +119,7 @@ async function settle(
 ): Promise<void> {
   try {
     const ack = payment.finalAck();
-    if (ack) await channel.write({ t: 'ack', ack }, signal);
+    if (ack) await channel.write({ t: 'ack', ack: await ack }, signal);
     if (receipt === null) return;
     const settle = await payment.settle(receipt);
     await channel.write({ t: 'settle', receipt: settle.receipt, block: settle.block }, signal);

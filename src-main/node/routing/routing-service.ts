@@ -129,7 +129,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         self: { peerId: components.libp2p.peerId.toString(), worker: this.worker },
         ...(components.payments ? { payments: components.payments.requester } : {}),
       },
-      { tierLabel, ...init.requester },
+      // Offered quotes are reserved ahead: a paid request to a worker it used recently waits for no fsync.
+      { tierLabel, reserveAhead: true, ...init.requester },
     );
     this.gateway = new ChatGateway({
       directory,

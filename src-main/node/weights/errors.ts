@@ -44,3 +44,13 @@ export class WeightsRootMismatchError extends ExpectedError {
     this.actual = actual;
   }
 }
+
+/** A provider peer did not deliver a block (did not have it, reset the stream, sent one that failed its hash). */
+export class WeightsPeerRequestError extends ExpectedError {
+  override readonly name = 'WeightsPeerRequestError';
+  readonly peerId: string;
+  constructor(peerId: string, problem: string, options?: ErrorOptions) {
+    super(`peer ${peerId.slice(-8)}: ${problem}`, options);
+    this.peerId = peerId;
+  }
+}

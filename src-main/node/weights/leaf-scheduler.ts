@@ -5,17 +5,23 @@
 // never otherwise, so a healthy region spares the origin entirely. A peer whose requests fail or time out
 // `maxStrikes` times in a row is dropped (bitswap drops a block whose hash is wrong, so a peer sending
 // corrupted blocks shows up here as a peer whose requests never complete).
+// Endgame: once no leaf is left unasked, an idle source asks again for a leaf another source still has in
+// flight (the origin for a run of them), and the first copy stored cancels the others. So the origin never
+// waits on a slow peer's last blocks, and one slow peer never holds up the end of a download.
 import type { FileLeaf } from './file-layout.ts';
 
 /** One provider peer, as the scheduler uses it: fetch one block (verified and stored) or fail. */
 export interface PeerLeafSource {
   readonly peerId: string;
+  /** Fires (with the reason) when the peer is caught sending something else than what it was asked for. */
+  readonly misbehaved?: AbortSignal;
   fetch(leaf: FileLeaf, signal: AbortSignal): Promise<void>;
 }
 
 /** The origin: fetch a run of consecutive leaves (verified and stored) or fail. */
 export interface OriginLeafSource {
-  fetch(leaves: readonly FileLeaf[], signal: AbortSignal): Promise<void>;
+  /** `onStored` as each leaf is stored (so a peer asking for the same leaf can be cancelled at once). */
+  fetch(leaves: readonly FileLeaf[], signal: AbortSignal, onStored: (leaf: FileLeaf) => void): Promise<void>;
 }
 
 export type OriginMode = 'auto' | 'always' | 'never';
@@ -35,6 +41,8 @@ export interface LeafSchedulerPolicy {
   /** Failures in a row (no verified block in between) before a peer is dropped: above `peerDepth`, so one
    * burst of slow answers does not drop a healthy peer. */
   readonly maxStrikes: number;
+  /** Sources asking for one leaf at once in the endgame (1: no endgame). */
+  readonly maxRequestsPerLeaf: number;
   /** Leaves per origin request (1 MiB each). */
   readonly originSpanLeaves: number;
   readonly originConcurrency: number;
@@ -52,6 +60,7 @@ export const DEFAULT_LEAF_SCHEDULER_POLICY: LeafSchedulerPolicy = {
   peerDepth: 4,
   blockTimeoutMs: 30_000,
   maxStrikes: 8,
+  maxRequestsPerLeaf: 3,
   originSpanLeaves: 8,
   originConcurrency: 2,
   originMaxFailures: 5,
@@ -82,6 +91,13 @@ export class LeafSchedulerStalledError extends Error {
   override readonly name = 'LeafSchedulerStalledError';
 }
 
+/** One request in flight: who asked, for which leaves, and how to cancel it. */
+interface LeafRequest {
+  readonly from: string;
+  readonly leaves: readonly FileLeaf[];
+  readonly controller: AbortController;
+}
+
 /** Fetch every leaf of `missing`; resolves when all are stored, rejects with LeafSchedulerStalledError. */
 export async function fetchLeaves(
   missing: readonly FileLeaf[],
@@ -91,8 +107,10 @@ export async function fetchLeaves(
 ): Promise<void> {
   const now = hooks.now ?? Date.now;
   const queue = [...missing];
+  /** Leaf → the requests asking for it now. */
+  const asked = new Map<FileLeaf, Set<LeafRequest>>();
+  const stored = new Set<FileLeaf>();
   let inFlight = 0;
-  let done = 0;
   let peerBytes = 0;
   let originBytes = 0;
   const peerSamples: { at: number; bytes: number }[] = [{ at: now(), bytes: 0 }];
@@ -121,81 +139,136 @@ export async function fetchLeaves(
     activePeers: [...peers.values()].filter((p) => !p.dropped).length,
     originActive: originStarted && !originGivenUp,
   });
-  const finished = () => done === missing.length;
+  const finished = () => stored.size === missing.length;
+
+  const open = (from: string, leaves: readonly FileLeaf[]): LeafRequest => {
+    const request = { from, leaves, controller: new AbortController() };
+    for (const leaf of leaves) {
+      let set = asked.get(leaf);
+      if (set === undefined) asked.set(leaf, (set = new Set()));
+      set.add(request);
+    }
+    inFlight++;
+    return request;
+  };
+  /** The request ended: its leaves that nobody stored and nobody else is asking for go back in the queue. */
+  const close = (request: LeafRequest, requeue: 'front' | 'back') => {
+    inFlight--;
+    const orphans: FileLeaf[] = [];
+    for (const leaf of request.leaves) {
+      const set = asked.get(leaf);
+      set?.delete(request);
+      if (set?.size === 0) asked.delete(leaf);
+      // Only the last request asking for a leaf puts it back, so a leaf is never queued twice.
+      if (!stored.has(leaf) && !asked.has(leaf)) orphans.push(leaf);
+    }
+    if (requeue === 'front') queue.unshift(...orphans);
+    else queue.push(...orphans);
+    changed();
+  };
+  /** A copy of `leaf` is stored: count it once, and cancel every other request left with nothing to do. */
+  const store = (leaf: FileLeaf, from: string, by: LeafRequest) => {
+    if (stored.has(leaf)) return;
+    stored.add(leaf);
+    lastProgressAt = now();
+    if (from === 'origin') originBytes += leaf.size;
+    else {
+      peerBytes += leaf.size;
+      peerSamples.push({ at: now(), bytes: peerBytes });
+    }
+    for (const other of asked.get(leaf) ?? []) {
+      if (other !== by && other.leaves.every((l) => stored.has(l))) other.controller.abort();
+    }
+    hooks.onLeaf?.(leaf, from, counts());
+    changed();
+  };
+  /** Endgame: leaves in flight that `from` is not asking for yet, least asked first, then from the front. */
+  const endgameLeaves = (from: string): FileLeaf[] => {
+    const candidates: FileLeaf[] = [];
+    for (const [leaf, set] of asked) {
+      if (stored.has(leaf) || set.size >= policy.maxRequestsPerLeaf) continue;
+      if ([...set].some((request) => request.from === from)) continue;
+      candidates.push(leaf);
+    }
+    return candidates.sort((a, b) => asked.get(a)!.size - asked.get(b)!.size || a.offset - b.offset);
+  };
+
+  const drop = (peerId: string, state: { dropped: boolean; controller: AbortController }, reason: string) => {
+    if (state.dropped) return;
+    state.dropped = true;
+    state.controller.abort();
+    hooks.onPeerDropped?.(peerId, reason);
+  };
 
   const peerWorker = async (source: PeerLeafSource) => {
     const state = peers.get(source.peerId)!;
     while (!finished() && !state.dropped && !signal?.aborted) {
-      const leaf = queue.shift();
+      const leaf = queue.shift() ?? endgameLeaves(source.peerId)[0];
       if (leaf === undefined) {
         await waitForChange();
         continue;
       }
-      inFlight++;
+      const request = open(source.peerId, [leaf]);
       const timeout = AbortSignal.timeout(policy.blockTimeoutMs);
-      const requestSignal = AbortSignal.any([state.controller.signal, timeout, ...(signal ? [signal] : [])]);
+      const requestSignal = AbortSignal.any([
+        state.controller.signal,
+        request.controller.signal,
+        timeout,
+        ...(signal ? [signal] : []),
+        ...(source.misbehaved ? [source.misbehaved] : []),
+      ]);
       try {
         await source.fetch(leaf, requestSignal);
         state.strikes = 0;
-        done++;
-        peerBytes += leaf.size;
-        lastProgressAt = now();
-        peerSamples.push({ at: now(), bytes: peerBytes });
-        hooks.onLeaf?.(leaf, source.peerId, counts());
+        store(leaf, source.peerId, request);
       } catch (error) {
-        queue.unshift(leaf); // Someone else takes it next.
         if (signal?.aborted || state.dropped) continue;
+        if (source.misbehaved?.aborted) {
+          // Caught sending a corrupted block: dropped at once, whatever else it delivered.
+          drop(source.peerId, state, describeFailure(source.misbehaved.reason));
+          continue;
+        }
+        // Cancelled because another source stored the leaf first: not the peer's fault.
+        if (stored.has(leaf)) continue;
         state.strikes++;
         if (state.strikes >= policy.maxStrikes) {
-          state.dropped = true;
-          state.controller.abort();
           const reason = timeout.aborted
             ? `no verified block within ${policy.blockTimeoutMs / 1000} s`
-            : (error as Error).message;
-          hooks.onPeerDropped?.(source.peerId, reason);
+            : describeFailure(error);
+          drop(source.peerId, state, reason);
         }
       } finally {
-        inFlight--;
-        changed();
+        close(request, 'front'); // Someone else takes it next.
       }
     }
   };
 
   const originWorker = async (origin: OriginLeafSource) => {
     while (!finished() && !originGivenUp && !signal?.aborted) {
-      // A run of consecutive leaves from the back of the queue.
-      const span: FileLeaf[] = [];
-      while (span.length < policy.originSpanLeaves) {
-        const last = queue.at(-1);
-        if (last === undefined) break;
-        const head = span[0];
-        if (head !== undefined && last.offset + last.size !== head.offset) break;
-        span.unshift(queue.pop()!);
+      // A run of consecutive leaves from the back of the queue; once the queue is empty, from the back of
+      // what peers still have in flight (the origin never waits for them).
+      const span = backRun(queue, policy.originSpanLeaves, true);
+      if (span.length === 0) {
+        const duplicate = endgameLeaves('origin').sort((a, b) => a.offset - b.offset);
+        span.push(...backRun(duplicate, policy.originSpanLeaves, false));
       }
       if (span.length === 0) {
         await waitForChange();
         continue;
       }
-      inFlight++;
-      let stored = 0;
+      const request = open('origin', span);
+      const requestSignal = AbortSignal.any([request.controller.signal, ...(signal ? [signal] : [])]);
       try {
-        await origin.fetch(span, signal ?? new AbortController().signal);
-        stored = span.length;
+        await origin.fetch(span, requestSignal, (leaf) => store(leaf, 'origin', request));
         originFailures = 0;
       } catch {
-        originFailures++;
-        if (originFailures >= policy.originMaxFailures) originGivenUp = true;
+        if (!request.controller.signal.aborted && !signal?.aborted) {
+          originFailures++;
+          if (originFailures >= policy.originMaxFailures) originGivenUp = true;
+        }
       } finally {
-        inFlight--;
+        close(request, 'back');
       }
-      for (const leaf of span.slice(0, stored)) {
-        done++;
-        originBytes += leaf.size;
-        hooks.onLeaf?.(leaf, 'origin', counts());
-      }
-      if (stored > 0) lastProgressAt = now();
-      else queue.push(...span);
-      changed();
     }
   };
 
@@ -243,7 +316,7 @@ export async function fetchLeaves(
       const anySource = counts().activePeers > 0 || (originStarted && !originGivenUp);
       if (!anySource && inFlight === 0 && now() - lastProgressAt > policy.stallTimeoutMs)
         throw new LeafSchedulerStalledError(
-          `${missing.length - done} blocks missing and no peer or server left to send them`,
+          `${missing.length - stored.size} blocks missing and no peer or server left to send them`,
         );
       await waitForChange();
     }
@@ -251,8 +324,30 @@ export async function fetchLeaves(
     clearInterval(ticker);
     signal?.removeEventListener('abort', onAbort);
     for (const state of peers.values()) state.controller.abort();
+    for (const set of asked.values()) for (const request of set) request.controller.abort();
     changed();
     await Promise.allSettled(workers);
   }
   signal?.throwIfAborted();
+}
+
+/**
+ * The last run of consecutive leaves in `leaves` (file order), at most `max`; `take` removes them from it.
+ */
+function backRun(leaves: FileLeaf[], max: number, take: boolean): FileLeaf[] {
+  const run: FileLeaf[] = [];
+  for (let i = leaves.length - 1; i >= 0 && run.length < max; i--) {
+    const leaf = leaves[i]!;
+    const head = run[0];
+    if (head !== undefined && leaf.offset + leaf.size !== head.offset) break;
+    run.unshift(leaf);
+  }
+  if (take) leaves.splice(leaves.length - run.length, run.length);
+  return run;
+}
+
+/** A dropped peer's reason, in words a user can act on (the error's own message, else its name). */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.message.trim() === '' ? error.name : error.message;
 }

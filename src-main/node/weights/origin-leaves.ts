@@ -89,3 +89,22 @@ export async function fetchLeavesFromOrigin(
     await reader.cancel().catch(() => undefined);
   }
 }
+
+/** `fetchLeavesFromOrigin` from each URL in turn until one delivers the whole run. */
+export async function fetchLeavesFromUrls(
+  urls: readonly string[],
+  leaves: readonly FileLeaf[],
+  options: OriginRangeOptions,
+): Promise<void> {
+  let lastError: unknown = new TransferInterruptedError('the catalog names no URL for this file');
+  for (const url of urls) {
+    try {
+      await fetchLeavesFromOrigin(url, leaves, options);
+      return;
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      lastError = error;
+    }
+  }
+  throw lastError;
+}

@@ -5,14 +5,14 @@
 // every block is checked against its hash before it is stored, and the assembled file against the
 // catalog's SHA-256 before it is renamed into place. Seeding offers only the files it is told to (the
 // served tiers' models), within an upload cap, and stops while contributing is paused.
-import { TypedEventEmitter, type Libp2p, type PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
+import { TypedEventEmitter, type Libp2p } from '@libp2p/interface';
 import { withBitswap } from '@helia/bitswap';
 import { FsBlockstore } from 'blockstore-fs';
 import { MemoryDatastore } from 'datastore-core';
 import { createHeliaLight, type Helia } from 'helia';
 import { CID } from 'multiformats/cid';
-import type { GgufFile } from '../../../src-shared/network-config/index.ts';
+import { DEFAULT_SETTINGS } from '../../../src-shared/ipc/settings.ts';
+import { RAW_CODEC, type GgufFile } from '../../../src-shared/network-config/index.ts';
 import { assembleFile } from './assemble-file.ts';
 import { WeightsNoSourceError, WeightsRootMismatchError } from './errors.ts';
 import { importFileDag } from './file-dag.ts';
@@ -22,22 +22,22 @@ import {
   LeafSchedulerStalledError,
   fetchLeaves,
   type LeafSchedulerPolicy,
-  type PeerLeafSource,
 } from './leaf-scheduler.ts';
-import { fetchLeavesFromOrigin } from './origin-leaves.ts';
+import { sleep } from './abortable-sleep.ts';
+import { announceProvider } from './announce-provider.ts';
+import { BlockArrivals, onBitswapBlock, type WatchedPeer } from './block-arrivals.ts';
+import { readBlock } from './block-bytes.ts';
+import { fetchLeavesFromUrls } from './origin-leaves.ts';
+import { peerBlockSource, type PeerBlockSource } from './peer-block-source.ts';
+import { lookUpProviders, watchProviders } from './provider-lookup.ts';
 import { SeedingBlockstore } from './seeding-blockstore.ts';
 import { UploadLimiter } from './upload-limiter.ts';
 
 /** A catalog file that has a content address. */
 export type AddressedFile = GgufFile & { readonly cid: string };
 
-/** A provider: leaves for the scheduler, and any block (the DAG's internal nodes). */
-interface PeerBlockSource extends PeerLeafSource {
-  fetchBlock(cid: CID, signal: AbortSignal): Promise<Uint8Array>;
-}
-
 /** Default upload cap: modest, so seeding never crowds out the contributor's own connection. */
-export const DEFAULT_UPLOAD_BYTES_PER_SECOND = 5 * 1024 * 1024;
+export const DEFAULT_UPLOAD_BYTES_PER_SECOND = DEFAULT_SETTINGS.uploadBytesPerSecond;
 
 export interface WeightsComponents {
   /** The node's libp2p (with the private DHT for provider records). */
@@ -91,11 +91,6 @@ export interface FetchFileOptions {
   readonly policy?: Partial<LeafSchedulerPolicy>;
 }
 
-const PROVIDER_LOOKUP_INTERVAL_MS = 10_000;
-const PROVIDER_LOOKUP_TIMEOUT_MS = 15_000;
-/** Provider records live 48 h in kad-dht; refresh twice a day. */
-const ANNOUNCE_REFRESH_MS = 12 * 3600_000;
-
 export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   readonly #components: WeightsComponents;
   readonly #init: WeightsInit;
@@ -107,6 +102,8 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   readonly #seeded = new Map<string, CID[]>();
   /** Root CID → the loop keeping its provider record in the DHT. */
   readonly #announcers = new Map<string, AbortController>();
+  readonly #arrivals = new BlockArrivals();
+  #unwatchBitswap: (() => void) | null = null;
 
   constructor(components: WeightsComponents, init: WeightsInit) {
     super();
@@ -129,8 +126,11 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
       holdGcLock: false,
     });
     Object.defineProperty(helia, 'libp2p', { value: this.#components.libp2p, enumerable: true });
-    withBitswap(helia as unknown as Parameters<typeof withBitswap>[0]);
+    // Wants go out 1 ms after they are made (default 10 ms): the scheduler asks for each leaf as a request
+    // finishes, so a long debounce only adds to every block's round trip.
+    withBitswap(helia as unknown as Parameters<typeof withBitswap>[0], { sendWantlistDebounce: 1 });
     await helia.start();
+    this.#unwatchBitswap = onBitswapBlock(helia, (sender, cid) => this.#arrivals.received(sender, cid));
     this.#raw = raw;
     this.#seeding = seeding;
     this.#helia = helia;
@@ -139,6 +139,8 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   async stop(): Promise<void> {
     const helia = this.#helia;
     this.#helia = null;
+    this.#unwatchBitswap?.();
+    this.#unwatchBitswap = null;
     this.#seeded.clear();
     for (const controller of this.#announcers.values()) controller.abort();
     this.#announcers.clear();
@@ -190,7 +192,10 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     blocks.push(...leaves.map((leaf) => leaf.cid));
     seeding.seed(blocks);
     this.#seeded.set(file.cid, blocks);
-    this.#announceLoop(file.cid, root);
+    const announcing = new AbortController();
+    this.#announcers.get(file.cid)?.abort();
+    this.#announcers.set(file.cid, announcing);
+    announceProvider(this.#components.libp2p, root, announcing.signal);
   }
 
   /** Stop offering a file (its blocks stay on disk until the model is removed). */
@@ -223,27 +228,8 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
 
   /** Peers the DHT names as holding `cid` (never ourselves). */
   async findProviders(cid: string, signal?: AbortSignal): Promise<string[]> {
-    const libp2p = this.#components.libp2p;
-    const self = libp2p.peerId.toString();
     const found: string[] = [];
-    const lookup = AbortSignal.any([
-      AbortSignal.timeout(PROVIDER_LOOKUP_TIMEOUT_MS),
-      ...(signal ? [signal] : []),
-    ]);
-    try {
-      for await (const provider of libp2p.contentRouting.findProviders(CID.parse(cid), { signal: lookup })) {
-        const id = provider.id.toString();
-        if (id === self || found.includes(id)) continue;
-        if (provider.multiaddrs.length > 0)
-          await libp2p.peerStore
-            .merge(provider.id, { multiaddrs: provider.multiaddrs })
-            .catch(() => undefined);
-        found.push(id);
-      }
-    } catch (error) {
-      signal?.throwIfAborted();
-      if (found.length === 0 && !lookup.aborted) throw error;
-    }
+    await lookUpProviders(this.#components.libp2p, cid, (peerId) => found.push(peerId), signal);
     return found;
   }
 
@@ -262,31 +248,20 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     const signal = options.signal;
     const providers = new Set(options.providers ?? []);
     const sources = new Map<string, PeerBlockSource>();
+    const self = this.#components.libp2p.peerId;
+    const watches: WatchedPeer[] = [];
     const addSource = (peerId: string) => {
-      if (!sources.has(peerId)) sources.set(peerId, this.#peerSource(helia, root, peerId));
+      if (sources.has(peerId)) return;
+      const watch = this.#arrivals.watch(peerId);
+      watches.push(watch);
+      sources.set(peerId, peerBlockSource(helia, self, root, peerId, watch));
     };
     for (const peer of providers) addSource(peer);
 
     // Provider lookups run beside the transfer: a peer that finishes its own download joins as a source.
     const lookups = new AbortController();
     const lookupSignal = AbortSignal.any([lookups.signal, ...(signal ? [signal] : [])]);
-    const lookupLoop = async () => {
-      while (!lookupSignal.aborted) {
-        try {
-          for (const peer of await this.findProviders(file.cid, lookupSignal)) addSource(peer);
-        } catch {
-          // No DHT peer answered this time; the next round may.
-        }
-        await sleep(PROVIDER_LOOKUP_INTERVAL_MS, lookupSignal).catch(() => undefined);
-      }
-    };
-    const firstLookup = (async () => {
-      try {
-        for (const peer of await this.findProviders(file.cid, lookupSignal)) addSource(peer);
-      } catch {
-        // Handled by the loop below.
-      }
-    })();
+    const firstProvider = watchProviders(this.#components.libp2p, file.cid, addSource, lookupSignal);
 
     let peerBytes = 0;
     let originBytes = 0;
@@ -294,22 +269,32 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     const droppedPeers: string[] = [];
     let resumedBytes = -1;
     try {
-      if (!(await raw.has(root))) await firstLookup;
-      const loop = lookupLoop();
-      void loop;
+      // A DAG's root comes from a peer: wait for one (the first the DHT names, not the whole lookup). A
+      // one-block file's root is its only leaf, which the origin can send: nothing to wait for.
+      if (sources.size === 0 && root.code !== RAW_CODEC && !(await raw.has(root))) await firstProvider;
+      // The DAG's internal blocks: from any provider, asking each in turn, again for a while (a provider
+      // that was just found may still be connecting); at once an error when nobody names the file.
       const readInternal: BlockReader = async (cid) => {
         if (await raw.has(cid)) return readBlock(raw, cid);
-        for (const source of [...sources.values()]) {
-          try {
-            return await source.fetchBlock(
-              cid,
-              AbortSignal.any([AbortSignal.timeout(policy.blockTimeoutMs), ...(signal ? [signal] : [])]),
-            );
-          } catch {
-            signal?.throwIfAborted();
+        const startedAt = Date.now();
+        for (;;) {
+          for (const source of [...sources.values()]) {
+            try {
+              return await source.fetchBlock(
+                cid,
+                AbortSignal.any([AbortSignal.timeout(policy.blockTimeoutMs), ...(signal ? [signal] : [])]),
+              );
+            } catch {
+              signal?.throwIfAborted();
+            }
           }
+          if (sources.size === 0 || Date.now() - startedAt > policy.stallTimeoutMs)
+            throw new WeightsNoSourceError(
+              file.name,
+              `no provider sent block ${cid.toString().slice(0, 16)}…`,
+            );
+          await sleep(1000, signal ?? new AbortController().signal);
         }
-        throw new WeightsNoSourceError(file.name, `no provider sent block ${cid.toString().slice(0, 16)}…`);
       };
       const leaves = await fileLayout(file.name, root, file.sizeBytes, readInternal);
       for (let round = 0; ; round++) {
@@ -341,8 +326,15 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
                 file.urls.length === 0
                   ? null
                   : {
-                      fetch: (span, spanSignal) =>
-                        this.#fromOrigin(raw, file, span, spanSignal, options.fetch),
+                      fetch: (span, spanSignal, onStored) =>
+                        fetchLeavesFromUrls(file.urls, span, {
+                          signal: spanSignal,
+                          ...(options.fetch ? { fetch: options.fetch } : {}),
+                          onLeaf: async (leaf, bytes) => {
+                            await raw.put(leaf.cid, bytes, { signal: spanSignal });
+                            onStored(leaf);
+                          },
+                        }),
                     },
               onLeaf: (leaf, from, counts) => {
                 if (from !== 'origin') bytesByPeer[from] = (bytesByPeer[from] ?? 0) + leaf.size;
@@ -371,113 +363,8 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
       }
     } finally {
       lookups.abort();
+      for (const watch of watches) watch.release();
     }
-  }
-
-  async #fromOrigin(
-    raw: FsBlockstore,
-    file: AddressedFile,
-    span: readonly FileLeaf[],
-    signal: AbortSignal,
-    fetchImpl: typeof fetch | undefined,
-  ): Promise<void> {
-    let lastError: unknown = new WeightsNoSourceError(file.name, 'no URL');
-    for (const url of file.urls) {
-      try {
-        await fetchLeavesFromOrigin(url, span, {
-          signal,
-          ...(fetchImpl ? { fetch: fetchImpl } : {}),
-          onLeaf: async (leaf, bytes) => {
-            await raw.put(leaf.cid, bytes, { signal });
-          },
-        });
-        return;
-      } catch (error) {
-        signal.throwIfAborted();
-        lastError = error;
-      }
-    }
-    throw lastError;
-  }
-
-  /** One provider as a block source: a bitswap session that asks that peer alone. */
-  #peerSource(helia: Helia, root: CID, peerId: string): PeerBlockSource {
-    let session: ReturnType<Helia['blockstore']['createSession']> | null = null;
-    let peer: PeerId;
-    try {
-      peer = peerIdFromString(peerId);
-    } catch {
-      peer = this.#components.libp2p.peerId; // Never asked: fetchBlock refuses below.
-    }
-    const valid = !peer.equals(this.#components.libp2p.peerId);
-    const fetchBlock = async (cid: CID, signal: AbortSignal): Promise<Uint8Array> => {
-      if (!valid) throw new Error('not a peer id');
-      // A session that failed once has evicted its only provider: the next request starts a fresh one.
-      const current = (session ??= helia.blockstore.createSession(root, {
-        providers: [peer.toCID()],
-        minProviders: 1,
-        maxProviders: 1,
-      }));
-      try {
-        const chunks: Uint8Array[] = [];
-        for await (const chunk of current.get(cid, { signal })) chunks.push(chunk);
-        return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      } catch (error) {
-        // The failed session evicted its provider; requests still running on it finish there, new ones
-        // start a fresh session (closing it here would abort those too).
-        if (session === current) session = null;
-        throw error;
-      }
-    };
-    return {
-      peerId,
-      fetchBlock,
-      fetch: async (leaf, signal) => {
-        await fetchBlock(leaf.cid, signal);
-      },
-    };
-  }
-
-  /**
-   * Put a provider record in the DHT, and again after a failure (a lone node has nobody to store it with),
-   * backing off to once a minute; then refresh it well within the records' lifetime, as long as we seed.
-   */
-  #announceLoop(key: string, root: CID): void {
-    const controller = new AbortController();
-    this.#announcers.get(key)?.abort();
-    this.#announcers.set(key, controller);
-    const signal = controller.signal;
-    // A failed announce tries again as soon as a peer connects (a lone node's first peer), not after the
-    // back-off.
-    const libp2p = this.#components.libp2p;
-    let wake: AbortController | null = null;
-    const onConnect = () => wake?.abort();
-    libp2p.addEventListener('peer:connect', onConnect);
-    signal.addEventListener('abort', () => libp2p.removeEventListener('peer:connect', onConnect), {
-      once: true,
-    });
-    void (async () => {
-      let delay = 1000;
-      while (!signal.aborted) {
-        let ok = false;
-        try {
-          if (this.#components.libp2p.getConnections().length > 0) {
-            await this.#components.libp2p.contentRouting.provide(root, {
-              signal: AbortSignal.any([AbortSignal.timeout(30_000), signal]),
-            });
-            ok = true;
-          }
-        } catch {
-          // Nobody took the record this time.
-        }
-        delay = ok ? ANNOUNCE_REFRESH_MS : Math.min(60_000, delay * 2);
-        const woken = new AbortController();
-        wake = ok ? null : woken;
-        await sleep(delay, AbortSignal.any([signal, woken.signal])).catch(() => undefined);
-        wake = null;
-        if (woken.signal.aborted) delay = 1000;
-      }
-    })();
   }
 
   #parts(): { raw: FsBlockstore; seeding: SeedingBlockstore; helia: Helia } {
@@ -485,24 +372,4 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
       throw new Error('weights service used before start()');
     return { raw: this.#raw, seeding: this.#seeding, helia: this.#helia };
   }
-}
-
-async function readBlock(store: FsBlockstore, cid: CID): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of store.get(cid)) chunks.push(chunk);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -65,7 +65,9 @@ export function ModelStatus({
             {state.bytesPerSecond > 0 && ` · ${formatBytes(state.bytesPerSecond)}/s`} ·{' '}
             {formatEta(state.etaSeconds)}
             {state.peers !== undefined &&
-              ` · from ${state.peers} ${state.peers === 1 ? 'peer' : 'peers'} + origin`}
+              ` · from ${state.peers} ${state.peers === 1 ? 'peer' : 'peers'}` +
+                // "+ origin" only once the origin server has actually sent bytes in this run.
+                ((state.originBytes ?? 0) > 0 ? ' + origin' : '')}
           </span>
         </div>
       );

@@ -7,6 +7,15 @@ import { selectCanPauseOrResume, selectIsPaused } from '../store/selectors.ts';
 import { useApp } from '../store/use-app.ts';
 
 const IDLE_MINUTE_CHOICES = [2, 5, 10, 15, 30, 60, 120];
+const MiB = 1024 * 1024;
+/** Upload caps offered, bytes/s; 0 is "no limit". */
+const UPLOAD_CAP_CHOICES = [1, 2, 5, 10, 25, 50, 100].map((mb) => mb * MiB);
+
+function uploadCapLabel(bytesPerSecond: number): string {
+  if (bytesPerSecond === 0) return 'No limit';
+  const mb = bytesPerSecond / MiB;
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB/s`;
+}
 
 /** The list, plus the current value when it was set elsewhere (the CLI, a hand-edited file). */
 function withCurrent(choices: readonly number[], current: number): number[] {
@@ -124,6 +133,26 @@ function ContributionSettings() {
       </label>
       <p className="hint">
         More answers at once earn more but make this computer busier. Takes effect right away.
+      </p>
+
+      <label>
+        Upload speed for sharing models
+        <select
+          value={settings.uploadBytesPerSecond}
+          onChange={(event) => void update({ uploadBytesPerSecond: Number(event.target.value) })}
+        >
+          {[...withCurrent(UPLOAD_CAP_CHOICES, settings.uploadBytesPerSecond).filter((v) => v > 0), 0].map(
+            (value) => (
+              <option key={value} value={value}>
+                {uploadCapLabel(value)}
+              </option>
+            ),
+          )}
+        </select>
+      </label>
+      <p className="hint" data-testid="upload-cap-hint">
+        Computers near you download the models you run from you as well as from the internet, at most this
+        fast, and only while you contribute. Applies at once.
       </p>
 
       {settings.startAtLogin !== null && (

@@ -53,6 +53,7 @@ export function createContractHandlers(init: ContractHandlersInit): ContractHand
     idleMinutes: DEFAULT_SETTINGS.idleMinutes,
     gpuMemoryShare: caps.gpuMemoryShare,
     maxConcurrentRequests: caps.maxConcurrentRequests,
+    uploadBytesPerSecond: caps.uploadBytesPerSecond ?? DEFAULT_SETTINGS.uploadBytesPerSecond,
     // A headless node starts with the system (systemd or similar), not at a login.
     startAtLogin: shell === 'desktop' ? DEFAULT_SETTINGS.startAtLogin : null,
   });
@@ -139,6 +140,9 @@ export function createContractHandlers(init: ContractHandlersInit): ContractHand
           ? { maxConcurrentRequests: patch.maxConcurrentRequests }
           : {}),
         ...(patch.gpuMemoryShare !== undefined ? { gpuMemoryShare: patch.gpuMemoryShare } : {}),
+        ...(patch.uploadBytesPerSecond !== undefined
+          ? { uploadBytesPerSecond: patch.uploadBytesPerSecond }
+          : {}),
       });
       const settings = settingsOf(next);
       publisher.publish('settings', settings);

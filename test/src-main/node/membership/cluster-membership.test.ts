@@ -40,6 +40,26 @@ describe('sampled membership over simulated links', { timeout: 120_000 }, () => 
     expect(falseDeaths).toEqual([]);
   });
 
+  it('a join is heard by every member within two intervals (SWIM disseminates joins to all)', () => {
+    const heard = new Map<string, Set<string>>();
+    const cluster = new SimulatedCluster({ loss: 0.01, seed: 5 }, options, {
+      onRumor: (observer, rumor) => {
+        if (rumor.kind === 'alive') heard.get(rumor.peerId)?.add(observer);
+      },
+    });
+    for (let i = 0; i < 150; i += 1) cluster.add(4);
+    cluster.members.forEach((member, i) =>
+      cluster.clock.setTimer((i / 150) * INTERVAL, () => member.membership.start()),
+    );
+    cluster.runFor(25 * INTERVAL);
+    const newcomer = cluster.add(4);
+    heard.set(newcomer.id, new Set());
+    newcomer.membership.start();
+    cluster.runFor(2 * INTERVAL);
+    // Its view's worth of neighbours is not enough: every member has it as a candidate.
+    expect(heard.get(newcomer.id)!.size).toBeGreaterThanOrEqual(149);
+  });
+
   it('a member that leaves is down with reason "left" at every holder within two intervals', () => {
     const changes: MemberChange[] = [];
     const cluster = formed(40, 0, (_observer, change) => changes.push(change));

@@ -2,7 +2,9 @@
 // peers as real child processes (weights-peer-process.ts) whose JSON lines we can wait on.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { fileCid } from '../../../../src-main/node/weights/file-dag.ts';
 import type { AddressedFile } from '../../../../src-main/node/weights/weights-service.ts';
@@ -40,7 +42,9 @@ export class PeerProcess {
   stderr = '';
 
   constructor(spec: PeerProcessSpec) {
-    this.child = spawn(process.execPath, ['--no-warnings', PEER_SCRIPT, JSON.stringify(spec)], {
+    // WEIGHTS_PEER_NODE_ARGS: extra Node flags for the peers (profiling: `--cpu-prof --cpu-prof-dir=…`).
+    const nodeArgs = (process.env.WEIGHTS_PEER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+    this.child = spawn(process.execPath, ['--no-warnings', ...nodeArgs, PEER_SCRIPT, JSON.stringify(spec)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, OPENGATEWAY_LOCAL_ONLY: '1' },
     });
@@ -117,4 +121,30 @@ export class PeerProcess {
 /** The `/p2p/` address of a ready peer (its first loopback listen address). */
 export function dialAddress(ready: { addrs: string[] }): string {
   return ready.addrs[0]!;
+}
+
+/** A loopback HTTP server for one file that honours single byte ranges (the origin). */
+export async function serveRanges(path: string): Promise<Server> {
+  const server = createServer((request, response) => {
+    const size = statSync(path).size;
+    const match = /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? '');
+    if (match === null) {
+      response.writeHead(200, { 'content-length': size });
+      createReadStream(path).pipe(response);
+      return;
+    }
+    const start = Number(match[1]);
+    const end = match[2] === '' ? size - 1 : Math.min(size - 1, Number(match[2]));
+    if (start > end) {
+      response.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+      return;
+    }
+    response.writeHead(206, {
+      'content-length': end - start + 1,
+      'content-range': `bytes ${start}-${end}/${size}`,
+    });
+    createReadStream(path, { start, end }).pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AddressedFile } from '../../../../src-main/node/weights/weights-service.ts';
-import { PeerProcess, dialAddress, generateModelFile } from './weights-swarm-kit.ts';
+import { PeerProcess, dialAddress, generateModelFile, serveRanges } from './weights-swarm-kit.ts';
 
 const MiB = 1024 * 1024;
 const SIZE = 12 * MiB + 12_345;
@@ -127,4 +127,22 @@ describe('model weights from region peers', () => {
     expect(done.resumedBytes).toBeGreaterThanOrEqual(stored);
     expect(done.peerBytes).toBe(SIZE - done.resumedBytes);
   }, 600_000);
+
+  it('fetches a one-block file from the origin alone when no peer has it', async () => {
+    const path = join(dir, 'small.gguf');
+    const server = await serveRanges(path);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/small.gguf`;
+      const small = await generateModelFile(path, 300_000, [url]);
+      const out = join(dir, 'fetched-small.gguf');
+      // No peer at all, and no DHT to ask: the one leaf is the root, so the origin sends it at once.
+      const fetcher = peer({ role: 'fetch', blocksDir: join(dir, 'fetcher'), file: small, path: out });
+      const done = await fetcher.done(120_000);
+      expect(await sha256Of(out)).toBe(small.sha256);
+      expect(done.originBytes).toBe(300_000);
+      expect(done.peerBytes).toBe(0);
+    } finally {
+      server.close();
+    }
+  }, 180_000);
 });

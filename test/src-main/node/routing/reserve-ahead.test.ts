@@ -1,0 +1,156 @@
+// Reserving an offered quote ahead (issue 17: no fsync before a paid request's first frame), between real
+// libp2p nodes with real ledgers (SQLite): the quote a reply's end offers is reserved at once, the next request
+// sends that RESERVE (committed before it was ever sent), and a held reservation nobody uses is settled at zero.
+import { afterEach, describe, expect, it } from 'vitest';
+import { BlockKind } from '../../../../src-shared/ledger/block.ts';
+import { LedgerStore } from '../../../../src-main/node/ledger/ledger-store.ts';
+import { nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
+import type { LedgerWorkerPayments } from '../../../../src-main/node/ledger/worker-payments.ts';
+import { InferRequester } from '../../../../src-main/node/routing/infer-requester.ts';
+import type { WorkerPayments } from '../../../../src-main/node/routing/payments.ts';
+import { waitFor } from '../p2p/loopback-network.ts';
+import {
+  ASK,
+  collect,
+  dialledPair,
+  directoryOf,
+  fundedAccounts,
+  runCleanup,
+  TIER,
+  type PaidNode,
+} from '../ledger/paid-network-kit.ts';
+import { ScriptedEngineDouble, wordDeltas } from '../ledger/scripted-engine.ts';
+
+afterEach(runCleanup);
+
+interface Counts {
+  quotes: number;
+  taken: number;
+}
+
+function counting(counts: Counts) {
+  return (real: LedgerWorkerPayments): WorkerPayments => ({
+    checkPayer: (requester, signal) => real.checkPayer(requester, signal),
+    knowsAccount: (account) => real.knowsAccount(account),
+    quote: (requester, tier, request, shareholders) => {
+      counts.quotes++;
+      return real.quote(requester, tier, request, shareholders);
+    },
+    offerNext: (requester, tier, request, shareholders, limit) =>
+      real.offerNext(requester, tier, request, shareholders, limit),
+    takeOffered: (requester, tier, request, reserve) => {
+      const payment = real.takeOffered(requester, tier, request, reserve);
+      if (payment) counts.taken++;
+      return payment;
+    },
+  });
+}
+
+function aheadRequester(r: PaidNode, w: PaidNode, offeredQuoteMs = 20_000) {
+  return new InferRequester(
+    { dialer: r.p2p.libp2p, directory: directoryOf([w]), payments: r.requesterPayments },
+    { admitTimeoutMs: 5_000, idleTimeoutMs: 10_000, spareStreamMs: 0, reserveAhead: true, offeredQuoteMs },
+  );
+}
+
+/** The requester's own blocks as the SQLite file has them (a second, read-only connection). */
+function storedKinds(r: PaidNode): number[] {
+  const opened = LedgerStore.openReadOnly(r.dbPath, nativeSha256);
+  if (!opened) throw new Error('no ledger file');
+  try {
+    return opened.store.chainOf(r.ledger.account).map((block) => block.body.kind);
+  } finally {
+    opened.store.close();
+  }
+}
+
+function newestKinds(r: PaidNode, n: number): string[] {
+  return r.ledger
+    .history(n)
+    .map((entry) => entry.kind)
+    .slice(0, n);
+}
+
+describe('reserving an offered quote ahead', () => {
+  it('reserves the offer at once; the next request sends that committed RESERVE and pays the same', async () => {
+    const {
+      keys: [keyR, keyW],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n]);
+    const counts: Counts = { quotes: 0, taken: 0 };
+    const { r, w } = await dialledPair(params, keyR, keyW, { workerPaymentsAs: counting(counts) });
+    w.engine = new ScriptedEngineDouble(wordDeltas(40));
+    const before = r.ledger.view.balanceOf(r.ledger.account);
+    const requester = aheadRequester(r, w);
+
+    const first = await collect(requester.chat(TIER, ASK));
+    expect(first.usage?.type).toBe('usage');
+    // The offer of the first reply's end is reserved without a request: on the chain and in the file.
+    await waitFor('the offer is reserved ahead', () => newestKinds(r, 1)[0] === 'RESERVE');
+    expect(r.ledger.view.chain(r.ledger.account)?.reserved).toBeGreaterThan(0n);
+    expect(storedKinds(r).at(-1)).toBe(BlockKind.RESERVE);
+    const held = r.ledger.view.chain(r.ledger.account)!.ids.length;
+
+    const second = await collect(requester.chat(TIER, ASK));
+    expect(second.text).toBe(first.text);
+    // No fresh quote: the worker took the RESERVE that came with the request, the one held ahead.
+    expect(counts).toEqual({ quotes: 1, taken: 1 });
+    await waitFor('the worker claimed both payments', () => w.settlements.length === 2);
+    const chain = r.ledger.view.chain(r.ledger.account)!;
+    expect(r.ledger.view.block(chain.ids[held]!)?.body.kind).toBe(BlockKind.SETTLE);
+    expect(r.ledger.view.block(chain.ids[held]!)?.body.requestId).toEqual(
+      r.ledger.view.block(chain.ids[held - 1]!)?.body.requestId,
+    );
+
+    // The node stops: what it holds ahead is settled at zero, and it paid exactly what the worker claimed.
+    await waitFor('the next offer is reserved ahead', () => newestKinds(r, 1)[0] === 'RESERVE');
+    requester.close();
+    expect(newestKinds(r, 1)).toEqual(['SETTLE']);
+    let claimed = 0n;
+    for (const outcome of w.settlements) if (outcome.kind === 'settled') claimed += outcome.amount;
+    expect(claimed).toBeGreaterThan(0n);
+    expect(r.ledger.view.balanceOf(r.ledger.account)).toBe(before - claimed);
+    expect(r.ledger.view.chain(r.ledger.account)?.reserved).toBe(0n);
+  }, 60_000);
+
+  it('settles a held reservation at zero once its offer is no longer tried', async () => {
+    const {
+      keys: [keyR, keyW],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n]);
+    const { r, w } = await dialledPair(params, keyR, keyW);
+    w.engine = new ScriptedEngineDouble(wordDeltas(40));
+    const requester = aheadRequester(r, w, 300);
+    await collect(requester.chat(TIER, ASK));
+    await waitFor('the worker claimed the payment', () => w.settlements.length === 1);
+    const paid = r.ledger.view.balanceOf(r.ledger.account);
+    await waitFor('the held reservation is settled', () => {
+      const kinds = newestKinds(r, 2);
+      return kinds[0] === 'SETTLE' && kinds[1] === 'RESERVE';
+    });
+    expect(r.ledger.view.chain(r.ledger.account)?.reserved).toBe(0n);
+    expect(r.ledger.view.balanceOf(r.ledger.account)).toBe(paid);
+    requester.close();
+  }, 60_000);
+
+  it('releases a held reservation at zero when the next request does not fit its quote, and quotes afresh', async () => {
+    const {
+      keys: [keyR, keyW],
+      params,
+    } = await fundedAccounts([5_000n, 1_000n]);
+    const counts: Counts = { quotes: 0, taken: 0 };
+    const { r, w } = await dialledPair(params, keyR, keyW, { workerPaymentsAs: counting(counts) });
+    w.engine = new ScriptedEngineDouble(wordDeltas(40));
+    const requester = aheadRequester(r, w);
+    await collect(requester.chat(TIER, ASK));
+    await waitFor('the offer is reserved ahead', () => newestKinds(r, 1)[0] === 'RESERVE');
+    // Another reply length than the offer covers: the held reservation cannot pay for it.
+    const longer = { ...ASK, max_tokens: 80 };
+    const reply = await collect(requester.chat(TIER, longer));
+    expect(reply.usage?.type).toBe('usage');
+    expect(counts).toEqual({ quotes: 2, taken: 0 });
+    await waitFor('the worker claimed both payments', () => w.settlements.length === 2);
+    requester.close();
+    expect(r.ledger.view.chain(r.ledger.account)?.reserved).toBe(0n);
+  }, 60_000);
+});
