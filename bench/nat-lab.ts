@@ -1,6 +1,6 @@
 // The NAT lab, repeated: N fresh labs (network namespaces, nftables NATs, a public relay; test/lab/nat-lab.ts),
 // and in each every ordered pair of homes connects through the relay, exchanges a chat-sized request, then
-// waits for DCUtR to go direct. Prints the pass rate, the punch-through matrix, the time to a relay
+// waits for the WebRTC hole punch to go direct. Prints the pass rate, the punch-through matrix, the time to a relay
 // reservation and to a direct connection, and the relayed exchange against the same exchange with the relay
 // node itself (direct TCP through the NAT), measured in the same run. Needs root.
 // Usage: npm run bench:nat-lab -- [--runs 10] [--homes port-preserving,symmetric] [--direct-wait-ms 10000]
@@ -34,6 +34,7 @@ interface PairStats {
   direct: number;
   reservationMs: number[];
   directMs: number[];
+  directEchoMs: number[];
   relayedEchoMs: number[];
   errors: string[];
 }
@@ -68,6 +69,7 @@ for (let run = 1; run <= RUNS; run += 1) {
           direct: 0,
           reservationMs: [],
           directMs: [],
+          directEchoMs: [],
           relayedEchoMs: [],
           errors: [],
         };
@@ -89,6 +91,7 @@ for (let run = 1; run <= RUNS; run += 1) {
         if (result.directMs !== null && result.directEcho?.received === BYTES) {
           stats.direct += 1;
           stats.directMs.push(result.directMs);
+          stats.directEchoMs.push(result.directEcho.ms);
         }
       }
     }
@@ -138,6 +141,7 @@ console.log(
           reservationMedianMs: median(s.reservationMs),
           relayedChatMedianMs: median(s.relayedEchoMs),
           directMedianMs: median(s.directMs),
+          directChatMedianMs: median(s.directEchoMs),
         },
       ]),
     ),

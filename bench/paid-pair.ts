@@ -1,6 +1,6 @@
 // Two libp2p nodes on 127.0.0.1 with real ledgers (SQLite in a temporary folder), requester and worker, the
 // worker serving `engine`: the paid path of bench:routing. The worker learns the requester's chain from the
-// RESERVE and SETTLE blocks it receives in-band (no gossip needed between just two nodes).
+// RESERVE and SETTLE blocks it receives in-band and from the requester's published blocks (gossip's part).
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { multiaddr } from '@multiformats/multiaddr';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,6 +53,15 @@ export async function paidPair(engine: Engine, capacity: number): Promise<PaidPa
   const r = await start(keyR, 'requester', 1);
   const w = await start(keyW, 'worker', 2);
   w.ledger.receive([r.ledger.view.blockAt(r.ledger.account, 1n)!]);
+  // Gossip between the two, as the region topic does: blocks the worker does not get in-band (the zero SETTLE
+  // of a reservation held ahead and never used) reach it all the same.
+  r.ledger.addEventListener('block:publish', (event) => {
+    try {
+      w.ledger.receive([event.detail]);
+    } catch {
+      // The worker's ledger stopped first.
+    }
+  });
   const workerPayments = new LedgerWorkerPayments({
     ledger: w.ledger,
     signer: w.signer,

@@ -210,6 +210,13 @@ async function pull(
       io.stdout('verifying SHA-256…');
     }
   };
+  // This command runs without the node's libp2p: files come from the catalog's URLs alone. Say so, or a
+  // contributor expects the region's peers (issue 14) to help.
+  if (!json)
+    io.stderr(
+      'Downloading from the catalog’s servers only: region peers share models with a running node ' +
+        '(`opengateway-node start` fetches the models it serves by itself).',
+    );
   models.addEventListener('model:state', onState);
   try {
     const file = await models.pull(tier, { signal });

@@ -93,6 +93,11 @@ describe('opengateway-node models', () => {
     await expect(stat(result.path!)).rejects.toThrow();
     const after = JSON.parse((await run('list', '--json')).out[0]!) as { tiers: { state: string }[] };
     expect(after.tiers[0]?.state).toBe('missing');
+
+    // In text, pull says it uses the servers only: peers help a running node, not this command.
+    const again = await run('pull', 'model-a');
+    expect(again.out[0]).toMatch(/catalog’s servers only: region peers share models with a running node/);
+    expect(again.out.at(-1)).toMatch(/model-a: tiny-cli-test ready at /);
   });
 
   it('refuses to write the cache while a node runs on the data folder', async () => {
