@@ -19,8 +19,14 @@ export const WEBRTC_SIGNALING_PROTOCOL = '/webrtc-signaling/0.0.1';
 export interface WebRtcUpgradeInit {
   /** How long one upgrade (signalling + ICE) may take (default 20 s). */
   readonly dialTimeoutMs?: number;
-  /** After a failed upgrade, how long before the same peer is tried again (default 2 min). */
+  /** After a failed upgrade, how long before a new relayed connection to the same peer tries again (default 2 min). */
   readonly retryAfterMs?: number;
+  /**
+   * Retries on the same relayed connection after a failure, one delay each (default 2 s, 10 s, 60 s). ICE
+   * sometimes loses its first race on a busy machine; a NAT that cannot be punched fails every try, so the
+   * tries are few and spread out.
+   */
+  readonly retryDelaysMs?: readonly number[];
   /** Told every outcome (the node logs them). */
   readonly onOutcome?: (outcome: WebRtcUpgradeOutcome) => void;
 }
@@ -39,6 +45,9 @@ export class WebRtcUpgrade {
   readonly #init: WebRtcUpgradeInit;
   readonly #inFlight = new Map<string, AbortController>();
   readonly #failedAt = new Map<string, number>();
+  /** Failed tries in a row per peer on its current relayed connection. */
+  readonly #tries = new Map<string, number>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
   #running = false;
   /** Upgrades tried since start, by outcome. */
   readonly counts = { direct: 0, failed: 0 };
@@ -64,6 +73,9 @@ export class WebRtcUpgrade {
     for (const controller of this.#inFlight.values()) controller.abort();
     this.#inFlight.clear();
     this.#failedAt.clear();
+    this.#tries.clear();
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
   }
 
   #consider(identified: IdentifyResult): void {
@@ -75,6 +87,7 @@ export class WebRtcUpgrade {
     if (this.#node.getConnections(peerId).some((c) => c.limits === undefined && c.status === 'open')) return;
     const failedAt = this.#failedAt.get(peer);
     if (failedAt !== undefined && Date.now() - failedAt < (this.#init.retryAfterMs ?? 120_000)) return;
+    this.#tries.delete(peer);
     void this.#upgrade(peer, connection);
   }
 
@@ -89,15 +102,35 @@ export class WebRtcUpgrade {
     try {
       await this.#dial(webRtcAddressThrough(relayed.remoteAddr.toString(), peer), { signal });
       this.#failedAt.delete(peer);
+      this.#tries.delete(peer);
       this.#record({ peer, status: 'direct', ms: Math.round(performance.now() - begin) });
     } catch (error) {
       if (!this.#running) return;
       this.#failedAt.set(peer, Date.now());
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : 'dial failed';
       this.#record({ peer, status: 'failed', ms: Math.round(performance.now() - begin), reason });
+      this.#retryLater(peer, relayed);
     } finally {
       if (this.#inFlight.get(peer) === controller) this.#inFlight.delete(peer);
     }
+  }
+
+  /** The next try on the same relayed connection, while it is open and nothing better came along. */
+  #retryLater(peer: string, relayed: Connection): void {
+    const tries = (this.#tries.get(peer) ?? 0) + 1;
+    this.#tries.set(peer, tries);
+    const delay = (this.#init.retryDelaysMs ?? [2_000, 10_000, 60_000])[tries - 1];
+    if (delay === undefined) return;
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      if (!this.#running || relayed.status !== 'open' || this.#inFlight.has(peer)) return;
+      const direct = this.#node
+        .getConnections(relayed.remotePeer)
+        .some((c) => c.limits === undefined && c.status === 'open');
+      if (!direct) void this.#upgrade(peer, relayed);
+    }, delay);
+    timer.unref();
+    this.#retryTimers.add(timer);
   }
 
   #record(outcome: WebRtcUpgradeOutcome): void {
