@@ -5,6 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promptTokenCount } from '../../src-shared/protocol/prompt-token-count.ts';
 import { testModelId } from '../model-gen/write-test-model.ts';
 import { startDevnetProcess, type DevnetNode, type DevnetProcess } from './devnet-process.ts';
 
@@ -70,9 +71,10 @@ describe('a devnet on the built-in engine', () => {
     const workers = devnet.nodes.filter((node) => node.role === 'worker');
     const before = await viewOf(requester, requester);
     const client = new OpenAI({ apiKey: requester.apiKey, baseURL: `${requester.apiUrl}/v1`, maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'Hello from the devnet' }];
     const stream = await client.chat.completions.create({
       model: 'model-a',
-      messages: [{ role: 'user', content: 'Hello from the devnet' }],
+      messages,
       max_tokens: 24,
       stream: true,
       stream_options: { include_usage: true },
@@ -90,7 +92,9 @@ describe('a devnet on the built-in engine', () => {
     // The generated model never samples its end token: llama.cpp runs to max_tokens.
     expect(usage?.completion_tokens).toBe(24);
     expect(usage?.prompt_tokens).toBeGreaterThan(0);
-    const cost = (usage!.prompt_tokens + usage!.completion_tokens) * 1; // price 1,000 per 1,000 units
+    // The prompt is billed at the network's count when the engine counts more (security finding 16).
+    const billedPrompt = Math.min(usage!.prompt_tokens, promptTokenCount({ messages, max_tokens: 24 }));
+    const cost = (billedPrompt + usage!.completion_tokens) * 1; // price 1,000 per 1,000 units
 
     await eventually('the requester paid and a worker earned exactly the cost', async () => {
       const after = await viewOf(requester, requester);
