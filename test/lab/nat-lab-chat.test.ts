@@ -159,12 +159,14 @@ describe.skipIf(unavailable !== null)(
         60_000,
       );
       expect(first).toMatchObject({ kind: 'completed' });
+      // A punch can lose its ICE race on a loaded machine (CI runs the lab beside everything else); the node tries
+      // again on the same relayed connection after 2 s, 10 s and 60 s, each try up to 20 s.
       const punched = await poll(
         () =>
           Promise.resolve(
             requester.output.includes(`p2p: direct connection to ${worker.init.peerId} (WebRTC hole punch`),
           ),
-        60_000,
+        180_000,
       );
       if (punched === null) throw new Error(`no hole punch:\n${requester.output.slice(-4000)}`);
       // Home 3's router now drops everything to and from the relay: only the punched path is left.
@@ -186,6 +188,6 @@ describe.skipIf(unavailable !== null)(
       );
       expect(second).toMatchObject({ kind: 'completed' });
       expect(second.kind === 'completed' && second.tokens).toBeGreaterThan(0);
-    });
+    }, 480_000);
   },
 );
