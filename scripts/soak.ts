@@ -183,6 +183,9 @@ try {
   );
   const outcomes = stream.outcomes;
   const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length;
+  const clear = outcomes.filter((o) => o.kind === 'failed-clearly');
+  const messages = new Map<string, number>();
+  for (const o of clear) messages.set(o.message, (messages.get(o.message) ?? 0) + 1);
   const figures = {
     date: new Date(started).toISOString(),
     engine: engine === 'builtin' ? 'builtin (llama.cpp)' : 'exo-double (simulated)',
@@ -192,12 +195,15 @@ try {
     churns,
     sent: outcomes.length,
     completed: count('completed'),
-    failedClearly: count('failed-clearly'),
+    failedClearly: clear.length,
+    failedBeforeFirstToken: clear.filter((o) => o.beforeFirstToken).length,
     cut: count('cut'),
     hung: count('hung'),
     convergeMs,
     conservationExact,
     headsAgree,
+    // What the clients were told when a request failed (a churned worker's reply cut, no member free …).
+    errors: Object.fromEntries([...messages].sort((a, b) => b[1] - a[1]).slice(0, 6)),
     perNode,
   };
   exitCode = figures.hung === 0 && convergeMs !== null && conservationExact ? 0 : 1;
