@@ -22,6 +22,7 @@ import { DEFAULT_LISTEN, withRelayReachability } from './listen-addresses.ts';
 import { isLoopbackMultiaddr, loopbackOnlyGater } from './local-only.ts';
 import type { P2pInit } from './p2p-init.ts';
 import { parseMultiaddr } from './parse-multiaddr.ts';
+import { withPacedRelayDiscovery } from './relay-discovery-pace.ts';
 import { relayServer } from './relay-server.ts';
 import { uPnPNATReportingExternalAddress } from './upnp-external-address.ts';
 import { WEBRTC_LISTEN, type WebRtcTransportFactory } from './webrtc-transport.ts';
@@ -92,7 +93,13 @@ export function libp2pConfiguration(
   const options: Libp2pOptions = {
     privateKey,
     addresses: { listen, ...(announce.length > 0 ? { appendAnnounce: announce } : {}) },
-    transports: [tcp(), webSockets(), circuitRelayTransport(), ...(webRtc !== null ? [webRtc] : [])],
+    transports: [
+      tcp(),
+      webSockets(),
+      // Paced: with no relay in reach, the transport's relay search would walk the DHT nonstop.
+      withPacedRelayDiscovery(circuitRelayTransport()),
+      ...(webRtc !== null ? [webRtc] : []),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: discoverers,
