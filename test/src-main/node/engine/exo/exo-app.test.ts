@@ -11,6 +11,7 @@ import type { ExoEngine } from '../../../../../src-main/node/engine/exo/exo-engi
 import { initNetwork } from '../../../../../src-main/node/network-config/init-network.ts';
 import { OpenGatewayNode } from '../../../../../src-main/node/node.ts';
 import { freeLoopbackPort } from '../../../../../src-main/node/net/free-loopback-port.ts';
+import { until } from '../../node-test-kit.ts';
 import { collect, SMALL_MODEL, startDouble, type RunningDouble } from '../engine-test-kit.ts';
 
 let root: string;
@@ -32,14 +33,6 @@ afterEach(async () => {
   double = null;
   await rm(root, { recursive: true, force: true });
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function instancesIn(app: RunningDouble): Promise<number> {
   const state = (await (await fetch(`${app.url}/state`)).json()) as { instances?: Record<string, unknown> };
