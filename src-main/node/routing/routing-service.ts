@@ -8,6 +8,7 @@ import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../s
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import { tierParameterBillions } from '../../../src-shared/tiers/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
+import type { HostLauncher } from '../engine/builtin/host-launcher.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
 import type { EngineReason } from '../engine/engine-choice.ts';
@@ -69,6 +70,8 @@ export interface RoutingInit {
   readonly exoAppPort?: number;
   /** Engine options for tests (short timings). */
   readonly engineOverrides?: Partial<Record<string, unknown>>;
+  /** How built-in engines start their llama.cpp host; default a child process (the desktop app: utilityProcess). */
+  readonly builtinHostLauncher?: HostLauncher;
 }
 
 export interface RoutingEvents {
@@ -302,6 +305,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
         ...(settings.contextSize === undefined ? {} : { contextSize: settings.contextSize }),
         sequences: this.#init.capacityPerTier ?? 2,
+        ...(this.#init.builtinHostLauncher ? { hostLauncher: this.#init.builtinHostLauncher } : {}),
         ...this.#init.engineOverrides,
       };
     }
