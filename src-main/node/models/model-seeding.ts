@@ -74,7 +74,9 @@ export class ModelSeeding {
           this.#log(`models: seeding ${file.name}`);
         } catch (error) {
           this.#seeded.delete(cid);
-          this.#log(`models: cannot seed ${file.name}: ${error instanceof Error ? error.message : String(error)}`);
+          this.#log(
+            `models: cannot seed ${file.name}: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       });
     }
