@@ -44,6 +44,9 @@ export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-stat
 export type { RunningNode, RunningNodeEvents } from './running-node.ts';
 export { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 export { isPrivateAddress } from './p2p/private-address.ts';
+// The desktop app starts the built-in engine's host on Electron's utilityProcess (security finding 19).
+export type { HostLauncher } from './engine/builtin/host-launcher.ts';
+export { portedHost, type PortedChild } from './engine/builtin/ported-host.ts';
 
 export type { NodeEvents, NodeOptions, NodeServicesForTests } from './node-options.ts';
 
