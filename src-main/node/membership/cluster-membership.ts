@@ -22,9 +22,11 @@ import {
 } from './sampled-member.ts';
 import { MemberVerdicts } from './member-verdicts.ts';
 import type { TimerHandle } from './membership-transport.ts';
+import { RumorBudget } from './rumor-budget.ts';
 import { RumorQueue } from './rumor-queue.ts';
 import { SampledView } from './sampled-view.ts';
 import { shardOf, shardTopic } from './gossip-shards.ts';
+import { RUMOR_BUDGET_MESSAGES, RUMOR_BUDGET_SENDERS } from './membership-defaults.ts';
 import { resolveOptions, type ClusterMembershipOptions, type ResolvedOptions } from './cluster-options.ts';
 
 export type { ClusterMembershipOptions } from './cluster-options.ts';
@@ -38,6 +40,7 @@ export class ClusterMembership {
   readonly #random: () => number;
   readonly #view: SampledView;
   readonly #rumors: RumorQueue;
+  readonly #budget: RumorBudget;
   readonly #wire: ClusterWire;
   readonly #verdicts: MemberVerdicts;
   readonly #probes: SwimProbes;
@@ -70,6 +73,11 @@ export class ClusterMembership {
       this.#options.rumorTransmissions,
       this.#options.rumorMemory,
       this.#options.rumorQueue,
+    );
+    this.#budget = new RumorBudget(
+      RUMOR_BUDGET_MESSAGES * this.#options.maxRumorsPerMessage,
+      this.#options.intervalMs,
+      RUMOR_BUDGET_SENDERS,
     );
     this.#wire = new ClusterWire(
       this.key,
@@ -230,7 +238,7 @@ export class ClusterMembership {
       this.#view.offer(from, 0, now);
     }
     this.#verdicts.touch(from, now);
-    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    this.#applyRumors(from, message.rumors, now);
     switch (message.kind) {
       case 'ping':
         // A watcher is no member: it says so, and members drop it from their samples at once.
@@ -271,7 +279,7 @@ export class ClusterMembership {
   receiveGossip(from: string, message: MembershipMessage): void {
     if (!this.#running) return;
     const now = this.#deps.clock.now();
-    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    this.#applyRumors(from, message.rumors, now);
   }
 
   #tick(): void {
@@ -297,6 +305,13 @@ export class ClusterMembership {
     const target = this.#probes.next();
     if (target !== undefined) this.#probes.probe(target);
     if (this.#ticks % this.#options.shuffleEveryProbes === 0) this.#shuffles.initiate();
+  }
+
+  /** The sender's rumors, as many as its budget allows (the rest are dropped unread). */
+  #applyRumors(from: string, rumors: readonly Rumor[], now: number): void {
+    if (rumors.length === 0) return;
+    const allowed = this.#budget.take(from, rumors.length, now);
+    for (let i = 0; i < allowed; i += 1) this.#applyRumor(from, rumors[i]!, now);
   }
 
   #applyRumor(from: string, rumor: Rumor, now: number): void {
