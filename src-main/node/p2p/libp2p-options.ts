@@ -3,7 +3,6 @@
 // and the connection limits. Validates every address it is given before anything starts.
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import { autoNAT } from '@libp2p/autonat';
 import { bootstrap } from '@libp2p/bootstrap';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
@@ -17,6 +16,7 @@ import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';
 import type { Libp2pOptions } from 'libp2p';
 import { KAD_PROTOCOL } from '../../../src-shared/protocol/index.ts';
+import { autoNATWithFreshDialBack } from './autonat-dial-back.ts';
 import { peerScoreParams } from './gossip-scoring.ts';
 import { DEFAULT_LISTEN, withRelayReachability } from './listen-addresses.ts';
 import { isLoopbackMultiaddr, loopbackOnlyGater } from './local-only.ts';
@@ -43,6 +43,8 @@ export interface Libp2pHooks {
   onGatewayAddress(reported: unknown): void;
   /** mDNS found a peer on the LAN. */
   onDiscoveredPeer(peer: PeerId): void;
+  /** The LAN gateway mapped a port: the mapped address is among ours, unverified. */
+  onPortMapped?(): void;
 }
 
 /** The options for createLibp2p, with the listen and bootstrap lists they were built from. */
@@ -163,7 +165,8 @@ function services(init: P2pInit, hooks: Libp2pHooks): Services {
   }
   if (init.relayServer) services.relay = relayServer();
   if (init.natTraversal ?? true) {
-    services.autoNAT = autoNAT();
+    // Its dial-back must not reuse (and then close) the asking peer's own connection (autonat-dial-back.ts).
+    services.autoNAT = autoNATWithFreshDialBack();
     services.dcutr = dcutr();
   }
   if ((init.upnp ?? false) && !localOnly) {
@@ -173,6 +176,7 @@ function services(init: P2pInit, hooks: Libp2pHooks): Services {
         ...(init.upnpAddressCheckMs ? { externalAddressCheckInterval: init.upnpAddressCheckMs } : {}),
       },
       (reported) => hooks.onGatewayAddress(reported),
+      () => hooks.onPortMapped?.(),
     );
   }
   return services;

@@ -74,12 +74,18 @@ export class StunResponder {
 
   #answer(socket: Socket, datagram: Buffer, address: string, port: number): void {
     const request = parseBindingRequest(datagram);
-    if ('refused' in request || !this.#withinRate()) {
+    // Source port 0 is legal on the wire but cannot be answered: send() would throw out of this listener.
+    if ('refused' in request || port === 0 || !this.#withinRate()) {
       this.refused += 1;
       return;
     }
-    this.answered += 1;
-    socket.send(bindingSuccess(request.transactionId, address, port), port, address);
+    try {
+      socket.send(bindingSuccess(request.transactionId, address, port), port, address);
+      this.answered += 1;
+    } catch {
+      // Whatever one sender's address makes of encoding or send, it never reaches the event loop.
+      this.refused += 1;
+    }
   }
 
   #withinRate(): boolean {

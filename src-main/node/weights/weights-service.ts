@@ -7,13 +7,13 @@
 // served tiers' models), within an upload cap, and stops while contributing is paused.
 import { TypedEventEmitter, type Libp2p } from '@libp2p/interface';
 import { withBitswap } from '@helia/bitswap';
-import { FsBlockstore } from 'blockstore-fs';
 import { MemoryDatastore } from 'datastore-core';
 import { createHeliaLight, type Helia } from 'helia';
 import { CID } from 'multiformats/cid';
 import { DEFAULT_SETTINGS } from '../../../src-shared/ipc/settings.ts';
 import { RAW_CODEC, type GgufFile } from '../../../src-shared/network-config/index.ts';
 import { assembleFile } from './assemble-file.ts';
+import { BlockFiles } from './block-files.ts';
 import { WeightsNoSourceError, WeightsRootMismatchError } from './errors.ts';
 import { importFileDag } from './file-dag.ts';
 import { fileLayout, type BlockReader, type FileLeaf } from './file-layout.ts';
@@ -29,6 +29,7 @@ import { BlockArrivals, onBitswapBlock, type WatchedPeer } from './block-arrival
 import { readBlock } from './block-bytes.ts';
 import { fetchLeavesFromUrls } from './origin-leaves.ts';
 import { peerBlockSource, type PeerBlockSource } from './peer-block-source.ts';
+import { salvagePrefix } from './salvage-prefix.ts';
 import { lookUpProviders, watchProviders } from './provider-lookup.ts';
 import { SeedingBlockstore } from './seeding-blockstore.ts';
 import { UploadLimiter } from './upload-limiter.ts';
@@ -95,7 +96,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   readonly #components: WeightsComponents;
   readonly #init: WeightsInit;
   readonly #limiter: UploadLimiter;
-  #raw: FsBlockstore | null = null;
+  #raw: BlockFiles | null = null;
   #seeding: SeedingBlockstore | null = null;
   #helia: Helia | null = null;
   /** Root CID → the blocks a seeded file offers. */
@@ -114,7 +115,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
 
   async start(): Promise<void> {
     if (this.#helia !== null) return;
-    const raw = new FsBlockstore(this.#init.blocksDir);
+    const raw = new BlockFiles(this.#init.blocksDir);
     await raw.open();
     const seeding = new SeedingBlockstore(raw, this.#limiter);
     // Helia without its own libp2p and without HTTP gateways: bitswap on our libp2p is its only broker, and
@@ -224,6 +225,15 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
       // Part of the DAG is missing: delete what we found.
     }
     for (const cid of blocks) await raw.delete(cid).catch(() => undefined);
+  }
+
+  /**
+   * Before a whole-file HTTP download of `file` (the peer fetch failed): write the verified blocks stored
+   * from its start into the download's partial file, so the download resumes after them. Returns the
+   * partial file's length.
+   */
+  async salvage(file: AddressedFile, path: string): Promise<number> {
+    return salvagePrefix(this.#parts().raw, file, path);
   }
 
   /** Peers the DHT names as holding `cid` (never ourselves). */
@@ -367,7 +377,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     }
   }
 
-  #parts(): { raw: FsBlockstore; seeding: SeedingBlockstore; helia: Helia } {
+  #parts(): { raw: BlockFiles; seeding: SeedingBlockstore; helia: Helia } {
     if (this.#raw === null || this.#seeding === null || this.#helia === null)
       throw new Error('weights service used before start()');
     return { raw: this.#raw, seeding: this.#seeding, helia: this.#helia };
