@@ -80,7 +80,7 @@ describe('the STUN responder', () => {
   });
 
   it('answers no more than its rate allows (no reflector for floods)', async () => {
-    const responder = new StunResponder({ maxAnswersPerSecond: 3 });
+    const responder = new StunResponder({ maxAnswersPerSecond: 3, maxAnswersPerSourcePerSecond: 100 });
     cleanup.push(() => responder.stop());
     const { bound } = await responder.start([{ host: '127.0.0.1', port: 0 }]);
     const socket = await client();
@@ -121,5 +121,26 @@ describe('the STUN responder', () => {
     const client1 = await client();
     client1.send(request(4), bound[0]!.port, '127.0.0.1');
     expect(await next(client1, 5_000)).not.toBeNull();
+  });
+
+  it('keeps answering other nodes while one source floods it', async () => {
+    const responder = new StunResponder({ maxAnswersPerSecond: 10, maxAnswersPerSourcePerSecond: 3 });
+    cleanup.push(() => responder.stop());
+    const { bound } = await responder.start([{ host: '127.0.0.1', port: 0 }]);
+    const flooder = await client();
+    // The flooder asks from one address more often than the whole budget allows.
+    for (let i = 0; i < 20; i += 1) flooder.send(request(i), bound[0]!.port, '127.0.0.1');
+    const deadline = Date.now() + 5_000;
+    while (responder.answered + responder.refused < 20 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(responder.answered).toBeLessThanOrEqual(3 * 2); // its share, in at most two windows
+    // Another node (here another address on loopback) still gets its answer within the same second.
+    const other = createSocket('udp4');
+    await new Promise<void>((resolve) => other.bind(0, '127.0.0.2', resolve));
+    cleanup.push(() => new Promise<void>((done) => other.close(() => done())));
+    other.send(request(99), bound[0]!.port, '127.0.0.1');
+    const answer = await next(other, 5_000);
+    expect(answer).not.toBeNull();
+    expect(readXorMappedAddress(answer!)).toEqual({ address: '127.0.0.2', port: other.address().port });
   });
 });
