@@ -307,11 +307,18 @@ export class ClusterMembership {
     if (this.#ticks % this.#options.shuffleEveryProbes === 0) this.#shuffles.initiate();
   }
 
-  /** The sender's rumors, as many as its budget allows (the rest are dropped unread). */
+  /**
+   * The sender's rumors, as many as its budget allows (the rest are dropped unread). Rumors about this node
+   * (to refute) and about the sender itself (its join or goodbye) are always read: they name no one new.
+   */
   #applyRumors(from: string, rumors: readonly Rumor[], now: number): void {
     if (rumors.length === 0) return;
-    const allowed = this.#budget.take(from, rumors.length, now);
-    for (let i = 0; i < allowed; i += 1) this.#applyRumor(from, rumors[i]!, now);
+    const self = this.#deps.transport.self;
+    const others = rumors.filter((rumor) => rumor.peerId !== self && rumor.peerId !== from);
+    const allowed = others.length === 0 ? 0 : this.#budget.take(from, others.length, now);
+    for (const rumor of rumors)
+      if (rumor.peerId === self || rumor.peerId === from) this.#applyRumor(from, rumor, now);
+    for (let i = 0; i < allowed; i += 1) this.#applyRumor(from, others[i]!, now);
   }
 
   #applyRumor(from: string, rumor: Rumor, now: number): void {

@@ -1,7 +1,7 @@
 // One peer cannot make a member consider more than its budget of rumors per interval: a flood of messages full
 // of invented members would otherwise fill the member's bounded candidate list and rumor queue with them.
 import { describe, expect, it } from 'vitest';
-import { encodeMembershipMessage } from '../../../../src-shared/protocol/membership-wire.ts';
+import { encodeMembershipMessage, type Rumor } from '../../../../src-shared/protocol/membership-wire.ts';
 import { SimulatedCluster, SIM_CLUSTER } from '../../../sim/simulated-cluster.ts';
 import { simulatedPeerId, seededRandom } from '../../../sim/simulated-network.ts';
 
@@ -48,5 +48,33 @@ describe('the per-sender rumor budget', { timeout: 60_000 }, () => {
     expect(heard.get(victim.id) ?? 0).toBeLessThanOrEqual(48);
     cluster.runFor(3 * INTERVAL);
     expect(victim.membership.members().length).toBeGreaterThanOrEqual(honest - 1);
+
+    // Past its budget, a sender's rumor about the victim itself is still read: the victim refutes it.
+    const before = victim.membership.incarnation;
+    const ping = (seq: number, rumors: Rumor[]) =>
+      forger.send(
+        victim.id,
+        encodeMembershipMessage({
+          kind: 'ping',
+          wantDescriptor: false,
+          cluster: `${SIM_CLUSTER.region}/${SIM_CLUSTER.tier}`,
+          seq,
+          rumors,
+        }),
+      );
+    for (let m = 0; m < 20; m += 1)
+      ping(
+        200 + m,
+        Array.from({ length: 8 }, (_, i) => ({
+          kind: 'alive',
+          peerId: simulatedPeerId(20_000 + m * 8 + i, random),
+          incarnation: 1,
+          ttl: 12,
+        })),
+      );
+    cluster.runFor(INTERVAL / 5);
+    ping(300, [{ kind: 'suspect', peerId: victim.id, incarnation: before, ttl: 12 }]);
+    cluster.runFor(INTERVAL / 5);
+    expect(victim.membership.incarnation).toBeGreaterThan(before);
   });
 });
