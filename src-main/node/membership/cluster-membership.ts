@@ -22,10 +22,15 @@ import {
 } from './sampled-member.ts';
 import { MemberVerdicts } from './member-verdicts.ts';
 import type { TimerHandle } from './membership-transport.ts';
+import { RumorBudget } from './rumor-budget.ts';
 import { RumorQueue } from './rumor-queue.ts';
 import { SampledView } from './sampled-view.ts';
 import { shardOf, shardTopic } from './gossip-shards.ts';
+import { RUMOR_BUDGET_MESSAGES, RUMOR_BUDGET_SENDERS } from './membership-defaults.ts';
 import { resolveOptions, type ClusterMembershipOptions, type ResolvedOptions } from './cluster-options.ts';
+
+/** How far ahead of this node's clock (seconds) an incarnation may be: clock skew and many changes, not more. */
+const FUTURE_INCARNATION_S = 365 * 24 * 3600;
 
 export type { ClusterMembershipOptions } from './cluster-options.ts';
 export type { ClusterMembershipDeps, LoadReport, SampledMember } from './sampled-member.ts';
@@ -38,6 +43,7 @@ export class ClusterMembership {
   readonly #random: () => number;
   readonly #view: SampledView;
   readonly #rumors: RumorQueue;
+  readonly #budget: RumorBudget;
   readonly #wire: ClusterWire;
   readonly #verdicts: MemberVerdicts;
   readonly #probes: SwimProbes;
@@ -70,6 +76,11 @@ export class ClusterMembership {
       this.#options.rumorTransmissions,
       this.#options.rumorMemory,
       this.#options.rumorQueue,
+    );
+    this.#budget = new RumorBudget(
+      RUMOR_BUDGET_MESSAGES * this.#options.maxRumorsPerMessage,
+      this.#options.intervalMs,
+      RUMOR_BUDGET_SENDERS,
     );
     this.#wire = new ClusterWire(
       this.key,
@@ -230,7 +241,7 @@ export class ClusterMembership {
       this.#view.offer(from, 0, now);
     }
     this.#verdicts.touch(from, now);
-    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    this.#applyRumors(from, message.rumors, now);
     switch (message.kind) {
       case 'ping':
         // A watcher is no member: it says so, and members drop it from their samples at once.
@@ -271,7 +282,7 @@ export class ClusterMembership {
   receiveGossip(from: string, message: MembershipMessage): void {
     if (!this.#running) return;
     const now = this.#deps.clock.now();
-    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    this.#applyRumors(from, message.rumors, now);
   }
 
   #tick(): void {
@@ -299,7 +310,24 @@ export class ClusterMembership {
     if (this.#ticks % this.#options.shuffleEveryProbes === 0) this.#shuffles.initiate();
   }
 
+  /**
+   * The sender's rumors, as many as its budget allows (the rest are dropped unread). Rumors about this node
+   * (to refute) and about the sender itself (its join or goodbye) are always read: they name no one new.
+   */
+  #applyRumors(from: string, rumors: readonly Rumor[], now: number): void {
+    if (rumors.length === 0) return;
+    const self = this.#deps.transport.self;
+    const others = rumors.filter((rumor) => rumor.peerId !== self && rumor.peerId !== from);
+    const allowed = others.length === 0 ? 0 : this.#budget.take(from, others.length, now);
+    for (const rumor of rumors)
+      if (rumor.peerId === self || rumor.peerId === from) this.#applyRumor(from, rumor, now);
+    for (let i = 0; i < allowed; i += 1) this.#applyRumor(from, others[i]!, now);
+  }
+
   #applyRumor(from: string, rumor: Rumor, now: number): void {
+    // Incarnations start at seconds since the epoch: one far ahead of the clock was forged, and following it
+    // (a refutation goes one above it) would let any peer push a member's incarnation out of range.
+    if (rumor.incarnation > Math.floor(now / 1000) + FUTURE_INCARNATION_S) return;
     const self = this.#deps.transport.self;
     if (rumor.peerId === self) {
       // Refute a suspicion or a death of ourselves with a newer incarnation (SWIM).
