@@ -25,7 +25,8 @@ import {
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import type { LedgerService } from './ledger-service.ts';
-import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
+import { LedgerSync } from './ledger-sync.ts';
+import { answerSyncRequest } from './sync-answer.ts';
 import { nativeSha256 } from './native-crypto.ts';
 import { SenderRateLimit } from './sender-rate-limit.ts';
 import { SettlementReports } from './settlement-reports.ts';

@@ -5,7 +5,7 @@ import { TypedEventEmitter } from 'main-event';
 import type { Block } from '../../../src-shared/ledger/block.ts';
 import { buildCredit, buildOpen } from '../../../src-shared/ledger/block-builders.ts';
 import { createBlock } from '../../../src-shared/ledger/block-codec.ts';
-import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
+import { bytesEqual, fromHex, toHex } from '../../../src-shared/ledger/bytes.ts';
 import { admission } from '../../../src-shared/ledger/economy.ts';
 import type { SignatureVerifier } from '../../../src-shared/ledger/ed25519-strict.ts';
 import type { FraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
@@ -26,6 +26,7 @@ import { OwnBatchFailedError, writeOwnBatch, type OwnBatchOutcome } from './own-
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 import { rememberingVerifier } from '../../../src-shared/ledger/verified-signatures.ts';
 import { DeferredWrites, type DeferredTarget } from './deferred-writes.ts';
+import { HeldAheadReservations } from './held-ahead.ts';
 
 /**
  * How long deferred rows nobody waits for (evidence, outcomes, peers' blocks applied in memory) may wait for
@@ -74,6 +75,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     view: LedgerView;
     headsConsistent: boolean;
     journal: PaymentJournal;
+    held: HeldAheadReservations;
   } | null = null;
   #reputationVersion = 0;
   readonly #commits = new OwnCommitQueue({ commitBatch: (batch) => this.#commitBatch(batch) });
@@ -122,7 +124,13 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
       const cached = store.cachedHeads();
       const headsConsistent = sameHeads(recomputed, cached);
       if (!headsConsistent) store.replaceHeads(recomputed);
-      this.#state = { store, view, headsConsistent, journal: new PaymentJournal(store.database) };
+      const journal = new PaymentJournal(store.database);
+      const held = new HeldAheadReservations(journal.heldAhead());
+      for (const closed of held.closed(view.chain(this.account))) {
+        held.unhold(fromHex(closed));
+        journal.forgetHeldAhead(fromHex(closed));
+      }
+      this.#state = { store, view, headsConsistent, journal, held };
       this.#publish(unpublished);
     } catch (error) {
       store.close();
@@ -539,7 +547,30 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   }
 
   summary(): AccountSummary {
-    return this.summaryOf(this.account);
+    const { view } = this.#started();
+    return summaryOf(view, this.account, this.heldAhead());
+  }
+
+  /**
+   * Mark an own reservation as held ahead of its request (call before its RESERVE is appended: the mark is
+   * written in the same group commit, and no balance computed meanwhile shows its tokens as gone).
+   */
+  holdAhead(requestId: Uint8Array): void {
+    this.#started().held.hold(requestId);
+    this.#defer(({ journal }) => journal.holdAhead(requestId));
+  }
+
+  /** A reservation held ahead was used by its request or settled at zero (a stopped ledger: nothing to do). */
+  unholdAhead(requestId: Uint8Array): void {
+    if (!this.#state) return;
+    this.#state.held.unhold(requestId);
+    this.#defer(({ journal }) => journal.forgetHeldAhead(requestId));
+  }
+
+  /** µT of own open reservations held ahead: still the user's (held-ahead.ts). */
+  heldAhead(): bigint {
+    const { view, held } = this.#started();
+    return held.amount(view.chain(this.account));
   }
 
   /** Any account as this node's view has it (after sync, every node shows the same numbers). */

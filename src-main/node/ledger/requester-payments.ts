@@ -140,15 +140,28 @@ export class LedgerRequesterPayments implements RequesterPayments {
     const chain = ledger.view.chain(ledger.account);
     if (!chain || admission(params, chain.balance, chain.reserved + prepared.maxCost, params.maxRequestCost))
       return null;
-    const block = await ledger.append(prepared.build);
-    return heldReservation(block, prepared, (request) => {
-      try {
-        // The request it is used for must fit the quote as a fresh one would (its balance is reserved already).
-        return this.#prepareReserve(worker, tier, request, quoteBytes, { reserved: true }).session(block);
-      } catch {
-        return null;
-      }
-    });
+    // Held ahead from before its commit: no balance shown meanwhile counts its tokens as gone.
+    ledger.holdAhead(prepared.requestId);
+    let block;
+    try {
+      block = await ledger.append(prepared.build);
+    } catch (error) {
+      ledger.unholdAhead(prepared.requestId);
+      throw error;
+    }
+    return heldReservation(
+      block,
+      prepared,
+      (request) => {
+        try {
+          // The request it is used for must fit the quote as a fresh one would (its balance is reserved already).
+          return this.#prepareReserve(worker, tier, request, quoteBytes, { reserved: true }).session(block);
+        } catch {
+          return null;
+        }
+      },
+      () => ledger.unholdAhead(prepared.requestId),
+    );
   }
 
   #prepareReserve(
@@ -183,6 +196,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
     const terms = termsForQuote(params, quote);
     if (!options.reserved) ledger.assertCanRequest(terms.maxCost);
     return {
+      requestId: q.requestId,
       maxCost: terms.maxCost,
       build: (state) => {
         if (!state) throw new InsufficientBalanceError('this node has no account yet');
@@ -250,6 +264,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
           return buildSettle(params, state, BigInt(this.#now()), open, requestId, own.id, prompt, completion);
         });
         ledger.journal.forgetAcks(requestId);
+        ledger.unholdAhead(requestId);
         closed++;
       } catch {
         if (completion === 0) this.#releaseLater(requestId, reservation.terms.expiresAt);

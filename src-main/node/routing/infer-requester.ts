@@ -168,6 +168,11 @@ export class InferRequester {
   }
 
   /** Drops the spare streams (the node is stopping). */
+  /** Settle every reservation held ahead at zero now (offers keep being held for later requests). */
+  releaseHeld(): void {
+    this.#offers.close();
+  }
+
   close(): void {
     this.#spares.close();
     this.#offers.close();

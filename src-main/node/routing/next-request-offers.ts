@@ -100,7 +100,7 @@ export class NextRequestOffers {
         for (const held of [...this.#held.get(key)!]) this.#expire(key, held);
   }
 
-  /** The node stops: every held reservation is settled at zero now. */
+  /** The node stops or pauses: every held reservation is settled at zero now (later offers are held again). */
   close(): void {
     for (const [key, list] of [...this.#held]) for (const held of [...list]) this.#expire(key, held);
   }

@@ -3,6 +3,7 @@
 // sends that RESERVE (committed before it was ever sent), and a held reservation nobody uses is settled at zero.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockKind } from '../../../../src-shared/ledger/block.ts';
+import { formatTokens } from '../../../../src-shared/ledger/token-amount.ts';
 import { LedgerStore } from '../../../../src-main/node/ledger/ledger-store.ts';
 import { nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
 import type { LedgerWorkerPayments } from '../../../../src-main/node/ledger/worker-payments.ts';
@@ -64,6 +65,12 @@ function storedKinds(r: PaidNode): number[] {
   }
 }
 
+/** The ledger's text of an amount ("9,999.5") as µT. */
+function micro(text: string): bigint {
+  const [whole = '0', fraction = ''] = text.replaceAll(',', '').split('.');
+  return BigInt(whole) * 1_000_000n + BigInt(fraction.padEnd(6, '0'));
+}
+
 function newestKinds(r: PaidNode, n: number): string[] {
   return r.ledger
     .history(n)
@@ -81,15 +88,24 @@ describe('reserving an offered quote ahead', () => {
     const { r, w } = await dialledPair(params, keyR, keyW, { workerPaymentsAs: counting(counts) });
     w.engine = new ScriptedEngineDouble(wordDeltas(40));
     const before = r.ledger.view.balanceOf(r.ledger.account);
+    const availableBefore = r.ledger.summary().available;
     const requester = aheadRequester(r, w);
 
     const first = await collect(requester.chat(TIER, ASK));
     expect(first.usage?.type).toBe('usage');
+    await waitFor('the worker claimed the first payment', () => w.settlements.length === 1);
+    const firstCost = before - r.ledger.view.balanceOf(r.ledger.account);
     // The offer of the first reply's end is reserved without a request: on the chain and in the file.
     await waitFor('the offer is reserved ahead', () => newestKinds(r, 1)[0] === 'RESERVE');
-    expect(r.ledger.view.chain(r.ledger.account)?.reserved).toBeGreaterThan(0n);
+    const lockedAhead = r.ledger.view.chain(r.ledger.account)!.reserved;
+    expect(lockedAhead).toBeGreaterThan(0n);
     expect(storedKinds(r).at(-1)).toBe(BlockKind.RESERVE);
     const held = r.ledger.view.chain(r.ledger.account)!.ids.length;
+    // Still the user's: the balance shown dropped by the chat's cost only, the hold is named apart.
+    const summary = r.ledger.summary();
+    expect(r.ledger.heldAhead()).toBe(lockedAhead);
+    expect(micro(availableBefore) - micro(summary.available)).toBe(firstCost);
+    expect(summary).toMatchObject({ reserved: '0', heldAhead: formatTokens(lockedAhead) });
 
     const second = await collect(requester.chat(TIER, ASK));
     expect(second.text).toBe(first.text);
@@ -104,8 +120,11 @@ describe('reserving an offered quote ahead', () => {
 
     // The node stops: what it holds ahead is settled at zero, and it paid exactly what the worker claimed.
     await waitFor('the next offer is reserved ahead', () => newestKinds(r, 1)[0] === 'RESERVE');
+    expect(r.ledger.heldAhead()).toBeGreaterThan(0n);
     requester.close();
     expect(newestKinds(r, 1)).toEqual(['SETTLE']);
+    expect(r.ledger.heldAhead()).toBe(0n);
+    expect(r.ledger.summary()).toMatchObject({ reserved: '0', heldAhead: '0' });
     let claimed = 0n;
     for (const outcome of w.settlements) if (outcome.kind === 'settled') claimed += outcome.amount;
     expect(claimed).toBeGreaterThan(0n);
