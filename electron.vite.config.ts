@@ -11,7 +11,7 @@ export default defineConfig({
           main: resolve('src-main/app/main.ts'),
           // Loaded with `new Worker(...)` at run time, so it must be its own file next to main.js.
           'profile-worker': resolve('src-main/node/profile/profile-worker.ts'),
-          // The built-in engine's llama.cpp host: a child process (ELECTRON_RUN_AS_NODE) runs this file.
+          // The built-in engine's llama.cpp host: an Electron utility process runs this file.
           'llama-host': resolve('src-main/node/engine/builtin/llama-host.ts'),
         },
       },

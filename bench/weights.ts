@@ -78,6 +78,7 @@ try {
     started = performance.now();
     const done = await fetcher.done(3_600_000);
     const mbps = sizeBytes / MB / ((performance.now() - started) / 1000);
+    if (process.env.WEIGHTS_BENCH_TIMELINE) printTimeline(fetcher.events);
     console.log(
       `${name}: ${mbps.toFixed(1)} MB/s · peers ${(done.peerBytes / MB).toFixed(0)} MB, origin ` +
         `${(done.originBytes / MB).toFixed(0)} MB · CPU ${(done.fetchCpuMs / 1000).toFixed(1)} s in the fetch ` +
@@ -157,4 +158,23 @@ try {
 
 function round(value: number, digits = 2): number {
   return Number(value.toFixed(digits));
+}
+
+/** WEIGHTS_BENCH_TIMELINE=1: MB per second from peers and from the origin, as the fetcher reported them. */
+function printTimeline(events: readonly PeerProcessEvent[]): void {
+  let second = 0;
+  let last = { at: 0, peerBytes: 0, originBytes: 0 };
+  const rows: string[] = [];
+  for (const event of events) {
+    if (event.event !== 'progress' || event.at === undefined) continue;
+    if (last.at === 0) last = { at: event.at, peerBytes: event.peerBytes, originBytes: event.originBytes };
+    while (event.at - last.at >= 1000) {
+      rows.push(
+        `${second}s peers ${((event.peerBytes - last.peerBytes) / MB).toFixed(1)} origin ${((event.originBytes - last.originBytes) / MB).toFixed(1)}`,
+      );
+      second++;
+      last = { at: event.at, peerBytes: event.peerBytes, originBytes: event.originBytes };
+    }
+  }
+  console.log(`  timeline: ${rows.join(' · ')}`);
 }

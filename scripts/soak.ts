@@ -72,6 +72,18 @@ function slope(points: readonly { t: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** For t = 0, 10, 20 … minutes up to the last sample: the sample taken closest to that time. */
+function everyTenMinutes(samples: readonly Sample[]): Sample[] {
+  const last = samples.at(-1);
+  if (last === undefined) return [];
+  const picked: Sample[] = [];
+  for (let mark = 0; mark <= last.t + 60_000; mark += 600_000) {
+    const nearest = samples.reduce((a, b) => (Math.abs(b.t - mark) < Math.abs(a.t - mark) ? b : a));
+    if (picked.at(-1) !== nearest) picked.push(nearest);
+  }
+  return picked;
+}
+
 const started = Date.now();
 const devnet = await createChaosDevnet({
   workers: workerCount,
@@ -131,13 +143,18 @@ try {
   if (away !== null) await away.start();
   const stoppedAt = Date.now();
   let convergeMs: number | null = null;
+  let audits = await auditAll(nodes);
   while (Date.now() - stoppedAt < 120_000) {
-    if (converged(await auditAll(nodes))) {
+    if (converged(audits)) {
       convergeMs = Date.now() - stoppedAt;
       break;
     }
     await sleep(500);
+    audits = await auditAll(nodes);
   }
+  // Ledger agreement after the load stopped: every node conserves exactly and holds the same chain heads.
+  const conservationExact = audits.every((audit) => audit?.conserved === true);
+  const headsAgree = new Set(audits.map((audit) => audit?.headsDigest ?? null)).size === 1;
   const perNode = Object.fromEntries(
     [...series].map(([name, samples]) => {
       const warm = samples.filter((s) => s.t >= warmupMs);
@@ -151,6 +168,8 @@ try {
           rssFirstMb: mb(first?.rssKb),
           rssLastMb: mb(last?.rssKb),
           rssMaxMb: mb(Math.max(...samples.map((s) => s.rssKb))),
+          // The sample nearest each whole 10 minutes (0, 10, 20, 30 min): the curve, not only its ends.
+          rssEvery10MinMb: everyTenMinutes(samples).map((s) => mb(s.rssKb)),
           rssSlopeMbPer10Min:
             Math.round(slope(warm.map((s) => ({ t: s.t, y: s.rssKb / 1024 }))) * 600_000 * 10) / 10,
           fdsFirst: first?.fds ?? null,
@@ -164,22 +183,30 @@ try {
   );
   const outcomes = stream.outcomes;
   const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length;
+  const clear = outcomes.filter((o) => o.kind === 'failed-clearly');
+  const messages = new Map<string, number>();
+  for (const o of clear) messages.set(o.message, (messages.get(o.message) ?? 0) + 1);
   const figures = {
     date: new Date(started).toISOString(),
-    engine: 'exo-double (simulated)',
+    engine: engine === 'builtin' ? 'builtin (llama.cpp)' : 'exo-double (simulated)',
     nodes: nodes.length,
     soakMs: stoppedAt - soakStart,
     churnMs,
     churns,
     sent: outcomes.length,
     completed: count('completed'),
-    failedClearly: count('failed-clearly'),
+    failedClearly: clear.length,
+    failedBeforeFirstToken: clear.filter((o) => o.beforeFirstToken).length,
     cut: count('cut'),
     hung: count('hung'),
     convergeMs,
+    conservationExact,
+    headsAgree,
+    // What the clients were told when a request failed (a churned worker's reply cut, no member free …).
+    errors: Object.fromEntries([...messages].sort((a, b) => b[1] - a[1]).slice(0, 6)),
     perNode,
   };
-  exitCode = figures.hung === 0 && convergeMs !== null ? 0 : 1;
+  exitCode = figures.hung === 0 && convergeMs !== null && conservationExact ? 0 : 1;
   await devnet.destroy();
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } catch (error) {

@@ -16,15 +16,14 @@ import type { P2pService } from './p2p/p2p-service.ts';
 import { ProfileService } from './profile/profile-service.ts';
 import type { RoutingService } from './routing/routing-service.ts';
 import { ModelsService } from './models/models-service.ts';
-import { WeightsService } from './weights/weights-service.ts';
-import { join } from 'node:path';
+import type { WeightsService } from './weights/weights-service.ts';
+import { startNodeWeights } from './node-weights.ts';
 import type { ChatGateway } from './routing/chat-gateway.ts';
 import { routingInitWithCaps, type EngineServer, type NodeSettings } from './settings/node-settings.ts';
-import { withEngineServer, withTierEngine } from './settings/engine-choices.ts';
+import { NodeSettingsActions } from './settings/node-settings-actions.ts';
 import type { TierEngineChoice } from './routing/tier-engines.ts';
 import { NodeSettingsStore, type NodeSettingsPatch } from './settings/node-settings-store.ts';
 import { loadNodeNetworkConfig } from './network-config/load-node-network-config.ts';
-import { NodeNotStartedError } from './node-errors.ts';
 import type { NodeLedger } from './ledger/node-ledger.ts';
 import { startClusterServices } from './node-clusters.ts';
 import { joinRegion, leaveRegion, type RegionJoinParts } from './node-region-join.ts';
@@ -44,6 +43,9 @@ export type { NodeStatus, NodeStatusReport, OnboardingStepId } from './node-stat
 export type { RunningNode, RunningNodeEvents } from './running-node.ts';
 export { NodeAlreadyRunningError, NodeNotStartedError } from './node-errors.ts';
 export { isPrivateAddress } from './p2p/private-address.ts';
+// The desktop app starts the built-in engine's host on Electron's utilityProcess (security finding 19).
+export type { HostLauncher } from './engine/builtin/host-launcher.ts';
+export { portedHost, type PortedChild } from './engine/builtin/ported-host.ts';
 
 export type { NodeEvents, NodeOptions, NodeServicesForTests } from './node-options.ts';
 
@@ -53,6 +55,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   readonly #log: (line: string) => void;
   readonly #started = new StartedParts();
   readonly #settings: NodeSettingsStore;
+  readonly #actions: NodeSettingsActions;
   #lock: DataDirLock | null = null;
   #status: NodeStatus = { status: 'starting' };
   #config: NetworkConfig | null = null;
@@ -75,6 +78,18 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.locations = locationsFor(options.dataDir);
     this.#settings = new NodeSettingsStore(this.locations.settings);
     this.#log = options.log ?? (() => {});
+    this.#actions = new NodeSettingsActions({
+      store: this.#settings,
+      config: () => this.#config,
+      geo: () => this.#geo,
+      routing: () => this.#routing,
+      weights: () => this.#weights,
+      uploadCapFixed: options.weights?.uploadBytesPerSecond !== undefined,
+      rejoin: async () => {
+        const region = this.#membership?.plan?.region ?? null;
+        if (region !== null && !this.#stopping) await this.#join(region, undefined);
+      },
+    });
   }
 
   get status(): NodeStatus {
@@ -116,60 +131,24 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     return this.#routing?.engines.get(clusterId)?.recentLog ?? [];
   }
 
-  /** The user's region choice (null: detect it again); the node re-joins when the region changes. */
-  async setRegion(region: RegionId | null): Promise<RegionDecision> {
-    const geo = this.#geo;
-    if (geo === null)
-      throw new NodeNotStartedError('the node has not decided its region yet; try again shortly');
-    await geo.setOverride(region);
-    await this.#settings.update({ regionOverride: region });
-    return geo.decision;
+  setRegion(region: RegionId | null): Promise<RegionDecision> {
+    return this.#actions.setRegion(region);
   }
 
   settings(): Promise<NodeSettings> {
-    return this.#settings.read();
+    return this.#actions.read();
   }
 
-  async updateSettings(patch: NodeSettingsPatch): Promise<NodeSettings> {
-    const { previous, next } = await this.#settings.update(patch);
-    // Applies at once; the GPU memory share reaches the engine when it next starts (the UI says so).
-    if (next.maxConcurrentRequests !== previous.maxConcurrentRequests)
-      this.#routing?.setCapacityPerTier(next.maxConcurrentRequests);
-    if (next.uploadBytesPerSecond !== undefined && this.#options.weights?.uploadBytesPerSecond === undefined)
-      this.#weights?.setUploadCap(next.uploadBytesPerSecond);
-    return next;
+  updateSettings(patch: NodeSettingsPatch): Promise<NodeSettings> {
+    return this.#actions.update(patch);
   }
 
-  /**
-   * The contributor's engine for `tier` (`auto`: the node's own). Applies at once: the node re-plans its tiers
-   * and the tier's engine restarts with the new one (a built-in tier first fetches its model).
-   */
-  async setTierEngine(tier: string, choice: TierEngineChoice): Promise<NodeSettings> {
-    const routing = this.#routing;
-    const config = this.#config;
-    if (routing === null || config === null)
-      throw new NodeNotStartedError('The node has not started its engines yet; try again shortly.');
-    const current = await this.#settings.read();
-    const { next } = await this.#settings.update(
-      withTierEngine(current, tier, choice, { config, engines: routing.tierEngines }),
-    );
-    await this.#applyEngineChoices(next);
-    return next;
+  setTierEngine(tier: string, choice: TierEngineChoice): Promise<NodeSettings> {
+    return this.#actions.setTierEngine(tier, choice);
   }
 
-  /** The OpenAI-compatible server tiers may be served by (null clears it: its tiers go back to `auto`). */
-  async setEngineServer(server: EngineServer | null): Promise<NodeSettings> {
-    const { next } = await this.#settings.update(withEngineServer(await this.#settings.read(), server));
-    await this.#applyEngineChoices(next);
-    return next;
-  }
-
-  async #applyEngineChoices(settings: NodeSettings): Promise<void> {
-    const routing = this.#routing;
-    if (routing === null) return;
-    routing.setChosenEngines(settings.tierEngines, settings.engineServer);
-    const region = this.#membership?.plan?.region ?? null;
-    if (region !== null && !this.#stopping) await this.#join(region, undefined);
+  setEngineServer(server: EngineServer | null): Promise<NodeSettings> {
+    return this.#actions.setEngineServer(server);
   }
 
   async claimDataDir(): Promise<void> {
@@ -247,31 +226,14 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     this.#p2p = p2p;
     this.#geo = geo;
     this.#bootstrap = bootstrap;
-    // Model files peer to peer on this libp2p (issue 14): addressed files come from peers and the origin, the
-    // served tiers' files are seeded. Downloads stop before the blockstore closes (stop runs in reverse).
-    const weights = new WeightsService(
-      { libp2p: p2p.libp2p },
-      {
-        blocksDir: join(locations.dataDir, 'weights', 'blocks'),
-        // The contributor's cap from settings; a cap given in the options (tests, benches) wins.
-        ...(stored?.uploadBytesPerSecond !== undefined
-          ? { uploadBytesPerSecond: stored.uploadBytesPerSecond }
-          : {}),
-        ...options.weights,
-      },
-    );
-    await this.#started.start({
-      start: async () => {
-        await weights.start();
-        models.setPeers(weights);
-        this.#weights = weights;
-      },
-      stop: async () => {
-        await models.stop();
-        models.setPeers(null);
-        this.#weights = null;
-        await weights.stop();
-      },
+    await startNodeWeights({
+      options,
+      locations,
+      libp2p: p2p.libp2p,
+      models,
+      stored,
+      started: this.#started,
+      onRunning: (weights) => (this.#weights = weights),
     });
     // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
     p2p.addEventListener('peer:connect', () => {

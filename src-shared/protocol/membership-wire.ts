@@ -58,7 +58,12 @@ export type MembershipBody =
   | { readonly kind: 'shuffle'; readonly joining: boolean; readonly entries: readonly ShuffleEntry[] }
   | { readonly kind: 'shuffle-reply'; readonly entries: readonly ShuffleEntry[] }
   | { readonly kind: 'load-query' }
-  | { readonly kind: 'load'; readonly capacity: number; readonly load: number; readonly ready: boolean };
+  | { readonly kind: 'load'; readonly capacity: number; readonly load: number; readonly ready: boolean }
+  /**
+   * The answer to a request for a cluster the receiver is no member of (it does not follow the cluster, or
+   * only watches it): the sender can tell "not a member" from "dead" and stops trying it.
+   */
+  | { readonly kind: 'not-member' };
 
 export type MembershipMessage = MembershipBody & {
   /** `<region>/<tier>`: one stream protocol carries every cluster. */
@@ -127,6 +132,8 @@ function toWire(message: MembershipMessage): Record<string, unknown> {
       wire.load = message.load;
       wire.ready = message.ready;
       break;
+    case 'not-member':
+      break;
   }
   return wire;
 }
@@ -150,6 +157,7 @@ const KIND_FIELDS: Record<MembershipBody['kind'], readonly string[]> = {
   'shuffle-reply': ['e'],
   'load-query': [],
   load: ['cap', 'load', 'ready'],
+  'not-member': [],
 };
 const KIND_OPTIONAL: Partial<Record<MembershipBody['kind'], readonly string[]>> = { ack: ['d'] };
 const COMMON_FIELDS = ['v', 't', 'c', 's', 'r'];
@@ -209,6 +217,8 @@ export function decodeMembershipMessage(bytes: Uint8Array): MembershipDecodeResu
       if (!isIntIn(record.load, 0, 1_000_000)) return fail('bad load');
       if (typeof record.ready !== 'boolean') return fail('bad ready flag');
       return ok({ ...common, kind: 'load', capacity: record.cap, load: record.load, ready: record.ready });
+    case 'not-member':
+      return ok({ ...common, kind: 'not-member' });
   }
 }
 

@@ -53,9 +53,32 @@ export function sweepAbandonedLabs(): void {
     const pid = parseInt(match[1]!, 36);
     if (isAlive(pid)) continue;
     try {
+      killProcessesIn(name);
       run('ip', ['netns', 'del', name]);
     } catch {
       // Removed meanwhile.
+    }
+  }
+}
+
+/**
+ * SIGKILLs whatever still runs inside namespace `name` (a lab node or a router's daemon the run left behind):
+ * deleting a namespace only unmounts its name, and a process inside would keep it, its veths and its
+ * sockets alive.
+ */
+function killProcessesIn(name: string): void {
+  let pids: string;
+  try {
+    pids = run('ip', ['netns', 'pids', name]);
+  } catch {
+    return;
+  }
+  for (const pid of pids.split('\n').map(Number)) {
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
     }
   }
 }
@@ -178,6 +201,7 @@ export class LabNamespaces {
     for (const name of existing) {
       if (name.startsWith(`${this.prefix}-`)) {
         try {
+          killProcessesIn(name);
           run('ip', ['netns', 'del', name]);
         } catch {
           // Already gone (a concurrent teardown); nothing left to clean.

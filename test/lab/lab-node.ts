@@ -117,6 +117,7 @@ async function handle(command: LabCommand): Promise<unknown> {
         addresses: p2p.listenAddresses(),
         connections: libp2p.getConnections().map(describe),
         webRtc: p2p.webRtc,
+        upnpAddress: p2p.upnpAddress,
         upgrades: p2p.webRtcUpgrades?.recent ?? [],
       };
     case 'dial': {

@@ -38,6 +38,8 @@ export interface LabStatus {
   readonly addresses: string[];
   readonly connections: LabConnection[];
   readonly webRtc: WebRtcState;
+  /** The external address the LAN's UPnP gateway reported (null: none found, or UPnP off). */
+  readonly upnpAddress: string | null;
   /** This node's WebRTC upgrades of relayed connections (newest last). */
   readonly upgrades: WebRtcUpgradeOutcome[];
 }

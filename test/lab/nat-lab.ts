@@ -1,12 +1,15 @@
 // The NAT lab (issue 15): a "public" segment 172.80.0.0/24 (a range libp2p treats as public and that exists
 // only between the lab's namespaces) with the relay/bootstrap node, and homes behind their own NAT routers
 // (nftables masquerading). A home is endpoint-independent (`masquerade`: Linux keeps the source port) or
-// address-dependent/symmetric (`masquerade fully-random`). Each router drops unsolicited inbound traffic, as
-// a home router does. Used by nat-lab.test.ts (one bounded run) and bench/nat-lab.ts (repeated runs).
+// address-dependent/symmetric (`masquerade fully-random`), or port-preserving with a real UPnP IGD on the
+// router (`upnp`: miniupnpd, lab-upnp-gateway.ts) that the home's node asks for a port mapping. Each router
+// drops unsolicited inbound traffic, as a home router does, except what a UPnP mapping forwards. Used by the
+// nat-lab tests (bounded runs) and bench/nat-lab.ts (repeated runs).
 import { LabNamespaces } from './lab-namespaces.ts';
 import { LabNodeProcess } from './lab-node-process.ts';
+import { LabUpnpGateway, UPNP_CHAINS } from './lab-upnp-gateway.ts';
 
-export type NatKind = 'port-preserving' | 'symmetric';
+export type NatKind = 'port-preserving' | 'symmetric' | 'upnp';
 
 export const RELAY_IP = '172.80.0.1';
 const RELAY_PORT = 4001;
@@ -18,6 +21,8 @@ export interface NatLab {
   readonly relayAddress: string;
   /** One node per home, in the order of `homes`. */
   readonly homes: readonly LabNodeProcess[];
+  /** The UPnP gateway of each `upnp` home (null for the others), in the order of `homes`. */
+  readonly gateways: readonly (LabUpnpGateway | null)[];
   destroy(): Promise<void>;
 }
 
@@ -30,31 +35,58 @@ export function routerWanIp(index: number): string {
 export async function startNatLab(homes: readonly NatKind[]): Promise<NatLab> {
   const namespaces = new LabNamespaces();
   const nodes: LabNodeProcess[] = [];
+  const gateways: (LabUpnpGateway | null)[] = [];
   const destroy = async (): Promise<void> => {
     await Promise.allSettled(nodes.map((node) => node.stop()));
+    await Promise.allSettled(gateways.map((gateway) => gateway?.stop() ?? Promise.resolve()));
     namespaces.destroy();
   };
   try {
     buildNetwork(namespaces, homes);
+    for (const [index, kind] of homes.entries()) {
+      gateways.push(kind === 'upnp' ? await startUpnpGateway(namespaces, index + 1) : null);
+    }
     const relay = await LabNodeProcess.start('relay', namespaces.name('pub'), {
       p2p: { listen: [`/ip4/${RELAY_IP}/tcp/${RELAY_PORT}`], relayServer: true },
     });
     nodes.push(relay);
     const relayAddress = `/ip4/${RELAY_IP}/tcp/${RELAY_PORT}/p2p/${relay.peerId}`;
     const homeNodes = await Promise.all(
-      homes.map((_, index) =>
+      homes.map((kind, index) =>
         LabNodeProcess.start(`home${index + 1}`, namespaces.name(`h${index + 1}`), {
           // An explicit listen address, as `--listen` gives: relay reachability must survive it.
-          p2p: { listen: [`/ip4/0.0.0.0/tcp/${HOME_PORT}`], bootstrap: [relayAddress] },
+          p2p: {
+            listen: [`/ip4/0.0.0.0/tcp/${HOME_PORT}`],
+            bootstrap: [relayAddress],
+            // The node's own UPnP client, as a node at home runs it (SSDP search, then a port mapping).
+            ...(kind === 'upnp' ? { upnp: true } : {}),
+          },
         }),
       ),
     );
     nodes.push(...homeNodes);
-    return { namespaces, relay, relayAddress, homes: homeNodes, destroy };
+    return { namespaces, relay, relayAddress, homes: homeNodes, gateways, destroy };
   } catch (error) {
     await destroy();
     throw error;
   }
+}
+
+/** The home's address on its LAN: `192.168.<index>.10`. */
+export function homeLanIp(index: number): string {
+  return `192.168.${index}.10`;
+}
+
+/** miniupnpd on router `index`, serving its LAN side only. */
+function startUpnpGateway(lab: LabNamespaces, index: number): Promise<LabUpnpGateway> {
+  return LabUpnpGateway.start({
+    namespace: lab.name(`r${index}`),
+    wanDevice: `${lab.prefix}w${index}b`,
+    lanDevice: `${lab.prefix}l${index}a`,
+    lanSubnet: `192.168.${index}.0/24`,
+    filterTable: `${lab.prefix}_filter`,
+    natTable: `${lab.prefix}_nat`,
+  });
 }
 
 /** The public segment (`pub`, the relay at RELAY_IP) and home `hN` behind router `rN` for each of `homes`. */
@@ -69,20 +101,33 @@ export function buildNetwork(lab: LabNamespaces, homes: readonly NatKind[]): voi
     lab.add(home);
     lab.link(`w${n}`, 'pub', null, router, `${routerWanIp(n)}/24`);
     ports.push(`${lab.prefix}w${n}a`);
-    lab.link(`l${n}`, router, `192.168.${n}.1/24`, home, `192.168.${n}.10/24`);
+    lab.link(`l${n}`, router, `192.168.${n}.1/24`, home, `${homeLanIp(n)}/24`);
     lab.ip(home, 'route', 'add', 'default', 'via', `192.168.${n}.1`);
     lab.exec(router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     const wan = `${lab.prefix}w${n}b`;
     const lan = `${lab.prefix}l${n}a`;
-    lab.nft(
-      router,
-      `table ip ${lab.prefix}_nat {
+    lab.nft(router, routerRuleset(lab.prefix, kind, wan, lan));
+  });
+  lab.bridge('pub', `${RELAY_IP}/24`, ports);
+}
+
+/**
+ * A home router's tables (family inet, which miniupnpd's nftables build uses): masquerading out of the WAN
+ * (`fully-random` for a symmetric NAT), nothing unsolicited in. A UPnP router's forward and nat chains also
+ * jump to the chains miniupnpd fills with each mapping's accept and DNAT rules.
+ */
+function routerRuleset(prefix: string, kind: NatKind, wan: string, lan: string): string {
+  const upnp = kind === 'upnp';
+  return `table inet ${prefix}_nat {
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+${upnp ? `    jump ${UPNP_CHAINS.prerouting}\n` : ''}  }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
-    oifname "${wan}" masquerade${kind === 'symmetric' ? ' fully-random' : ''}
+${upnp ? `    jump ${UPNP_CHAINS.postrouting}\n` : ''}    oifname "${wan}" masquerade${kind === 'symmetric' ? ' fully-random' : ''}
   }
-}
-table ip ${lab.prefix}_filter {
+${upnp ? `  chain ${UPNP_CHAINS.prerouting} {\n  }\n  chain ${UPNP_CHAINS.postrouting} {\n  }\n` : ''}}
+table inet ${prefix}_filter {
   chain input {
     type filter hook input priority filter; policy accept;
     ct state established,related accept
@@ -92,12 +137,9 @@ table ip ${lab.prefix}_filter {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
     iifname "${lan}" oifname "${wan}" accept
-  }
-}
-`,
-    );
-  });
-  lab.bridge('pub', `${RELAY_IP}/24`, ports);
+${upnp ? `    jump ${UPNP_CHAINS.forward}\n` : ''}  }
+${upnp ? `  chain ${UPNP_CHAINS.forward} {\n  }\n` : ''}}
+`;
 }
 
 /** Polls `check` until it returns a value other than null/false; null after `timeoutMs`. */
@@ -184,4 +226,52 @@ export async function connectThroughRelay(
       error: error instanceof Error ? error.message : String(error),
     };
   }
+}
+
+export interface DirectReach {
+  /** The dialer's first (and only) connection to the listener: TCP to its mapped address, or what it got. */
+  readonly path: 'direct-tcp' | 'relayed' | 'webrtc' | 'none';
+  /** Dial by peer id plus the exchange, one way and back. */
+  readonly echo: { received: number; ms: number; relayed: boolean } | null;
+  readonly error: string | null;
+}
+
+/**
+ * B (`dialer`) reaches A (`listener`, a home whose router mapped its port over UPnP) by peer id alone, from
+ * no connection between the two: which path libp2p took, and the exchange over it.
+ */
+export async function reachDirectly(
+  listener: LabNodeProcess,
+  dialer: LabNodeProcess,
+  bytes: number,
+): Promise<DirectReach> {
+  try {
+    await dialer.hangUp(listener.peerId);
+    await listener.hangUp(dialer.peerId);
+    const echo = await dialer.echo(listener.peerId, bytes);
+    const connection = (await dialer.status()).connections.find(
+      (c) => c.peer === listener.peerId && c.status === 'open',
+    );
+    const path =
+      connection === undefined
+        ? 'none'
+        : connection.webrtc
+          ? 'webrtc'
+          : connection.relayed
+            ? 'relayed'
+            : 'direct-tcp';
+    return { path, echo, error: null };
+  } catch (error) {
+    return { path: 'none', echo: null, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Polls until `home` announces a public address (a confirmed UPnP mapping); how long it took, or null. */
+export async function waitForMapping(home: LabNodeProcess, timeoutMs: number): Promise<number | null> {
+  const begin = Date.now();
+  const announced = await poll(
+    async () => publicAddresses((await home.status()).addresses).length > 0,
+    timeoutMs,
+  );
+  return announced === null ? null : Date.now() - begin;
 }

@@ -1,7 +1,9 @@
-// Security finding 19: a packaged OpenGateway must not run code from NODE_OPTIONS, open a debugger on
-// --inspect or SIGUSR1, or load app code from anywhere but an integrity-checked app.asar. Checked on what
-// electron-builder itself would flip: its config loader and its own fuse mapping (@electron/fuses wire).
-import { readFile } from 'node:fs/promises';
+// Security finding 19: a packaged OpenGateway must not run as plain Node on ELECTRON_RUN_AS_NODE, run code from
+// NODE_OPTIONS, open a debugger on --inspect or SIGUSR1, or load app code from anywhere but an integrity-checked
+// app.asar. Checked on what electron-builder itself would flip: its config loader and its own fuse mapping
+// (@electron/fuses wire).
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -16,6 +18,7 @@ const { FuseV1Options } = require('@electron/fuses') as { FuseV1Options: Record<
 
 /** What each fuse must be in a packaged build. */
 const REQUIRED = {
+  RunAsNode: false,
   EnableNodeOptionsEnvironmentVariable: false,
   EnableNodeCliInspectArguments: false,
   EnableEmbeddedAsarIntegrityValidation: true,
@@ -39,13 +42,28 @@ describe('the packaged app’s Electron fuses (finding 19)', () => {
     }
   });
 
-  it('keeps RunAsNode on only while the built-in engine’s host needs ELECTRON_RUN_AS_NODE', async () => {
-    const wire = await fuseWire();
-    const runAsNode = wire[String(FuseV1Options.RunAsNode)];
-    // An explicit choice, never Electron's default by omission.
-    expect(typeof runAsNode).toBe('boolean');
-    const engine = await readFile('src-main/node/engine/builtin/builtin-engine.ts', 'utf8');
-    const needed = /ELECTRON_RUN_AS_NODE\s*=\s*'1'/.test(engine);
-    expect(runAsNode).toBe(needed);
+  it('has nothing in the app set ELECTRON_RUN_AS_NODE (the llama.cpp host runs on utilityProcess)', async () => {
+    // Everything the app's main bundle is built from (electron.vite.config.ts: src-main, src-shared).
+    const offenders: string[] = [];
+    for (const root of ['src-main', 'src-shared']) {
+      for (const file of await sourceFiles(root)) {
+        const text = await readFile(file, 'utf8');
+        // An assignment, an object key or a string naming the variable; prose in comments may mention it.
+        if (/ELECTRON_RUN_AS_NODE\s*[:=]|['"`]ELECTRON_RUN_AS_NODE['"`]/.test(text)) offenders.push(file);
+      }
+    }
+    expect(offenders).toEqual([]);
+    const launch = await readFile('src-main/app/launch-node.ts', 'utf8');
+    expect(launch).toMatch(/builtinHostLauncher: utilityHostLauncher\(utilityProcess\)/);
   });
 });
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await sourceFiles(path)));
+    else if (/\.(ts|tsx|js|mjs|cjs)$/.test(entry.name)) files.push(path);
+  }
+  return files;
+}

@@ -66,6 +66,11 @@ export class SimulatedNetwork {
   readonly #latency: readonly [number, number];
   readonly #jitter: number;
   loss: number;
+  /**
+   * Rewrites or drops (null) what crosses a link, after loss: lets a test lose exactly the messages it
+   * names, or strip one rumor from every message, as a busy node or a reset stream would.
+   */
+  tamper: ((from: string, to: string, bytes: Uint8Array) => Uint8Array | null) | null = null;
 
   constructor(options: SimulatedNetworkOptions = {}) {
     this.random = seededRandom(options.seed ?? 1);
@@ -112,6 +117,13 @@ export class SimulatedNetwork {
     if (node) node.partition = partition;
   }
 
+  /** A provider record for `id` (as a node that left, or has not joined yet, may still have one). */
+  advertiseAs(id: string, cluster: ClusterId, on = true): void {
+    const key = clusterName(cluster);
+    const without = (this.#advertised.get(key) ?? []).filter((other) => other !== id);
+    this.#advertised.set(key, on ? [...without, id] : without);
+  }
+
   #linkLatency(a: SimNode, b: SimNode): number {
     // Stable per unordered pair: a cheap hash of the two indexes.
     const lo = Math.min(a.index, b.index);
@@ -132,13 +144,15 @@ export class SimulatedNetwork {
     from.traffic.sent += 1;
     from.traffic.sentBytes += bytes.byteLength;
     if (to.crashed || to.partition !== from.partition || this.random() < this.loss) return;
+    const delivered = this.tamper === null ? bytes : this.tamper(from.id, to.id, bytes);
+    if (delivered === null) return;
     this.clock.setTimer(this.#linkLatency(from, to), () => {
       if (to.crashed) return;
       const handler = pick(to);
       if (!handler) return;
       to.traffic.received += 1;
-      to.traffic.receivedBytes += bytes.byteLength;
-      handler(from.id, bytes);
+      to.traffic.receivedBytes += delivered.byteLength;
+      handler(from.id, delivered);
     });
   }
 
@@ -185,12 +199,7 @@ export class SimulatedNetwork {
           if (!node.crashed) callback([...picked]);
         });
       },
-      advertise: (cluster, on) => {
-        const key = clusterName(cluster);
-        const list = this.#advertised.get(key) ?? [];
-        const without = list.filter((id) => id !== node.id);
-        this.#advertised.set(key, on ? [...without, node.id] : without);
-      },
+      advertise: (cluster, on) => this.advertiseAs(node.id, cluster, on),
     };
   }
 }

@@ -14,7 +14,7 @@ import type {
 } from './engine.ts';
 import { EngineStartError } from './errors.ts';
 import { DEFAULT_LOG_RING_LINES, LogRing } from './log-ring.ts';
-import { describeExit, ManagedProcess } from './managed-process.ts';
+import { describeExit, ManagedProcess, type ProcessExit } from './managed-process.ts';
 import { RestartBackoff, type RestartBackoffInit } from './restart-backoff.ts';
 import { TypedEventEmitter } from 'main-event';
 
@@ -41,6 +41,23 @@ export interface ProcessCommand {
   readonly channel?: boolean;
 }
 
+/** A process an engine supervises, however it was started (a child process, Electron's utilityProcess). */
+export interface SupervisedProcess {
+  /** Undefined until the process has started (and when it could not be). */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Resolves once the process has exited (never rejects). */
+  readonly exited: Promise<ProcessExit>;
+  /** Asks the process to end, and ends it by force if it has not after `graceMs`. */
+  stop(graceMs: number): Promise<ProcessExit>;
+}
+
+/** How to start one run's process: a description for the log, and the start itself. */
+export interface ProcessStart<P extends SupervisedProcess> {
+  readonly description: string;
+  start(onLine: (line: EngineLogLine) => void): P;
+}
+
 export const DEFAULT_STOP_GRACE_MS = 30_000;
 /** Lines of the engine's own output attached to a `failed` state. */
 export const FAILURE_LOG_LINES = 20;
@@ -58,7 +75,7 @@ export abstract class EngineBase extends TypedEventEmitter<EngineEvents> impleme
   #state: EngineState = { status: 'stopped' };
   #run: { readonly abort: AbortController; readonly done: Promise<void>; finished: boolean } | null = null;
   #backoff: RestartBackoff | null = null;
-  #process: ManagedProcess | null = null;
+  #process: SupervisedProcess | null = null;
 
   constructor(init: EngineBaseInit) {
     super();
@@ -210,14 +227,35 @@ export abstract class EngineBase extends TypedEventEmitter<EngineEvents> impleme
    * Starts `command` for one run and calls `body` with a signal that aborts when the process exits or the
    * engine stops. However `body` ends, the process is stopped (SIGTERM, grace, SIGKILL of its group).
    */
-  protected async withProcess(
+  protected withProcess(
     command: ProcessCommand,
     signal: AbortSignal,
     body: (life: AbortSignal, process: ManagedProcess) => Promise<RunOutcome>,
   ): Promise<RunOutcome> {
-    const process = new ManagedProcess({ ...command, onLine: (line) => this.#record(line, true) });
+    return this.withStartedProcess(
+      {
+        description: `${command.command} ${command.args.join(' ')}`,
+        start: (onLine) => new ManagedProcess({ ...command, onLine }),
+      },
+      signal,
+      body,
+    );
+  }
+
+  /** `withProcess` for a process something else starts (the built-in engine's host launcher). */
+  protected async withStartedProcess<P extends SupervisedProcess>(
+    starter: ProcessStart<P>,
+    signal: AbortSignal,
+    body: (life: AbortSignal, process: P) => Promise<RunOutcome>,
+  ): Promise<RunOutcome> {
+    let process: P;
+    try {
+      process = starter.start((line) => this.#record(line, true));
+    } catch (error) {
+      return { kind: 'failed', reason: `${this.engineName} could not be started: ${errorMessage(error)}` };
+    }
     this.#process = process;
-    this.note(`started ${command.command} ${command.args.join(' ')} (pid ${process.pid ?? 'none'})`);
+    this.note(`started ${starter.description} (pid ${process.pid ?? 'not known yet'})`);
     const life = new AbortController();
     const onStop = () => life.abort(signal.reason);
     signal.addEventListener('abort', onStop, { once: true });
@@ -234,7 +272,7 @@ export abstract class EngineBase extends TypedEventEmitter<EngineEvents> impleme
     } finally {
       signal.removeEventListener('abort', onStop);
       if (process.running) {
-        this.note(`stopping pid ${process.pid} (SIGTERM, SIGKILL after ${this.stopGraceMs} ms)`);
+        this.note(`stopping pid ${process.pid ?? '?'} (SIGTERM, SIGKILL after ${this.stopGraceMs} ms)`);
         const exit = await process.stop(this.stopGraceMs);
         this.note(`${this.engineName} ${describeExit(exit)}`);
       } else {

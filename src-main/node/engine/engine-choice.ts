@@ -1,7 +1,9 @@
-// Which engine serves: what the contributor chose, or by default EXO where it is installed, an
-// OpenAI-compatible server where the user points at one, otherwise the built-in llama.cpp every install has.
+// Which engine serves: what the contributor chose, or by default EXO where it is installed (or the EXO app is
+// running), an OpenAI-compatible server where the user points at one, otherwise the built-in llama.cpp every
+// install has.
 // A server the user points at is an explicit choice, so it wins over an EXO merely found on the machine.
 import type { EngineKind } from './engine.ts';
+import { isExoAppRunning } from './exo/exo-app.ts';
 import { findExo, type FindExoOptions } from './exo/find-exo.ts';
 
 /** A contributor's choice: one engine, or `auto` (the default above). */
@@ -27,16 +29,31 @@ export function resolveEngineChoice(choice: EngineChoice, available: EngineAvail
   return 'builtin';
 }
 
-/** Resolves `auto` by looking for EXO on this machine (PATH, the EXO app, a configured path). */
-export async function detectEngine(
-  choice: EngineChoice,
-  options: { readonly openAiConfigured: boolean } & FindExoOptions,
-): Promise<EngineKind> {
-  if (choice !== 'auto' || options.openAiConfigured) {
-    return resolveEngineChoice(choice, { openAiConfigured: options.openAiConfigured, exoInstalled: false });
-  }
-  const exo = await findExo(options);
-  return resolveEngineChoice(choice, { openAiConfigured: false, exoInstalled: exo.found });
+export interface DetectEngineOptions extends FindExoOptions {
+  readonly openAiConfigured: boolean;
+  /** Where the EXO app's API would answer (default 52415); `null` never looks (simulated engines). */
+  readonly exoAppPort?: number | null;
+}
+
+/** What `auto` found: EXO installed here, or the EXO app's EXO already answering. */
+interface ExoFound {
+  readonly installed: boolean;
+  readonly appRunning: boolean;
+}
+
+async function lookForExo(options: DetectEngineOptions): Promise<ExoFound> {
+  const appRunning =
+    options.exoAppPort === null
+      ? false
+      : await isExoAppRunning(options.exoAppPort === undefined ? {} : { port: options.exoAppPort });
+  // A running app is EXO enough: its executable may sit where no search looks.
+  if (appRunning) return { installed: true, appRunning };
+  return { installed: (await findExo(options)).found, appRunning };
+}
+
+/** Resolves `auto` by looking for EXO on this machine (PATH, the EXO app, a configured path, the app running). */
+export async function detectEngine(choice: EngineChoice, options: DetectEngineOptions): Promise<EngineKind> {
+  return (await decideEngine(choice, options)).kind;
 }
 
 /**
@@ -45,6 +62,7 @@ export async function detectEngine(
  */
 export type EngineReason =
   | 'exo-found'
+  | 'exo-app-running'
   | 'server-configured'
   | 'builtin-default'
   | 'chosen-in-settings'
@@ -54,14 +72,14 @@ export type EngineReason =
 /** The engine `auto` means here, and why. */
 export async function decideEngine(
   choice: EngineChoice,
-  options: { readonly openAiConfigured: boolean } & FindExoOptions,
+  options: DetectEngineOptions,
 ): Promise<{ readonly kind: EngineKind; readonly reason: EngineReason }> {
-  const kind = await detectEngine(choice, options);
-  if (choice !== 'auto') return { kind, reason: 'chosen-on-command-line' };
-  return {
-    kind,
-    reason: kind === 'openai' ? 'server-configured' : kind === 'exo' ? 'exo-found' : 'builtin-default',
-  };
+  if (choice !== 'auto') return { kind: choice, reason: 'chosen-on-command-line' };
+  if (options.openAiConfigured) return { kind: 'openai', reason: 'server-configured' };
+  const exo = await lookForExo(options);
+  const kind = resolveEngineChoice(choice, { openAiConfigured: false, exoInstalled: exo.installed });
+  if (kind !== 'exo') return { kind, reason: 'builtin-default' };
+  return { kind, reason: exo.appRunning ? 'exo-app-running' : 'exo-found' };
 }
 
 /** How people read an engine: "Built-in llama.cpp", "EXO", "Your OpenAI-compatible server". */
@@ -81,6 +99,8 @@ export function engineReasonText(reason: EngineReason): string {
   switch (reason) {
     case 'exo-found':
       return 'EXO found on this computer';
+    case 'exo-app-running':
+      return 'the EXO app running on this computer';
     case 'server-configured':
       return 'your OpenAI-compatible server';
     case 'builtin-default':

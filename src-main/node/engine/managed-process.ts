@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { stripVTControlCharacters } from 'node:util';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { EngineLogLine } from './engine.ts';
 import { MAX_LOG_LINE_CHARS } from './log-ring.ts';
 
@@ -111,7 +111,7 @@ export class ManagedProcess {
 }
 
 /** Calls `onLine` for each line of `stream`, decoded as UTF-8, stripped of ANSI codes, cut to a bounded length. */
-function readLines(stream: Readable | null, onLine: (text: string) => void): void {
+export function readLines(stream: NodeJS.ReadableStream | null, onLine: (text: string) => void): void {
   if (!stream) return;
   const decoder = new StringDecoder('utf8');
   let pending = '';
@@ -119,8 +119,8 @@ function readLines(stream: Readable | null, onLine: (text: string) => void): voi
     const text = stripVTControlCharacters(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
     onLine(text.length > MAX_LOG_LINE_CHARS ? `${text.slice(0, MAX_LOG_LINE_CHARS)}…` : text);
   };
-  stream.on('data', (chunk: Buffer) => {
-    pending += decoder.write(chunk);
+  stream.on('data', (chunk: Buffer | string) => {
+    pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
     let newline = pending.indexOf('\n');
     while (newline !== -1) {
       emit(pending.slice(0, newline));

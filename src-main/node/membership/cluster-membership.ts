@@ -20,7 +20,7 @@ import {
   type LoadReport,
   type SampledMember,
 } from './sampled-member.ts';
-import type { MemberStatus } from './member-change.ts';
+import { MemberVerdicts } from './member-verdicts.ts';
 import type { TimerHandle } from './membership-transport.ts';
 import { RumorQueue } from './rumor-queue.ts';
 import { SampledView } from './sampled-view.ts';
@@ -39,12 +39,15 @@ export class ClusterMembership {
   readonly #view: SampledView;
   readonly #rumors: RumorQueue;
   readonly #wire: ClusterWire;
-  readonly #reported = new Map<string, MemberStatus>();
+  readonly #verdicts: MemberVerdicts;
   readonly #probes: SwimProbes;
   readonly #shuffles: ViewShuffles;
   #descriptor: MemberDescriptor | null;
   #incarnation = 0;
   #ticks = 0;
+  /** While the views are empty: when seeds are asked for next, and the wait after that (doubling). */
+  #nextSeedAt = 0;
+  #reseedMs = 0;
   #tickTimer: TimerHandle | null = null;
   #unsubscribe: (() => void) | null = null;
   #running = false;
@@ -75,6 +78,17 @@ export class ClusterMembership {
       this.#rumors,
       this.#options.maxRumorsPerMessage,
     );
+    this.#verdicts = new MemberVerdicts({
+      cluster,
+      clock: deps.clock,
+      options: this.#options,
+      view: this.#view,
+      rumors: this.#rumors,
+      probes: () => this.#probes,
+      spread: (rumor) => this.#spread(rumor),
+      publish: (shard, rumor) => this.#publish(shard, rumor),
+      onChange: deps.onChange,
+    });
     this.#probes = new SwimProbes({
       wire: this.#wire,
       clock: deps.clock,
@@ -82,8 +96,13 @@ export class ClusterMembership {
       view: this.#view,
       random: this.#random,
       running: () => this.#running,
-      heard: (peerId, incarnation, descriptor) => this.#heard(peerId, incarnation, descriptor),
-      failed: (peerId) => this.#probeFailed(peerId),
+      heard: (peerId, incarnation, descriptor) => this.#verdicts.heard(peerId, incarnation, descriptor),
+      failed: (peerId) => this.#verdicts.probeFailed(peerId),
+      // Point to point (no hops left): the join rumor itself still spreads as before.
+      introduction: () =>
+        this.#descriptor !== null
+          ? { kind: 'alive', peerId: deps.transport.self, incarnation: this.#incarnation, ttl: 0 }
+          : null,
     });
     this.#shuffles = new ViewShuffles({
       cluster,
@@ -198,12 +217,24 @@ export class ClusterMembership {
   receive(from: string, message: MembershipMessage): void {
     if (!this.#running || from === this.#deps.transport.self) return;
     const now = this.#deps.clock.now();
-    this.#touch(from, now);
+    if (message.kind === 'not-member') {
+      this.#verdicts.notMember(from);
+      this.#wire.deliverReply(from, message);
+      return;
+    }
+    if (this.#view.buried(from)) {
+      // It speaks to us, so it is alive whatever we concluded (a false death while this node or the link
+      // was too slow, a healed partition): a candidate again, verified by its own ack. Without this, two
+      // members that buried each other never met again (a buried peer's entries were ignored).
+      this.#view.exhume(from);
+      this.#view.offer(from, 0, now);
+    }
+    this.#verdicts.touch(from, now);
     for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
     switch (message.kind) {
       case 'ping':
-        // A watcher is no member: staying silent keeps it out of others' samples (they drop the unverified).
-        if (this.#descriptor === null) return;
+        // A watcher is no member: it says so, and members drop it from their samples at once.
+        if (this.#descriptor === null) return this.#reply(from, message.seq, { kind: 'not-member' });
         this.#reply(from, message.seq, {
           kind: 'ack',
           incarnation: this.#incarnation,
@@ -251,83 +282,21 @@ export class ClusterMembership {
     const now = clock.now();
     this.#refill(now);
     if (this.#view.activeSize === 0 && this.#view.passiveSize === 0) {
-      if (this.#ticks % this.#options.activeSize === 0) this.#shuffles.seed();
+      if (now >= this.#nextSeedAt) {
+        this.#reseedMs = Math.min(
+          Math.max(2 * this.#reseedMs, this.#options.intervalMs),
+          this.#options.maxReseedMs,
+        );
+        this.#nextSeedAt = now + this.#reseedMs;
+        this.#shuffles.seed();
+      }
       return;
     }
+    this.#reseedMs = 0;
+    this.#nextSeedAt = now + this.#options.intervalMs;
     const target = this.#probes.next();
     if (target !== undefined) this.#probes.probe(target);
     if (this.#ticks % this.#options.shuffleEveryProbes === 0) this.#shuffles.initiate();
-  }
-
-  #probeFailed(peerId: string): void {
-    const member = this.#view.active(peerId);
-    if (member === undefined) return;
-    const now = this.#deps.clock.now();
-    // Never answered us (a candidate, or one adopted from a shuffle whose first ping has not come back): no
-    // evidence it was ever reachable from here, so no suspicion or death to spread about it, only a free slot.
-    if (member.status === 'unverified' || member.descriptor === null) {
-      this.#view.missed(peerId, now, this.#options.intervalMs);
-      return;
-    }
-    const corroborated = this.#rumors.knows(peerId, 'dead', member.incarnation);
-    if (member.status === 'alive' && !corroborated) {
-      member.status = 'suspect';
-      member.suspectSince = now;
-      this.#probes.prioritise(peerId);
-      this.#spread({ kind: 'suspect', peerId, incarnation: member.incarnation, ttl: this.#options.rumorTtl });
-      return;
-    }
-    if (corroborated || now - (member.suspectSince ?? now) >= this.#options.suspicionMs) {
-      // A member said goodbye (to others) and no longer answers: it left, it did not fail.
-      this.#declareDead(peerId, member.incarnation, this.#rumors.knowsLeft(peerId) ? 'left' : 'timeout');
-      return;
-    }
-    this.#probes.prioritise(peerId);
-  }
-
-  #declareDead(peerId: string, incarnation: number, reason: 'timeout' | 'left'): void {
-    this.#view.bury(peerId, incarnation);
-    this.#probes.forget(peerId);
-    const rumor: Rumor = {
-      kind: reason === 'left' ? 'left' : 'dead',
-      peerId,
-      incarnation,
-      ttl: this.#options.rumorTtl,
-    };
-    if (reason === 'timeout') {
-      this.#spread(rumor);
-      this.#publish(shardOf(peerId, this.#options.shards), rumor);
-    }
-    this.#report(peerId, 'down', reason);
-  }
-
-  #heard(peerId: string, incarnation: number, descriptor: MemberDescriptor | undefined): void {
-    const member = this.#view.active(peerId);
-    if (member === undefined) return;
-    member.lastHeardAt = this.#deps.clock.now();
-    this.#view.answered(peerId);
-    if (incarnation > member.incarnation) member.incarnation = incarnation;
-    if (descriptor !== undefined) {
-      member.descriptor = descriptor;
-      member.stale = false;
-    }
-    if (member.status !== 'alive') {
-      member.status = 'alive';
-      member.suspectSince = null;
-    }
-    if (member.descriptor !== null)
-      this.#report(peerId, member.descriptor.state === 'paused' ? 'paused' : 'up', null);
-  }
-
-  /** Any message from an active member proves it alive (not its descriptor: only its ack carries that). */
-  #touch(peerId: string, now: number): void {
-    const member = this.#view.active(peerId);
-    if (member === undefined) return;
-    member.lastHeardAt = now;
-    if (member.status === 'suspect') {
-      member.status = 'alive';
-      member.suspectSince = null;
-    }
   }
 
   #applyRumor(from: string, rumor: Rumor, now: number): void {
@@ -350,6 +319,8 @@ export class ClusterMembership {
     const member = this.#view.active(rumor.peerId);
     switch (rumor.kind) {
       case 'alive':
+        // It announced itself (a join): if it once answered "not-member", it may be one now.
+        this.#view.notMembers.clear(rumor.peerId);
         this.#view.revive(rumor.peerId, rumor.incarnation);
         if (member === undefined) this.#view.offer(rumor.peerId, rumor.incarnation, now);
         else if (rumor.incarnation > member.incarnation) {
@@ -366,7 +337,7 @@ export class ClusterMembership {
       case 'left':
         if (member === undefined) this.#view.bury(rumor.peerId, rumor.incarnation);
         else if (rumor.kind === 'left' && from === rumor.peerId)
-          this.#declareDead(rumor.peerId, rumor.incarnation, 'left');
+          this.#verdicts.declareDead(rumor.peerId, rumor.incarnation, 'left');
         // Anyone could claim a death: our own probe decides for members we route to.
         else if (rumor.incarnation >= member.incarnation) this.#probes.prioritise(rumor.peerId);
         return;
@@ -375,14 +346,6 @@ export class ClusterMembership {
 
   #refill(now: number): void {
     for (const member of this.#view.promote(now)) this.#probes.verify(member);
-  }
-
-  #report(peerId: string, to: MemberStatus, reason: 'timeout' | 'left' | null): void {
-    const from = this.#reported.get(peerId) ?? null;
-    if (from === to || (from === null && to === 'down')) return;
-    if (to === 'down') this.#reported.delete(peerId);
-    else this.#reported.set(peerId, to);
-    this.#deps.onChange?.({ cluster: this.cluster, peerId, from, to, reason });
   }
 
   #announce(rumor: Rumor): void {

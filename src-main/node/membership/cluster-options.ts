@@ -39,6 +39,10 @@ export interface ResolvedOptions {
   readonly maxRumorsPerMessage: number;
   readonly shards: number;
   readonly seeds: number;
+  /** How long a "not-member" answer keeps a peer from being tried again. */
+  readonly notMemberRetryMs: number;
+  /** The longest wait between two asks for seeds while the views stay empty. */
+  readonly maxReseedMs: number;
 }
 
 export function resolveOptions(options: ClusterMembershipOptions): ResolvedOptions {
@@ -68,5 +72,7 @@ export function resolveOptions(options: ClusterMembershipOptions): ResolvedOptio
     maxRumorsPerMessage: Math.min(options.maxRumorsPerMessage ?? defaults.DEFAULT_MAX_RUMORS_PER_MESSAGE, 8),
     shards: options.shards ?? defaults.DEFAULT_GOSSIP_SHARDS,
     seeds: defaults.SEEDS_ON_JOIN,
+    notMemberRetryMs: intervalMs * defaults.NOT_MEMBER_RETRY_INTERVALS,
+    maxReseedMs: intervalMs * defaults.MAX_RESEED_INTERVALS,
   };
 }

@@ -54,9 +54,10 @@ export class ClusterWire {
     this.#pending.get(message.seq)?.handler(from, message);
   }
 
-  /** Send with the rumors due; returns the seq used. */
-  send(to: string, body: MembershipBody, seq = this.nextSeq()): number {
-    this.sendWith(to, body, seq, this.#rumors.take(this.#maxRumors));
+  /** Send with the rumors due (after `first`, if any); returns the seq used. */
+  send(to: string, body: MembershipBody, seq = this.nextSeq(), first: readonly Rumor[] = []): number {
+    const due = this.#rumors.take(this.#maxRumors - first.length);
+    this.sendWith(to, body, seq, first.length > 0 ? [...first, ...due] : due);
     return seq;
   }
 
@@ -89,8 +90,10 @@ export class ClusterWire {
       seq,
       timeoutMs,
       (from, message) => {
-        if (from === peerId && message.kind === 'load')
+        if (from !== peerId) return;
+        if (message.kind === 'load')
           finish({ capacity: message.capacity, load: message.load, ready: message.ready });
+        else if (message.kind === 'not-member') finish(null);
       },
       () => finish(null),
     );

@@ -51,3 +51,14 @@ export const DEAD_MEMORY = 1024;
 export const DEFAULT_GOSSIP_SHARDS = 100;
 /** Seeds asked for on join and when the views run empty. */
 export const SEEDS_ON_JOIN = 8;
+/**
+ * A peer that answered "not-member" is not tried again for this many intervals (unless news says it joined):
+ * a region's other clusters, watchers and nodes not joined yet answer that to every probe and join.
+ */
+export const NOT_MEMBER_RETRY_INTERVALS = 12;
+/**
+ * A node whose views ran empty asks for seeds again after one interval, then doubling up to this many: each
+ * ask is a DHT lookup, and a watcher of a tier nobody serves (or a lone member) asked every interval forever.
+ * A lone member needs no seeds to be found: a newcomer's own seeds lead it there.
+ */
+export const MAX_RESEED_INTERVALS = 8;

@@ -47,7 +47,7 @@ export interface MembershipPlan {
 export type { LocalClusterState } from './local-cluster-state.ts';
 export type { LoadReport } from './sampled-member.ts';
 
-/** A membership message refused before it reached a cluster (undecodable, oversized, unknown cluster). */
+/** A membership message refused before it reached a cluster (undecodable, oversized). */
 export interface RejectedMembershipMessage {
   readonly from: string;
   readonly reason: string;
@@ -194,7 +194,7 @@ export class MembershipService extends TypedEventEmitter<MembershipEvents> {
     return this.#paused;
   }
 
-  /** Membership messages refused since start (malformed, oversized, for a cluster we do not follow). */
+  /** Membership messages refused since start (malformed, oversized). */
   get rejectedCount(): number {
     return this.#mux.rejected;
   }

@@ -3,6 +3,7 @@
 // recent deaths so a stale shuffle cannot bring a dead member back. Every part is bounded; a full part evicts
 // its quietest entry (the one heard from longest ago), so a full view still takes in new honest members.
 import type { MemberDescriptor } from '../../../src-shared/protocol/membership-wire.ts';
+import { NotMembers } from './not-members.ts';
 import type { SampledMember } from './sampled-member.ts';
 
 /** unverified: promoted from the passive view, not yet answered; suspect: a probe failed, not yet dead. */
@@ -53,11 +54,14 @@ export class SampledView {
   readonly #dead = new Map<string, number>();
   /** Unanswered first contacts in a row per candidate (bounded by both views: cleared when it leaves them). */
   readonly #misses = new Map<string, number>();
+  /** Peers that answered "not-member" (offers of them are ignored until the answer expires). */
+  readonly notMembers: NotMembers;
 
   constructor(self: string, options: SampledViewOptions, random: () => number) {
     this.#self = self;
     this.#options = options;
     this.#random = random;
+    this.notMembers = new NotMembers(options.deadMemory);
   }
 
   get activeSize(): number {
@@ -118,9 +122,28 @@ export class SampledView {
     return dead !== undefined && incarnation <= dead;
   }
 
+  /** Buried at some incarnation (dead or left as far as this node knows). */
+  buried(peerId: string): boolean {
+    return this.#dead.has(peerId);
+  }
+
+  /**
+   * The peer itself spoke to us after we buried it: it is alive whatever we concluded (a false death under
+   * load, a partition that healed). Its entry goes; the caller offers it again, to be verified by its ack.
+   */
+  exhume(peerId: string): void {
+    this.#dead.delete(peerId);
+  }
+
+  /** It said it is no member: out of both views, and not tried again before `until`. */
+  markNotMember(peerId: string, until: number): void {
+    this.drop(peerId);
+    this.notMembers.mark(peerId, until);
+  }
+
   /** A candidate heard of (shuffle, rumor, DHT): into the passive view unless already known or known dead. */
   offer(peerId: string, incarnation: number, now: number): void {
-    if (peerId === this.#self || this.isDead(peerId, incarnation)) return;
+    if (peerId === this.#self || this.isDead(peerId, incarnation) || this.notMembers.has(peerId, now)) return;
     const member = this.#active.get(peerId);
     if (member !== undefined) return;
     const previous = this.#passive.get(peerId);
@@ -166,6 +189,7 @@ export class SampledView {
   admit(peerId: string, incarnation: number, now: number): ActiveMember | null {
     if (peerId === this.#self) return null;
     this.#dead.delete(peerId);
+    this.notMembers.clear(peerId);
     const existing = this.#active.get(peerId);
     if (existing !== undefined) {
       existing.lastHeardAt = now;

@@ -1,7 +1,7 @@
 // SWIM's failure detector for one cluster's active view: one probe per period, round-robin so each member is
 // probed once per interval (suspects and rumored members first), indirect probes through others when the
 // direct one goes unanswered, and the verification ping a member must answer before it counts.
-import type { MemberDescriptor } from '../../../src-shared/protocol/membership-wire.ts';
+import type { MemberDescriptor, Rumor } from '../../../src-shared/protocol/membership-wire.ts';
 import type { ResolvedOptions } from './cluster-options.ts';
 import type { ClusterWire } from './cluster-wire.ts';
 import type { MembershipClock } from './membership-transport.ts';
@@ -18,6 +18,11 @@ export interface ProbeContext {
   heard(peerId: string, incarnation: number, descriptor: MemberDescriptor | undefined): void;
   /** Neither the member nor any helper answered within the period. */
   failed(peerId: string): void;
+  /**
+   * This node's own "alive" at its incarnation when it is a member (null for a watcher): a first contact
+   * carries it, so a peer that heard "not-member" from us before we joined learns at once that we are one now.
+   */
+  introduction(): Rumor | null;
 }
 
 export class SwimProbes {
@@ -109,7 +114,8 @@ export class SwimProbes {
           view.missed(peerId, this.#ctx.clock.now(), options.intervalMs);
       },
     );
-    wire.send(peerId, { kind: 'ping', wantDescriptor: true }, seq);
+    const introduction = this.#ctx.introduction();
+    wire.send(peerId, { kind: 'ping', wantDescriptor: true }, seq, introduction ? [introduction] : []);
   }
 
   /** Probe `target` for `requester` (a ping-req) and pass its ack back under the requester's seq. */

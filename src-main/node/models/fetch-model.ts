@@ -26,6 +26,8 @@ export interface PeerFileSource {
       fetch?: typeof fetch;
     },
   ): Promise<unknown>;
+  /** Write the file's verified stored beginning into the HTTP download's partial file (bytes it holds). */
+  salvage?(file: GgufFile & { readonly cid: string }, path: string): Promise<number>;
 }
 
 /** Who sent a download's bytes (only for files fetched through peers). */
@@ -124,6 +126,8 @@ export async function fetchModel(
             // file over HTTP, as without a content address. Seeding then imports it.
             options.onPeersFailed?.(error);
             sources = undefined;
+            // What peers (or the origin's ranges) delivered is verified: the download resumes after it.
+            await peers.salvage?.({ ...file, cid: file.cid }, path).catch(() => 0);
           }
         }
         await downloadFile(file, path, {

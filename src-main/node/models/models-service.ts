@@ -3,15 +3,16 @@
 // / ready / failed, and answers the engine's "which file serves this tier?" only for a verified file.
 import { TypedEventEmitter } from 'main-event';
 import type { ModelState } from '../../../src-shared/ipc/models.ts';
-import type { GgufFile, GgufModel, NetworkConfig } from '../../../src-shared/network-config/index.ts';
+import type { GgufModel, NetworkConfig } from '../../../src-shared/network-config/index.ts';
 import { ggufSizeBytes } from '../../../src-shared/tiers/index.ts';
 import type { ModelFile, ModelSource } from '../engine/builtin/model-source.ts';
 import type { Locations } from '../locations.ts';
 import { DiskQueue } from './disk-queue.ts';
 import { ModelDownloadError, ModelNotInCatalogError } from './errors.ts';
-import { fetchModel, type FetchModelOptions, type PeerFileSource } from './fetch-model.ts';
+import { fetchModel, type FetchModelOptions } from './fetch-model.ts';
 import { ModelCache } from './model-cache.ts';
 import { DEFAULT_CACHE_GRACE_MS, sweepCache } from './cache-sweep.ts';
+import { ModelSeeding, type ModelPeers, type SeedableFile } from './model-seeding.ts';
 
 export interface ModelsComponents {
   readonly locations: Locations;
@@ -36,14 +37,7 @@ const SWEEP_EVERY_MS = 6 * 60 * 60_000;
 
 export type { ModelFile } from '../engine/builtin/model-source.ts';
 
-/** The peer side of model files (weights/WeightsService): fetches addressed files and seeds served ones. */
-export interface ModelPeers extends PeerFileSource {
-  seedFile(file: GgufFile & { readonly cid: string }, path: string): Promise<void>;
-  stopSeeding(cid: string): void;
-  setSeedingPaused(paused: boolean): void;
-  /** Delete a file's blocks (its model left the cache). */
-  forget(file: GgufFile & { readonly cid: string }): Promise<void>;
-}
+export type { ModelPeers } from './model-seeding.ts';
 
 export interface ModelsEvents {
   'model:state': CustomEvent<{ readonly tier: string; readonly state: ModelState }>;
@@ -73,16 +67,15 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
   #sweepTimer: NodeJS.Timeout | null = null;
   #paused = false;
   #stopped = false;
-  #peers: ModelPeers | null = null;
-  /** Root CIDs offered to peers: the files of the ready models of the tiers this node serves. */
-  readonly #seeded = new Set<string>();
-  #seedSync: Promise<void> = Promise.resolve();
+  /** The files of the ready models of the tiers this node serves, offered to peers. */
+  readonly #seeding: ModelSeeding;
 
   constructor(components: ModelsComponents, init: ModelsInit = {}) {
     super();
     this.#components = components;
     this.#init = init;
     this.cache = new ModelCache(components.locations.modelsDir);
+    this.#seeding = new ModelSeeding(init.log);
   }
 
   /**
@@ -90,18 +83,13 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
    * nothing seeded. Set once the node's libp2p runs.
    */
   setPeers(peers: ModelPeers | null): void {
-    if (this.#peers !== null && this.#peers !== peers) {
-      for (const cid of this.#seeded) this.#peers.stopSeeding(cid);
-      this.#seeded.clear();
-    }
-    this.#peers = peers;
-    peers?.setSeedingPaused(this.#paused);
+    this.#seeding.setPeers(peers, this.#paused);
     this.#syncSeeding();
   }
 
   /** Root CIDs this node offers, or is about to offer (importing a file first), to peers. */
   seededCids(): string[] {
-    return [...this.#seeded];
+    return this.#seeding.cids();
   }
 
   /** Learn which catalog models are already in the cache (no download starts here). */
@@ -201,7 +189,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
             this.#ready.delete(tier.id);
             this.#set(tier.id, { status: 'missing', modelId: model.id, totalBytes: ggufSizeBytes(model) });
             for (const file of model.files)
-              if (file.cid !== undefined) await this.#peers?.forget({ ...file, cid: file.cid });
+              if (file.cid !== undefined) await this.#seeding.peers?.forget({ ...file, cid: file.cid });
           }
         }
       } catch (error) {
@@ -219,7 +207,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
     if (this.#paused === paused) return;
     this.#paused = paused;
     // Seeding pauses with contributing (and so in idle-only mode while the user is active).
-    this.#peers?.setSeedingPaused(paused);
+    this.#seeding.peers?.setSeedingPaused(paused);
     if (paused) for (const job of this.#jobs.values()) job.controller.abort(new PausedSignal('paused'));
     else this.#startWanted();
   }
@@ -248,10 +236,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
     }
     await this.cache.remove(model);
     for (const file of model.files)
-      if (file.cid !== undefined) {
-        this.#seeded.delete(file.cid);
-        await this.#peers?.forget({ ...file, cid: file.cid });
-      }
+      if (file.cid !== undefined) await this.#seeding.forget({ ...file, cid: file.cid });
     for (const other of this.#tiersUsing(model)) {
       this.#ready.delete(other);
       this.#set(other, { status: 'missing', modelId: model.id, totalBytes: ggufSizeBytes(model) });
@@ -261,9 +246,8 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
 
   /** Seed exactly the addressed files of the ready models of the wanted (served) tiers. */
   #syncSeeding(): void {
-    const peers = this.#peers;
-    if (peers === null || this.#stopped) return;
-    const want = new Map<string, { file: GgufFile & { cid: string }; path: string }>();
+    if (this.#stopped) return;
+    const want = new Map<string, SeedableFile>();
     for (const tier of this.#wanted ?? []) {
       const model = this.modelOf(tier);
       if (model === null || !this.isReady(tier)) continue;
@@ -271,28 +255,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
         if (file.cid !== undefined)
           want.set(file.cid, { file: { ...file, cid: file.cid }, path: this.cache.filePath(model, index) });
     }
-    for (const cid of [...this.#seeded])
-      if (!want.has(cid)) {
-        this.#seeded.delete(cid);
-        peers.stopSeeding(cid);
-      }
-    for (const [cid, { file, path }] of want) {
-      if (this.#seeded.has(cid)) continue;
-      this.#seeded.add(cid);
-      // One file at a time: importing a file that came over HTTP hashes all of it.
-      this.#seedSync = this.#seedSync.then(async () => {
-        if (!this.#seeded.has(cid) || this.#peers !== peers) return;
-        try {
-          await peers.seedFile(file, path);
-          this.#init.log?.(`models: seeding ${file.name}`);
-        } catch (error) {
-          this.#seeded.delete(cid);
-          this.#init.log?.(
-            `models: cannot seed ${file.name}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
-      });
-    }
+    this.#seeding.sync(want);
   }
 
   #startWanted(): void {
@@ -324,7 +287,7 @@ export class ModelsService extends TypedEventEmitter<ModelsEvents> implements Mo
           ...this.#init,
           queue: this.#queue,
           signal: controller.signal,
-          peers: this.#peers,
+          peers: this.#seeding.peers,
           onPeersFailed: (error) =>
             this.#init.log?.(
               `models: ${model.id} from peers failed (${error instanceof Error ? error.message : String(error)}); ` +

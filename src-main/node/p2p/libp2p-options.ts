@@ -3,7 +3,6 @@
 // and the connection limits. Validates every address it is given before anything starts.
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import { autoNAT } from '@libp2p/autonat';
 import { bootstrap } from '@libp2p/bootstrap';
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
@@ -17,11 +16,13 @@ import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';
 import type { Libp2pOptions } from 'libp2p';
 import { KAD_PROTOCOL } from '../../../src-shared/protocol/index.ts';
+import { autoNATWithFreshDialBack } from './autonat-dial-back.ts';
 import { peerScoreParams } from './gossip-scoring.ts';
 import { DEFAULT_LISTEN, withRelayReachability } from './listen-addresses.ts';
 import { isLoopbackMultiaddr, loopbackOnlyGater } from './local-only.ts';
 import type { P2pInit } from './p2p-init.ts';
 import { parseMultiaddr } from './parse-multiaddr.ts';
+import { withPacedRelayDiscovery } from './relay-discovery-pace.ts';
 import { relayServer } from './relay-server.ts';
 import { uPnPNATReportingExternalAddress } from './upnp-external-address.ts';
 import { WEBRTC_LISTEN, type WebRtcTransportFactory } from './webrtc-transport.ts';
@@ -42,6 +43,8 @@ export interface Libp2pHooks {
   onGatewayAddress(reported: unknown): void;
   /** mDNS found a peer on the LAN. */
   onDiscoveredPeer(peer: PeerId): void;
+  /** The LAN gateway mapped a port: the mapped address is among ours, unverified. */
+  onPortMapped?(): void;
 }
 
 /** The options for createLibp2p, with the listen and bootstrap lists they were built from. */
@@ -92,7 +95,13 @@ export function libp2pConfiguration(
   const options: Libp2pOptions = {
     privateKey,
     addresses: { listen, ...(announce.length > 0 ? { appendAnnounce: announce } : {}) },
-    transports: [tcp(), webSockets(), circuitRelayTransport(), ...(webRtc !== null ? [webRtc] : [])],
+    transports: [
+      tcp(),
+      webSockets(),
+      // Paced: with no relay in reach, the transport's relay search would walk the DHT nonstop.
+      withPacedRelayDiscovery(circuitRelayTransport()),
+      ...(webRtc !== null ? [webRtc] : []),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: discoverers,
@@ -156,7 +165,8 @@ function services(init: P2pInit, hooks: Libp2pHooks): Services {
   }
   if (init.relayServer) services.relay = relayServer();
   if (init.natTraversal ?? true) {
-    services.autoNAT = autoNAT();
+    // Its dial-back must not reuse (and then close) the asking peer's own connection (autonat-dial-back.ts).
+    services.autoNAT = autoNATWithFreshDialBack();
     services.dcutr = dcutr();
   }
   if ((init.upnp ?? false) && !localOnly) {
@@ -166,6 +176,7 @@ function services(init: P2pInit, hooks: Libp2pHooks): Services {
         ...(init.upnpAddressCheckMs ? { externalAddressCheckInterval: init.upnpAddressCheckMs } : {}),
       },
       (reported) => hooks.onGatewayAddress(reported),
+      () => hooks.onPortMapped?.(),
     );
   }
   return services;

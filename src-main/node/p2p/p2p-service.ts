@@ -21,6 +21,7 @@ import type { P2pInit } from './p2p-init.ts';
 import { confirmOwnAddresses } from './relay-server.ts';
 import { StunResponder, type StunBinding } from './stun-responder.ts';
 import { stunBindingsFor, stunServersFromBootstrap } from './stun-servers.ts';
+import { checkOverOpenConnections, isConnectionAddressVerifier } from './mapped-address-check.ts';
 import { parseGatewayAddress } from './upnp-external-address.ts';
 import { loadWebRtcTransport, type WebRtcTransportFactory } from './webrtc-transport.ts';
 import { transportDial, WebRtcUpgrade, type WebRtcUpgradeOutcome } from './webrtc-upgrade.ts';
@@ -96,6 +97,7 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
       {
         onGatewayAddress: (reported) => this.#onGatewayAddress(reported),
         onDiscoveredPeer: (peer) => this.#dialDiscovered(peer),
+        onPortMapped: () => this.#checkMappedAddress(),
       },
       webRtc,
     );
@@ -194,6 +196,16 @@ export class P2pService extends TypedEventEmitter<P2pEvents> {
     if (node === null || node.getConnections(peer).length > 0) return;
     node.dial(peer, { signal: AbortSignal.timeout(10_000) }).catch(() => {
       // A LAN peer that left or cannot be reached; mDNS will tell us again if it comes back.
+    });
+  }
+
+  /** A UPnP mapping was made: AutoNAT checks it over the connections we already have (mapped-address-check.ts). */
+  #checkMappedAddress(): void {
+    const node = this.#node;
+    const autoNAT: unknown = node?.services.autoNAT;
+    if (node === null || !isConnectionAddressVerifier(autoNAT)) return;
+    checkOverOpenConnections(node, autoNAT).catch(() => {
+      // The node stopped meanwhile.
     });
   }
 

@@ -14,24 +14,34 @@ const MAX_IP_TEXT = 64;
 /**
  * The UPnP NAT service, reporting every external address a gateway answers with (repeats included; the
  * listener deduplicates). `onExternalAddress` gets untrusted text from the LAN: check it with
- * `parseGatewayAddress`.
+ * `parseGatewayAddress`. `onPortMapped` is called once the service has added a new mapping's address (still
+ * unverified) to the node's addresses.
  */
 export function uPnPNATReportingExternalAddress(
   init: UPnPNATInit,
   onExternalAddress: (reported: unknown) => void,
+  onPortMapped: () => void = () => undefined,
 ): (components: UPnPNATComponents) => ReturnType<ReturnType<typeof uPnPNAT>> {
   const factory = uPnPNAT(init);
   return (components) => {
     const service = factory(components);
     // The service built its own client (from a package we do not depend on directly) and its gateway finder
     // holds that same object, so the client is wrapped in place rather than replaced.
-    reportGatewayAddresses(service.portMappingClient, onExternalAddress);
+    reportGatewayAddresses(service.portMappingClient, onExternalAddress, onPortMapped);
     return service;
   };
 }
 
-/** Make every gateway `client` finds report the external addresses it answers with. */
-export function reportGatewayAddresses(client: UPnPNATClient, report: (reported: unknown) => void): void {
+/**
+ * Make every gateway `client` finds report the external addresses it answers with, and each port it maps
+ * (`mapped` runs on a later turn of the event loop: the port mapper adds the mapped address right after the
+ * gateway's answer).
+ */
+export function reportGatewayAddresses(
+  client: UPnPNATClient,
+  report: (reported: unknown) => void,
+  mapped: () => void = () => undefined,
+): void {
   const safeReport = (reported: unknown): void => {
     try {
       report(reported);
@@ -39,16 +49,30 @@ export function reportGatewayAddresses(client: UPnPNATClient, report: (reported:
       // A listener's failure must never break port mapping.
     }
   };
+  const safeMapped = (): void => {
+    setTimeout(() => {
+      try {
+        mapped();
+      } catch {
+        // As above.
+      }
+    }, 0);
+  };
   const findGateways = client.findGateways.bind(client);
   const getGateway = client.getGateway.bind(client);
   client.findGateways = async function* (options) {
-    for await (const gateway of findGateways(options)) yield reportingGateway(gateway, safeReport);
+    for await (const gateway of findGateways(options))
+      yield reportingGateway(gateway, safeReport, safeMapped);
   };
   client.getGateway = async (descriptor, options) =>
-    reportingGateway(await getGateway(descriptor, options), safeReport);
+    reportingGateway(await getGateway(descriptor, options), safeReport, safeMapped);
 }
 
-function reportingGateway(gateway: Gateway, report: (reported: unknown) => void): Gateway {
+function reportingGateway(
+  gateway: Gateway,
+  report: (reported: unknown) => void,
+  mapped: () => void,
+): Gateway {
   return {
     // The gateway may move (re-discovery updates host and port), so these stay live.
     get id() {
@@ -73,11 +97,13 @@ function reportingGateway(gateway: Gateway, report: (reported: unknown) => void)
     async map(port, host, options) {
       const mapping = await gateway.map(port, host, options);
       report(mapping.externalHost);
+      mapped();
       return mapping;
     },
     async *mapAll(port, options) {
       for await (const mapping of gateway.mapAll(port, options)) {
         report(mapping.externalHost);
+        mapped();
         yield mapping;
       }
     },

@@ -8,6 +8,7 @@ import { clusterKey, type EngineState as HeartbeatEngineState } from '../../../s
 import type { RegionId } from '../../../src-shared/regions/index.ts';
 import { tierParameterBillions } from '../../../src-shared/tiers/index.ts';
 import { builtinThreads } from '../engine/builtin/builtin-threads.ts';
+import type { HostLauncher } from '../engine/builtin/host-launcher.ts';
 import type { ModelSource } from '../engine/builtin/model-source.ts';
 import type { EngineConfig } from '../engine/create-engine.ts';
 import type { EngineReason } from '../engine/engine-choice.ts';
@@ -65,8 +66,12 @@ export interface RoutingInit {
   readonly requester?: InferRequesterInit;
   /** How long requests in flight may finish after a pause before they are cancelled. Default 60 s. */
   readonly drainGraceMs?: number;
+  /** Where the EXO app's API would answer. Default 52415; tests point it at an EXO double. */
+  readonly exoAppPort?: number;
   /** Engine options for tests (short timings). */
   readonly engineOverrides?: Partial<Record<string, unknown>>;
+  /** How built-in engines start their llama.cpp host; default a child process (the desktop app: utilityProcess). */
+  readonly builtinHostLauncher?: HostLauncher;
 }
 
 export interface RoutingEvents {
@@ -97,6 +102,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
       ...(init.engineReason ? { engineReason: init.engineReason } : {}),
       ...(init.tierEngines ? { commandLine: init.tierEngines } : {}),
       ...(init.engineTemplates ? { templates: init.engineTemplates } : {}),
+      ...(init.exoAppPort === undefined ? {} : { exoAppPort: init.exoAppPort }),
     });
     this.#tierEngines.setChosen(init.chosenTierEngines ?? {}, init.engineServer ?? null);
     const directory = membershipDirectory(components.membership);
@@ -300,6 +306,7 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
         ...(settings.contextSize === undefined ? {} : { contextSize: settings.contextSize }),
         sequences: this.#init.capacityPerTier ?? 2,
+        ...(this.#init.builtinHostLauncher ? { hostLauncher: this.#init.builtinHostLauncher } : {}),
         ...this.#init.engineOverrides,
       };
     }
@@ -328,6 +335,10 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
       networkId: config.networkId,
     });
     const simulated = settings.simulated ?? false;
+    // The EXO app's own EXO serves the first tier EXO serves here; the others get an EXO of their own.
+    const appPort = this.#tierEngines.exoAppPort;
+    const firstExoTier = runnable.find((t) => this.engineSettingsFor(t).kind === 'exo');
+    const viaApp = !simulated && appPort !== null && firstExoTier === tier;
     return {
       kind: 'exo',
       modelId: spec?.engineModels.exo ?? tier,
@@ -338,8 +349,11 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
             apiPort: await freeLoopbackPort(),
             attach: 'never' as const,
           }
-        : // An EXO already answering on this cluster's port (started by its owner with these settings) is used.
-          { ...cluster, attach: 'auto' as const }),
+        : viaApp
+          ? // Its namespace and ports are the app's: it pools with the owner's other machines the app's way.
+            { exoHome: cluster.exoHome, apiPort: appPort, attach: 'only' as const }
+          : // An EXO already answering on this cluster's port (started by its owner with these settings) is used.
+            { ...cluster, attach: 'auto' as const }),
       ...(settings.exoPath ? { exoPath: settings.exoPath } : {}),
       ...(settings.memoryMb ? { memoryMb: settings.memoryMb } : {}),
       // A real EXO gets only what it needs; the simulator (a test tool) takes its options from the environment.

@@ -1,14 +1,16 @@
 // Which engine serves each tier, and why: a choice on the command line (--tier-engine) wins, then the
-// contributor's choice in Settings, then the node's engine (`auto`: EXO where it is installed, otherwise the
-// built-in llama.cpp every install has). Settings choices change while the node runs; the routing service
+// contributor's choice in Settings, then the node's engine (`auto`: EXO where it is installed or the EXO app
+// runs, otherwise the built-in llama.cpp every install has). Settings choices change while the node runs; the routing service
 // restarts the tiers whose engine changed.
 import {
-  detectEngine,
   engineKindText,
   engineReasonText,
+  resolveEngineChoice,
   type EngineReason,
 } from '../engine/engine-choice.ts';
 import type { EngineKind } from '../engine/engine.ts';
+import { DEFAULT_EXO_API_PORT } from '../engine/exo/exo-api.ts';
+import { isExoAppRunning } from '../engine/exo/exo-app.ts';
 import { findExo } from '../engine/exo/find-exo.ts';
 import type { EngineServer } from '../settings/node-settings.ts';
 
@@ -86,6 +88,8 @@ export interface TierEnginesInit {
   readonly commandLine?: Readonly<Record<string, EngineSettings>>;
   /** How each engine kind runs when Settings picks it (threads, CPU only, an EXO path). */
   readonly templates?: Partial<Readonly<Record<EngineKind, ResolvedEngineSettings>>>;
+  /** Where the EXO app's API would answer. Default 52415; tests point it at an EXO double. */
+  readonly exoAppPort?: number;
 }
 
 export class TierEngines {
@@ -95,6 +99,7 @@ export class TierEngines {
   #chosen: Readonly<Record<string, EngineKind>> = {};
   #server: EngineServer | null = null;
   #exoFound = false;
+  #exoAppPort: number | null = null;
 
   constructor(init: TierEnginesInit) {
     this.#init = init;
@@ -103,22 +108,32 @@ export class TierEngines {
     if (engine.kind !== 'auto') this.#engine = engine;
   }
 
-  /** Resolves `auto` (looking for EXO once) and learns whether EXO is installed. */
+  /** Resolves `auto` (looking for EXO once) and learns whether EXO is installed or the EXO app runs. */
   async start(): Promise<void> {
     const settings = this.#init.engine;
     const simulated = settings.simulated ?? false;
+    // Simulated engines (devnets, tests) never use the machine's EXO app.
+    const appPort = simulated ? null : (this.#init.exoAppPort ?? DEFAULT_EXO_API_PORT);
+    this.#exoAppPort = appPort !== null && (await isExoAppRunning({ port: appPort })) ? appPort : null;
     this.#exoFound =
-      settings.kind === 'exo' && settings.exoPath !== undefined
+      this.#exoAppPort !== null ||
+      (settings.kind === 'exo' && settings.exoPath !== undefined
         ? true
         : (await findExo({ ...(this.#templateExoPath() ? { exoPath: this.#templateExoPath()! } : {}) }))
-            .found;
+            .found);
     if (settings.kind !== 'auto') {
       this.#engine = settings;
       this.#engineReason = simulated ? 'simulated' : (this.#init.engineReason ?? 'chosen-on-command-line');
       return;
     }
-    const kind = await detectEngine('auto', { openAiConfigured: false });
-    this.#engineReason = simulated ? 'simulated' : kind === 'exo' ? 'exo-found' : 'builtin-default';
+    const kind = resolveEngineChoice('auto', { openAiConfigured: false, exoInstalled: this.#exoFound });
+    this.#engineReason = simulated
+      ? 'simulated'
+      : kind === 'builtin'
+        ? 'builtin-default'
+        : this.#exoAppPort !== null
+          ? 'exo-app-running'
+          : 'exo-found';
     this.#engine =
       kind === 'exo'
         ? {
@@ -131,6 +146,14 @@ export class TierEngines {
             simulated,
             ...(settings.gpuShare === undefined ? {} : { gpuShare: settings.gpuShare }),
           };
+  }
+
+  /**
+   * The port of the EXO app's API when its EXO answered at start (null otherwise): one EXO tier is served
+   * through it rather than by a second EXO of our own.
+   */
+  get exoAppPort(): number | null {
+    return this.#exoAppPort;
   }
 
   /** The node's engine with `auto` resolved. */

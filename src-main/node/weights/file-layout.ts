@@ -27,18 +27,25 @@ export type BlockReader = (cid: CID) => Promise<Uint8Array>;
 const MAX_DEPTH = 3;
 const SHA2_256 = 0x12;
 
-/** The leaves of the file rooted at `root`, in order, checked against `sizeBytes`. */
+/**
+ * The leaves of the file rooted at `root`, in order, checked against `sizeBytes`. `prefixOnly`: a block
+ * `read` cannot give ends the walk instead of failing it, and the leaves before it are returned (the file's
+ * known beginning, from a partly stored DAG).
+ */
 export async function fileLayout(
   fileName: string,
   root: CID,
   sizeBytes: number,
   read: BlockReader,
+  options: { readonly prefixOnly?: boolean } = {},
 ): Promise<FileLeaf[]> {
   const leaves: FileLeaf[] = [];
   const maxLeaves = Math.ceil(sizeBytes / FILE_CHUNK_BYTES);
   const invalid = (problem: string) => new WeightsDagInvalidError(fileName, problem);
 
+  let cut = false;
   const walk = async (cid: CID, offset: number, size: number, depth: number): Promise<void> => {
+    if (cut) return;
     if (cid.version !== 1 || cid.multihash.code !== SHA2_256) throw invalid('a link is not a CIDv1 SHA-256');
     if (cid.code === RAW_CODEC) {
       if (size < 1 || size > FILE_CHUNK_BYTES) throw invalid(`a leaf of ${size} bytes`);
@@ -48,7 +55,14 @@ export async function fileLayout(
     }
     if (cid.code !== DAG_PB_CODEC) throw invalid(`a block of codec 0x${cid.code.toString(16)}`);
     if (depth >= MAX_DEPTH) throw invalid('the DAG is deeper than the layout makes it');
-    const block = await read(cid);
+    let block: Uint8Array;
+    try {
+      block = await read(cid);
+    } catch (error) {
+      if (options.prefixOnly !== true) throw error;
+      cut = true;
+      return;
+    }
     let node: dagPb.PBNode;
     let unixfs: UnixFS;
     try {

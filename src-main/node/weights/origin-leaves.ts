@@ -9,9 +9,15 @@ import { TransferInterruptedError, ModelBadResponseError } from '../models/error
 export interface OriginRangeOptions {
   readonly signal?: AbortSignal;
   readonly fetch?: typeof fetch;
-  /** Called for each leaf whose bytes hashed right; the promise must settle before the next leaf is read. */
+  /**
+   * Called for each leaf whose bytes hashed right (its own buffer). Up to `ORIGIN_PUTS_IN_FLIGHT` run at
+   * once while the next leaves are read: the network read never waits on the disk write of the leaf before.
+   */
   readonly onLeaf: (leaf: FileLeaf, bytes: Uint8Array) => Promise<void>;
 }
+
+/** Leaves being stored while the origin's next bytes are read. */
+const ORIGIN_PUTS_IN_FLIGHT = 4;
 
 /** Fetch `leaves` (consecutive, in file order) from `url` with one Range request. */
 export async function fetchLeavesFromOrigin(
@@ -56,6 +62,7 @@ export async function fetchLeavesFromOrigin(
   let index = 0;
   let buffer = new Uint8Array(leaves[0]!.size);
   let filled = 0;
+  const storing: Promise<void>[] = [];
   try {
     while (index < leaves.length) {
       let chunk: { done: true; value?: undefined } | { done: false; value: Uint8Array };
@@ -78,15 +85,20 @@ export async function fetchLeavesFromOrigin(
           const digest = createHash('sha256').update(buffer).digest();
           if (!digest.equals(leaf.cid.multihash.digest))
             throw new WeightsOriginMismatchError(url, leaf.offset);
-          await options.onLeaf(leaf, buffer);
+          storing.push(options.onLeaf(leaf, buffer));
+          // A failed write surfaces here or at the end (a rejection is never left unobserved meanwhile).
+          storing.at(-1)!.catch(() => undefined);
+          if (storing.length >= ORIGIN_PUTS_IN_FLIGHT) await storing.shift();
           index++;
           if (index < leaves.length) buffer = new Uint8Array(leaves[index]!.size);
           filled = 0;
         }
       }
     }
+    for (const put of storing.splice(0)) await put;
   } finally {
     await reader.cancel().catch(() => undefined);
+    await Promise.allSettled(storing);
   }
 }
 

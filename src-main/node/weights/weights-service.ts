@@ -29,6 +29,7 @@ import { BlockArrivals, onBitswapBlock, type WatchedPeer } from './block-arrival
 import { readBlock } from './block-bytes.ts';
 import { fetchLeavesFromUrls } from './origin-leaves.ts';
 import { peerBlockSource, type PeerBlockSource } from './peer-block-source.ts';
+import { salvagePrefix } from './salvage-prefix.ts';
 import { lookUpProviders, watchProviders } from './provider-lookup.ts';
 import { SeedingBlockstore } from './seeding-blockstore.ts';
 import { UploadLimiter } from './upload-limiter.ts';
@@ -224,6 +225,15 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
       // Part of the DAG is missing: delete what we found.
     }
     for (const cid of blocks) await raw.delete(cid).catch(() => undefined);
+  }
+
+  /**
+   * Before a whole-file HTTP download of `file` (the peer fetch failed): write the verified blocks stored
+   * from its start into the download's partial file, so the download resumes after them. Returns the
+   * partial file's length.
+   */
+  async salvage(file: AddressedFile, path: string): Promise<number> {
+    return salvagePrefix(this.#parts().raw, file, path);
   }
 
   /** Peers the DHT names as holding `cid` (never ourselves). */

@@ -1,8 +1,11 @@
 // DOUBLE of the `electron` module (no Electron binary can be installed here): just enough behaviour to
 // run the desktop shell in vitest, recording what the shell does to windows, the tray and IPC.
+import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 
 type Listener = (...args: unknown[]) => unknown;
@@ -224,6 +227,98 @@ export class Notification extends EventEmitter {
   }
 }
 
+interface UtilityForkOptions {
+  env?: Record<string, string>;
+  execArgv?: string[];
+  cwd?: string;
+  stdio?: string | string[];
+  serviceName?: string;
+}
+
+const UTILITY_CHILD = fileURLToPath(new URL('./utility-process-child.ts', import.meta.url));
+
+/**
+ * Electron's UtilityProcess, made of a real Node child process: `postMessage` ↔ the child's
+ * `process.parentPort` (utility-process-child.ts) with structured-clone messages (IPC serialization
+ * 'advanced'), stdout/stderr as streams with stdio 'pipe', 'spawn' and 'exit' (a number only, as Electron
+ * reports it), `kill()` as SIGTERM, and `pid` undefined before the spawn and after the exit.
+ */
+export class UtilityProcessDouble extends EventEmitter {
+  /** Every process forked, for tests to inspect. */
+  static readonly instances: UtilityProcessDouble[] = [];
+  /** Whether children may use child_process.fork: false, as in the packaged app with its fuse off. */
+  static runAsNodeFuse = false;
+  readonly modulePath: string;
+  readonly options: UtilityForkOptions;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  readonly #child: ChildProcess;
+  #spawned = false;
+  #exited = false;
+
+  constructor(modulePath: string, args: string[], options: UtilityForkOptions) {
+    super();
+    this.modulePath = modulePath;
+    this.options = options;
+    const stdio = typeof options.stdio === 'string' ? options.stdio : (options.stdio?.[1] ?? 'inherit');
+    if (stdio !== 'pipe' && stdio !== 'ignore' && stdio !== 'inherit') {
+      throw new Error(`utilityProcess.fork: stdio ${String(options.stdio)} is not supported`);
+    }
+    const env = {
+      ...(options.env ?? (process.env as Record<string, string>)),
+      ...(UtilityProcessDouble.runAsNodeFuse ? { OG_DOUBLE_RUN_AS_NODE_FUSE: 'on' } : {}),
+    };
+    this.#child = fork(modulePath, args, {
+      env,
+      cwd: options.cwd,
+      execArgv: ['--import', UTILITY_CHILD, ...(options.execArgv ?? [])],
+      stdio: ['ignore', stdio, stdio, 'ipc'],
+      serialization: 'advanced',
+    });
+    this.stdout = this.#child.stdout;
+    this.stderr = this.#child.stderr;
+    this.#child.on('spawn', () => {
+      this.#spawned = true;
+      this.emit('spawn');
+    });
+    this.#child.on('message', (message: unknown) => this.emit('message', message));
+    this.#child.on('exit', (code, signal) => {
+      this.#exited = true;
+      // Electron's exit event carries one number: a process ended by a signal reports that signal's number.
+      this.emit('exit', code ?? (signal ? constants.signals[signal] : -1));
+      this.stdout = null;
+      this.stderr = null;
+    });
+    // A spawn failure: Electron reports it through 'exit' as well.
+    this.#child.on('error', () => {
+      if (!this.#spawned && !this.#exited) {
+        this.#exited = true;
+        this.emit('exit', -1);
+      }
+    });
+    UtilityProcessDouble.instances.push(this);
+  }
+
+  get pid(): number | undefined {
+    return this.#spawned && !this.#exited ? this.#child.pid : undefined;
+  }
+
+  postMessage(message: unknown): void {
+    if (this.#exited || !this.#child.connected) return;
+    this.#child.send(message as never);
+  }
+
+  kill(): boolean {
+    return this.#child.kill('SIGTERM');
+  }
+}
+
+export const utilityProcess = {
+  fork(modulePath: string, args: string[] = [], options: UtilityForkOptions = {}): UtilityProcessDouble {
+    return new UtilityProcessDouble(modulePath, args, options);
+  },
+};
+
 export const app = new FakeApp();
 export const ipcMain = new FakeIpcMain();
 export const powerMonitor = new FakePowerMonitor();
@@ -246,6 +341,7 @@ const electron = {
   Notification,
   contextBridge,
   ipcRenderer,
+  utilityProcess,
 };
 // eslint-disable-next-line no-restricted-syntax -- mirrors electron's own default export
 export default electron;

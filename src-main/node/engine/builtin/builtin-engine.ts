@@ -9,10 +9,11 @@ import type { ChatRequest } from '../../../../src-shared/protocol/chat.ts';
 import type { ChatOptions, ChatStream } from '../engine.ts';
 import { EngineBase, errorMessage, type EngineBaseInit, type RunOutcome } from '../engine-base.ts';
 import { EngineNotReadyError, EngineStartError, EngineUnavailableError } from '../errors.ts';
-import { describeExit, type ManagedProcess } from '../managed-process.ts';
+import { describeExit } from '../managed-process.ts';
 import { BuiltinChatStream } from './builtin-chat-stream.ts';
 import { ggufHeaderProblem } from './gguf-header.ts';
 import { toHostChat } from './host-chat.ts';
+import { childProcessHostLauncher, type HostLauncher, type HostProcess } from './host-launcher.ts';
 import { HostLink } from './host-link.ts';
 import type { HostBackend, HostEvent, HostGpu } from './host-protocol.ts';
 import type { ModelFile } from './model-source.ts';
@@ -37,8 +38,11 @@ export interface BuiltinEngineInit extends EngineBaseInit {
   readonly chatIdleTimeoutMs?: number;
   /** The host script; default llama-host beside this file (.ts from source, .js when built). */
   readonly hostScript?: string;
-  /** The runtime that runs the host; default this process's (Electron runs it as Node). */
-  readonly execPath?: string;
+  /**
+   * Starts the host; default a child process of this Node (the headless node). The desktop app passes its
+   * Electron utilityProcess launcher (src-main/app/utility-host-launcher.ts).
+   */
+  readonly hostLauncher?: HostLauncher;
   readonly baseEnv?: NodeJS.ProcessEnv;
 }
 
@@ -123,21 +127,22 @@ export class BuiltinEngine extends EngineBase {
       return;
     }
     const env: NodeJS.ProcessEnv = { ...(this.#init.baseEnv ?? process.env) };
-    // Under Electron, process.execPath is the app: this makes it run the host as plain Node.
-    if (process.versions.electron !== undefined) env.ELECTRON_RUN_AS_NODE = '1';
-    const hostScript = this.#init.hostScript ?? defaultHostScript();
+    const script = this.#init.hostScript ?? defaultHostScript();
+    const launcher = this.#init.hostLauncher ?? childProcessHostLauncher();
     await this.superviseRestarts(signal, (runSignal) =>
-      this.withProcess(
-        { command: this.#init.execPath ?? process.execPath, args: [hostScript], env, channel: true },
+      this.withStartedProcess(
+        {
+          description: `the llama.cpp host ${script} (${launcher.kind})`,
+          start: (onLine) => launcher.launch({ script, env, onLine }),
+        },
         runSignal,
         (life, process) => this.#serve(life, process),
       ),
     );
   }
 
-  async #serve(life: AbortSignal, process: ManagedProcess): Promise<RunOutcome> {
+  async #serve(life: AbortSignal, process: HostProcess): Promise<RunOutcome> {
     const channel = process.channel;
-    if (channel === null) throw new Error('the host process has no message channel');
     const init = this.#init;
     const loaded = withResolvers<BuiltinLoadInfo>();
     const closed = withResolvers<never>();
@@ -223,7 +228,7 @@ export class BuiltinEngine extends EngineBase {
   }
 
   /** The host is gone: every running request fails, explained by how the process ended when it says. */
-  async #failStreams(process: ManagedProcess, why: string): Promise<void> {
+  async #failStreams(process: HostProcess, why: string): Promise<void> {
     if (this.#streams.size === 0) return;
     const exit = await Promise.race([process.exited, sleep(250).then(() => null)]);
     const reason = exit ? `its llama.cpp process ${describeExit(exit)}` : why;

@@ -1,8 +1,8 @@
 // The llama.cpp host: a child process of the node that loads one model with node-llama-cpp and runs chats for
 // it. It exists so that a native abort inside llama.cpp kills only this process, never the node
-// (ref/real-engine.md, "Isolation"). It talks to the node over fd 3 in size-limited frames (host-frames.ts);
+// (ref/real-engine.md, "Isolation"). It talks to the node in size-limited frames (host-frames.ts) over fd 3,
+// or over process.parentPort when the desktop app started it as an Electron utility process (host-channel.ts);
 // stdout and stderr are its log. It exits when the node closes the channel.
-import { Socket } from 'node:net';
 import {
   getLlama,
   LlamaChatSession,
@@ -15,7 +15,9 @@ import {
   type LlamaContextSequence,
   type LlamaModel,
 } from 'node-llama-cpp';
+import { openNodeChannel, parentPortOf } from './host-channel.ts';
 import { encodeFrame, FrameReader } from './host-frames.ts';
+import { installWorkerFork } from './worker-fork.ts';
 import {
   decodeHostCommand,
   MAX_COMMAND_BYTES,
@@ -32,7 +34,9 @@ const MAX_QUEUED_CHATS = 256;
 
 type ChatCommand = Extract<HostCommand, { t: 'chat' }>;
 
-const channel = new Socket({ fd: 3, readable: true, writable: true });
+// A utility process cannot fork (the packaged app's RunAsNode fuse is off); node-llama-cpp's binary test forks.
+if (parentPortOf(process) !== null) installWorkerFork();
+const channel = openNodeChannel();
 const reader = new FrameReader(MAX_COMMAND_BYTES);
 let llama: Llama | null = null;
 let model: LlamaModel | null = null;

@@ -13,6 +13,7 @@ import { MembershipService } from '../../../../src-main/node/membership/membersh
 import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import {
   MEMBERSHIP_PROTOCOL,
+  decodeMembershipMessage,
   encodeMembershipMessage,
 } from '../../../../src-shared/protocol/membership-wire.ts';
 import { membersTopic } from '../../../../src-shared/protocol/index.ts';
@@ -257,7 +258,16 @@ describe('sampled membership in the node, over real libp2p nodes on 127.0.0.1', 
         rumors: [{ kind: 'dead', peerId: honest.id, incarnation: 2 ** 40, ttl: 1 }],
       }),
     );
-    await waitFor('two rejects', () => victim.membership.rejectedCount >= 2);
+    await waitFor('the garbage refused', () => victim.membership.rejectedCount >= 1);
+    // A cluster it does not follow is answered "not-member" (not silence, which would look like death).
+    const answer = decodeMembershipMessage(
+      (await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray(),
+    );
+    expect(answer.ok && answer.message).toMatchObject({
+      kind: 'not-member',
+      cluster: 'asia/model-z',
+      seq: 1,
+    });
     // Over the size limit: the stream is cut, nothing is decoded.
     await lp.write(new Uint8Array(64 * 1024)).catch(() => {});
     // Garbage on the shard topic the victim listens to.

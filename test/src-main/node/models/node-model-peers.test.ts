@@ -1,15 +1,13 @@
 // Two real nodes on loopback (libp2p, private DHT, Helia, the built-in engine): the node serving a tier seeds
 // its model file, a second node serving the tier fetches it from that peer while the origin is down, and a
 // paused node sends nothing until it resumes.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelState } from '../../../../src-shared/ipc/models.ts';
-import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
 import { OpenGatewayNode } from '../../../../src-main/node/node.ts';
-import { fileCid } from '../../../../src-main/node/weights/file-dag.ts';
-import { testModelContextLength, testModelId, writeTestModel } from '../../../model-gen/write-test-model.ts';
+import { tinyModelNetwork, until as untilWithin } from '../node-test-kit.ts';
 import { ModelFileServer } from './model-file-server.ts';
 
 let root: string;
@@ -26,43 +24,11 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (check: () => boolean, what: string) => untilWithin(check, what, 60_000);
 
 describe('model files between nodes', { timeout: 180_000 }, () => {
   it('a serving node seeds its model, a second node fetches it from that peer, pausing stops seeding', async () => {
-    const modelPath = join(root, 'og-test-tiny.gguf');
-    const { sha256, sizeBytes } = await writeTestModel(modelPath, { shape: 'tiny' });
-    const bytes = new Uint8Array(await readFile(modelPath));
-    const cid = await fileCid(modelPath);
-    server.serve('/tiny.gguf', bytes);
-    const base = await server.start();
-    const { configPath } = await initNetwork({
-      outDir: join(root, 'net'),
-      founders: 1,
-      catalog: {
-        tiers: {
-          'model-a': {
-            engineModels: {
-              exo: 'none',
-              builtin: {
-                format: 'gguf',
-                id: testModelId('tiny'),
-                quantization: 'F32',
-                contextLength: testModelContextLength('tiny'),
-                memoryBytes: sizeBytes * 8,
-                files: [{ name: 'og-test-tiny.gguf', urls: [`${base}/tiny.gguf`], sizeBytes, sha256, cid }],
-              },
-            },
-          },
-        },
-      },
-    });
+    const { configPath, bytes, cid, sizeBytes } = await tinyModelNetwork(root, server, { withCid: true });
     const start = async (name: string, bootstrap: string[]) => {
       const node = new OpenGatewayNode({
         dataDir: join(root, name),

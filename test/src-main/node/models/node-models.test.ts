@@ -1,12 +1,12 @@
 // The node with the built-in engine and the models service together: a real node process-in-test, its model
 // fetched from a real HTTP server on 127.0.0.1 through the real download path, served by real llama.cpp.
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
 import { OpenGatewayNode } from '../../../../src-main/node/node.ts';
-import { testModelContextLength, testModelId, writeTestModel } from '../../../model-gen/write-test-model.ts';
+import { testModelId } from '../../../model-gen/write-test-model.ts';
+import { tinyModelNetwork, until } from '../node-test-kit.ts';
 import { ModelFileServer } from './model-file-server.ts';
 
 let root: string;
@@ -24,43 +24,10 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('a node on the built-in engine', { timeout: 90_000 }, () => {
   it('joins its cluster as serving only once its model is downloaded and verified', async () => {
-    const modelPath = join(root, 'og-test-tiny.gguf');
-    const { sha256, sizeBytes } = await writeTestModel(modelPath, { shape: 'tiny' });
-    const bytes = new Uint8Array(await readFile(modelPath));
     // The mirror is down at first: the node must not announce a tier it cannot answer.
-    server.serve('/tiny.gguf', bytes, { status: 503 });
-    const base = await server.start();
-    const { configPath } = await initNetwork({
-      outDir: join(root, 'net'),
-      founders: 1,
-      catalog: {
-        tiers: {
-          'model-a': {
-            engineModels: {
-              exo: 'none',
-              builtin: {
-                format: 'gguf',
-                id: testModelId('tiny'),
-                quantization: 'F32',
-                contextLength: testModelContextLength('tiny'),
-                memoryBytes: sizeBytes * 8,
-                files: [{ name: 'og-test-tiny.gguf', urls: [`${base}/tiny.gguf`], sizeBytes, sha256 }],
-              },
-            },
-          },
-        },
-      },
-    });
+    const { configPath, bytes } = await tinyModelNetwork(root, server, { mirror: { status: 503 } });
     const lines: string[] = [];
     node = new OpenGatewayNode({
       dataDir: join(root, 'data'),

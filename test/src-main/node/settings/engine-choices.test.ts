@@ -5,7 +5,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { initNetwork } from '../../../../src-main/node/network-config/init-network.ts';
 import { OpenGatewayNode, type NodeOptions } from '../../../../src-main/node/node.ts';
 import {
   EngineServerMissingError,
@@ -14,7 +13,8 @@ import {
   UnknownTierError,
 } from '../../../../src-main/node/settings/errors.ts';
 import type { ChatChunk } from '../../../../src-shared/protocol/chat.ts';
-import { testModelContextLength, testModelId, writeTestModel } from '../../../model-gen/write-test-model.ts';
+import { testModelId } from '../../../model-gen/write-test-model.ts';
+import { tinyModelNetwork, until } from '../node-test-kit.ts';
 import { ModelFileServer } from '../models/model-file-server.ts';
 
 let root: string;
@@ -37,41 +37,8 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function networkWithTinyModel(): Promise<string> {
-  const modelPath = join(root, 'og-test-tiny.gguf');
-  const { sha256, sizeBytes } = await writeTestModel(modelPath, { shape: 'tiny' });
-  server.serve('/tiny.gguf', new Uint8Array(await readFile(modelPath)));
-  const base = await server.start();
-  const { configPath } = await initNetwork({
-    outDir: join(root, 'net'),
-    founders: 1,
-    catalog: {
-      tiers: {
-        'model-a': {
-          engineModels: {
-            exo: 'none',
-            builtin: {
-              format: 'gguf',
-              id: testModelId('tiny'),
-              quantization: 'F32',
-              contextLength: testModelContextLength('tiny'),
-              memoryBytes: sizeBytes * 8,
-              files: [{ name: 'og-test-tiny.gguf', urls: [`${base}/tiny.gguf`], sizeBytes, sha256 }],
-            },
-          },
-        },
-      },
-    },
-  });
-  return configPath;
+  return (await tinyModelNetwork(root, server)).configPath;
 }
 
 function nodeOptions(configPath: string): NodeOptions {

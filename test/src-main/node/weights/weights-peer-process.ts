@@ -35,7 +35,15 @@ export type PeerProcessSpec = {
 export type PeerProcessEvent =
   | { event: 'ready'; peerId: string; addrs: string[] }
   | { event: 'seeding'; uploadedBytes: number }
-  | { event: 'progress'; receivedBytes: number; peerBytes: number; originBytes: number; peers: number }
+  | {
+      event: 'progress';
+      receivedBytes: number;
+      peerBytes: number;
+      originBytes: number;
+      peers: number;
+      /** Date.now() when it was reported. */
+      at?: number;
+    }
   | { event: 'bad-peer'; peerId: string; reason: string }
   | {
       event: 'done';
@@ -109,7 +117,7 @@ try {
         const at = Date.now();
         if (at - last < 100 && progress.receivedBytes < progress.totalBytes) return;
         last = at;
-        emit({ event: 'progress', ...progress });
+        emit({ event: 'progress', ...progress, at });
       },
     });
     const usage = process.resourceUsage();
