@@ -1,234 +1,109 @@
 // Memory of an idle node (issue 17 item 4): one real `opengateway-node start` process (no engine, not
-// serving a tier) on 127.0.0.1 with 50 peers connected to it. The peers are lightweight real libp2p nodes
-// (TCP, Noise, Yamux, identify, ping) in this process, so only the node's own process is measured: RSS from
-// the kernel, heap and external memory from the node itself (a probe preloaded with --import answers over IPC,
-// after two full GCs). The same node runs three times in this process: from the .ts sources with node's
-// defaults (how it ran before issue 17), from the sources with the V8 flags and environment it is launched
-// with (src-main/cli/runtime-flags.ts), and as it is launched now: the bundle (scripts/build-node.ts) with
-// those flags and environment.
-// Usage: npm run bench:footprint [-- --peers 50 --idle-s 20]
-// Last line: one JSON object { peers, rssMb, heapUsedMb, externalMb, ... } (the bundle's figures).
-import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+// serving a tier) on 127.0.0.1 with 50 peers connected to it (bench/footprint-node.ts). The node is started
+// the way a user starts it: `node scripts/opengateway-node.js` with none of the memory flags or environment
+// (as `npx opengateway-node` from a plain shell), so the launcher's re-execution with them is part of what is
+// measured. It runs `--runs` times, one after the other in this process; the figures are medians over the
+// runs, each run's RSS the median of `--samples` kernel readings a second apart after `--idle-s` seconds
+// with all peers connected, before anything forces a collection (as `ps` shows it). First, once, the same
+// node from the .ts sources with node's defaults: how it ran before issue 17, for scale.
+// Usage: npm run bench:footprint [-- --peers 50 --idle-s 20 --runs 3 --samples 5 --no-reference]
+// Last line: one JSON object { peers, rssMb, heapUsedMb, externalMb, ... } (the medians of the launcher's runs).
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { identify } from '@libp2p/identify';
-import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { ping } from '@libp2p/ping';
-import { tcp } from '@libp2p/tcp';
-import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p, type Libp2p } from 'libp2p';
-import { ensureNodeBuilt, NODE_BUNDLE, NODE_SOURCE } from '../scripts/node-build.js';
-import { loadOrCreateNodeKey } from '../src-main/node/identity/node-key.ts';
-import { locationsFor } from '../src-main/node/locations.ts';
-import { freeLoopbackPort } from '../src-main/node/net/free-loopback-port.ts';
-import { initNetwork } from '../src-main/node/network-config/init-network.ts';
-import { writeFirstRun } from '../src-main/node/onboarding/first-run-record.ts';
-import { ensureDataDir } from '../src-main/node/storage/data-dir.ts';
-import { NODE_MEMORY_ENV, NODE_MEMORY_FLAGS } from '../src-main/cli/runtime-flags.ts';
+import { ensureNodeBuilt, NODE_SOURCE } from '../scripts/node-build.js';
+import { NODE_MEMORY_ENV } from '../src-main/cli/runtime-flags.ts';
+import { measureNode, type Measured, type NodeLaunch } from './footprint-node.ts';
 
 const { values } = parseArgs({
   options: {
     peers: { type: 'string', default: '50' },
     'idle-s': { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
+    samples: { type: 'string', default: '5' },
+    'no-reference': { type: 'boolean', default: false },
   },
 });
-const PEERS = Number(values.peers);
-const IDLE_MS = Number(values['idle-s']) * 1000;
+const options = {
+  peers: Number(values.peers),
+  idleMs: Number(values['idle-s']) * 1000,
+  samples: Number(values.samples),
+};
+const RUNS = Number(values.runs);
 const GOAL_MB = 120;
-
-interface NodeMemory {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  arrayBuffers: number;
-}
+const LAUNCHER = fileURLToPath(new URL('../scripts/opengateway-node.js', import.meta.url));
 
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const load = () => loadavg()[0]!.toFixed(1);
+
+// Neither the launch settings nor a parent's leftovers: what a plain shell gives a process.
+const withoutSettings = Object.fromEntries(
+  [...Object.keys(NODE_MEMORY_ENV), 'OPENGATEWAY_NODE_RELAUNCHED'].map((name) => [name, undefined]),
+);
+const LAUNCHED: NodeLaunch = {
+  name: '`opengateway-node` as a user starts it (re-executes with the memory settings)',
+  args: [LAUNCHER],
+  env: withoutSettings,
+};
+const REFERENCE: NodeLaunch = {
+  name: '.ts sources, node defaults (before issue 17)',
+  args: ['--disable-warning=ExperimentalWarning', NODE_SOURCE],
+  env: withoutSettings,
+};
 
 console.log(
-  `footprint bench: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}, ${new Date().toISOString()}`,
+  `footprint bench: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}, ` +
+    `${new Date().toISOString()}, load average ${load()}`,
 );
-interface Measured {
-  readonly connected: number;
-  readonly alone: NodeMemory;
-  readonly aloneRss: number;
-  readonly idle: NodeMemory;
-  readonly idleRss: number;
-}
-
-// Preloaded into the node process: its own memory figures on request, after two full collections. A data:
-// URL of plain JavaScript, so the probe loads nothing the node would not load itself.
-const PROBE = `data:text/javascript,${encodeURIComponent(`
-process.on('message', (message) => {
-  if (message !== 'memory') return;
-  globalThis.gc(); globalThis.gc();
-  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  process.send({ rss, heapUsed, heapTotal, external, arrayBuffers });
-});`)}`;
-
-/**
- * Start the node from `entry` with `flags` and `env`, measure it alone, connect the peers, idle, measure
- * again, stop all.
- */
-async function measure(
-  entry: string,
-  flags: readonly string[],
-  env: Readonly<Record<string, string>>,
-): Promise<Measured> {
-  const root = await mkdtemp(join(tmpdir(), 'og-footprint-'));
-  const peers: Libp2p[] = [];
-  let child: ReturnType<typeof fork> | null = null;
-  try {
-    const dataDir = join(root, 'node');
-    await ensureDataDir(dataDir);
-    await writeFirstRun(dataDir, true);
-    const { privateKey } = await loadOrCreateNodeKey(locationsFor(dataDir).identityKey);
-    const peerId = peerIdFromPrivateKey(privateKey).toString();
-    const port = await freeLoopbackPort();
-    const address = `/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`;
-    const network = await initNetwork({
-      outDir: join(root, 'network'),
-      founders: 1,
-      threshold: 1,
-      bootstrap: [address],
-      networkId: `footprint-${Date.now().toString(36)}`,
-      genesis: [],
-    });
-    child = fork(
-      entry,
-      [
-      'start', '--data-dir', dataDir, '--network-config', network.configPath, '--listen', `/ip4/127.0.0.1/tcp/${port}`,
-      '--region', 'asia', '--simulated-machine', 'footprint', '--relay',
-    ], // prettier-ignore
-      {
-        execArgv: ['--expose-gc', '--disable-warning=ExperimentalWarning', '--import', PROBE, ...flags],
-        env: { ...process.env, ...env, OPENGATEWAY_LOCAL_ONLY: '1' },
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      },
-    );
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-5000)));
-    const node = child;
-    const memory = () =>
-      new Promise<NodeMemory>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the node did not report its memory')), 30_000);
-        node.once('message', (message) => {
-          clearTimeout(timer);
-          resolve(message as NodeMemory);
-        });
-        node.send('memory');
-      });
-    const rssFromKernel = () => {
-      const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    };
-
-    // Ready when the node's local API answers.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (node.exitCode !== null) throw new Error(`the node exited early:\n${output}`);
-      try {
-        const endpoint = JSON.parse(readFileSync(locationsFor(dataDir).apiEndpoint, 'utf8')) as {
-          url: string;
-        };
-        const key = readFileSync(locationsFor(dataDir).apiKey, 'utf8').trim();
-        const response = await fetch(`${endpoint.url}/api/status`, {
-          headers: { authorization: `Bearer ${key}` },
-        });
-        if (response.ok) break;
-      } catch {
-        // not yet
-      }
-      if (Date.now() > deadline) throw new Error(`the node was not ready in 60 s:\n${output}`);
-      await sleep(250);
-    }
-    await sleep(2000);
-    const alone = await memory();
-    const aloneRss = rssFromKernel();
-
-    for (let i = 0; i < PEERS; i++) {
-      const peer = await createLibp2p({
-        addresses: { listen: [] },
-        transports: [tcp()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        services: { identify: identify(), ping: ping() },
-      });
-      peers.push(peer);
-      // The local API can answer before libp2p listens (a loaded machine): retry the dial a while.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await peer.dial(multiaddr(address));
-          break;
-        } catch (error) {
-          if (attempt >= 40) throw error;
-          await sleep(500);
-        }
-      }
-    }
-    await sleep(IDLE_MS);
-    const connected = peers.filter((p) => p.getConnections().length > 0).length;
-    const idle = await memory();
-    const idleRss = rssFromKernel();
-
-    return { connected, alone, aloneRss, idle, idleRss };
-  } finally {
-    await Promise.allSettled(peers.map(async (p) => p.stop()));
-    if (child && child.exitCode === null) {
-      const exited = new Promise((done) => child!.once('exit', done));
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-    await rm(root, { recursive: true, force: true });
-  }
-}
-
 const problem = ensureNodeBuilt();
 if (problem !== null) throw new Error(`the node bundle could not be built: ${problem}`);
-const launched = [
-  ...NODE_MEMORY_FLAGS,
-  ...Object.entries(NODE_MEMORY_ENV).map(([name, value]) => `${name}=${value}`),
-].join(' ');
-const runs: [string, Measured][] = [
-  ['.ts sources, defaults', await measure(NODE_SOURCE, [], {})],
-  [`.ts sources, ${launched}`, await measure(NODE_SOURCE, NODE_MEMORY_FLAGS, NODE_MEMORY_ENV)],
-  [`bundle, ${launched} (as launched)`, await measure(NODE_BUNDLE, NODE_MEMORY_FLAGS, NODE_MEMORY_ENV)],
-];
-console.log('| node | RSS (kernel) MB | heap used MB | heap total MB | external MB | array buffers MB |');
-console.log('|---|---|---|---|---|---|');
-for (const [name, run] of runs)
-  for (const [when, m, rss] of [
-    ['alone', run.alone, run.aloneRss],
-    [`${run.connected} peers, idle`, run.idle, run.idleRss],
-  ] as const)
-    console.log(
-      `| ${name}, ${when} | ${mb(rss)} | ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} |`,
-    );
-const [defaults, sources, bundle] = runs.map(([, run]) => run) as [Measured, Measured, Measured];
+
+const rows: [string, Measured, string][] = [];
+if (!values['no-reference']) rows.push([REFERENCE.name, await measureNode(REFERENCE, options), load()]);
+const runs: Measured[] = [];
+for (let run = 0; run < RUNS; run++) {
+  const measured = await measureNode(LAUNCHED, options);
+  runs.push(measured);
+  rows.push([`${LAUNCHED.name}, run ${run + 1}`, measured, load()]);
+}
+
 console.log(
-  `idle node with ${bundle.connected} peers: ${mb(bundle.idleRss)} MB RSS (sources ${mb(sources.idleRss)} MB, ` +
-    `sources with defaults ${mb(defaults.idleRss)} MB; goal ≤ ${GOAL_MB} MB); load average ${loadavg()
+  '| node | alone RSS MB | idle RSS MB (median of samples) | RSS after 2 GCs MB | heap used MB | heap total MB | external MB | load |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const [name, m, loadThen] of rows)
+  console.log(
+    `| ${name}, ${m.connected} peers | ${mb(m.alone.rss)} | ${mb(m.idle.rss)} (anon ${mb(m.idle.rssAnon)}, ` +
+      `file ${mb(m.idle.rssFile)}) | ${mb(m.afterGc.rss)} | ${mb(m.probe.heapUsed)} | ${mb(m.probe.heapTotal)} | ` +
+      `${mb(m.probe.external)} | ${loadThen} |`,
+  );
+const of = (pick: (m: Measured) => number) => mb(median(runs.map(pick)));
+const rssMb = of((m) => m.idle.rss);
+const reference = rows.find(([name]) => name === REFERENCE.name)?.[1];
+console.log(
+  `idle node with ${Math.min(...runs.map((m) => m.connected))} peers: ${rssMb} MB RSS, median of ${RUNS} runs ` +
+    `(${runs.map((m) => mb(m.idle.rss)).join(', ')}; goal ≤ ${GOAL_MB} MB)` +
+    (reference ? `; before issue 17: ${mb(reference.idle.rss)} MB` : '') +
+    `; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
 );
 console.log(
   JSON.stringify({
-    peers: bundle.connected,
-    rssMb: mb(bundle.idleRss),
-    heapUsedMb: mb(bundle.idle.heapUsed),
-    externalMb: mb(bundle.idle.external),
-    heapTotalMb: mb(bundle.idle.heapTotal),
-    sourcesRssMb: mb(sources.idleRss),
-    bundleVsSources: Math.round((bundle.idleRss / sources.idleRss) * 1000) / 1000,
-    defaultFlagsRssMb: mb(defaults.idleRss),
+    peers: Math.min(...runs.map((m) => m.connected)),
+    rssMb,
+    heapUsedMb: of((m) => m.probe.heapUsed),
+    externalMb: of((m) => m.probe.external),
+    heapTotalMb: of((m) => m.probe.heapTotal),
+    rssAfterGcMb: of((m) => m.afterGc.rss),
+    aloneRssMb: of((m) => m.alone.rss),
+    runsRssMb: runs.map((m) => mb(m.idle.rss)),
+    referenceRssMb: reference ? mb(reference.idle.rss) : null,
     goalRssMb: GOAL_MB,
     loadAverage: Math.round(loadavg()[0]! * 10) / 10,
   }),

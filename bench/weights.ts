@@ -76,9 +76,10 @@ try {
     );
     await fetcher.ready();
     started = performance.now();
+    const readyAt = Date.now();
     const done = await fetcher.done(3_600_000);
     const mbps = sizeBytes / MB / ((performance.now() - started) / 1000);
-    if (process.env.WEIGHTS_BENCH_TIMELINE) printTimeline(fetcher.events);
+    if (process.env.WEIGHTS_BENCH_TIMELINE) printTimeline(fetcher.events, readyAt);
     console.log(
       `${name}: ${mbps.toFixed(1)} MB/s · peers ${(done.peerBytes / MB).toFixed(0)} MB, origin ` +
         `${(done.originBytes / MB).toFixed(0)} MB · CPU ${(done.fetchCpuMs / 1000).toFixed(1)} s in the fetch ` +
@@ -160,21 +161,18 @@ function round(value: number, digits = 2): number {
   return Number(value.toFixed(digits));
 }
 
-/** WEIGHTS_BENCH_TIMELINE=1: MB per second from peers and from the origin, as the fetcher reported them. */
-function printTimeline(events: readonly PeerProcessEvent[]): void {
-  let second = 0;
-  let last = { at: 0, peerBytes: 0, originBytes: 0 };
-  const rows: string[] = [];
+/** WEIGHTS_BENCH_TIMELINE=1: MB from peers and from the origin in each second since the fetcher was ready. */
+function printTimeline(events: readonly PeerProcessEvent[], readyAt: number): void {
+  const seconds: { peers: number; origin: number }[] = [];
+  let last = { peerBytes: 0, originBytes: 0 };
   for (const event of events) {
     if (event.event !== 'progress' || event.at === undefined) continue;
-    if (last.at === 0) last = { at: event.at, peerBytes: event.peerBytes, originBytes: event.originBytes };
-    while (event.at - last.at >= 1000) {
-      rows.push(
-        `${second}s peers ${((event.peerBytes - last.peerBytes) / MB).toFixed(1)} origin ${((event.originBytes - last.originBytes) / MB).toFixed(1)}`,
-      );
-      second++;
-      last = { at: event.at, peerBytes: event.peerBytes, originBytes: event.originBytes };
-    }
+    const second = Math.max(0, Math.floor((event.at - readyAt) / 1000));
+    while (seconds.length <= second) seconds.push({ peers: 0, origin: 0 });
+    seconds[second]!.peers += event.peerBytes - last.peerBytes;
+    seconds[second]!.origin += event.originBytes - last.originBytes;
+    last = event;
   }
-  console.log(`  timeline: ${rows.join(' · ')}`);
+  const rows = seconds.map((s, i) => `${i}s ${(s.peers / MB).toFixed(1)}+${(s.origin / MB).toFixed(1)}`);
+  console.log(`  timeline (MB from peers+origin per second after ready): ${rows.join(' · ')}`);
 }

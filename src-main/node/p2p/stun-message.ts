@@ -41,7 +41,7 @@ export function parseBindingRequest(
 /** The Binding success response telling the sender it was seen at `address`:`port`. */
 export function bindingSuccess(transactionId: Uint8Array, address: string, port: number): Uint8Array {
   if (transactionId.byteLength !== 12) throw new RangeError('a STUN transaction id has 12 bytes');
-  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`bad port ${port}`);
+  if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw new RangeError(`bad port ${port}`);
   const ip = addressBytes(address);
   const mappedBytes = 4 + ip.byteLength;
   const body = 4 + mappedBytes + 8; // XOR-MAPPED-ADDRESS, then FINGERPRINT

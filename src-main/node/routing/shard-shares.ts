@@ -49,8 +49,10 @@ export function shardShareholders(
 
 /** Whether one of the member's connection addresses is one where the engine reached `node`. */
 function reachedAt(placement: EnginePlacement, node: string, addresses: readonly string[]): boolean {
-  const known = placement.nodeAddresses?.[node];
-  if (!known || known.length === 0) return false;
+  // `node` is a peer's claim: an own-property lookup, so "constructor" and its kind find nothing.
+  const table = placement.nodeAddresses;
+  const known = table !== undefined && Object.hasOwn(table, node) ? table[node] : undefined;
+  if (!Array.isArray(known) || known.length === 0) return false;
   return addresses.some((address) => {
     const ip = normaliseIp(address);
     return ip !== null && known.includes(ip);

@@ -7,13 +7,13 @@
 // served tiers' models), within an upload cap, and stops while contributing is paused.
 import { TypedEventEmitter, type Libp2p } from '@libp2p/interface';
 import { withBitswap } from '@helia/bitswap';
-import { FsBlockstore } from 'blockstore-fs';
 import { MemoryDatastore } from 'datastore-core';
 import { createHeliaLight, type Helia } from 'helia';
 import { CID } from 'multiformats/cid';
 import { DEFAULT_SETTINGS } from '../../../src-shared/ipc/settings.ts';
 import { RAW_CODEC, type GgufFile } from '../../../src-shared/network-config/index.ts';
 import { assembleFile } from './assemble-file.ts';
+import { BlockFiles } from './block-files.ts';
 import { WeightsNoSourceError, WeightsRootMismatchError } from './errors.ts';
 import { importFileDag } from './file-dag.ts';
 import { fileLayout, type BlockReader, type FileLeaf } from './file-layout.ts';
@@ -96,7 +96,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   readonly #components: WeightsComponents;
   readonly #init: WeightsInit;
   readonly #limiter: UploadLimiter;
-  #raw: FsBlockstore | null = null;
+  #raw: BlockFiles | null = null;
   #seeding: SeedingBlockstore | null = null;
   #helia: Helia | null = null;
   /** Root CID → the blocks a seeded file offers. */
@@ -115,7 +115,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
 
   async start(): Promise<void> {
     if (this.#helia !== null) return;
-    const raw = new FsBlockstore(this.#init.blocksDir);
+    const raw = new BlockFiles(this.#init.blocksDir);
     await raw.open();
     const seeding = new SeedingBlockstore(raw, this.#limiter);
     // Helia without its own libp2p and without HTTP gateways: bitswap on our libp2p is its only broker, and
@@ -377,7 +377,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     }
   }
 
-  #parts(): { raw: FsBlockstore; seeding: SeedingBlockstore; helia: Helia } {
+  #parts(): { raw: BlockFiles; seeding: SeedingBlockstore; helia: Helia } {
     if (this.#raw === null || this.#seeding === null || this.#helia === null)
       throw new Error('weights service used before start()');
     return { raw: this.#raw, seeding: this.#seeding, helia: this.#helia };

@@ -128,11 +128,13 @@ export class ExoEngine extends EngineBase {
     const shares = servingShares(serving);
     // Where EXO reached each node of the instance, from the /state the supervisor last read.
     const known = this.#api.lastState?.nodeAddresses;
-    const nodeAddresses: Record<string, readonly string[]> = {};
-    for (const { engineNodeId } of shares) {
-      const addresses = known?.get(engineNodeId);
-      if (addresses && addresses.length > 0) nodeAddresses[engineNodeId] = addresses;
-    }
+    // fromEntries defines own properties: an id such as "__proto__" stays a key, never the prototype.
+    const nodeAddresses: Record<string, readonly string[]> = Object.fromEntries(
+      shares.flatMap(({ engineNodeId }) => {
+        const addresses = known?.get(engineNodeId);
+        return addresses && addresses.length > 0 ? [[engineNodeId, addresses] as const] : [];
+      }),
+    );
     return { localNode: this.#localNode, shares, nodeAddresses };
   }
 

@@ -125,4 +125,23 @@ describe('who a sharded request pays', () => {
       { peerId: 'S', share: 0.5 },
     ]);
   });
+
+  it('survives a member whose heartbeat names an Object.prototype key as its EXO node', () => {
+    const placement = {
+      localNode: 'exo-w',
+      shares: [
+        { engineNodeId: 'exo-w', share: 0.5 },
+        { engineNodeId: 'exo-s', share: 0.5 },
+      ],
+      nodeAddresses: NODE_ADDRESSES,
+    };
+    // Each id passes the heartbeat's pattern; looked up on a plain object, each one is an inherited function.
+    for (const id of ['constructor', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', '__proto__'])
+      expect(
+        shardShareholders(placement, [member('S', 'exo-s'), member('Sybil', id)], 'W', addresses),
+      ).toEqual([
+        { peerId: 'W', share: 0.5 },
+        { peerId: 'S', share: 0.5 },
+      ]);
+  });
 });
