@@ -1,6 +1,9 @@
 // The ledger service (DESIGN.md §3): the SQLite store, the validated in-memory view, the node's own chain.
 // Transport-agnostic: it emits 'block:publish' for every own block once committed and 'fraud:proof' for every
-// new proof; the p2p layer gossips them and feeds received blocks back through receive().
+// new proof; the p2p layer gossips them and feeds received blocks back through receive(). Its parts: the replay
+// at start (ledger-replay.ts), own appends through the group commit (own-commit-queue.ts, own-batch-write.ts),
+// peers' blocks (received-blocks.ts), rows riding with commits (deferred-writes.ts), local reputation
+// (reputation-table.ts), reservations held ahead (held-ahead.ts) and the admission of own requests.
 import { TypedEventEmitter } from 'main-event';
 import type { Block } from '../../../src-shared/ledger/block.ts';
 import { buildCredit } from '../../../src-shared/ledger/block-builders.ts';

@@ -167,12 +167,12 @@ export class InferRequester {
     });
   }
 
-  /** Drops the spare streams (the node is stopping). */
   /** Settle every reservation held ahead at zero now (offers keep being held for later requests). */
   releaseHeld(): void {
     this.#offers.close();
   }
 
+  /** Drops the spare streams and settles what is held ahead at zero (the node is stopping). */
   close(): void {
     this.#spares.close();
     this.#offers.close();
