@@ -103,8 +103,11 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
 
   stop(): Promise<void> {
     this.#deferred.stopTimer();
-    // Deferred rows still waiting are written now: a stop is no crash.
-    if (this.#state && this.#deferred.size > 0) this.#commits.flush();
+    // Deferred rows still waiting are written now: a stop is no crash (kicked: lazy rows wait for no timer).
+    if (this.#state && this.#deferred.size > 0) {
+      this.#commits.kick();
+      this.#commits.flush();
+    }
     this.#commits.close(new LedgerNotStartedError('the ledger service stopped'));
     this.#deferred.close(new LedgerNotStartedError('the ledger service stopped'));
     this.#state?.store.close();
