@@ -92,6 +92,13 @@ export class NextRequestOffers {
     return this.#reserveOffered(peerId, tier, request);
   }
 
+  /** Reservations held ahead now (committed or being committed). */
+  get held(): number {
+    let n = 0;
+    for (const list of this.#held.values()) n += list.length;
+    return n;
+  }
+
   /** A worker refused or failed: its offers are likely void (held reservations are settled at zero). */
   forget(peerId: string): void {
     this.#offered.forget(peerId);
