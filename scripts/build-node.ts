@@ -4,14 +4,17 @@
 // records with their source text; the bundle is one script. `opengateway-node` (scripts/opengateway-node.js)
 // rebuilds it whenever an input changed (scripts/node-build.js reads the manifest written here), so nobody
 // runs this by hand; `npm run build:node` does it explicitly. Takes ~2–5 s.
-// Usage: node scripts/build-node.ts [--out DIR]   (default out/node; tests build elsewhere)
+// Usage: node scripts/build-node.ts [--out DIR] [--entry NAME=FILE ...]   (default out/node; tests build
+// elsewhere, and add entries of their own to check the build's settings)
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'rolldown';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, entry: { type: 'string', multiple: true } },
+});
 const OUT = resolve(values.out ?? join(ROOT, 'out', 'node'));
 
 // Each entry is built alone with its dynamic imports inlined: one file per entry, so a build lands by renaming
@@ -21,12 +24,22 @@ const ENTRIES: Readonly<Record<string, string>> = {
   bin: 'src-main/cli/bin.ts',
   'profile-worker': 'src-main/node/profile/profile-worker.ts',
   'llama-host': 'src-main/node/engine/builtin/llama-host.ts',
+  ...Object.fromEntries(
+    (values.entry ?? []).map((entry): [string, string] => {
+      const at = entry.indexOf('=');
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  ),
 };
 
 // node-llama-cpp loads native addons and its own files relative to itself; only the engine host imports it.
-// node-datachannel (WebRTC hole punching) loads its native addon relative to itself too; the p2p service
-// imports it only when a node behind NAT runs WebRTC.
-const EXTERNAL = [/^node-llama-cpp(\/|$)/, /^node-datachannel(\/|$)/];
+// node-datachannel (WebRTC hole punching) is bundled: an external module would be a static import at the top
+// of bin.js (rolldown hoists externals out of the lazily run @libp2p/webrtc) and load its native addon into
+// every node (idle node with 50 peers: median 122.3 → 116.6 MB RSS over 3 alternating rounds of
+// bench/footprint-ab.ts, ~3 MB of it the library's mapped pages). Bundled, its JavaScript runs only when the
+// p2p service imports @libp2p/webrtc (a node behind NAT), and it finds its addon by package name
+// (@node-datachannel/<platform>, kept external), resolved from out/node up to node_modules.
+const EXTERNAL = [/^node-llama-cpp(\/|$)/, /^@node-datachannel\//];
 
 /** What the manifest records per input: path (absolute), size, mtime (ms). scripts/node-build.js compares. */
 type InputStamp = [path: string, size: number, mtimeMs: number];
@@ -40,7 +53,7 @@ const inputs = new Set<string>([
 const outputs: string[] = [];
 for (const [name, entry] of Object.entries(ENTRIES)) {
   const result = await build({
-    input: join(ROOT, entry),
+    input: resolve(ROOT, entry),
     platform: 'node',
     external: EXTERNAL,
     logLevel: 'warn',

@@ -14,6 +14,12 @@ export const MAX_MEMBERSHIP_MESSAGE_BYTES = 4096;
 export const MAX_RUMORS_PER_MESSAGE = 8;
 export const MAX_SHUFFLE_ENTRIES = 16;
 export const MAX_RUMOR_TTL = 32;
+/**
+ * The highest incarnation on the wire. Honest incarnations start at seconds since the epoch (~2^31) and grow by
+ * one per change, so this is never reached; it keeps a forged one from pushing a member past the safe integers
+ * (its refutation, one more, would no longer decode anywhere) and keeps rumor ranks (incarnation × 4) exact.
+ */
+export const MAX_INCARNATION = 2 ** 42;
 const MAX_MODELS = 8;
 const MAX_MODEL_ID_CHARS = 128;
 const MAX_VERSION_CHARS = 32;
@@ -190,7 +196,7 @@ export function decodeMembershipMessage(bytes: Uint8Array): MembershipDecodeResu
       if (typeof record.w !== 'boolean') return fail('bad want flag');
       return ok({ ...common, kind: 'ping', wantDescriptor: record.w });
     case 'ack': {
-      if (!isIntIn(record.i, 0, Number.MAX_SAFE_INTEGER)) return fail('bad incarnation');
+      if (!isIntIn(record.i, 0, MAX_INCARNATION)) return fail('bad incarnation');
       if (record.d === undefined) return ok({ ...common, kind: 'ack', incarnation: record.i });
       const descriptor = decodeDescriptor(record.d);
       if (typeof descriptor === 'string') return fail(descriptor);
@@ -232,7 +238,7 @@ function decodeRumors(value: unknown): Rumor[] | string {
     if (keys.some((key) => !['k', 'p', 'i', 'h', 'd'].includes(key))) return 'bad rumor field';
     if (!isOneOf(rumor.k, RUMOR_KINDS)) return 'bad rumor kind';
     if (!isPeerId(rumor.p)) return 'bad rumor peer';
-    if (!isIntIn(rumor.i, 0, Number.MAX_SAFE_INTEGER)) return 'bad rumor incarnation';
+    if (!isIntIn(rumor.i, 0, MAX_INCARNATION)) return 'bad rumor incarnation';
     if (!isIntIn(rumor.h, 0, MAX_RUMOR_TTL)) return 'bad rumor ttl';
     if (rumor.d === undefined) {
       rumors.push({ kind: rumor.k, peerId: rumor.p, incarnation: rumor.i, ttl: rumor.h });
@@ -279,7 +285,7 @@ function decodeEntries(value: unknown): ShuffleEntry[] | string {
   for (const item of value) {
     if (!Array.isArray(item) || item.length !== 2) return 'bad entry';
     const [peerId, incarnation] = item as unknown[];
-    if (!isPeerId(peerId) || !isIntIn(incarnation, 0, Number.MAX_SAFE_INTEGER)) return 'bad entry';
+    if (!isPeerId(peerId) || !isIntIn(incarnation, 0, MAX_INCARNATION)) return 'bad entry';
     entries.push({ peerId, incarnation });
   }
   return entries;

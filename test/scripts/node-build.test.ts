@@ -1,6 +1,7 @@
 // The bundled headless node (scripts/build-node.ts, scripts/node-build.js, scripts/opengateway-node.js): a real
 // build into a scratch folder under out/, the freshness check against edits of what it records, and the
-// launcher running the bundle with the build's messages kept off stdout.
+// launcher running the bundle with the build's messages kept off stdout, and node-datachannel (WebRTC) bundled
+// so that it loads only when used and still finds its native addon.
 import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -92,5 +93,44 @@ describe('the node bundle', { timeout: 180_000 }, () => {
     expect(run.stdout.startsWith('Usage: opengateway-node <command>')).toBe(true);
     expect(run.stderr).not.toMatch(/running from the TypeScript sources/);
     expect(nodeBuildIsFresh()).toBe(true);
+  });
+
+  it('keeps node-datachannel (WebRTC) out of the bundle’s static imports: it loads only with @libp2p/webrtc', async () => {
+    const bundle = await readFile(join(outDir, 'bin.js'), 'utf8');
+    // An external imported by a lazily run module becomes a static import at the top of the file, which would
+    // load the native addon and its threads into every node.
+    expect(bundle).not.toMatch(/from\s*"node-datachannel/);
+    expect(bundle).not.toMatch(/from\s*"@node-datachannel/);
+    const manifest = await readManifest();
+    expect(manifest.inputs.some(([path]) => path.includes('/node_modules/node-datachannel/'))).toBe(true);
+  });
+
+  it('bundles node-datachannel so that it still finds its native addon: a WebRTC message over loopback', async () => {
+    const dir = await mkdtemp(join(ROOT, 'out', 'node-build-webrtc-'));
+    try {
+      const build = spawnSync(
+        process.execPath,
+        [
+          '--disable-warning=ExperimentalWarning',
+          join(ROOT, 'scripts', 'build-node.ts'),
+          '--out',
+          dir,
+          '--entry',
+          `webrtc-loopback=${join(ROOT, 'test', 'scripts', 'fixtures', 'webrtc-loopback.ts')}`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(build.status, build.stderr).toBe(0);
+      const bundle = await readFile(join(dir, 'webrtc-loopback.js'), 'utf8');
+      expect(bundle).not.toMatch(/from\s*"node-datachannel/);
+      const run = spawnSync(process.execPath, [join(dir, 'webrtc-loopback.js')], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.trim()).toBe('hello over webrtc');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,9 @@ import { SampledView } from './sampled-view.ts';
 import { shardOf, shardTopic } from './gossip-shards.ts';
 import { resolveOptions, type ClusterMembershipOptions, type ResolvedOptions } from './cluster-options.ts';
 
+/** How far ahead of this node's clock (seconds) an incarnation may be: clock skew and many changes, not more. */
+const FUTURE_INCARNATION_S = 365 * 24 * 3600;
+
 export type { ClusterMembershipOptions } from './cluster-options.ts';
 export type { ClusterMembershipDeps, LoadReport, SampledMember } from './sampled-member.ts';
 
@@ -300,6 +303,9 @@ export class ClusterMembership {
   }
 
   #applyRumor(from: string, rumor: Rumor, now: number): void {
+    // Incarnations start at seconds since the epoch: one far ahead of the clock was forged, and following it
+    // (a refutation goes one above it) would let any peer push a member's incarnation out of range.
+    if (rumor.incarnation > Math.floor(now / 1000) + FUTURE_INCARNATION_S) return;
     const self = this.#deps.transport.self;
     if (rumor.peerId === self) {
       // Refute a suspicion or a death of ourselves with a newer incarnation (SWIM).

@@ -178,12 +178,15 @@ export class Libp2pMembershipTransport implements MembershipTransport {
     const lp = lpStream(stream, { maxDataLength: MAX_MEMBERSHIP_MESSAGE_BYTES });
     // Answer on the stream the peer opened rather than opening one back: a first contact (a verification, a
     // join) then costs one stream opening instead of two, which on a busy node outlasted the reply deadline.
-    if (!this.#outbound.has(from) && this.#running)
-      this.#outbound.set(from, {
-        ready: Promise.resolve({ stream, write: (bytes) => lp.write(bytes) }),
-        tail: Promise.resolve(),
-      });
+    const answerOn: Outbound = {
+      ready: Promise.resolve({ stream, write: (bytes) => lp.write(bytes) }),
+      tail: Promise.resolve(),
+    };
+    if (!this.#outbound.has(from) && this.#running) this.#outbound.set(from, answerOn);
     await this.#readFrames(stream, lp, from);
+    // The stream ended: the next message to this peer dials afresh (a dead stream would lose it), and a peer
+    // that opens a stream and goes leaves nothing behind.
+    if (this.#outbound.get(from) === answerOn) this.#outbound.delete(from);
   }
 
   async #readFrames(stream: Stream, lp: LengthPrefixedStream<Stream>, from: string): Promise<void> {

@@ -25,10 +25,17 @@ export interface ProbeContext {
   introduction(): Rumor | null;
 }
 
+/** Indirect probes run for others at once, in all and per requester. */
+const MAX_RELAYS = 32;
+const MAX_RELAYS_PER_REQUESTER = 4;
+
 export class SwimProbes {
   readonly #ctx: ProbeContext;
   readonly #urgent = new Set<string>();
   #order: string[] = [];
+  /** Requester → its ping-reqs this node is running; #relays is their sum. */
+  readonly #relaying = new Map<string, number>();
+  #relays = 0;
 
   constructor(context: ProbeContext) {
     this.#ctx = context;
@@ -118,12 +125,32 @@ export class SwimProbes {
     wire.send(peerId, { kind: 'ping', wantDescriptor: true }, seq, introduction ? [introduction] : []);
   }
 
-  /** Probe `target` for `requester` (a ping-req) and pass its ack back under the requester's seq. */
+  /**
+   * Probe `target` for `requester` (a ping-req) and pass its ack back under the requester's seq. Each may dial
+   * a peer the requester names, so only so many run at once, in all and per requester: a peer that floods
+   * ping-reqs for made-up targets gets a few dials, not one per message (honest requesters send a few per
+   * failed probe).
+   */
   relay(requester: string, requesterSeq: number, target: string): void {
-    const { wire, options } = this.#ctx;
+    const { wire, options, clock } = this.#ctx;
+    const mine = this.#relaying.get(requester) ?? 0;
+    if (this.#relays >= MAX_RELAYS || mine >= MAX_RELAYS_PER_REQUESTER) return;
+    this.#relays += 1;
+    this.#relaying.set(requester, mine + 1);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      this.#relays -= 1;
+      const left = (this.#relaying.get(requester) ?? 1) - 1;
+      if (left > 0) this.#relaying.set(requester, left);
+      else this.#relaying.delete(requester);
+    };
+    clock.setTimer(options.probeDeadlineMs, finish);
     const seq = wire.nextSeq();
     wire.expect(seq, options.probeDeadlineMs, (from, message) => {
-      if (from !== target || message.kind !== 'ack') return;
+      if (from !== target || message.kind !== 'ack' || done) return;
+      finish();
       wire.send(requester, { kind: 'ack', incarnation: message.incarnation }, requesterSeq);
     });
     wire.send(target, { kind: 'ping', wantDescriptor: false }, seq);

@@ -86,4 +86,37 @@ describe('sampled membership over real libp2p streams', { timeout: 60_000 }, () 
     );
     expect(survivors.every((n) => n.mux.rejected === 0)).toBe(true);
   });
+
+  it('answers a peer whose stream to it ended on a fresh stream, not on the dead one', async () => {
+    const a = await startLoopbackP2p({});
+    const b = await startLoopbackP2p({});
+    const transportA = new Libp2pMembershipTransport(a.libp2p);
+    let transportB = new Libp2pMembershipTransport(b.libp2p);
+    running.push(async () => {
+      await transportA.stop().catch(() => {});
+      await transportB.stop().catch(() => {});
+      await a.stop();
+      await b.stop();
+    });
+    await transportA.start();
+    await transportB.start();
+    const atA: string[] = [];
+    const atB: string[] = [];
+    transportA.onMessage((from, frame) => atA.push(`${from}:${Buffer.from(frame).toString()}`));
+    transportB.onMessage((from, frame) => atB.push(`${from}:${Buffer.from(frame).toString()}`));
+    await a.libp2p.dial(b.libp2p.getMultiaddrs()[0]!);
+    // B opens a stream to A; A keeps it to answer B on.
+    transportB.send(a.peerId, Buffer.from('hello'));
+    await waitFor('A hears B', () => atA.length === 1, 10_000);
+    // B's side of that stream goes away (B's membership restarts); the connection stays.
+    await transportB.stop();
+    transportB = new Libp2pMembershipTransport(b.libp2p);
+    await transportB.start();
+    transportB.onMessage((from, frame) => atB.push(`${from}:${Buffer.from(frame).toString()}`));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A's next message to B must arrive: on the dead stream it would be lost.
+    transportA.send(b.peerId, Buffer.from('answer'));
+    await waitFor('B hears A', () => atB.length === 1, 10_000);
+    expect(atB).toEqual([`${a.peerId}:answer`]);
+  });
 });
