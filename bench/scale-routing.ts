@@ -1,11 +1,14 @@
-// Routing quality over the sample (issue 16): workers with skewed capacities take Poisson arrivals at 90 % of
+// Routing quality over the sample (issue 16): workers with skewed capacities take Poisson arrivals at 85 % of
 // the cluster's capacity. Baseline: power of two choices over the full view with exact loads. Sampled: each
-// request starts at a random node, which draws two members of its own active view and asks both for their
-// load on the wire (the node's load query, over the simulated links) before it routes. Result: the busiest
-// worker's queue, averaged over time, for both, and their ratio.
+// request starts at a random node, which draws two members of its own active view with the node's own draw
+// (routing/worker-selection.ts drawTwo) and asks both for their load on the wire (the node's load query, over
+// the simulated links) before it routes to the cheaper by the node's cost (candidateCost); both sides use
+// that cost, so a change to the node's choice changes this experiment. Result: the busiest worker's queue,
+// averaged over time, for both, and their ratio.
 import { SimulatedCluster, type SimulatedMember } from '../test/sim/simulated-cluster.ts';
 import { seededRandom } from '../test/sim/simulated-network.ts';
 import type { ClusterMembershipOptions } from '../src-main/node/membership/cluster-options.ts';
+import { candidateCost, drawTwo, type WorkerCandidate } from '../src-main/node/routing/worker-selection.ts';
 
 const MEAN_SERVICE_MS = 2000;
 const UTILISATION = 0.85;
@@ -34,8 +37,14 @@ function newWorker(id: string, capacity: number): Worker {
   return { id, capacity, running: 0, queued: 0 };
 }
 
+/** The node's cost (candidateCost) with the worker's exact load, as the full view's baseline knows it. */
 function cost(worker: Worker): number {
-  return (worker.running + worker.queued + 1) / worker.capacity;
+  return candidateCost({
+    peerId: worker.id,
+    capacity: worker.capacity,
+    load: worker.running + worker.queued,
+    rttMs: null,
+  });
 }
 
 /** Run arrivals through `route` on a virtual clock; returns the time-averaged busiest queue. */
@@ -145,28 +154,32 @@ export function routingExperiment(
     workers,
     (done) => {
       const requester = members[Math.floor(random() * members.length)]!;
-      const candidates = requester.membership.members().filter((m) => m.status === 'up' && !m.suspect);
-      if (candidates.length === 0) return done(null);
-      const first = candidates[Math.floor(random() * candidates.length)]!;
-      let second = candidates[Math.floor(random() * candidates.length)]!;
-      if (candidates.length > 1)
-        while (second === first) second = candidates[Math.floor(random() * candidates.length)]!;
-      const reports = new Map<string, number>();
-      let waiting = second === first ? 1 : 2;
-      const answer = (peerId: string) => (report: { capacity: number; load: number } | null) => {
+      // The node's own draw (routing/worker-selection.ts): two random members of the sample with a free slot
+      // as far as the requester knows before asking (it knows nothing of their load: 0, as in MemberChoice).
+      const candidates: WorkerCandidate[] = requester.membership
+        .members()
+        .filter((m) => m.status === 'up' && !m.suspect)
+        .map((m) => ({ peerId: m.peerId, capacity: m.descriptor.capacity, load: 0, rttMs: null }));
+      const pair = drawTwo(candidates, random);
+      if (pair.length === 0) return done(null);
+      const answers = new Map<string, WorkerCandidate>();
+      let waiting = pair.length;
+      const answer = (candidate: WorkerCandidate) => (report: { capacity: number; load: number } | null) => {
         if (report === null) timedOut += 1;
         else {
           answered += 1;
-          reports.set(peerId, report.capacity > 0 ? (report.load + 1) / report.capacity : Infinity);
+          answers.set(candidate.peerId, { ...candidate, capacity: report.capacity, load: report.load });
         }
         waiting -= 1;
         if (waiting > 0) return;
-        let best: string | null = null;
-        for (const [id, value] of reports) if (best === null || value < reports.get(best)!) best = id;
-        done(best);
+        // The node's cost (candidateCost). One difference: where both answered full, the node waits in line;
+        // here the request goes to the cheaper one anyway (this experiment measures the workers' queues).
+        let best: WorkerCandidate | null = null;
+        for (const fresh of answers.values())
+          if (best === null || candidateCost(fresh) < candidateCost(best)) best = fresh;
+        done(best?.peerId ?? null);
       };
-      requester.membership.queryLoad(first.peerId, 500, answer(first.peerId));
-      if (second !== first) requester.membership.queryLoad(second.peerId, 500, answer(second.peerId));
+      for (const candidate of pair) requester.membership.queryLoad(candidate.peerId, 500, answer(candidate));
     },
     measureMs,
     random,

@@ -15,6 +15,7 @@ import type { NodeOptions } from './node-options.ts';
 import { NetworkChangeWatcher } from './p2p/network-change-watcher.ts';
 import { createNodeP2p, waitForBootstrap } from './p2p/node-p2p.ts';
 import type { P2pService } from './p2p/p2p-service.ts';
+import type { PeerPenalties } from './p2p/peer-penalties.ts';
 import type { BootstrapPlan } from './looking-for-peers.ts';
 import { onStop, type StartedParts } from './startable.ts';
 
@@ -24,6 +25,8 @@ export interface NodeNetworkInit {
   readonly config: NetworkConfig;
   readonly identity: IdentityService;
   readonly ledger: NodeLedger;
+  /** What peers lost outside gossip (corrupted model blocks), subtracted from their gossip score. */
+  readonly penalties: PeerPenalties;
   /** The region the user chose (a flag now, or the UI last time); null lets the evidence decide. */
   readonly override: RegionId | null;
   readonly started: StartedParts;
@@ -49,6 +52,7 @@ export async function startNodeNetwork(
     relay: options.relay ?? false,
     ...(options.privateNetwork !== undefined ? { privateNetwork: options.privateNetwork } : {}),
     reputation: (peerId) => ledger.payments.requester.reputation(peerId),
+    penalty: (peerId) => init.penalties.points(peerId),
     localOnly,
   });
   const skippedBecause = localOnly

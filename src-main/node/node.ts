@@ -29,6 +29,7 @@ import { startClusterServices } from './node-clusters.ts';
 import { joinRegion, leaveRegion, type RegionJoinParts } from './node-region-join.ts';
 import { startNodeAccount } from './node-account.ts';
 import { startNodeNetwork } from './node-network.ts';
+import { PeerPenalties } from './p2p/peer-penalties.ts';
 import { readFirstRun } from './onboarding/first-run-record.ts';
 import { isAlone, lookingForPeers, type BootstrapPlan } from './looking-for-peers.ts';
 import { statusReport } from './node-report.ts';
@@ -67,6 +68,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
   #routing: RoutingService | null = null;
   #models: ModelsService | null = null;
   #weights: WeightsService | null = null;
+  /** Gossip score points peers lost outside gossip (the weights service's corrupt providers). */
+  readonly #penalties = new PeerPenalties();
   #ledger: NodeLedger | null = null;
   #tiers: TierQualification[] = [];
   #stopping = false;
@@ -212,6 +215,7 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       config: this.#config,
       identity,
       ledger,
+      penalties: this.#penalties,
       // A --region given now wins; otherwise the choice the user made in the UI last time.
       override: options.region ?? stored?.regionOverride ?? null,
       started: this.#started,
@@ -233,6 +237,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
       models,
       stored,
       started: this.#started,
+      penalties: this.#penalties,
+      region: geo.decision.region,
       onRunning: (weights) => (this.#weights = weights),
     });
     // Finding or losing every peer moves between "contributing" and "looking for peers" (not an error).
@@ -326,6 +332,8 @@ export class OpenGatewayNode extends TypedEventEmitter<RunningNodeEvents> implem
     const membership = this.#membership;
     const config = this.#config;
     if (membership === null || config === null) return;
+    // Model files are found and offered within the region (issue 14).
+    this.#weights?.setRegion(region);
     const parts: RegionJoinParts = {
       config,
       p2p: this.#p2p!,

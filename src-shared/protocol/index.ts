@@ -1,2 +1,2 @@
 export * from './protocol-ids.ts';
-export * from './heartbeat.ts';
+export * from './engine-state.ts';

@@ -2,7 +2,7 @@
 // queries, with join/leave/suspect/death rumors piggybacked on each. Every byte comes from an untrusted peer,
 // so decoding checks size first, then CBOR strictness, then every field; it returns a reason, never throws.
 import { encode } from 'cborg';
-import { ENGINE_STATES, type EngineState } from './heartbeat.ts';
+import { ENGINE_STATES, type EngineState } from './engine-state.ts';
 import { decodeStrictCborRecord } from './strict-cbor-record.ts';
 
 /** The membership stream protocol (one frame per message, both directions). */

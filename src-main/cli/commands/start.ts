@@ -30,7 +30,9 @@ clusters of its region (membership protocol 2). Stops cleanly on Ctrl-C / SIGTER
   --relay                 serve as a relay and bootstrap node (public servers)
   --api-port PORT         the local API's port on 127.0.0.1 (default: a free port, written to api.json)
   --serve-tier TIER       serve TIER even if this machine does not qualify (devnets and tests)
-  --heartbeat-ms MS       membership interval: each sampled member probed once per MS (default 5000)
+  --membership-interval-ms MS
+                          each member of this node's samples is probed once per MS (default 5000;
+                          --heartbeat-ms is its old name: nothing heartbeats to the region any more)
   --engine ENGINE         builtin (llama.cpp, part of this app), exo, openai, or auto (default): EXO where
                           installed, the server given by --engine-url, otherwise builtin
   --exo-path PATH         the exo executable to run (default: found on PATH or in the EXO app)
@@ -59,6 +61,7 @@ export const startCommand: CliCommand = {
       relay: { type: 'boolean' },
       'api-port': { type: 'string' },
       'serve-tier': { type: 'string', multiple: true },
+      'membership-interval-ms': { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       'exo-path': { type: 'string' },
       engine: { type: 'string' },
@@ -121,10 +124,13 @@ export const startCommand: CliCommand = {
         throw new UsageError(`unknown region "${values.region}" (one of: ${REGION_IDS.join(', ')})`);
     }
     const apiPort = values['api-port'] === undefined ? 0 : intIn(values['api-port'], '--api-port', 1, 65535);
+    const intervalFlag =
+      values['membership-interval-ms'] !== undefined ? '--membership-interval-ms' : '--heartbeat-ms';
+    const intervalValue = values['membership-interval-ms'] ?? values['heartbeat-ms'];
+    if (values['membership-interval-ms'] !== undefined && values['heartbeat-ms'] !== undefined)
+      throw new UsageError('--heartbeat-ms is the old name of --membership-interval-ms: give one of them');
     const heartbeatMs =
-      values['heartbeat-ms'] === undefined
-        ? undefined
-        : intIn(values['heartbeat-ms'], '--heartbeat-ms', 50, 600_000);
+      intervalValue === undefined ? undefined : intIn(intervalValue, intervalFlag, 50, 600_000);
 
     const settingsOf = (kind: EngineKind): ResolvedEngineSettings =>
       kind === 'builtin'

@@ -20,3 +20,11 @@ export class NonPublicIpError extends ExpectedError {
 export class CountryDatabaseError extends Error {
   override readonly name = 'CountryDatabaseError';
 }
+
+/** A lookup in a country database after it was closed (a programming error). */
+export class CountryDatabaseClosedError extends Error {
+  override readonly name = 'CountryDatabaseClosedError';
+  constructor() {
+    super('the country database was closed');
+  }
+}

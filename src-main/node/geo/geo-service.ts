@@ -1,7 +1,7 @@
 // The geo service: gathers evidence of where this node is (peers' observations, the router, interfaces, the
 // cache, the timezone) and decides its region. Re-decides whenever evidence changes; announces changes.
 // The country database is 8 MB read whole into memory: it is opened only while an address it has not looked
-// up yet needs a country, and dropped right after (issue 17 item 4), so an idle node does not carry it.
+// up yet needs a country, and closed right after (issue 17 item 4), so an idle node does not carry it.
 import { TypedEventEmitter } from 'main-event';
 import type { RegionDecision, RegionId } from '../../../src-shared/regions/index.ts';
 import type { Locations } from '../locations.ts';
@@ -71,9 +71,13 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
   async start(): Promise<void> {
     // Opened once here even when nothing needs a lookup: a missing or broken database fails the start.
     const database = await this.#openDatabase();
-    this.#databaseBuiltAt = database.builtAt;
-    this.#cache = await readRegionCache(this.#components.locations.geoCache);
-    this.#decision = await this.#decide(database);
+    try {
+      this.#databaseBuiltAt = database.builtAt;
+      this.#cache = await readRegionCache(this.#components.locations.geoCache);
+      this.#decision = await this.#decide(database);
+    } finally {
+      database.close();
+    }
     await this.#remember(this.#decision);
   }
 
@@ -163,9 +167,13 @@ export class GeoService extends TypedEventEmitter<GeoEvents> {
     });
     if (missing.length === 0) return known;
     const database = opened ?? (await this.#openDatabase());
-    for (const ip of missing) {
-      if (this.#countries.size >= COUNTRY_MEMORY) this.#countries.clear();
-      this.#countries.set(ip.address, database.lookupCountry(ip));
+    try {
+      for (const ip of missing) {
+        if (this.#countries.size >= COUNTRY_MEMORY) this.#countries.clear();
+        this.#countries.set(ip.address, database.lookupCountry(ip));
+      }
+    } finally {
+      if (opened === null) database.close();
     }
     return decideRegion(evidence, (ip) => this.#countries.get(ip.address) ?? null);
   }

@@ -22,9 +22,11 @@ import {
 } from './sampled-member.ts';
 import { MemberVerdicts } from './member-verdicts.ts';
 import type { TimerHandle } from './membership-transport.ts';
+import { RumorBudget } from './rumor-budget.ts';
 import { RumorQueue } from './rumor-queue.ts';
 import { SampledView } from './sampled-view.ts';
 import { shardOf, shardTopic } from './gossip-shards.ts';
+import { RUMOR_BUDGET_MESSAGES, RUMOR_BUDGET_SENDERS } from './membership-defaults.ts';
 import { resolveOptions, type ClusterMembershipOptions, type ResolvedOptions } from './cluster-options.ts';
 
 /** How far ahead of this node's clock (seconds) an incarnation may be: clock skew and many changes, not more. */
@@ -41,6 +43,7 @@ export class ClusterMembership {
   readonly #random: () => number;
   readonly #view: SampledView;
   readonly #rumors: RumorQueue;
+  readonly #budget: RumorBudget;
   readonly #wire: ClusterWire;
   readonly #verdicts: MemberVerdicts;
   readonly #probes: SwimProbes;
@@ -73,6 +76,11 @@ export class ClusterMembership {
       this.#options.rumorTransmissions,
       this.#options.rumorMemory,
       this.#options.rumorQueue,
+    );
+    this.#budget = new RumorBudget(
+      RUMOR_BUDGET_MESSAGES * this.#options.maxRumorsPerMessage,
+      this.#options.intervalMs,
+      RUMOR_BUDGET_SENDERS,
     );
     this.#wire = new ClusterWire(
       this.key,
@@ -233,7 +241,7 @@ export class ClusterMembership {
       this.#view.offer(from, 0, now);
     }
     this.#verdicts.touch(from, now);
-    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    this.#applyRumors(from, message.rumors, now);
     switch (message.kind) {
       case 'ping':
         // A watcher is no member: it says so, and members drop it from their samples at once.
@@ -274,7 +282,7 @@ export class ClusterMembership {
   receiveGossip(from: string, message: MembershipMessage): void {
     if (!this.#running) return;
     const now = this.#deps.clock.now();
-    for (const rumor of message.rumors) this.#applyRumor(from, rumor, now);
+    this.#applyRumors(from, message.rumors, now);
   }
 
   #tick(): void {
@@ -300,6 +308,20 @@ export class ClusterMembership {
     const target = this.#probes.next();
     if (target !== undefined) this.#probes.probe(target);
     if (this.#ticks % this.#options.shuffleEveryProbes === 0) this.#shuffles.initiate();
+  }
+
+  /**
+   * The sender's rumors, as many as its budget allows (the rest are dropped unread). Rumors about this node
+   * (to refute) and about the sender itself (its join or goodbye) are always read: they name no one new.
+   */
+  #applyRumors(from: string, rumors: readonly Rumor[], now: number): void {
+    if (rumors.length === 0) return;
+    const self = this.#deps.transport.self;
+    const others = rumors.filter((rumor) => rumor.peerId !== self && rumor.peerId !== from);
+    const allowed = others.length === 0 ? 0 : this.#budget.take(from, others.length, now);
+    for (const rumor of rumors)
+      if (rumor.peerId === self || rumor.peerId === from) this.#applyRumor(from, rumor, now);
+    for (let i = 0; i < allowed; i += 1) this.#applyRumor(from, others[i]!, now);
   }
 
   #applyRumor(from: string, rumor: Rumor, now: number): void {

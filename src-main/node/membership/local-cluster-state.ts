@@ -1,6 +1,6 @@
 // What this node says about its engine for one served tier (the routing service sets it, membership
 // announces the rarely changing part and answers load queries with the rest).
-import type { EngineState } from '../../../src-shared/protocol/heartbeat.ts';
+import type { EngineState } from '../../../src-shared/protocol/engine-state.ts';
 
 export interface LocalClusterState {
   readonly engine: EngineState;

@@ -62,3 +62,7 @@ export const NOT_MEMBER_RETRY_INTERVALS = 12;
  * A lone member needs no seeds to be found: a newcomer's own seeds lead it there.
  */
 export const MAX_RESEED_INTERVALS = 8;
+/** Rumors one sender may make a node consider per interval, in messages' worth (see rumor-budget.ts). */
+export const RUMOR_BUDGET_MESSAGES = 8;
+/** Senders whose rumor budget is remembered at once (the quietest forgotten first). */
+export const RUMOR_BUDGET_SENDERS = 1024;

@@ -24,8 +24,19 @@ export interface ShuffleContext {
   refill(now: number): void;
 }
 
+/** Intervals before one sender's next swap is taken. */
+const SWAP_SENDER_INTERVALS = 8;
+/** Swaps taken per interval from all senders together. */
+const SWAPS_PER_INTERVAL = 4;
+/** Senders whose last swap is remembered (the oldest forgotten first). */
+const MAX_SWAP_SENDERS = 256;
+
 export class ViewShuffles {
   readonly #ctx: ShuffleContext;
+  /** Sender → when its last swap was taken. */
+  readonly #swapAt = new Map<string, number>();
+  #swapWindowStart = -Infinity;
+  #swapsInWindow = 0;
 
   constructor(context: ShuffleContext) {
     this.#ctx = context;
@@ -79,14 +90,28 @@ export class ViewShuffles {
       if (member !== null) probes.verify(member);
       return;
     }
+    // A swap costs us verified members for entries nobody checked yet, so it is rationed: one per sender every
+    // few intervals (an honest partner hands its partner over and picks another next time) and a few per
+    // interval in all (each member starts one every couple of intervals); past that the entries only fill
+    // free places. Unrationed, a peer flooding shuffles of made-up ids flushed every verified member out.
+    const last = this.#swapAt.get(from);
+    if (last !== undefined && now - last < SWAP_SENDER_INTERVALS * options.intervalMs) {
+      wire.send(from, { kind: 'shuffle-reply', entries: [] }, message.seq);
+      return;
+    }
+    this.#swapAt.delete(from);
+    if (this.#swapAt.size >= MAX_SWAP_SENDERS) this.#swapAt.delete(this.#swapAt.keys().next().value!);
+    this.#swapAt.set(from, now);
+    if (now - this.#swapWindowStart >= options.intervalMs) {
+      this.#swapWindowStart = now;
+      this.#swapsInWindow = 0;
+    }
+    const swap = this.#swapsInWindow < SWAPS_PER_INTERVAL;
+    if (swap) this.#swapsInWindow += 1;
     // The entries we hand over leave our active view; the partner's take their places.
     const entries = view.sampleActive(options.shuffleLength, from);
     wire.send(from, { kind: 'shuffle-reply', entries }, message.seq);
-    this.#swapIn(
-      message.entries,
-      entries.map((entry) => entry.peerId),
-      now,
-    );
+    this.#swapIn(message.entries, swap ? entries.map((entry) => entry.peerId) : [], now);
   }
 
   /** Take in a partner's entries, handing over `replaceable` slots as needed; the rest become candidates. */

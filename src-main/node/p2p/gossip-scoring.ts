@@ -33,6 +33,7 @@ export function peerScoreParams(
   scoredTopics: readonly string[],
   colocationWhitelist: readonly string[],
   reputation?: (peerId: string) => number,
+  penalty?: (peerId: string) => number,
 ): Partial<PeerScoreParams> {
   const topics: Record<string, TopicScoreParams> = {};
   for (const topic of scoredTopics) topics[topic] = QUIET_TOPIC_SCORE as TopicScoreParams;
@@ -42,12 +43,14 @@ export function peerScoreParams(
     // shared addresses (loopback in tests, our own relays) are exempt.
     IPColocationFactorWhitelist: new Set(colocationWhitelist),
     // The ledger's local reputation (settled and failed work, fraud proofs) is gossipsub's application score
-    // (P5): up to ±10 points for work done or failed; a revoked account's peer is graylisted.
-    ...(reputation
+    // (P5): up to ±10 points for work done or failed; a revoked account's peer is graylisted. Penalties for
+    // what a peer did outside gossip (corrupted model blocks) are subtracted from it.
+    ...(reputation || penalty
       ? {
           appSpecificScore: (peerId: string) => {
-            const score = reputation(peerId);
-            return score <= -1 ? REVOKED_SCORE : score * REPUTATION_SCORE_WEIGHT;
+            const score = reputation?.(peerId) ?? 0;
+            const base = score <= -1 ? REVOKED_SCORE : score * REPUTATION_SCORE_WEIGHT;
+            return base - (penalty?.(peerId) ?? 0);
           },
           appSpecificWeight: 1,
         }

@@ -147,7 +147,12 @@ function services(init: P2pInit, hooks: Libp2pHooks): Services {
         `${Buffer.from(message.from ?? []).toString('base64')}:${Buffer.from(message.seqno ?? []).toString('base64')}`,
       heartbeatInterval: init.gossipHeartbeatMs ?? 1000,
       maxInboundDataLength: MAX_GOSSIP_DATA_BYTES,
-      scoreParams: peerScoreParams(init.scoredTopics ?? [], colocationWhitelist, init.reputation),
+      scoreParams: peerScoreParams(
+        init.scoredTopics ?? [],
+        colocationWhitelist,
+        init.reputation,
+        init.penalty,
+      ),
       // Peer exchange helps joiners find cluster members; only well-connected relays hand it out.
       doPX: init.relayServer ?? false,
       ...(init.allowedTopics ? { allowedTopics: [...init.allowedTopics] } : {}),

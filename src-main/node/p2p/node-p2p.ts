@@ -20,6 +20,8 @@ export interface NodeP2pOptions {
   /** Loopback/LAN network: private addresses count. Default: true when any address given is private. */
   readonly privateNetwork?: boolean;
   readonly reputation: (peerId: string) => number;
+  /** Gossip score points a peer lost outside gossip (corrupted model blocks). */
+  readonly penalty?: (peerId: string) => number;
   /**
    * OPENGATEWAY_LOCAL_ONLY: nothing leaves the machine. Bootstrap addresses by DNS name are skipped (and
    * reported), no UPnP or mDNS, and a connection gater allows dials to loopback only. Default: the
@@ -65,6 +67,7 @@ export function createNodeP2p(options: NodeP2pOptions): {
       scoredTopics: topics,
       allowedTopics: topics,
       reputation: options.reputation,
+      ...(options.penalty ? { penalty: options.penalty } : {}),
     },
   );
   return { p2p, bootstrap, skipped };

@@ -42,6 +42,8 @@ export interface P2pInit {
   readonly scoredTopics?: readonly string[];
   /** Local reputation of a peer (-1…1, the ledger's), added to its gossip score. */
   readonly reputation?: (peerId: string) => number;
+  /** Gossip score points a peer lost outside gossip (peer-penalties.ts), subtracted from its score. */
+  readonly penalty?: (peerId: string) => number;
   /** When set, gossipsub ignores subscriptions to any other topic (bounds what peers can make us track). */
   readonly allowedTopics?: readonly string[];
   /** gossipsub's mesh maintenance interval. */

@@ -2,8 +2,9 @@
 // nobody to store it with) backing off to once a minute, or at once when a peer connects; then refresh it
 // well within the records' lifetime, for as long as the file is seeded.
 import type { Libp2p } from '@libp2p/interface';
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
 import { sleep } from './abortable-sleep.ts';
+import { weightsProviderKey } from './provider-key.ts';
 
 /** Provider records live 48 h in kad-dht; refresh twice a day. */
 const REFRESH_MS = 12 * 3600_000;
@@ -39,4 +40,51 @@ export function announceProvider(libp2p: Libp2p, root: CID, signal: AbortSignal)
       if (woken.signal.aborted) delay = 1000;
     }
   })();
+}
+
+/** The provider records of the files a node seeds, under its current region's keys (none without a region). */
+export class RegionAnnouncements {
+  readonly #libp2p: Libp2p;
+  #region: string | null;
+  /** Root CID → the loop keeping its provider record. */
+  readonly #loops = new Map<string, AbortController>();
+
+  constructor(libp2p: Libp2p, region: string | null) {
+    this.#libp2p = libp2p;
+    this.#region = region;
+  }
+
+  get region(): string | null {
+    return this.#region;
+  }
+
+  /** The region changed (or became known): every file is announced again, in the new region only. */
+  setRegion(region: string | null): void {
+    if (region === this.#region) return;
+    this.#region = region;
+    for (const cid of [...this.#loops.keys()]) this.announce(cid);
+  }
+
+  /** Keep `cid`'s record in the DHT under the current region's key (restarting any earlier loop). */
+  announce(cid: string): void {
+    this.withdraw(cid);
+    const announcing = new AbortController();
+    this.#loops.set(cid, announcing);
+    const region = this.#region;
+    // Without a region the entry stays (a later region announces it) but nothing is put in the DHT.
+    if (region === null) return;
+    void weightsProviderKey(region, CID.parse(cid)).then((key) => {
+      if (!announcing.signal.aborted) announceProvider(this.#libp2p, key, announcing.signal);
+    });
+  }
+
+  withdraw(cid: string): void {
+    this.#loops.get(cid)?.abort();
+    this.#loops.delete(cid);
+  }
+
+  clear(): void {
+    for (const controller of this.#loops.values()) controller.abort();
+    this.#loops.clear();
+  }
 }

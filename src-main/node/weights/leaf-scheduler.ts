@@ -82,7 +82,8 @@ export interface LeafSchedulerHooks {
   readonly origin: OriginLeafSource | null;
   /** `from`: the peer id, or 'origin'. */
   readonly onLeaf?: (leaf: FileLeaf, from: string, counts: LeafSourceCounts) => void;
-  readonly onPeerDropped?: (peerId: string, reason: string) => void;
+  /** `misbehaved`: caught sending something else than asked for (not merely slow or gone). */
+  readonly onPeerDropped?: (peerId: string, reason: string, misbehaved: boolean) => void;
   readonly now?: () => number;
 }
 
@@ -193,11 +194,16 @@ export async function fetchLeaves(
     return candidates.sort((a, b) => asked.get(a)!.size - asked.get(b)!.size || a.offset - b.offset);
   };
 
-  const drop = (peerId: string, state: { dropped: boolean; controller: AbortController }, reason: string) => {
+  const drop = (
+    peerId: string,
+    state: { dropped: boolean; controller: AbortController },
+    reason: string,
+    misbehaved: boolean,
+  ) => {
     if (state.dropped) return;
     state.dropped = true;
     state.controller.abort();
-    hooks.onPeerDropped?.(peerId, reason);
+    hooks.onPeerDropped?.(peerId, reason, misbehaved);
   };
 
   const peerWorker = async (source: PeerLeafSource) => {
@@ -225,7 +231,7 @@ export async function fetchLeaves(
         if (signal?.aborted || state.dropped) continue;
         if (source.misbehaved?.aborted) {
           // Caught sending a corrupted block: dropped at once, whatever else it delivered.
-          drop(source.peerId, state, describeFailure(source.misbehaved.reason));
+          drop(source.peerId, state, describeFailure(source.misbehaved.reason), true);
           continue;
         }
         // Cancelled because another source stored the leaf first: not the peer's fault.
@@ -235,7 +241,7 @@ export async function fetchLeaves(
           const reason = timeout.aborted
             ? `no verified block within ${policy.blockTimeoutMs / 1000} s`
             : describeFailure(error);
-          drop(source.peerId, state, reason);
+          drop(source.peerId, state, reason, false);
         }
       } finally {
         close(request, 'front'); // Someone else takes it next.

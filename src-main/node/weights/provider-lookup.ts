@@ -1,17 +1,18 @@
-// Which peers hold a file: the private DHT's provider records for its root CID. A lookup reports each
+// Which peers hold a file: the private DHT's provider records under its key (provider-key.ts: the root CID
+// within the node's region). A lookup reports each
 // provider as it arrives (the first one can start the transfer while the query still runs), and repeats
 // beside the transfer so a peer that finishes its own download joins as a source.
 import type { Libp2p } from '@libp2p/interface';
-import { CID } from 'multiformats/cid';
+import type { CID } from 'multiformats/cid';
 import { sleep } from './abortable-sleep.ts';
 
 const LOOKUP_TIMEOUT_MS = 15_000;
 const LOOKUP_INTERVAL_MS = 10_000;
 
-/** Calls `onProvider` for each peer the DHT names as holding `cid` (never ourselves); resolves when done. */
+/** Calls `onProvider` for each peer the DHT names under `key` (never ourselves); resolves when done. */
 export async function lookUpProviders(
   libp2p: Libp2p,
-  cid: string,
+  key: CID,
   onProvider: (peerId: string) => void,
   signal?: AbortSignal,
 ): Promise<number> {
@@ -19,7 +20,7 @@ export async function lookUpProviders(
   const seen = new Set<string>();
   const lookup = AbortSignal.any([AbortSignal.timeout(LOOKUP_TIMEOUT_MS), ...(signal ? [signal] : [])]);
   try {
-    for await (const provider of libp2p.contentRouting.findProviders(CID.parse(cid), { signal: lookup })) {
+    for await (const provider of libp2p.contentRouting.findProviders(key, { signal: lookup })) {
       const id = provider.id.toString();
       if (id === self || seen.has(id)) continue;
       seen.add(id);
@@ -41,7 +42,7 @@ export async function lookUpProviders(
  */
 export function watchProviders(
   libp2p: Libp2p,
-  cid: string,
+  key: CID,
   onProvider: (peerId: string) => void,
   signal: AbortSignal,
 ): Promise<void> {
@@ -54,7 +55,7 @@ export function watchProviders(
   void (async () => {
     while (!signal.aborted) {
       try {
-        await lookUpProviders(libp2p, cid, report, signal);
+        await lookUpProviders(libp2p, key, report, signal);
       } catch {
         // No DHT peer answered this time; the next round may.
       }

@@ -1,7 +1,8 @@
 // Model files peer to peer (issue 14): Helia on the node's own libp2p (one identity, one transport, one NAT
 // traversal), bitswap for blocks, a blockstore on disk in the data folder, the private DHT's provider records
-// to find who holds a file. Fetching walks the file's DAG from the catalog's root CID, takes leaves from
-// every provider and, when peers are few or slow, from the origin URL at the same time (leaf-scheduler.ts);
+// (keyed by file and region: provider-key.ts) to find who in the node's region holds a file. Fetching walks
+// the file's DAG from the catalog's root CID, takes leaves from every provider and, when peers are few or
+// slow, from the origin URL at the same time (leaf-scheduler.ts);
 // every block is checked against its hash before it is stored, and the assembled file against the
 // catalog's SHA-256 before it is renamed into place. Seeding offers only the files it is told to (the
 // served tiers' models), within an upload cap, and stops while contributing is paused.
@@ -24,12 +25,13 @@ import {
   type LeafSchedulerPolicy,
 } from './leaf-scheduler.ts';
 import { sleep } from './abortable-sleep.ts';
-import { announceProvider } from './announce-provider.ts';
+import { RegionAnnouncements } from './announce-provider.ts';
 import { BlockArrivals, onBitswapBlock, type WatchedPeer } from './block-arrivals.ts';
-import { readBlock } from './block-bytes.ts';
+import { collectFileBlocks, readBlock } from './block-bytes.ts';
 import { fetchLeavesFromUrls } from './origin-leaves.ts';
 import { peerBlockSource, type PeerBlockSource } from './peer-block-source.ts';
 import { salvagePrefix } from './salvage-prefix.ts';
+import { weightsProviderKey } from './provider-key.ts';
 import { lookUpProviders, watchProviders } from './provider-lookup.ts';
 import { SeedingBlockstore } from './seeding-blockstore.ts';
 import { UploadLimiter } from './upload-limiter.ts';
@@ -51,6 +53,11 @@ export interface WeightsInit {
   /** 0: no cap. */
   readonly uploadBytesPerSecond?: number;
   readonly policy?: Partial<LeafSchedulerPolicy>;
+  /**
+   * The node's region: seeded files are announced, and providers looked up, within it only. null (region not
+   * known yet): nothing announced, nobody looked up (the origin and providers named by the caller remain).
+   */
+  readonly region?: string | null;
 }
 
 /** Progress of one file: bytes on disk and who sent them. */
@@ -66,8 +73,11 @@ export interface WeightsProgress {
 }
 
 export interface WeightsEvents {
-  /** A provider sent nothing verifiable (corrupted or no blocks) and was dropped as a source. */
-  'bad-peer': CustomEvent<{ peerId: string; reason: string }>;
+  /**
+   * A provider was dropped as a source: `corrupt` when it sent a block that is not the one asked for (its
+   * gossip score should suffer), otherwise it sent nothing in time (slow, paused or gone: no fault).
+   */
+  'bad-peer': CustomEvent<{ peerId: string; reason: string; corrupt: boolean }>;
 }
 
 /** What a fetch took from where. */
@@ -101,8 +111,8 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   #helia: Helia | null = null;
   /** Root CID → the blocks a seeded file offers. */
   readonly #seeded = new Map<string, CID[]>();
-  /** Root CID → the loop keeping its provider record in the DHT. */
-  readonly #announcers = new Map<string, AbortController>();
+  /** The seeded files' provider records in the DHT. */
+  readonly #announcements: RegionAnnouncements;
   readonly #arrivals = new BlockArrivals();
   #unwatchBitswap: (() => void) | null = null;
 
@@ -111,6 +121,16 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     this.#components = components;
     this.#init = init;
     this.#limiter = new UploadLimiter(init.uploadBytesPerSecond ?? DEFAULT_UPLOAD_BYTES_PER_SECOND);
+    this.#announcements = new RegionAnnouncements(components.libp2p, init.region ?? null);
+  }
+
+  /** The node's region changed (or became known): seeded files are announced in the new one only. */
+  setRegion(region: string | null): void {
+    this.#announcements.setRegion(region);
+  }
+
+  get region(): string | null {
+    return this.#announcements.region;
   }
 
   async start(): Promise<void> {
@@ -143,8 +163,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     this.#unwatchBitswap?.();
     this.#unwatchBitswap = null;
     this.#seeded.clear();
-    for (const controller of this.#announcers.values()) controller.abort();
-    this.#announcers.clear();
+    this.#announcements.clear();
     if (helia !== null) await helia.stop();
     await this.#raw?.close();
     this.#raw = null;
@@ -184,19 +203,11 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
         throw new WeightsRootMismatchError(file.name, file.cid, imported.toString());
     }
     if (this.#seeded.has(file.cid)) return;
-    const blocks: CID[] = [root];
-    const read: BlockReader = async (cid) => {
-      blocks.push(cid);
-      return readBlock(raw, cid);
-    };
-    const leaves = await fileLayout(file.name, root, file.sizeBytes, read);
-    blocks.push(...leaves.map((leaf) => leaf.cid));
+    const blocks: CID[] = [];
+    await collectFileBlocks(raw, file, root, blocks);
     seeding.seed(blocks);
     this.#seeded.set(file.cid, blocks);
-    const announcing = new AbortController();
-    this.#announcers.get(file.cid)?.abort();
-    this.#announcers.set(file.cid, announcing);
-    announceProvider(this.#components.libp2p, root, announcing.signal);
+    this.#announcements.announce(file.cid);
   }
 
   /** Stop offering a file (its blocks stay on disk until the model is removed). */
@@ -204,8 +215,7 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     const blocks = this.#seeded.get(cid);
     if (blocks === undefined) return;
     this.#seeded.delete(cid);
-    this.#announcers.get(cid)?.abort();
-    this.#announcers.delete(cid);
+    this.#announcements.withdraw(cid);
     this.#seeding?.unseed(blocks);
   }
 
@@ -213,14 +223,9 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
   async forget(file: AddressedFile): Promise<void> {
     const { raw } = this.#parts();
     this.stopSeeding(file.cid);
-    const root = CID.parse(file.cid);
-    const blocks: CID[] = [root];
+    const blocks: CID[] = [];
     try {
-      const leaves = await fileLayout(file.name, root, file.sizeBytes, async (cid) => {
-        blocks.push(cid);
-        return readBlock(raw, cid);
-      });
-      blocks.push(...leaves.map((leaf) => leaf.cid));
+      await collectFileBlocks(raw, file, CID.parse(file.cid), blocks);
     } catch {
       // Part of the DAG is missing: delete what we found.
     }
@@ -236,10 +241,13 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     return salvagePrefix(this.#parts().raw, file, path);
   }
 
-  /** Peers the DHT names as holding `cid` (never ourselves). */
+  /** Peers of our region the DHT names as holding `cid` (never ourselves; none while the region is unknown). */
   async findProviders(cid: string, signal?: AbortSignal): Promise<string[]> {
     const found: string[] = [];
-    await lookUpProviders(this.#components.libp2p, cid, (peerId) => found.push(peerId), signal);
+    const region = this.#announcements.region;
+    if (region === null) return found;
+    const key = await weightsProviderKey(region, CID.parse(cid));
+    await lookUpProviders(this.#components.libp2p, key, (peerId) => found.push(peerId), signal);
     return found;
   }
 
@@ -271,7 +279,13 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
     // Provider lookups run beside the transfer: a peer that finishes its own download joins as a source.
     const lookups = new AbortController();
     const lookupSignal = AbortSignal.any([lookups.signal, ...(signal ? [signal] : [])]);
-    const firstProvider = watchProviders(this.#components.libp2p, file.cid, addSource, lookupSignal);
+    const region = this.#announcements.region;
+    const firstProvider =
+      region === null
+        ? Promise.resolve()
+        : weightsProviderKey(region, root).then((key) =>
+            watchProviders(this.#components.libp2p, key, addSource, lookupSignal),
+          );
 
     let peerBytes = 0;
     let originBytes = 0;
@@ -352,9 +366,9 @@ export class WeightsService extends TypedEventEmitter<WeightsEvents> {
                 originBytes = baseline.originBytes + counts.originBytes;
                 report(counts.activePeers, counts.originActive);
               },
-              onPeerDropped: (peerId, reason) => {
+              onPeerDropped: (peerId, reason, corrupt) => {
                 droppedPeers.push(peerId);
-                this.safeDispatchEvent('bad-peer', { detail: { peerId, reason } });
+                this.safeDispatchEvent('bad-peer', { detail: { peerId, reason, corrupt } });
               },
             },
             policy,

@@ -19,3 +19,15 @@ describe('opengateway-node start: engine flags', () => {
     await expect(failure).rejects.toThrow(message);
   });
 });
+
+describe('opengateway-node start: the membership interval', () => {
+  it.each([
+    [['--membership-interval-ms', '10'], /--membership-interval-ms/],
+    [['--heartbeat-ms', '10'], /--heartbeat-ms/],
+    [['--membership-interval-ms', '1000', '--heartbeat-ms', '1000'], /old name of --membership-interval-ms/],
+  ])('refuses %j', async (args, message) => {
+    const failure = run(...args);
+    await expect(failure).rejects.toThrow(UsageError);
+    await expect(failure).rejects.toThrow(message);
+  });
+});

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CountryDatabase } from '../../../../src-main/node/geo/country-database.ts';
+import { CountryDatabaseClosedError } from '../../../../src-main/node/geo/errors.ts';
 import { parsePublicIp } from '../../../../src-main/node/geo/ip-address.ts';
 import { countryToRegion } from '../../../../src-shared/regions/index.ts';
 
@@ -28,6 +29,19 @@ describe('CountryDatabase (the bundled DB-IP file, real lookups)', () => {
 
   it('knows when it was built', () => {
     expect(database.builtAt.getUTCFullYear()).toBeGreaterThanOrEqual(2026);
+  });
+
+  it('hands the file’s memory back as soon as it is closed, and refuses lookups after that', async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const opened = await CountryDatabase.open();
+    const held = process.memoryUsage().arrayBuffers - before;
+    expect(held).toBeGreaterThan(4 * 2 ** 20); // the whole file (~8 MB)
+    expect(opened.lookupCountry(parsePublicIp('8.8.8.8'))).toBe('US');
+    opened.close();
+    // No collection in between: the memory is released by close() itself, not whenever V8 next collects.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(held / 8);
+    expect(() => opened.lookupCountry(parsePublicIp('8.8.8.8'))).toThrow(CountryDatabaseClosedError);
+    opened.close(); // twice is harmless
   });
 
   it('fails clearly when the file is missing', async () => {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CountryDatabase } from '../../../../src-main/node/geo/country-database.ts';
+import { CountryDatabaseClosedError } from '../../../../src-main/node/geo/errors.ts';
 import { GeoService, type GeoInit } from '../../../../src-main/node/geo/geo-service.ts';
+import { parsePublicIp } from '../../../../src-main/node/geo/ip-address.ts';
 import { locationsFor, type Locations } from '../../../../src-main/node/locations.ts';
 import type { RegionDecision } from '../../../../src-shared/regions/index.ts';
 
@@ -106,6 +108,9 @@ describe('GeoService', () => {
     await service.setUpnpAddress('81.2.69.160');
     expect(service.decision).toMatchObject({ region: 'europe', source: 'upnp' });
     expect(opened).toHaveLength(3);
+    // Each one was closed once used: its 8 MB are not left waiting for a garbage collection.
+    for (const database of opened)
+      expect(() => database.lookupCountry(parsePublicIp('8.8.8.8'))).toThrow(CountryDatabaseClosedError);
   });
 
   it('applies concurrent changes in the order they were made', async () => {

@@ -117,10 +117,37 @@ describe('fetchLeaves', () => {
       {
         peers: () => [failing, good.source],
         origin: null,
-        onPeerDropped: (peerId, reason) => reasons.push(`${peerId} ${reason}`),
+        onPeerDropped: (peerId, reason, misbehaved) => reasons.push(`${peerId} ${reason} ${misbehaved}`),
       },
       policy({ originMode: 'never', maxStrikes: 2, maxRequestsPerLeaf: 1 }),
     );
-    expect(reasons).toEqual(['failing the peer does not have block 0']);
+    // Failing is not misbehaving: no gossip penalty follows.
+    expect(reasons).toEqual(['failing the peer does not have block 0 false']);
+  });
+
+  it('drops a peer caught sending a block it was not asked for at once, as misbehaving', async () => {
+    const all = await leaves(3);
+    const caught = new AbortController();
+    const liar: PeerLeafSource = {
+      peerId: 'liar',
+      misbehaved: caught.signal,
+      fetch: (_leaf, signal) => {
+        // Its first answer is a corrupted block (block-arrivals.ts fires `misbehaved`); the request never ends.
+        caught.abort(new Error('sent a block that is not the one asked for (corrupted)'));
+        return Promise.reject(signal.reason as Error);
+      },
+    };
+    const good = peer('good');
+    const drops: string[] = [];
+    await fetchLeaves(
+      all,
+      {
+        peers: () => [liar, good.source],
+        origin: null,
+        onPeerDropped: (peerId, reason, misbehaved) => drops.push(`${peerId} ${reason} ${misbehaved}`),
+      },
+      policy({ originMode: 'never', maxStrikes: 100 }),
+    );
+    expect(drops).toEqual(['liar sent a block that is not the one asked for (corrupted) true']);
   });
 });

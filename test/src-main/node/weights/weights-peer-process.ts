@@ -7,6 +7,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { FsBlockstore } from 'blockstore-fs';
 import { CID } from 'multiformats/cid';
 import { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
+import { PeerPenalties } from '../../../../src-main/node/p2p/peer-penalties.ts';
+import { penaliseCorruptSources } from '../../../../src-main/node/weights/corrupt-source-penalty.ts';
 import { fileLayout } from '../../../../src-main/node/weights/file-layout.ts';
 import type { LeafSchedulerPolicy } from '../../../../src-main/node/weights/leaf-scheduler.ts';
 import { WeightsService, type AddressedFile } from '../../../../src-main/node/weights/weights-service.ts';
@@ -21,6 +23,8 @@ export type PeerProcessSpec = {
   /** Serve as the network's circuit relay. Without one, every node keeps random-walking the DHT for a relay
    * to reserve (libp2p's relay discovery), which costs each node a good part of a core. */
   readonly relayServer?: boolean;
+  /** The node's region (default "europe"): files are announced and looked up within it. */
+  readonly region?: string;
 } & (
   | { readonly role: 'seed'; readonly corrupt?: boolean }
   | {
@@ -29,6 +33,13 @@ export type PeerProcessSpec = {
       readonly policy?: Partial<LeafSchedulerPolicy>;
       /** Wait for this many providers in the DHT before fetching (0: go at once). */
       readonly waitForProviders?: number;
+    }
+  | {
+      /** Only ask the DHT who holds the file, `lookups` times, and report every provider found. */
+      readonly role: 'find';
+      readonly lookups: number;
+      /** Stop at the first lookup that finds someone. */
+      readonly stopWhenFound?: boolean;
     }
 );
 
@@ -44,7 +55,8 @@ export type PeerProcessEvent =
       /** Date.now() when it was reported. */
       at?: number;
     }
-  | { event: 'bad-peer'; peerId: string; reason: string }
+  | { event: 'bad-peer'; peerId: string; reason: string; corrupt: boolean }
+  | { event: 'providers'; peerIds: string[] }
   | {
       event: 'done';
       peerBytes: number;
@@ -56,12 +68,16 @@ export type PeerProcessEvent =
       cpuMs: number;
       fetchCpuMs: number;
       peakRssBytes: number;
+      /** The gossip score of each dropped peer, once it reflects the drop (or after 10 s). */
+      droppedScores: Record<string, number>;
     }
   | { event: 'error'; name: string; message: string };
 
 const emit = (event: PeerProcessEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as PeerProcessSpec;
+// As a node wires it (node-network.ts, node-weights.ts): corrupt providers lose gossip score.
+const penalties = new PeerPenalties();
 const p2p = new P2pService(
   { privateKey: await generateKeyPair('Ed25519') },
   {
@@ -74,6 +90,7 @@ const p2p = new P2pService(
     natTraversal: false,
     dht: true,
     relayServer: spec.relayServer ?? false,
+    penalty: (peerId) => penalties.points(peerId),
   },
 );
 await p2p.start();
@@ -82,9 +99,11 @@ const weights = new WeightsService(
   {
     blocksDir: spec.blocksDir,
     uploadBytesPerSecond: spec.uploadBytesPerSecond ?? 0,
+    region: spec.region ?? 'europe',
   },
 );
 await weights.start();
+penaliseCorruptSources(weights, penalties);
 weights.addEventListener('bad-peer', (event) => emit({ event: 'bad-peer', ...event.detail }));
 const stop = async () => {
   await weights.stop();
@@ -100,6 +119,17 @@ try {
     if (spec.corrupt === true) await corruptLeaves(spec.blocksDir, spec.file);
     emit({ event: 'ready', peerId: p2p.peerId, addrs: p2p.listenAddresses() });
     setInterval(() => emit({ event: 'seeding', uploadedBytes: weights.uploadedBytes }), 1000);
+  } else if (spec.role === 'find') {
+    emit({ event: 'ready', peerId: p2p.peerId, addrs: p2p.listenAddresses() });
+    const found = new Set<string>();
+    for (let i = 0; i < spec.lookups; i++) {
+      for (const peerId of await weights.findProviders(spec.file.cid).catch(() => [])) found.add(peerId);
+      if (found.size > 0 && spec.stopWhenFound === true) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    emit({ event: 'providers', peerIds: [...found] });
+    await stop();
+    process.exit(0);
   } else {
     emit({ event: 'ready', peerId: p2p.peerId, addrs: p2p.listenAddresses() });
     const want = spec.waitForProviders ?? 0;
@@ -121,6 +151,15 @@ try {
       },
     });
     const usage = process.resourceUsage();
+    // gossipsub caches a peer's score for one heartbeat: wait until each dropped peer's shows the drop.
+    const droppedScores: Record<string, number> = {};
+    for (const peerId of result.droppedPeers) {
+      for (let waited = 0; waited < 10_000; waited += 250) {
+        droppedScores[peerId] = p2p.pubsub.getScore(peerId);
+        if (droppedScores[peerId] < 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
     emit({
       event: 'done',
       ...result,
@@ -130,6 +169,7 @@ try {
       fetchCpuMs:
         (usage.userCPUTime + usage.systemCPUTime - before.userCPUTime - before.systemCPUTime) / 1000,
       peakRssBytes: usage.maxRSS * 1024,
+      droppedScores,
     });
     await stop();
     process.exit(0);
