@@ -1,6 +1,8 @@
 // One tier's model on this node, as a contributor reads it: a download bar with size and time left, then
 // checking, loading and ready; or, when it failed, what went wrong in words.
 import type { ClusterView, ModelState } from '../store/contract-types.ts';
+import { downloadProgressText } from './download-progress-text.ts';
+import { formatBytes } from './model-status-format.ts';
 
 const FAILURE_LABELS = {
   'no-space': 'Not enough disk space',
@@ -9,21 +11,6 @@ const FAILURE_LABELS = {
   'bad-response': 'The download server sent a wrong file',
   io: 'The model could not be saved',
 } as const;
-
-/** "4.9 GB", "820 MB". */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  return `${Math.max(0, Math.round(bytes / 1e6))} MB`;
-}
-
-/** "about 4 min left", "less than a minute left". */
-export function formatEta(seconds: number | null): string {
-  if (seconds === null) return 'estimating time left';
-  if (seconds < 60) return 'less than a minute left';
-  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
-  const hours = Math.floor(seconds / 3600);
-  return `about ${hours} h ${Math.round((seconds % 3600) / 60)} min left`;
-}
 
 export function ModelStatus({
   tier,
@@ -51,7 +38,6 @@ export function ModelStatus({
         </p>
       );
     case 'downloading': {
-      const share = state.totalBytes > 0 ? state.receivedBytes / state.totalBytes : 0;
       return (
         <div className="model-status" data-testid={testId}>
           <span>Downloading {state.modelId}</span>
@@ -60,15 +46,7 @@ export function ModelStatus({
             value={state.receivedBytes}
             aria-label={`Downloading the model of ${tier}`}
           />
-          <span className="hint">
-            {Math.floor(share * 100)}% · {formatBytes(state.receivedBytes)} of {formatBytes(state.totalBytes)}
-            {state.bytesPerSecond > 0 && ` · ${formatBytes(state.bytesPerSecond)}/s`} ·{' '}
-            {formatEta(state.etaSeconds)}
-            {state.peers !== undefined &&
-              ` · from ${state.peers} ${state.peers === 1 ? 'peer' : 'peers'}` +
-                // "+ origin" only once the origin server has actually sent bytes in this run.
-                ((state.originBytes ?? 0) > 0 ? ' + origin' : '')}
-          </span>
+          <span className="hint">{downloadProgressText(state)}</span>
         </div>
       );
     }
