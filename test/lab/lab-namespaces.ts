@@ -38,8 +38,26 @@ export function labNamePrefix(env: NodeJS.ProcessEnv = process.env): string {
   return chosen !== undefined && /^[a-z][a-z0-9]{0,4}$/.test(chosen) ? chosen : 'chaos';
 }
 
-/** Our namespaces: the prefix + the creating process id (base 36) + `x` + a counter, then `-<name>`. */
-const LAB_NAMESPACE = new RegExp(`^${labNamePrefix()}([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$`);
+/** The longest prefix OG_LAB_PREFIX may choose. */
+const MAX_PREFIX = 5;
+
+/**
+ * Whether namespace `name` was made by a lab under `prefix` whose creating process is gone. Our names are the
+ * prefix + the creating process id (base 36) + `x` + a counter, then `-<name>`. A longer prefix's names match
+ * too (prefix `lab7` reads `lab7s1a2bx1-hub` as pid `s1a2b`, but it may be prefix `lab7s`, pid `1a2b`), so a
+ * name is left alone when any reading of it names a live process: sweeping a running lab under another
+ * engineer's longer prefix SIGKILLs its nodes mid-run.
+ */
+export function isAbandonedLab(name: string, prefix: string, alive: (pid: number) => boolean): boolean {
+  const match = new RegExp(`^${prefix}([0-9a-z]+)x[0-9a-z]+-[a-z0-9]+$`).exec(name);
+  if (match === null) return false;
+  const digits = match[1]!;
+  for (let extra = 0; extra <= MAX_PREFIX - prefix.length && extra < digits.length; extra += 1) {
+    const pid = parseInt(digits.slice(extra), 36);
+    if (pid > 1 && alive(pid)) return false;
+  }
+  return true;
+}
 
 /**
  * Removes namespaces that a killed lab left behind: only names of our pattern whose creating process is gone
@@ -48,10 +66,7 @@ const LAB_NAMESPACE = new RegExp(`^${labNamePrefix()}([0-9a-z]+)x[0-9a-z]+-[a-z0
 export function sweepAbandonedLabs(): void {
   for (const line of run('ip', ['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0] ?? '';
-    const match = LAB_NAMESPACE.exec(name);
-    if (match === null) continue;
-    const pid = parseInt(match[1]!, 36);
-    if (isAlive(pid)) continue;
+    if (!isAbandonedLab(name, labNamePrefix(), isAlive)) continue;
     try {
       killProcessesIn(name);
       run('ip', ['netns', 'del', name]);

@@ -141,12 +141,13 @@ describe.skipIf(unavailable !== null)(
           { model: 'auto', messages: [{ role: 'user', content: 'Hello from home 2' }], max_tokens: 30 },
           60_000,
         );
-      let outcome = await ask();
-      // Known and open (session 5 note): with only a relayed connection, a stream can be reset while the
-      // node tries (and, behind a symmetric NAT, fails) to punch; the one worker then counts as failed before
-      // the first token. The user's next request is served: so must be the second try here.
-      if (outcome.kind === 'failed-clearly' && outcome.beforeFirstToken) outcome = await ask();
-      expect(outcome).toMatchObject({ kind: 'completed' });
+      // One try: the stream goes over the relayed connection home 2 already has. (It used to fail about one run
+      // in three before its first token: a dial by peer id with only a relayed connection dialled the relay
+      // again, and the duplicate's teardown reset the stream — "the connection muxer is closing".)
+      const outcome = await ask();
+      expect(outcome, `${JSON.stringify(outcome)}\n${requester.output.slice(-3000)}`).toMatchObject({
+        kind: 'completed',
+      });
       expect(outcome.kind === 'completed' && outcome.tokens).toBeGreaterThan(0);
       const paid = await poll(async () => {
         const ledger = await worker.api<Ledger>('/api/ledger?limit=1', 2_000).catch(() => null);

@@ -23,6 +23,7 @@ import {
   type NonSettlementReport,
 } from '../../../src-shared/ledger/payment/non-settlement.ts';
 import type { RegionId } from '../../../src-shared/regions/index.ts';
+import { openStream } from '../p2p/open-stream.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import type { LedgerService } from './ledger-service.ts';
 import { answerSyncRequest, LedgerSync } from './ledger-sync.ts';
@@ -248,7 +249,8 @@ export class LedgerNetwork extends TypedEventEmitter<LedgerNetworkEvents> {
   }
 
   async #request(peer: string, request: Uint8Array, signal: AbortSignal): Promise<Uint8Array> {
-    const stream = await this.#libp2p.dialProtocol(peerIdFromString(peer), LEDGER_SYNC_PROTOCOL, {
+    // openStream: over a relayed connection we already have, not a second dial of the relay (p2p/open-stream.ts).
+    const stream = await openStream(this.#libp2p, peerIdFromString(peer), LEDGER_SYNC_PROTOCOL, {
       signal,
       runOnLimitedConnection: true,
     });

@@ -12,6 +12,7 @@ import {
   MEMBERSHIP_PROTOCOL,
 } from '../../../src-shared/protocol/membership-wire.ts';
 import type { ClusterId } from '../../../src-shared/protocol/protocol-ids.ts';
+import { openStream } from '../p2p/open-stream.ts';
 import type { OgLibp2p } from '../p2p/p2p-service.ts';
 import { findClusterProviders, provideCluster, unprovideCluster } from './cluster-providers.ts';
 import type {
@@ -164,7 +165,8 @@ export class Libp2pMembershipTransport implements MembershipTransport {
   }
 
   async #open(to: string): Promise<{ stream: Stream; write: (bytes: Uint8Array) => Promise<void> }> {
-    const stream = await this.#libp2p.dialProtocol(peerIdFromString(to), MEMBERSHIP_PROTOCOL, {
+    // openStream: over a relayed connection we already have, not a second dial of the relay (p2p/open-stream.ts).
+    const stream = await openStream(this.#libp2p, peerIdFromString(to), MEMBERSHIP_PROTOCOL, {
       signal: AbortSignal.timeout(DIAL_TIMEOUT_MS),
       runOnLimitedConnection: true,
     });

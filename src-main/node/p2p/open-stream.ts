@@ -9,6 +9,10 @@ export interface OpenStreamOptions {
   readonly signal: AbortSignal;
   /** Allow a relayed (limited) connection; without it only a direct one will do. */
   readonly runOnLimitedConnection?: boolean;
+  /** libp2p's per-connection ceiling of outbound streams for the protocol. */
+  readonly maxOutboundStreams?: number;
+  /** false: optimistic protocol selection (the first write carries the proposal). */
+  readonly negotiateFully?: boolean;
 }
 
 /** The open connection to `peer` a new stream should use: direct first, then relayed (when allowed). */
@@ -33,21 +37,21 @@ export async function openStream(
   options: OpenStreamOptions,
 ): Promise<Stream> {
   const allowLimited = options.runOnLimitedConnection ?? false;
+  const streamOptions = {
+    signal: options.signal,
+    runOnLimitedConnection: allowLimited,
+    ...(options.maxOutboundStreams !== undefined ? { maxOutboundStreams: options.maxOutboundStreams } : {}),
+    ...(options.negotiateFully !== undefined ? { negotiateFully: options.negotiateFully } : {}),
+  };
   const connection = bestConnection(libp2p, peer, allowLimited);
   if (connection !== null) {
     try {
-      return await connection.newStream(protocol, {
-        signal: options.signal,
-        runOnLimitedConnection: allowLimited,
-      });
+      return await connection.newStream(protocol, streamOptions);
     } catch (error) {
       // The connection closed under us (or the peer refused the protocol on it): a fresh dial decides.
       options.signal.throwIfAborted();
       if (connection.status === 'open') throw error;
     }
   }
-  return libp2p.dialProtocol(peer, protocol, {
-    signal: options.signal,
-    runOnLimitedConnection: allowLimited,
-  });
+  return libp2p.dialProtocol(peer, protocol, streamOptions);
 }

@@ -2,7 +2,7 @@
 // another member when one fails before the first token, wait in line when all are busy. Phase 1 never leaves
 // the node's region.
 import { randomUUID } from 'node:crypto';
-import type { PeerId, Stream } from '@libp2p/interface';
+import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { REGION_LABELS } from '../../../src-shared/regions/index.ts';
 import type { ChatChunk, ChatRequest } from '../../../src-shared/protocol/chat.ts';
@@ -14,6 +14,7 @@ import {
   type WorkerFrame,
 } from '../../../src-shared/protocol/infer-frames.ts';
 import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
+import { openStream } from '../p2p/open-stream.ts';
 import type { ClusterDirectory } from './cluster-directory.ts';
 import { NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
 import type { InferWorker } from './infer-worker.ts';
@@ -26,18 +27,8 @@ import { MemberChoice } from './member-choice.ts';
 import { RefusalMemory, type RefusalMemoryInit } from './refusal-memory.ts';
 import type { RequesterPayments } from './payments.ts';
 
-export interface ProtocolDialer {
-  dialProtocol(
-    peer: PeerId,
-    protocol: string,
-    options?: {
-      signal?: AbortSignal;
-      runOnLimitedConnection?: boolean;
-      maxOutboundStreams?: number;
-      negotiateFully?: boolean;
-    },
-  ): Promise<Stream>;
-}
+/** What opens streams to members: the node's libp2p (p2p/open-stream.ts picks the connection). */
+export type ProtocolDialer = Pick<Libp2p, 'getConnections' | 'dialProtocol'>;
 
 export interface InferRequesterComponents {
   readonly dialer: ProtocolDialer;
@@ -383,7 +374,9 @@ export class InferRequester {
 
   #dial(peerId: string, signal?: AbortSignal): Promise<Stream> {
     const deadline = AbortSignal.timeout(this.#admitTimeoutMs);
-    return this.#components.dialer.dialProtocol(peerIdFromString(peerId), INFER_PROTOCOL, {
+    // Over the connection we have, relayed or not: a dial by peer id with only a relayed connection dials the
+    // relay again, and the duplicate's teardown reset this stream ("the connection muxer is closing").
+    return openStream(this.#components.dialer, peerIdFromString(peerId), INFER_PROTOCOL, {
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       runOnLimitedConnection: true,
       // Admission keeps streams per member near its capacity; this is only a ceiling against runaway use.
