@@ -67,6 +67,11 @@ try {
   for (let run = 0; run < TTFT_RUNS; run += 1) {
     for (const which of orderOf(run)) ttft[which].push((await paths[which](8)).ttftMs);
   }
+  // Said as soon as measured: on a loaded machine the 200-stream phase below may fail (a worker's RESERVE
+  // timeout, the double's sockets), and these figures still count.
+  console.log(
+    `TTFT median of ${TTFT_RUNS}: direct ${median(ttft.direct).toFixed(2)} ms, routed ${median(ttft.routed).toFixed(2)} ms, paid ${median(ttft.paid).toFixed(2)} ms (paid − routed ${(median(ttft.paid) - median(ttft.routed)).toFixed(2)} ms)`,
+  );
   const rate = { direct: [] as number[], routed: [] as number[], paid: [] as number[] };
   for (let run = 0; run < RUNS; run += 1) {
     for (const which of orderOf(run)) {
@@ -77,6 +82,9 @@ try {
       );
     }
   }
+  console.log(
+    `tokens/s median of ${RUNS}: direct ${median(rate.direct).toFixed(1)}, routed ${median(rate.routed).toFixed(1)}, paid ${median(rate.paid).toFixed(1)} (paid / routed ${(median(rate.paid) / median(rate.routed)).toFixed(3)})`,
+  );
   const concurrent = async (path: (n: number) => Promise<Run>) => {
     const runs = await Promise.all(Array.from({ length: CONCURRENT }, () => path(32)));
     const totals = runs.map((run) => run.totalMs);

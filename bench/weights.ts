@@ -48,7 +48,7 @@ try {
   const seed0 = track(
     new PeerProcess({ role: 'seed', blocksDir: join(dir, 's0'), file, path: modelPath, relayServer: true }),
   );
-  const ready = [await seed0.ready()];
+  const ready = [await seed0.ready(600_000)];
   const more = [1, 2].map((i) =>
     track(
       new PeerProcess({
@@ -60,7 +60,7 @@ try {
       }),
     ),
   );
-  ready.push(...(await Promise.all(more.map((p) => p.ready()))));
+  ready.push(...(await Promise.all(more.map((p) => p.ready(600_000)))));
 
   const fetchRun = async (name: string, originMode: 'never' | 'always') => {
     const fetcher = track(
@@ -74,7 +74,8 @@ try {
         policy: { ...policyOverrides, originMode },
       }),
     );
-    await fetcher.ready();
+    // A process's start-up takes minutes at a load average of 40 (other agents' builds): wait for it.
+    await fetcher.ready(600_000);
     started = performance.now();
     const readyAt = Date.now();
     const done = await fetcher.done(3_600_000);
@@ -103,7 +104,7 @@ try {
       relayServer: true, // A network of two: it is its own relay (no endless relay search).
     }),
   );
-  const cappedReady = await capped.ready();
+  const cappedReady = await capped.ready(600_000);
   track(
     new PeerProcess({
       role: 'fetch',

@@ -39,6 +39,7 @@ export type LedgerReader = Pick<
   | 'summary'
   | 'summaryOf'
   | 'history'
+  | 'heldAhead'
   | 'reputation'
   | 'addEventListener'
   | 'removeEventListener'

@@ -18,10 +18,18 @@ export const nonNegativeMicroTokensSchema = integer(0, Number.MAX_SAFE_INTEGER);
 const timestamp = integer(0, 8.64e15);
 
 export const balanceSchema = object({
-  /** µT that can be spent now: the balance minus open reservations. May go below zero (down to a floor). */
+  /**
+   * µT the user has: the balance minus what requests still running hold. Includes `heldAhead` (still the
+   * user's). May go below zero (down to a floor).
+   */
   available: microTokensSchema,
   /** µT held by requests still running. */
   reserved: nonNegativeMicroTokensSchema,
+  /**
+   * µT reserved ahead for the next request (a worker's offered price, so it starts without waiting): part of
+   * `available`, freed at once when unused.
+   */
+  heldAhead: nonNegativeMicroTokensSchema,
   /** µT earned by answering requests, ever. */
   earned: nonNegativeMicroTokensSchema,
   /** µT spent on own requests, ever. */

@@ -21,7 +21,7 @@ import { IdMap } from './id-map.ts';
 import { forkProof, offenderOf, verifyFraudProof, type FraudProof } from './fraud-proof.ts';
 import { nobleSha256, type Hasher } from './hash.ts';
 import { genesisTotal, type LedgerParams } from './ledger-params.ts';
-import { sameMachineBinding } from './machine-binding.ts';
+import { MachineAccounts } from './machine-accounts.ts';
 import { PendingBlocks } from './pending-blocks.ts';
 import { SettleOutputIndex, type UnclaimedOutput } from './settle-outputs.ts';
 import { AccountKeys } from './account-keys.ts';
@@ -97,6 +97,14 @@ export class LedgerView {
   );
   readonly #context: ChainContext;
   readonly #accountKeys = new AccountKeys();
+  readonly #machines = new MachineAccounts({
+    chain: (key) => this.#chains.get(key),
+    candidates: (fingerprint) => this.#fingerprints.candidates(fingerprint),
+    isRevoked: (key) => this.#proofs.has(key),
+    hasGenesis: (key) => this.#genesis.has(key),
+    balanceOf: (account) => this.balanceOf(account),
+    fingerprintMatchMin: () => this.params.fingerprintMatchMin,
+  });
 
   constructor(init: LedgerViewInit) {
     this.params = init.params;
@@ -328,38 +336,11 @@ export class LedgerView {
   }
 
   /**
-   * Why this node refuses to serve an account, or null when it may. Beyond its own revocation, an account is
-   * refused only as the newer of two accounts on one machine (≥ 2 shared strong hardware ids) whose older
-   * account is revoked or indebted: debt follows the machine, credit does not. The rule cannot be turned
-   * against the innocent (security finding 1): fingerprints are public, so an account that has a genesis
-   * allocation or earned credits is never refused because of another account's fingerprint, and an account
-   * whose only block is an OPEN (free to make, and to fork) is no evidence about any machine.
+   * Why this node refuses to serve an account, or null when it may (machine-accounts.ts: debt follows the
+   * machine, credit does not).
    */
   serviceRefusal(account: Uint8Array): string | null {
-    if (this.isRevoked(account)) return 'the account is revoked by a fraud proof';
-    const key = mapKey(account);
-    const chain = this.#chains.get(key);
-    if (!chain) return 'the account has no OPEN block in this view';
-    if (this.#genesis.has(key) || chain.earned > 0n) return null;
-    for (const other of this.#olderAccountsOnMachine(key, chain)) {
-      if (this.#proofs.has(mapKey(other.account))) return 'this machine belonged to a revoked account';
-      if (this.balanceOf(other.account) < 0n)
-        return 'this machine owes the debt of an earlier account; open with it as predecessor';
-    }
-    return null;
-  }
-
-  /** Accounts with more than an OPEN, opened before `chain` (ties: lower key), on the same machine. */
-  *#olderAccountsOnMachine(key: string, chain: ChainState): Generator<ChainState> {
-    for (const otherKey of this.#fingerprints.candidates(chain.fingerprint)) {
-      if (otherKey === key) continue;
-      const other = this.#chains.get(otherKey)!;
-      if (other.ids.length < 2) continue;
-      const older = other.openedTs < chain.openedTs || (other.openedTs === chain.openedTs && otherKey < key);
-      if (!older) continue;
-      if (sameMachineBinding(chain.fingerprint, other.fingerprint, this.params.fingerprintMatchMin))
-        yield other;
-    }
+    return this.#machines.serviceRefusal(account);
   }
 
   /**
@@ -369,18 +350,7 @@ export class LedgerView {
   matchingAccounts(
     fingerprint: readonly Uint8Array[],
   ): { account: Uint8Array; balance: bigint; revoked: boolean }[] {
-    const out: { account: Uint8Array; balance: bigint; revoked: boolean }[] = [];
-    for (const key of this.#fingerprints.candidates(fingerprint)) {
-      const chain = this.#chains.get(key)!;
-      if (chain.ids.length < 2) continue;
-      if (!sameMachineBinding(fingerprint, chain.fingerprint, this.params.fingerprintMatchMin)) continue;
-      out.push({
-        account: chain.account,
-        balance: this.balanceOf(chain.account),
-        revoked: this.#proofs.has(key),
-      });
-    }
-    return out;
+    return this.#machines.matchingAccounts(fingerprint);
   }
 
   /** The terms of the conservation invariant; balances + unclaimedOutputs + unopenedGenesis equals genesis. */

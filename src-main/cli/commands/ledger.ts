@@ -8,6 +8,8 @@ import { toHex } from '../../../src-shared/ledger/bytes.ts';
 import { offenderOf } from '../../../src-shared/ledger/fraud-proof.ts';
 import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
 import { LedgerStore } from '../../node/ledger/ledger-store.ts';
+import { heldAheadInFile } from '../../node/ledger/payment-journal.ts';
+import type { Block } from '../../../src-shared/ledger/block.ts';
 import { nativeSha256 } from '../../node/ledger/native-crypto.ts';
 import { defaultDataDir, locationsFor } from '../../node/locations.ts';
 import { parseCommandArgs, UsageError, type CliCommand } from '../cli-command.ts';
@@ -28,7 +30,10 @@ export interface LedgerReport {
   readonly opened: boolean;
   readonly seq: number;
   readonly balance: string;
+  /** Held by requests still running. */
   readonly reserved: string;
+  /** Reserved ahead for the node's next request: still the user's, counted in `available`. */
+  readonly heldAhead: string;
   readonly available: string;
   readonly earned: string;
   readonly spent: string;
@@ -84,7 +89,8 @@ export const ledgerCommand: CliCommand = {
         if (block.body.kind === BlockKind.SETTLE) spent -= block.body.amount;
       }
       const balance = head?.body.balanceAfter ?? 0n;
-      const reserved = head?.body.reservedAfter ?? 0n;
+      const heldAhead = heldAheadOf(chain, heldAheadInFile(store.database));
+      const reserved = (head?.body.reservedAfter ?? 0n) - heldAhead;
       const report: LedgerReport = {
         networkId: toHex(networkId),
         account: account ? toHex(account) : null,
@@ -92,6 +98,7 @@ export const ledgerCommand: CliCommand = {
         seq: chain.length,
         balance: formatTokens(balance),
         reserved: formatTokens(reserved),
+        heldAhead: formatTokens(heldAhead),
         available: formatTokens(balance - reserved),
         earned: formatTokens(earned),
         spent: formatTokens(spent),
@@ -122,7 +129,7 @@ function formatReport(r: LedgerReport): string {
   const lines = [
     `Ledger of ${r.account ?? '(no identity key in this data dir)'} on network ${r.networkId.slice(0, 16)}…`,
     r.opened
-      ? `  balance     ${r.balance} tokens (${r.reserved} reserved, ${r.available} available)`
+      ? `  balance     ${r.balance} tokens (${r.reserved} reserved, ${r.available} available${r.heldAhead === '0' ? '' : `, of which ${r.heldAhead} reserved for the next request`})`
       : '  balance     0 (no OPEN block yet)',
     `  earned      ${r.earned}`,
     `  spent       ${r.spent}`,
@@ -138,4 +145,21 @@ function formatReport(r: LedgerReport): string {
     }
   }
   return lines.join('\n');
+}
+
+/** µT of the chain's open reservations whose request id is in `held` (reserved ahead of their request). */
+function heldAheadOf(chain: readonly Block[], held: readonly Uint8Array[]): bigint {
+  if (held.length === 0) return 0n;
+  const wanted = new Set(held.map(toHex));
+  const open = new Map<string, bigint>();
+  let reservedBefore = 0n;
+  for (const { body } of chain) {
+    if (body.kind === BlockKind.RESERVE) open.set(toHex(body.requestId), body.reservedAfter - reservedBefore);
+    else if (body.kind === BlockKind.SETTLE || body.kind === BlockKind.RELEASE)
+      open.delete(toHex(body.requestId));
+    reservedBefore = body.reservedAfter;
+  }
+  let sum = 0n;
+  for (const [id, amount] of open) if (wanted.has(id)) sum += amount;
+  return sum;
 }

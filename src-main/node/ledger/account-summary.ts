@@ -1,5 +1,6 @@
 // What the status API, the CLI and the dashboard show of an account: its balance, held, earned and spent
 // amounts as this node's view has them, and its newest blocks. Amounts are formatted in whole tokens.
+// Reservations held ahead of a request (held-ahead.ts) are the user's: counted in `available`, named apart.
 import { BLOCK_KIND_NAMES, BlockKind } from '../../../src-shared/ledger/block.ts';
 import { toHex } from '../../../src-shared/ledger/bytes.ts';
 import type { LedgerView } from '../../../src-shared/ledger/ledger-view.ts';
@@ -11,7 +12,11 @@ export interface AccountSummary {
   readonly opened: boolean;
   readonly seq: string;
   readonly balance: string;
+  /** Held by requests still running. */
   readonly reserved: string;
+  /** Reserved ahead for this node's next request: still the user's, counted in `available`. */
+  readonly heldAhead: string;
+  /** What the user has to spend: the balance minus what running requests hold. */
   readonly available: string;
   readonly earned: string;
   readonly spent: string;
@@ -28,16 +33,18 @@ export interface HistoryEntry {
   readonly balanceAfter: string;
 }
 
-export function summaryOf(view: LedgerView, account: Uint8Array): AccountSummary {
+/** `heldAhead`: µT of the account's open reservations held ahead (only this node knows its own). */
+export function summaryOf(view: LedgerView, account: Uint8Array, heldAhead = 0n): AccountSummary {
   const chain = view.chain(account);
   const balance = view.balanceOf(account);
-  const reserved = chain?.reserved ?? 0n;
+  const reserved = (chain?.reserved ?? 0n) - heldAhead;
   return {
     account: toHex(account),
     opened: chain !== undefined,
     seq: String(chain?.ids.length ?? 0),
     balance: formatTokens(balance),
     reserved: formatTokens(reserved),
+    heldAhead: formatTokens(heldAhead),
     available: formatTokens(balance - reserved),
     earned: formatTokens(chain?.earned ?? 0n),
     spent: formatTokens(chain?.spent ?? 0n),

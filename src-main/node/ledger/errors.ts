@@ -16,6 +16,11 @@ export class InsufficientBalanceError extends ExpectedError {
   override readonly name = 'InsufficientBalanceError';
 }
 
+/** An offered quote is not reserved ahead: it would leave less than the next request may need (held-ahead.ts). */
+export class NoRoomToHoldError extends Error {
+  override readonly name = 'NoRoomToHoldError';
+}
+
 /** The node refused to sign one of its own blocks because the ledger rules reject it. */
 export class OwnBlockRejectedError extends Error {
   override readonly name = 'OwnBlockRejectedError';

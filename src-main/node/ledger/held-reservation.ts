@@ -11,6 +11,8 @@ import type { HeldReservation, RequestPayment } from '../routing/payments.ts';
 
 /** A quote checked against a request, ready to reserve. */
 export interface PreparedReserve {
+  /** The request id the quote names (the RESERVE's). */
+  readonly requestId: Uint8Array;
   /** What the reservation locks. */
   readonly maxCost: bigint;
   /** The RESERVE's body from the own chain's state. */
@@ -21,12 +23,14 @@ export interface PreparedReserve {
 
 /**
  * `block` (committed) held for a request still to come; `use` checks that request against the quote and makes
- * its payment (null when the quote does not cover it).
+ * its payment (null when the quote does not cover it). `unhold` is called once it is no longer held ahead
+ * (used by its request, or released): from then on balances show it as a running request's, or not at all.
  */
 export function heldReservation(
   block: Block,
   prepared: PreparedReserve,
   use: (request: ChatRequest) => RequestPayment | null,
+  unhold: () => void,
 ): HeldReservation {
   let spent = false;
   return {
@@ -34,7 +38,10 @@ export function heldReservation(
     use(request) {
       if (spent) return null;
       const payment = use(request);
-      if (payment) spent = true;
+      if (payment) {
+        spent = true;
+        unhold();
+      }
       return payment;
     },
     release() {
@@ -43,6 +50,9 @@ export function heldReservation(
       try {
         // Nothing was received on it: the SETTLE is of zero (or, if the store refuses, a RELEASE after expiry).
         prepared.session(block).settleAlone('ended');
+        // After the SETTLE: not a moment shown as a running request's. Unsettled, it stays the user's (held)
+        // until its RELEASE or the next start settles it; the mark of a closed reservation counts nothing.
+        unhold();
       } catch {
         // The ledger stopped or refused: the reservation stays open and the next start settles it at zero.
       }

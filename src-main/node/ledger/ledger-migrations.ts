@@ -77,6 +77,11 @@ export const LEDGER_MIGRATIONS: readonly ((db: DatabaseSyncType) => void)[] = [
       CREATE INDEX reports_by_ack_ts ON reports (ack_ts);
     `);
   },
+  // 5: own reservations held ahead of their request (held-ahead.ts, issue 17), so the balance shown — by the
+  // node after a restart and by `opengateway-node ledger` reading the file — counts them as the user's.
+  (db) => {
+    db.exec('CREATE TABLE held_ahead (request_id BLOB PRIMARY KEY) STRICT;');
+  },
 ];
 
 /** Bring a database to the newest schema; each migration runs in its own transaction. */

@@ -1,67 +1,42 @@
 // The ledger service (DESIGN.md §3): the SQLite store, the validated in-memory view, the node's own chain.
 // Transport-agnostic: it emits 'block:publish' for every own block once committed and 'fraud:proof' for every
-// new proof; the p2p layer gossips them and feeds received blocks back through receive().
+// new proof; the p2p layer gossips them and feeds received blocks back through receive(). Its parts: the replay
+// at start (ledger-replay.ts), own appends through the group commit (own-commit-queue.ts, own-batch-write.ts),
+// peers' blocks (received-blocks.ts), rows riding with commits (deferred-writes.ts), local reputation
+// (reputation-table.ts), reservations held ahead (held-ahead.ts) and the admission of own requests.
 import { TypedEventEmitter } from 'main-event';
 import type { Block } from '../../../src-shared/ledger/block.ts';
-import { buildCredit, buildOpen } from '../../../src-shared/ledger/block-builders.ts';
+import { buildCredit } from '../../../src-shared/ledger/block-builders.ts';
 import { createBlock } from '../../../src-shared/ledger/block-codec.ts';
-import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
-import { admission } from '../../../src-shared/ledger/economy.ts';
+import { fromHex } from '../../../src-shared/ledger/bytes.ts';
 import type { SignatureVerifier } from '../../../src-shared/ledger/ed25519-strict.ts';
 import type { FraudProof } from '../../../src-shared/ledger/fraud-proof.ts';
 import type { Hasher } from '../../../src-shared/ledger/hash.ts';
-import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
-import { LedgerView, type ReceiveResult } from '../../../src-shared/ledger/ledger-view.ts';
-import { reputationScore, type CounterpartyRecord } from '../../../src-shared/ledger/local-reputation.ts';
-import { formatTokens } from '../../../src-shared/ledger/token-amount.ts';
+import type { LedgerView } from '../../../src-shared/ledger/ledger-view.ts';
 import { historyOf, summaryOf, type AccountSummary, type HistoryEntry } from './account-summary.ts';
 import type { BlockVerdict } from '../../../src-shared/ledger/validation-result.ts';
-import { InsufficientBalanceError, LedgerNotStartedError } from './errors.ts';
+import { LedgerNotStartedError } from './errors.ts';
 import { PaymentJournal } from './payment-journal.ts';
 import { LedgerStore } from './ledger-store.ts';
-import { headsOf, sameHeads } from './heads-cache.ts';
-import type { LedgerSigner } from './ledger-signer.ts';
 import { asError, OwnCommitQueue, type OwnBlockBuilder, type QueuedAppend } from './own-commit-queue.ts';
 import { OwnBatchFailedError, writeOwnBatch, type OwnBatchOutcome } from './own-batch-write.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
 import { rememberingVerifier } from '../../../src-shared/ledger/verified-signatures.ts';
 import { DeferredWrites, type DeferredTarget } from './deferred-writes.ts';
+import { HeldAheadReservations } from './held-ahead.ts';
+import { openingBody } from './account-opening.ts';
+import { replayLedger } from './ledger-replay.ts';
+import { assertCanRequest } from './request-admission.ts';
+import { receiveDeferred, storeReceived, type ReceiveContext } from './received-blocks.ts';
+import {
+  LAZY_WRITE_DELAY_MS,
+  type LedgerComponents,
+  type LedgerEvents,
+  type LedgerInit,
+} from './ledger-service-init.ts';
+import { ReputationTable, type RequestOutcome, type ScoredRecord } from './reputation-table.ts';
 
-/**
- * How long deferred rows nobody waits for (evidence, outcomes, peers' blocks applied in memory) may wait for
- * a commit: what a crash can lose of them, each harmless where it is deferred.
- */
-const LAZY_WRITE_DELAY_MS = 20;
-
-export interface LedgerComponents {
-  readonly signer: LedgerSigner;
-  /** Salted hashes of this machine's hardware ids (identity's fingerprint), 32 bytes each. */
-  readonly fingerprint: readonly Uint8Array[];
-}
-
-/** Points inside an own append or a receive where the crash test kills the process. */
-export type LedgerHookPoint =
-  'built' | 'signed' | 'inserted' | 'committed' | 'published' | 'receive-applied' | 'receive-inserted';
-
-export interface LedgerInit {
-  readonly params: LedgerParams;
-  /** The SQLite file (locations.ledgerDb). */
-  readonly dbPath: string;
-  readonly now?: () => bigint;
-  readonly verify?: SignatureVerifier;
-  readonly hasher?: Hasher;
-  /** Called at each point of an own append or receive (crash tests only). */
-  readonly testHook?: (point: LedgerHookPoint) => void;
-}
-
-export interface LedgerEvents {
-  /** An own block is committed: gossip it. */
-  'block:publish': CustomEvent<Block>;
-  /** A new fraud proof: gossip it on the fraud topic. */
-  'fraud:proof': CustomEvent<FraudProof>;
-  /** Blocks became valid in this node's view. */
-  'ledger:changed': CustomEvent<readonly Block[]>;
-}
+export type { LedgerComponents, LedgerEvents, LedgerHookPoint, LedgerInit } from './ledger-service-init.ts';
 
 export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   readonly #components: LedgerComponents;
@@ -74,17 +49,14 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     view: LedgerView;
     headsConsistent: boolean;
     journal: PaymentJournal;
+    held: HeldAheadReservations;
   } | null = null;
-  #reputationVersion = 0;
+  readonly #reputation = new ReputationTable();
   readonly #commits = new OwnCommitQueue({ commitBatch: (batch) => this.#commitBatch(batch) });
-  readonly #deferred = new DeferredWrites();
-  /** The timer that commits deferred rows nobody waits for (see #defer). */
-  #lazyFlush: ReturnType<typeof setTimeout> | null = null;
-  /** Outcomes recorded and not yet committed (recordOutcome). */
-  readonly #pendingOutcomes = new Set<{
-    readonly account: Uint8Array;
-    readonly outcome: { settled: bigint } | 'failed';
-  }>();
+  readonly #deferred = new DeferredWrites({
+    kick: () => this.#commits.kick(),
+    lazyDelayMs: LAZY_WRITE_DELAY_MS,
+  });
 
   constructor(components: LedgerComponents, init: LedgerInit) {
     super();
@@ -109,20 +81,19 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   #open(): void {
     const store = LedgerStore.open(this.#init.dbPath, this.#init.params.networkId, this.#hasher);
     try {
-      const view = new LedgerView({ params: this.#init.params, verify: this.#verify, hasher: this.#hasher });
-      const unpublished: Block[] = [];
-      for (const stored of store.storedBlocks()) {
-        // Stored blocks were verified before they were written; replay checks every rule but the signature.
-        // Fork blocks replay as forks again (their branches followed as before).
-        view.receive(stored.block, 2n ** 62n, { trusted: true });
-        if (stored.own && !stored.published) unpublished.push(stored.block);
+      const { view, unpublished, headsConsistent } = replayLedger(
+        store,
+        this.#init.params,
+        this.#verify,
+        this.#hasher,
+      );
+      const journal = new PaymentJournal(store.database);
+      const held = new HeldAheadReservations(journal.heldAhead());
+      for (const closed of held.closed(view.chain(this.account))) {
+        held.unhold(fromHex(closed));
+        journal.forgetHeldAhead(fromHex(closed));
       }
-      for (const proof of store.fraudProofs()) view.addFraudProof(proof);
-      const recomputed = headsOf(view, view.accounts());
-      const cached = store.cachedHeads();
-      const headsConsistent = sameHeads(recomputed, cached);
-      if (!headsConsistent) store.replaceHeads(recomputed);
-      this.#state = { store, view, headsConsistent, journal: new PaymentJournal(store.database) };
+      this.#state = { store, view, headsConsistent, journal, held };
       this.#publish(unpublished);
     } catch (error) {
       store.close();
@@ -131,10 +102,12 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   }
 
   stop(): Promise<void> {
-    if (this.#lazyFlush !== null) clearTimeout(this.#lazyFlush);
-    this.#lazyFlush = null;
-    // Deferred rows still waiting are written now: a stop is no crash.
-    if (this.#state && this.#deferred.size > 0) this.#commits.flush();
+    this.#deferred.stopTimer();
+    // Deferred rows still waiting are written now: a stop is no crash (kicked: lazy rows wait for no timer).
+    if (this.#state && this.#deferred.size > 0) {
+      this.#commits.kick();
+      this.#commits.flush();
+    }
     this.#commits.close(new LedgerNotStartedError('the ledger service stopped'));
     this.#deferred.close(new LedgerNotStartedError('the ledger service stopped'));
     this.#state?.store.close();
@@ -243,30 +216,8 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   ensureOpen(): Block | null {
     const { view } = this.#started();
     if (view.chain(this.account)) return null;
-    const params = this.#init.params;
-    const genesis = params.genesis.find((g) => bytesEqual(g.account, this.account))?.amount ?? 0n;
-    let inherits = null;
-    let amount = genesis;
-    if (genesis === 0n) {
-      const debts = view
-        .matchingAccounts(this.#components.fingerprint)
-        .filter((m) => m.balance < 0n && !bytesEqual(m.account, this.account))
-        .sort((a, b) => (a.balance < b.balance ? -1 : 1));
-      const worst = debts[0];
-      const head = worst ? view.head(worst.account) : null;
-      if (worst && head) {
-        inherits = { predecessor: worst.account, seq: head.seq, head: head.id };
-        amount = view.blockAt(worst.account, head.seq)!.body.balanceAfter;
-      }
-    }
     return this.appendOwn(() =>
-      buildOpen(
-        params,
-        this.account,
-        this.#now(),
-        { fingerprint: this.#components.fingerprint, inherits },
-        amount,
-      ),
+      openingBody(this.#init.params, view, this.account, this.#components.fingerprint, this.#now()),
     );
   }
 
@@ -275,100 +226,33 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     const { view } = this.#started();
     const now = this.#now();
     const results = blocks.map((block) => view.receive(block, now));
-    this.#storeReceived(results, now);
+    storeReceived(this.#receiving(), results, now);
     return results.map((result) => result.verdict);
-  }
-
-  /** Store what receiving blocks applied (and any fork evidence and proofs) in one transaction, then tell. */
-  #storeReceived(results: readonly ReceiveResult[], now: bigint): void {
-    const state = this.#started();
-    const { store, view } = state;
-    const applied: Block[] = [];
-    const proofs: FraudProof[] = [];
-    const forks: Block[] = [];
-    for (const result of results) {
-      applied.push(...result.applied);
-      forks.push(...result.evidence);
-      if (result.proof) proofs.push(result.proof);
-    }
-    const hook = this.#init.testHook ?? (() => undefined);
-    hook('receive-applied');
-    if (applied.length > 0 || forks.length > 0) {
-      // Deferred rows first: a peer's block received here never lands in the store before one it follows.
-      const deferred = this.#deferred.take();
-      try {
-        store.transaction(() => {
-          deferred.run(state);
-          store.insertValid(
-            applied,
-            headsOf(
-              view,
-              applied.map((b) => b.body.account),
-            ),
-            false,
-            Number(now),
-          );
-          for (const fork of forks) store.insertFork(fork, Number(now));
-          for (const proof of proofs) store.insertProof(proof, Number(now));
-          hook('receive-inserted');
-        });
-      } catch (error) {
-        deferred.failed(asError(error));
-        throw error;
-      }
-      deferred.committed();
-    }
-    if (proofs.length > 0) this.#reputationVersion++;
-    for (const proof of proofs) this.safeDispatchEvent('fraud:proof', { detail: proof });
-    if (applied.length > 0) this.safeDispatchEvent('ledger:changed', { detail: applied });
   }
 
   /**
    * receive() for a peer's blocks this node acts on at once (a RESERVE or SETTLE on an infer stream, issue 17):
-   * they are checked and applied in memory now, and stored with the next group commit instead of in a
-   * transaction and fsync of their own on the request path. Nothing is lost that matters: a peer's block is
-   * never this node's promise; its author keeps it durable and gossips it, so after a crash sync brings it
-   * back, and an own block that depends on it (the CREDIT of a SETTLE) commits in the same transaction or a
-   * later one. Blocks that reveal a fork or a fraud proof are stored at once, as by receive().
+   * checked and applied in memory now, stored with the next group commit (received-blocks.ts says why nothing
+   * that matters is lost). Blocks that reveal a fork or a fraud proof are stored at once, as by receive().
    */
   receiveDeferred(blocks: readonly Block[]): BlockVerdict[] {
-    const { view } = this.#started();
-    const now = this.#now();
-    const verdicts: BlockVerdict[] = [];
-    const applied: Block[] = [];
-    for (const [i, block] of blocks.entries()) {
-      const result = view.receive(block, now);
-      if (result.evidence.length > 0 || result.proof) {
-        // Rare and not on a fast path: the ordinary receive stores what this one applied so far, then the rest.
-        if (applied.length > 0) {
-          this.#deferInsert(applied, now);
-          this.safeDispatchEvent('ledger:changed', { detail: applied });
-        }
-        this.#storeReceived([result], now);
-        return [...verdicts, result.verdict, ...this.receive(blocks.slice(i + 1))];
-      }
-      verdicts.push(result.verdict);
-      applied.push(...result.applied);
-    }
-    if (applied.length > 0) {
-      this.#deferInsert(applied, now);
-      this.safeDispatchEvent('ledger:changed', { detail: applied });
-    }
-    return verdicts;
+    this.#started();
+    return receiveDeferred(this.#receiving(), blocks, this.#now(), (rest) => this.receive(rest));
   }
 
-  #deferInsert(applied: readonly Block[], now: bigint): void {
-    this.#defer(({ store, view }) =>
-      store.insertValid(
-        applied,
-        headsOf(
-          view,
-          applied.map((b) => b.body.account),
-        ),
-        false,
-        Number(now),
-      ),
-    );
+  #receiving(): ReceiveContext {
+    const state = this.#started();
+    return {
+      state,
+      takeDeferred: () => this.#deferred.take(),
+      defer: (write) => this.#defer(write),
+      hook: this.#init.testHook ?? (() => undefined),
+      changed: (applied) => this.safeDispatchEvent('ledger:changed', { detail: applied }),
+      proven: (proofs) => {
+        if (proofs.length > 0) this.#reputation.changed();
+        for (const proof of proofs) this.safeDispatchEvent('fraud:proof', { detail: proof });
+      },
+    };
   }
 
   /**
@@ -393,17 +277,6 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
 
   #defer(write: (target: DeferredTarget) => void, done?: (error: Error | null) => void): void {
     this.#deferred.add(write, done);
-    // A caller waiting for durability gets the next turn's commit. Rows nobody waits for wait a little longer
-    // (or ride with any commit before): their fsync then falls after a request's first token, not between the
-    // RESERVE's check and it, and more of them share it.
-    if (done) this.#commits.kick();
-    else if (this.#lazyFlush === null) {
-      this.#lazyFlush = setTimeout(() => {
-        this.#lazyFlush = null;
-        if (this.#deferred.size > 0) this.#commits.kick();
-      }, LAZY_WRITE_DELAY_MS);
-      this.#lazyFlush.unref();
-    }
   }
 
   /** A fraud proof from a peer: 'new' ones are stored, revoke their offender, and are passed on. */
@@ -411,7 +284,7 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
     const { store, view } = this.#started();
     const outcome = view.addFraudProof(proof);
     if (outcome === 'new') {
-      this.#reputationVersion++;
+      this.#reputation.changed();
       store.insertProof(proof, Number(this.#now()));
       this.safeDispatchEvent('fraud:proof', { detail: proof });
     }
@@ -450,96 +323,56 @@ export class LedgerService extends TypedEventEmitter<LedgerEvents> {
   /** Throw a user-facing error unless a request locking `maxCost` may start now. */
   assertCanRequest(maxCost: bigint): void {
     const { view } = this.#started();
-    const refusal = view.serviceRefusal(this.account);
-    const chain = view.chain(this.account);
-    if (!chain)
-      throw new InsufficientBalanceError(
-        `no tokens yet: a request needs ${formatTokens(this.#init.params.minAvailable)} tokens available; contribute compute to earn them`,
-      );
-    if (refusal) throw new InsufficientBalanceError(`requests refused: ${refusal}`);
-    const reason = admission(this.#init.params, chain.balance, chain.reserved, maxCost);
-    const available = formatTokens(chain.balance - chain.reserved);
-    if (reason === 'below-minimum')
-      throw new InsufficientBalanceError(
-        `balance below ${formatTokens(this.#init.params.minAvailable)} tokens: ${available} available; contribute compute to earn more`,
-      );
-    if (reason === 'below-floor')
-      throw new InsufficientBalanceError(
-        `this request could cost more than your ${available} available tokens allow`,
-      );
-    if (reason === 'above-maximum')
-      throw new InsufficientBalanceError(
-        `this request could cost more than the network's per-request maximum of ${formatTokens(this.#init.params.maxRequestCost)} tokens`,
-      );
+    assertCanRequest(this.#init.params, view, this.account, maxCost, this.heldAhead());
   }
 
   /** Record how a request with a counterparty ended (local reputation). */
-  recordOutcome(counterparty: Uint8Array, outcome: { settled: bigint } | 'failed'): void {
+  recordOutcome(counterparty: Uint8Array, outcome: RequestOutcome): void {
     this.#started();
     // With the next group commit, not an fsync of its own per request; reputation() counts it meanwhile. A
     // crash may forget the outcomes of the last turn: this node's own opinion of a peer, never money or
     // evidence (fraud is judged from signed blocks and acks, not from these counts).
-    const pending = { account: counterparty, outcome };
-    this.#pendingOutcomes.add(pending);
-    this.#defer(
-      ({ store }) => store.recordOutcome(counterparty, outcome),
-      () => this.#pendingOutcomes.delete(pending),
+    this.#reputation.record(counterparty, outcome, (write, done) =>
+      this.#defer(({ store }) => write(store), done),
     );
-    this.#reputationVersion++;
   }
 
   /** Changes whenever reputation() may answer differently (an outcome recorded, a fraud proof added). */
   get reputationVersion(): number {
-    return this.#reputationVersion;
+    return this.#reputation.version;
   }
 
   /** Local reputation of every counterparty this node has dealt with. */
-  reputation(): Map<string, CounterpartyRecord & { score: number }> {
+  reputation(): Map<string, ScoredRecord> {
     const { store, view } = this.#started();
-    const out = new Map<string, CounterpartyRecord & { score: number }>();
-    for (const o of store.outcomes()) {
-      const record = {
-        settledCount: o.settledCount,
-        settledAmount: o.settledAmount,
-        failedCount: o.failedCount,
-        revoked: view.isRevoked(o.account),
-      };
-      out.set(toHex(o.account), { ...record, score: reputationScore(record) });
-    }
-    for (const { account, outcome } of this.#pendingOutcomes) {
-      const key = toHex(account);
-      const before = out.get(key) ?? {
-        settledCount: 0,
-        settledAmount: 0n,
-        failedCount: 0,
-        revoked: view.isRevoked(account),
-      };
-      const record =
-        outcome === 'failed'
-          ? { ...before, failedCount: before.failedCount + 1 }
-          : {
-              ...before,
-              settledCount: before.settledCount + 1,
-              settledAmount: before.settledAmount + outcome.settled,
-            };
-      out.set(key, { ...record, score: reputationScore(record) });
-    }
-    for (const proof of view.fraudProofs()) {
-      const key = toHex(
-        proof.type === 'fork'
-          ? proof.a.body.account
-          : proof.type === 'underpay'
-            ? proof.settle.body.account
-            : proof.release.body.account,
-      );
-      if (!out.has(key))
-        out.set(key, { settledCount: 0, settledAmount: 0n, failedCount: 0, revoked: true, score: -1 });
-    }
-    return out;
+    return this.#reputation.table(store, view);
   }
 
   summary(): AccountSummary {
-    return this.summaryOf(this.account);
+    const { view } = this.#started();
+    return summaryOf(view, this.account, this.heldAhead());
+  }
+
+  /**
+   * Mark an own reservation as held ahead of its request (call before its RESERVE is appended: the mark is
+   * written in the same group commit, and no balance computed meanwhile shows its tokens as gone).
+   */
+  holdAhead(requestId: Uint8Array): void {
+    this.#started().held.hold(requestId);
+    this.#defer(({ journal }) => journal.holdAhead(requestId));
+  }
+
+  /** A reservation held ahead was used by its request or settled at zero (a stopped ledger: nothing to do). */
+  unholdAhead(requestId: Uint8Array): void {
+    if (!this.#state) return;
+    this.#state.held.unhold(requestId);
+    this.#defer(({ journal }) => journal.forgetHeldAhead(requestId));
+  }
+
+  /** µT of own open reservations held ahead: still the user's (held-ahead.ts). */
+  heldAhead(): bigint {
+    const { view, held } = this.#started();
+    return held.amount(view.chain(this.account));
   }
 
   /** Any account as this node's view has it (after sync, every node shows the same numbers). */

@@ -44,6 +44,9 @@ export class PaymentJournal {
   readonly #keepJudgement: StatementSync;
   readonly #judgements: StatementSync;
   readonly #dropJudgement: StatementSync;
+  readonly #hold: StatementSync;
+  readonly #unhold: StatementSync;
+  readonly #held: StatementSync;
 
   constructor(db: DatabaseSyncType) {
     this.#recordAck = db.prepare(
@@ -67,6 +70,24 @@ export class PaymentJournal {
       'SELECT reserve_id, report FROM reports WHERE judged = 0 ORDER BY ack_ts',
     );
     this.#forgetReports = db.prepare('DELETE FROM reports WHERE ack_ts < ?');
+    this.#hold = db.prepare('INSERT OR IGNORE INTO held_ahead (request_id) VALUES (?)');
+    this.#unhold = db.prepare('DELETE FROM held_ahead WHERE request_id = ?');
+    this.#held = db.prepare('SELECT request_id FROM held_ahead');
+  }
+
+  /** An own RESERVE committed ahead of its request (written in the RESERVE's transaction). */
+  holdAhead(requestId: Uint8Array): void {
+    this.#hold.run(requestId);
+  }
+
+  /** The reservation held ahead was used by a request or closed. */
+  forgetHeldAhead(requestId: Uint8Array): void {
+    this.#unhold.run(requestId);
+  }
+
+  /** Request ids of own reservations held ahead (some may be closed since: check the chain). */
+  heldAhead(): Uint8Array[] {
+    return heldAheadIn(this.#held);
   }
 
   /** Remember an ack before it is sent: a crash after sending must not settle below it. */
@@ -138,4 +159,14 @@ export class PaymentJournal {
   forgetReportsBefore(ackTs: bigint): void {
     this.#forgetReports.run(ackTs);
   }
+}
+
+/** heldAhead() of a database opened read-only (`opengateway-node ledger`); none before schema 5. */
+export function heldAheadInFile(db: DatabaseSyncType): Uint8Array[] {
+  const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  return version < 5 ? [] : heldAheadIn(db.prepare('SELECT request_id FROM held_ahead'));
+}
+
+function heldAheadIn(statement: StatementSync): Uint8Array[] {
+  return (statement.all() as { request_id: Uint8Array }[]).map((row) => new Uint8Array(row.request_id));
 }

@@ -5,6 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { buildRelease, buildReserve, buildSettle } from '../../../src-shared/ledger/block-builders.ts';
 import { bytesEqual, toHex } from '../../../src-shared/ledger/bytes.ts';
+import type { ChainState } from '../../../src-shared/ledger/chain-state.ts';
 import type { LedgerParams } from '../../../src-shared/ledger/ledger-params.ts';
 import { decodeQuote, termsForQuote, verifyQuote } from '../../../src-shared/ledger/payment/quote.ts';
 import { createReceipt } from '../../../src-shared/ledger/payment/receipt.ts';
@@ -12,7 +13,7 @@ import type { ChatRequest } from '../../../src-shared/protocol/chat.ts';
 import { promptTokenCount } from '../../../src-shared/protocol/prompt-token-count.ts';
 import { admission, requestCost } from '../../../src-shared/ledger/economy.ts';
 import type { HeldReservation, RequestPayment, RequesterPayments } from '../routing/payments.ts';
-import { InsufficientBalanceError, PaymentError } from './errors.ts';
+import { InsufficientBalanceError, NoRoomToHoldError, PaymentError } from './errors.ts';
 import type { LedgerService } from './ledger-service.ts';
 import type { LedgerSigner } from './ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from './native-crypto.ts';
@@ -137,18 +138,38 @@ export class LedgerRequesterPayments implements RequesterPayments {
     }
     // Held only while it leaves the balance a request of the largest cost still needs: a reservation held
     // ahead must never shorten the next reply (prepare() sizes it from what is available) or refuse it.
-    const chain = ledger.view.chain(ledger.account);
-    if (!chain || admission(params, chain.balance, chain.reserved + prepared.maxCost, params.maxRequestCost))
-      return null;
-    const block = await ledger.append(prepared.build);
-    return heldReservation(block, prepared, (request) => {
-      try {
-        // The request it is used for must fit the quote as a fresh one would (its balance is reserved already).
-        return this.#prepareReserve(worker, tier, request, quoteBytes, { reserved: true }).session(block);
-      } catch {
-        return null;
-      }
-    });
+    const leavesRoom = (state: ChainState | undefined): state is ChainState =>
+      state !== undefined &&
+      admission(params, state.balance, state.reserved + prepared.maxCost, params.maxRequestCost) === null;
+    if (!leavesRoom(ledger.view.chain(ledger.account))) return null;
+    // Held ahead from before its commit: no balance shown meanwhile counts its tokens as gone.
+    ledger.holdAhead(prepared.requestId);
+    let block;
+    try {
+      block = await ledger.append((state) => {
+        // Again at the commit, on the chain as the batch left it: offers that arrived together were all
+        // checked against the same state above, and together they could have taken the next request's room.
+        if (!leavesRoom(state)) throw new NoRoomToHoldError('no room left to hold this offer ahead');
+        return prepared.build(state);
+      });
+    } catch (error) {
+      ledger.unholdAhead(prepared.requestId);
+      if (error instanceof NoRoomToHoldError) return null;
+      throw error;
+    }
+    return heldReservation(
+      block,
+      prepared,
+      (request) => {
+        try {
+          // The request it is used for must fit the quote as a fresh one would (its balance is reserved already).
+          return this.#prepareReserve(worker, tier, request, quoteBytes, { reserved: true }).session(block);
+        } catch {
+          return null;
+        }
+      },
+      () => ledger.unholdAhead(prepared.requestId),
+    );
   }
 
   #prepareReserve(
@@ -183,6 +204,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
     const terms = termsForQuote(params, quote);
     if (!options.reserved) ledger.assertCanRequest(terms.maxCost);
     return {
+      requestId: q.requestId,
       maxCost: terms.maxCost,
       build: (state) => {
         if (!state) throw new InsufficientBalanceError('this node has no account yet');
@@ -250,6 +272,7 @@ export class LedgerRequesterPayments implements RequesterPayments {
           return buildSettle(params, state, BigInt(this.#now()), open, requestId, own.id, prompt, completion);
         });
         ledger.journal.forgetAcks(requestId);
+        ledger.unholdAhead(requestId);
         closed++;
       } catch {
         if (completion === 0) this.#releaseLater(requestId, reservation.terms.expiresAt);

@@ -2,7 +2,8 @@
 // until libp2p carries /og/ledger-sync/2.0.0). One request in flight per connection; every frame is
 // size-limited before it is buffered.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { answerSyncRequest, type SyncTransport } from './ledger-sync.ts';
+import type { SyncTransport } from './ledger-sync.ts';
+import { answerSyncRequest } from './sync-answer.ts';
 import type { LedgerView } from '../../../src-shared/ledger/ledger-view.ts';
 import { MAX_SYNC_FRAME_BYTES } from '../../../src-shared/ledger/sync/sync-messages.ts';
 

@@ -14,6 +14,7 @@ import {
   type WorkerFrame,
 } from '../../../src-shared/protocol/infer-frames.ts';
 import { INFER_PROTOCOL } from '../../../src-shared/protocol/protocol-ids.ts';
+import { ExpectedError } from '../../../src-shared/errors/expected-error.ts';
 import { openStream } from '../p2p/open-stream.ts';
 import type { ClusterDirectory } from './cluster-directory.ts';
 import { NoWorkerAnsweredError, PartialResponseError } from './errors.ts';
@@ -158,10 +159,30 @@ export class InferRequester {
     });
   }
 
-  /** Drops the spare streams (the node is stopping). */
+  /** Settle every reservation held ahead at zero now (offers keep being held for later requests). */
+  releaseHeld(): void {
+    this.#offers.close();
+  }
+
+  /** Drops the spare streams and settles what is held ahead at zero (the node is stopping). */
   close(): void {
     this.#spares.close();
     this.#offers.close();
+  }
+
+  /**
+   * The paid form of `request` (payments.prepare). Reservations held ahead are the user's tokens: when the
+   * balance refuses a request only because of them (other requests ran meanwhile, the balance fell), they are
+   * settled at zero first, so that no offer a worker made can refuse this node's next request.
+   */
+  #prepare(payments: RequesterPayments, tier: string, request: ChatRequest): ChatRequest {
+    try {
+      return payments.prepare(tier, request);
+    } catch (error) {
+      if (!(error instanceof ExpectedError) || this.#offers.held === 0) throw error;
+      this.#offers.close();
+      return payments.prepare(tier, request);
+    }
   }
 
   /** The weight of a member's recent refusals toward this node (0 = none): selection avoids heavy ones. */
@@ -199,7 +220,7 @@ export class InferRequester {
       payments &&
       !this.#components.directory.members(tier).some((m) => m.peerId === self && m.status === 'up')
     )
-      paidRequest = payments.prepare(tier, request);
+      paidRequest = this.#prepare(payments, tier, request);
     this.#stats.requests += 1;
     let outcome: 'completed' | 'cut' | 'failed' | null = null;
     try {
@@ -220,7 +241,7 @@ export class InferRequester {
         // A paid request needs the balance first (a user-facing error when it is too low) and a reply length
         // the reservation covers; this node's own worker serves it for free.
         const paid = payments !== undefined && payments.pays(choice.peerId);
-        if (paid && paidRequest === null) paidRequest = payments.prepare(tier, request);
+        if (paid && paidRequest === null) paidRequest = this.#prepare(payments, tier, request);
         this.#choice.addActive(choice.peerId, 1);
         let attempt: Attempt;
         try {

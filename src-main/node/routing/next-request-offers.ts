@@ -92,6 +92,13 @@ export class NextRequestOffers {
     return this.#reserveOffered(peerId, tier, request);
   }
 
+  /** Reservations held ahead now (committed or being committed). */
+  get held(): number {
+    let n = 0;
+    for (const list of this.#held.values()) n += list.length;
+    return n;
+  }
+
   /** A worker refused or failed: its offers are likely void (held reservations are settled at zero). */
   forget(peerId: string): void {
     this.#offered.forget(peerId);
@@ -100,7 +107,7 @@ export class NextRequestOffers {
         for (const held of [...this.#held.get(key)!]) this.#expire(key, held);
   }
 
-  /** The node stops: every held reservation is settled at zero now. */
+  /** The node stops or pauses: every held reservation is settled at zero now (later offers are held again). */
   close(): void {
     for (const [key, list] of [...this.#held]) for (const held of [...list]) this.#expire(key, held);
   }

@@ -135,10 +135,9 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
         self: { peerId: components.libp2p.peerId.toString(), worker: this.worker },
         ...(components.payments ? { payments: components.payments.requester } : {}),
       },
-      // Offered quotes are not reserved ahead yet: a held RESERVE locks the next request's maximum cost, and the
-      // dashboard's balance would drop by it on top of each chat's cost (the devnet e2e caught it: 1.057 tokens
-      // gone for a 0.522 chat) until the hold settles at zero. On once the balance shows held funds as the user's.
-      { tierLabel, reserveAhead: false, ...init.requester },
+      // Offered quotes are reserved ahead (issue 17): the next request to that worker sends a RESERVE that is
+      // durable already. Every balance shown counts a reservation held ahead as the user's (ledger/held-ahead.ts).
+      { tierLabel, reserveAhead: true, ...init.requester },
     );
     this.gateway = new ChatGateway({
       directory,
@@ -223,6 +222,8 @@ export class RoutingService extends TypedEventEmitter<RoutingEvents> {
   async setPaused(paused: boolean): Promise<void> {
     this.#paused = paused;
     this.worker.setPaused(paused);
+    // Nothing stays locked while paused: reservations held ahead settle at zero (requesting still works).
+    if (paused) this.requester.releaseHeld();
     this.#drain?.abort();
     this.#drain = null;
     if (!paused) {

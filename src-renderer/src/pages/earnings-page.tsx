@@ -36,6 +36,12 @@ export function EarningsPage() {
                 {formatTokens(balance.reserved)} held for chats in progress.
               </p>
             )}
+            {balance.heldAhead > 0 && (
+              <p className="hint" data-testid="held-ahead">
+                {formatTokens(balance.heldAhead)} of it reserved for your next chat, so it starts at once
+                (still yours: freed when unused).
+              </p>
+            )}
             <p className="hint">
               Chatting needs at least {formatTokens(balance.minimumToRequest)} available.
             </p>

@@ -86,7 +86,7 @@ export class ContractPublisher {
 
   balance(): Balance | null {
     const reader = this.#ledgerReader();
-    return reader && balanceOf(reader.view, reader.account, reader.minimum);
+    return reader && balanceOf(reader.view, reader.account, reader.minimum, reader.heldAhead);
   }
 
   earnings(limit: number): Earnings | null {
@@ -171,7 +171,7 @@ export class ContractPublisher {
     if (ledger === null || config === null) return null;
     const minimum = BigInt(config.ledger.minBalanceToRequest) * BigInt(MICRO_PER_TOKEN_NUMBER);
     try {
-      return { view: ledger.view, account: ledger.account, minimum };
+      return { view: ledger.view, account: ledger.account, minimum, heldAhead: ledger.heldAhead() };
     } catch (error) {
       // Stopped under us (the node is stopping): the balance is no longer known.
       if (error instanceof LedgerNotStartedError) return null;

@@ -28,16 +28,23 @@ export function contractMicro(amount: bigint): number {
 /**
  * What the Earnings page and the tray show: the own account's balance, held, earned and spent. Null until
  * the account's OPEN is in the ledger: a genesis allocation not opened yet is not a balance of 0.
+ * `heldAhead`: µT of its open reservations held ahead of a request (the user's: counted as available).
  */
-export function balanceOf(view: LedgerView, account: Uint8Array, minimumToRequest: bigint): Balance | null {
+export function balanceOf(
+  view: LedgerView,
+  account: Uint8Array,
+  minimumToRequest: bigint,
+  heldAhead = 0n,
+): Balance | null {
   const chain = view.chain(account);
   if (chain === undefined) return null;
   // balanceOf (not chain.balance): the same number GET /api/ledger reports as the account's balance.
   const balance = view.balanceOf(account);
-  const reserved = chain.reserved;
+  const reserved = chain.reserved - heldAhead;
   return {
     available: contractMicro(balance - reserved),
     reserved: contractMicro(reserved),
+    heldAhead: contractMicro(heldAhead),
     earned: contractMicro(chain.earned),
     spent: contractMicro(chain.spent),
     minimumToRequest: contractMicro(minimumToRequest),

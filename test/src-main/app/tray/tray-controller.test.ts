@@ -27,6 +27,7 @@ describe('TrayController', () => {
     controller.setBalance({
       available: 1_234_000_000,
       reserved: 0,
+      heldAhead: 0,
       earned: 0,
       spent: 0,
       minimumToRequest: 1_000_000_000,

@@ -6,6 +6,7 @@ import type { NodeStatus } from '../../../../src-shared/ipc/index.ts';
 const balance = {
   available: 25_000_500_000,
   reserved: 0,
+  heldAhead: 0,
   earned: 1_000_000,
   spent: 1_000_000,
   minimumToRequest: 1_000_000_000,

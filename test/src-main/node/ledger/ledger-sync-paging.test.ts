@@ -15,11 +15,11 @@ import {
   MAX_PROOFS,
 } from '../../../../src-shared/ledger/sync/sync-messages.ts';
 import {
-  answerSyncRequest,
   LedgerSync,
   type SyncTarget,
   type SyncTransport,
 } from '../../../../src-main/node/ledger/ledger-sync.ts';
+import { answerSyncRequest } from '../../../../src-main/node/ledger/sync-answer.ts';
 import { createNativeVerifier, nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
 import { T0, testParams } from '../../../src-shared/ledger/ledger-fixtures.ts';
 

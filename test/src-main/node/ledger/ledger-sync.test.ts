@@ -19,12 +19,12 @@ import {
   MAX_RANGE_BLOCKS,
 } from '../../../../src-shared/ledger/sync/sync-messages.ts';
 import {
-  answerSyncRequest,
   LedgerSync,
   RECEIVE_BATCH_BLOCKS,
   type SyncTarget,
   type SyncTransport,
 } from '../../../../src-main/node/ledger/ledger-sync.ts';
+import { answerSyncRequest } from '../../../../src-main/node/ledger/sync-answer.ts';
 import { signerFromSeed } from '../../../../src-main/node/ledger/ledger-signer.ts';
 import { createNativeVerifier, nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
 import { T0, testParams, testAccount } from '../../../src-shared/ledger/ledger-fixtures.ts';

@@ -8,11 +8,8 @@ import { LedgerView } from '../../../../src-shared/ledger/ledger-view.ts';
 import type { FraudProof } from '../../../../src-shared/ledger/fraud-proof.ts';
 import { encodeFraudProof } from '../../../../src-shared/ledger/fraud-proof.ts';
 import type { LedgerParams } from '../../../../src-shared/ledger/ledger-params.ts';
-import {
-  answerSyncRequest,
-  LedgerSync,
-  type SyncTarget,
-} from '../../../../src-main/node/ledger/ledger-sync.ts';
+import { LedgerSync, type SyncTarget } from '../../../../src-main/node/ledger/ledger-sync.ts';
+import { answerSyncRequest } from '../../../../src-main/node/ledger/sync-answer.ts';
 import { createNativeVerifier, nativeSha256 } from '../../../../src-main/node/ledger/native-crypto.ts';
 import { T0, type TestAccount } from '../../../src-shared/ledger/ledger-fixtures.ts';
 

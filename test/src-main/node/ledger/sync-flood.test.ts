@@ -18,7 +18,7 @@ import { FRAUD_TOPIC, LEDGER_SYNC_PROTOCOL, ledgerTopic } from '../../../../src-
 import { LedgerNetwork } from '../../../../src-main/node/ledger/ledger-network.ts';
 import { LedgerService } from '../../../../src-main/node/ledger/ledger-service.ts';
 import { signerFromIdentity } from '../../../../src-main/node/ledger/ledger-signer.ts';
-import { SYNC_COST_ALL } from '../../../../src-main/node/ledger/ledger-sync.ts';
+import { SYNC_COST_ALL } from '../../../../src-main/node/ledger/sync-answer.ts';
 import type { P2pService } from '../../../../src-main/node/p2p/p2p-service.ts';
 import { startLoopbackP2p } from '../p2p/loopback-network.ts';
 import { sign, T0, testAccount, testParams } from '../../../src-shared/ledger/ledger-fixtures.ts';

@@ -19,7 +19,7 @@ import {
 } from '../../../../src-shared/ledger/sync/sync-messages.ts';
 import { decodeMachineBinding } from '../../../../src-shared/ledger/machine-binding.ts';
 import { decodeReserveTerms } from '../../../../src-shared/ledger/reserve-terms.ts';
-import { answerSyncRequest } from '../../../../src-main/node/ledger/ledger-sync.ts';
+import { answerSyncRequest } from '../../../../src-main/node/ledger/sync-answer.ts';
 import {
   newView,
   openAccount,

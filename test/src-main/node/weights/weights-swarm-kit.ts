@@ -92,8 +92,11 @@ export class PeerProcess {
     }
   }
 
-  async ready(): Promise<{ peerId: string; addrs: string[] }> {
-    return this.waitFor((e): e is Extract<PeerProcessEvent, { event: 'ready' }> => e.event === 'ready');
+  async ready(timeoutMs?: number): Promise<{ peerId: string; addrs: string[] }> {
+    return this.waitFor(
+      (e): e is Extract<PeerProcessEvent, { event: 'ready' }> => e.event === 'ready',
+      timeoutMs,
+    );
   }
 
   async done(timeoutMs?: number): Promise<Extract<PeerProcessEvent, { event: 'done' }>> {

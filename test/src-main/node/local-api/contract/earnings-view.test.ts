@@ -72,6 +72,7 @@ describe('balanceOf', () => {
     expect(paid).toEqual({
       available: Number(10_000n * MICRO_PER_TOKEN - cost1 - cost2),
       reserved: 0,
+      heldAhead: 0,
       earned: 0,
       spent: Number(cost1 + cost2),
       minimumToRequest: 1_000_000_000,
@@ -113,7 +114,14 @@ describe('balanceOf', () => {
     expect(balanceOf(view, requester.pk, MINIMUM)).toMatchObject({
       available: Number(10_000n * MICRO_PER_TOKEN - 500_000n),
       reserved: 500_000,
+      heldAhead: 0,
       spent: 0,
+    });
+    // The same reservation held ahead of its request (issue 17): still the user's, shown apart.
+    expect(balanceOf(view, requester.pk, MINIMUM, terms.maxCost)).toMatchObject({
+      available: Number(10_000n * MICRO_PER_TOKEN),
+      reserved: 0,
+      heldAhead: 500_000,
     });
   });
 
